@@ -1,0 +1,98 @@
+/**
+ * What hactl needs from a place that runs proxies: instances, addresses that
+ * can move between them, a DNS record set, and a lease. AWS, the local
+ * sandbox and static hosts implement it; commands, the monitor and the
+ * failover planner see only this interface.
+ */
+export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'stopped' | 'stopping' | 'terminated'
+
+/** How to reach a proxy host to push configs and run commands. */
+export interface HostAccess {
+  transport: 'local' | 'ssh'
+  /** Address to SSH to (ssh transport). */
+  address?: string
+  port?: number
+  user?: string
+  /** Per-host overrides of the cluster's proxy settings. */
+  remotePath?: string
+  reload?: string
+  validate?: string
+  statsSocket?: string
+}
+
+export interface ProxyInstance {
+  id: string
+  name?: string
+  zone: string
+  state: InstanceState
+  privateAddress?: string
+  publicAddress?: string
+  /** Cloud status checks (EC2 system + instance); undefined when unknown. */
+  statusOk?: boolean
+  launchedAt?: string
+  tags: Record<string, string>
+  access?: HostAccess
+}
+
+export interface ElasticAddress {
+  allocationId: string
+  publicIp: string
+  instanceId?: string
+  associationId?: string
+  tags: Record<string, string>
+}
+
+export interface RecordSet {
+  name: string
+  type: 'A'
+  ttl: number
+  values: string[]
+}
+
+export interface Placement {
+  zone: string
+  subnet?: string
+}
+
+export interface LaunchOptions {
+  /** Makes a retried launch create nothing twice where the provider supports it. */
+  clientToken: string
+}
+
+export interface Lease {
+  name: string
+  holder: string
+  /** Increases with every new holder; actions carry it so a stale holder is refused. */
+  token: number
+  expiresAt: number
+}
+
+export interface LeaseStore {
+  /** Take the lease, or renew it when `holder` already has it; undefined when another holder's lease is live. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<Lease | undefined>
+  release(lease: Lease): Promise<void>
+  read(name: string): Promise<Lease | undefined>
+  /** Create the backing store (a DynamoDB table); idempotent. */
+  init(): Promise<void>
+}
+
+export interface Provider {
+  readonly kind: 'aws' | 'local' | 'static'
+  /** Every proxy of the cluster that is not terminated; one describe call. */
+  listProxies(): Promise<ProxyInstance[]>
+  launchProxies(placements: Placement[], options: LaunchOptions): Promise<ProxyInstance[]>
+  terminateProxy(id: string): Promise<void>
+  stopProxy(id: string): Promise<void>
+  startProxy(id: string): Promise<void>
+  /** Every address of the cluster; one describe call. */
+  listAddresses(): Promise<ElasticAddress[]>
+  allocateAddress(): Promise<ElasticAddress>
+  /** Move or attach; reassociation allowed (the address may be on another instance). */
+  associateAddress(allocationId: string, instanceId: string): Promise<void>
+  disassociateAddress(allocationId: string): Promise<void>
+  releaseAddress(allocationId: string): Promise<void>
+  getRecordSet(name: string): Promise<RecordSet | undefined>
+  /** Replace the record set; waits until the change is live unless `wait` is false. */
+  upsertRecordSet(records: RecordSet, options?: {wait?: boolean}): Promise<void>
+  lease(): LeaseStore
+}

@@ -1,0 +1,137 @@
+import {readFile} from 'node:fs/promises'
+import {homedir} from 'node:os'
+import path from 'node:path'
+
+import {isMap, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
+import type {z} from 'zod'
+
+import {ConfigError, ConfigErrors} from '../errors.js'
+import {clusterSchema, type ClusterSpec} from './schema.js'
+
+export interface Cluster {
+  /** The cluster file as given (for messages) and its absolute path. */
+  file: string
+  path: string
+  /** Folder relative paths in the file are resolved against. */
+  dir: string
+  spec: ClusterSpec
+}
+
+/** Expand `~/` and resolve a relative path against the cluster file's folder. */
+export function resolvePath(dir: string, p: string): string {
+  if (p === '~') return homedir()
+  if (p.startsWith('~/')) return path.join(homedir(), p.slice(2))
+  return path.resolve(dir, p)
+}
+
+export async function loadCluster(file: string): Promise<Cluster> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new ConfigError(code === 'ENOENT' ? 'no cluster file here' : `cannot read the cluster file (${code})`, {file}, {
+      actions: ['Create one with `hactl init`, or point at it with -c FILE or HACTL_CLUSTER.'],
+      cause: error,
+    })
+  }
+  return parseCluster(text, file)
+}
+
+/** Parse and check a cluster file's text; every problem is reported with its line and column. */
+export function parseCluster(text: string, file: string): Cluster {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
+  const at = (offset: number): {col: number; line: number} => lineCounter.linePos(offset)
+  const problems: ConfigError[] = doc.errors.map((e) => new ConfigError(e.message.split('\n')[0], {file, ...at(e.pos[0])}))
+  if (problems.length > 0) throw new ConfigErrors(problems)
+
+  const result = clusterSchema.safeParse(doc.toJS() ?? {})
+  if (!result.success) {
+    throw new ConfigErrors(result.error.issues.map((issue) => issueToError(issue, doc, file, at)))
+  }
+  const spec = result.data
+  const extra: ConfigError[] = []
+  if (spec.provider === 'static' && spec.hosts.length === 0) {
+    extra.push(new ConfigError('provider static needs a hosts: list', {file, ...locate(doc, ['provider'], at)}))
+  }
+  if (extra.length > 0) throw new ConfigErrors(extra)
+
+  const absolute = path.resolve(file)
+  const dir = path.dirname(absolute)
+  spec.proxy.config = resolvePath(dir, spec.proxy.config)
+  if (spec.ssh.identityFile) spec.ssh.identityFile = resolvePath(dir, spec.ssh.identityFile)
+  spec.ssh.knownHosts = resolvePath(dir, spec.ssh.knownHosts)
+  spec.local.dir = resolvePath(dir, spec.local.dir)
+  if (spec.failover.stateFile) spec.failover.stateFile = resolvePath(dir, spec.failover.stateFile)
+  return {file, path: absolute, dir, spec}
+}
+
+type Position = {col: number; line: number}
+
+function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, at: (o: number) => Position): ConfigError {
+  const keyPath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
+  const dotted = keyPath.join('.')
+  if (issue.code === 'unrecognized_keys') {
+    const [key] = issue.keys
+    const where = locate(doc, [...keyPath, key], at, true)
+    const known = knownKeys(keyPath)
+    return new ConfigError(`unknown key "${[...keyPath, key].join('.')}"`, {file, ...where}, {
+      actions: known.length > 0 ? [`Keys allowed here: ${known.join(', ')}.`] : [],
+    })
+  }
+  const present = doc.hasIn(keyPath)
+  if (!present && issue.code === 'invalid_type') {
+    return new ConfigError(`missing required key "${dotted}"`, {file, ...locate(doc, keyPath.slice(0, -1), at)})
+  }
+  return new ConfigError(`${dotted || 'file'}: ${describeIssue(issue)}`, {file, ...locate(doc, keyPath, at)})
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`
+  return issue.message
+}
+
+/** Line and column of the node at keyPath (or of its key), falling back to the nearest ancestor that exists. */
+function locate(doc: Document, keyPath: (number | string)[], at: (o: number) => Position, onKey = false): Position {
+  for (let depth = keyPath.length; depth >= 0; depth--) {
+    const parentPath = keyPath.slice(0, Math.max(0, depth - 1))
+    const parent = depth === 0 ? doc.contents : (doc.getIn(parentPath, true) as Node | undefined)
+    if (depth === 0) return parent?.range ? at(parent.range[0]) : {line: 1, col: 1}
+    const key = keyPath[depth - 1]
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => (p.key as {value?: unknown} | null)?.value === key)
+      const target = (onKey && depth === keyPath.length ? pair?.key : pair?.value ?? pair?.key) as Node | undefined
+      if (target?.range) return at(target.range[0])
+    }
+    if (isSeq(parent) && typeof key === 'number') {
+      const item = parent.items[key] as Node | undefined
+      if (item?.range) return at(item.range[0])
+    }
+  }
+  return {line: 1, col: 1}
+}
+
+function knownKeys(keyPath: (number | string)[]): string[] {
+  let schema: unknown = clusterSchema
+  for (const key of keyPath) {
+    schema = unwrap(schema)
+    const shape = (schema as {shape?: Record<string, unknown>}).shape
+    if (shape && typeof key === 'string') schema = shape[key]
+    else if ((schema as {element?: unknown}).element) schema = (schema as {element: unknown}).element
+    else return []
+  }
+  const shape = (unwrap(schema) as {shape?: Record<string, unknown>}).shape
+  return shape ? Object.keys(shape) : []
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema as {unwrap?: () => unknown; _zod?: {def?: {innerType?: unknown}}} | undefined
+  for (let i = 0; i < 5 && s; i++) {
+    const inner = s._zod?.def?.innerType
+    if (!inner) break
+    s = inner as typeof s
+  }
+  return s
+}

@@ -1,0 +1,127 @@
+/**
+ * The contract every proxy config engine (haproxy, nginx, pound, perlbal) meets.
+ *
+ * Text convention: engines work on "binary strings" in which each char is one
+ * byte of the file (latin1), so files that are not valid UTF-8 round-trip byte
+ * for byte. `readConfigFile`/`writeConfigFile` in ./files.ts do the conversion.
+ *
+ * A document serializes back to exactly the text it was parsed from, by
+ * construction; edits mutate the document in place and touch only the lines
+ * they must.
+ */
+import type {EngineName} from '../cluster/schema.js'
+
+export type {EngineName} from '../cluster/schema.js'
+
+export type ServerState = 'disabled' | 'drain' | 'enabled'
+
+export interface ServerInfo {
+  backend: string
+  name: string
+  /** Host name or IP as written (without brackets for IPv6). */
+  address: string
+  /** Undefined when the config leaves it to a default or a template. */
+  port?: number
+  state: ServerState
+  weight?: number
+  backup: boolean
+  /** Options after the address, as written (tokens). */
+  options: string[]
+  /** 1-based line in the file. */
+  line: number
+}
+
+export interface BackendInfo {
+  name: string
+  /** Section kind as the engine calls it: `backend`, `listen`, `upstream`, `Service`, `POOL`. */
+  kind: string
+  line: number
+  servers: ServerInfo[]
+}
+
+export type RouteKind = 'host' | 'path'
+
+export interface RouteInfo {
+  /** The frontend / server block / listener the rule lives in. */
+  frontend: string
+  kind: RouteKind
+  match: string
+  backend: string
+  line: number
+}
+
+export interface AddServerSpec {
+  backend: string
+  address: string
+  port: number
+  /** Generated from the address when absent, unique in the backend. */
+  name?: string
+  weight?: number
+  backup?: boolean
+  /** false: do not copy health-check options (`--no-check`). */
+  check?: boolean
+  /** Create the backend when it does not exist. */
+  create?: boolean
+}
+
+/** A server named by its name or by `address:port`. */
+export type ServerRef = string
+
+export interface RouteSpec {
+  frontend?: string
+  kind: RouteKind
+  match: string
+  backend: string
+  create?: boolean
+}
+
+export interface EditOutcome {
+  /** false when the document already was as asked (idempotent no-op). */
+  changed: boolean
+  /** One line for humans: `added server web3 10.0.1.7:8080 to backend web`. */
+  summary: string
+  /** The server or route the edit was about, after the edit. */
+  server?: ServerInfo
+  route?: RouteInfo
+}
+
+export interface ConfigDocument {
+  readonly engine: EngineName
+  /** File name for messages. */
+  readonly file: string
+  serialize(): string
+}
+
+export interface ValidationResult {
+  ok: boolean
+  /** What validated it: `haproxy -c`, `nginx -t`, `structural`. */
+  validator: string
+  /** The validator's own words, for the user. */
+  output: string
+  /** Where the validator pointed, when it said. */
+  line?: number
+}
+
+export interface ValidateOptions {
+  /** Name to report problems against. */
+  file: string
+  /** Skip the real binary even when present. */
+  structuralOnly?: boolean
+}
+
+export interface Engine<D extends ConfigDocument = ConfigDocument> {
+  readonly name: EngineName
+  /** How sure (0..1) the engine is that this text is its format; used when --engine is not given. */
+  detect(file: string, text: string): number
+  /** Throws ConfigError (file:line) when the text cannot be understood. */
+  parse(text: string, file: string): D
+  listBackends(doc: D): BackendInfo[]
+  addServer(doc: D, spec: AddServerSpec): EditOutcome
+  removeServer(doc: D, backend: string, ref: ServerRef): EditOutcome
+  setServerState(doc: D, backend: string, ref: ServerRef, state: ServerState): EditOutcome
+  listRoutes(doc: D): RouteInfo[]
+  addRoute(doc: D, spec: RouteSpec): EditOutcome
+  removeRoute(doc: D, spec: RouteSpec): EditOutcome
+  /** Validate serialized text with the real binary where present, else structurally. */
+  validate(text: string, options: ValidateOptions): Promise<ValidationResult>
+}

@@ -1,0 +1,109 @@
+import {constants} from 'node:fs'
+import {access} from 'node:fs/promises'
+import path from 'node:path'
+
+import {loadCluster, type Cluster} from '../cluster/loader.js'
+import type {EngineName} from '../cluster/schema.js'
+import {HactlError} from '../errors.js'
+
+export interface Check {
+  name: string
+  ok: boolean
+  detail: string
+  /** What to do when it failed. */
+  fix?: string
+}
+
+const BINARIES: Record<EngineName, string> = {haproxy: 'haproxy', nginx: 'nginx', pound: 'pound', perlbal: 'perlbal'}
+
+export async function onPath(binary: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, binary)
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate
+  }
+  return undefined
+}
+
+async function readable(file: string): Promise<boolean> {
+  return access(file, constants.R_OK).then(
+    () => true,
+    () => false,
+  )
+}
+
+export interface DoctorDeps {
+  /** Resolves AWS credentials; injected so tests need no cloud. */
+  resolveAwsCredentials?: (cluster: Cluster) => Promise<string>
+}
+
+/** Each check on one line: what hactl needs on this machine to run the cluster. */
+export async function runDoctor(clusterFile: string, deps: DoctorDeps = {}): Promise<Check[]> {
+  const checks: Check[] = []
+  const major = Number(process.versions.node.split('.')[0])
+  checks.push({
+    name: 'node',
+    ok: major >= 20,
+    detail: `Node.js ${process.versions.node}`,
+    fix: 'Install Node.js 20 or newer.',
+  })
+
+  let cluster: Cluster | undefined
+  try {
+    cluster = await loadCluster(clusterFile)
+    checks.push({name: 'cluster file', ok: true, detail: `${clusterFile}: ${cluster.spec.provider}, ${cluster.spec.proxy.engine}`})
+  } catch (error) {
+    const message = error instanceof HactlError ? error.located : String(error)
+    checks.push({name: 'cluster file', ok: false, detail: message.split('\n')[0], fix: 'Run `hactl init`, or fix the file (`hactl validate` lists every problem).'})
+  }
+
+  const engine = cluster?.spec.proxy.engine ?? 'haproxy'
+  const binary = BINARIES[engine]
+  const found = await onPath(binary)
+  checks.push({
+    name: `${binary} binary`,
+    ok: Boolean(found) || engine === 'pound',
+    detail: found ?? (engine === 'pound' ? 'not found; pound configs are checked structurally' : 'not found on PATH'),
+    fix: `Install it (Debian: apt-get install -y ${binary}); hactl validates configs with the real binary.`,
+  })
+
+  if (!cluster) return checks
+  if (cluster.spec.proxy.config) {
+    const ok = await readable(cluster.spec.proxy.config)
+    checks.push({name: 'proxy config', ok, detail: cluster.spec.proxy.config, fix: 'Create it, or fix proxy.config in the cluster file.'})
+  }
+  if (cluster.spec.provider === 'aws') {
+    const resolve = deps.resolveAwsCredentials ?? resolveAwsCredentials
+    try {
+      checks.push({name: 'aws credentials', ok: true, detail: await resolve(cluster)})
+    } catch (error) {
+      checks.push({
+        name: 'aws credentials',
+        ok: false,
+        detail: (error as Error).message.split('\n')[0],
+        fix: 'Configure credentials (aws configure, AWS_PROFILE, aws sso login, or an instance role).',
+      })
+    }
+  }
+  if (cluster.spec.provider !== 'local') {
+    const {identityFile, knownHosts} = cluster.spec.ssh
+    if (identityFile) {
+      checks.push({name: 'ssh key', ok: await readable(identityFile), detail: identityFile, fix: 'Fix ssh.identityFile or its permissions.'})
+    } else {
+      const agent = process.env.SSH_AUTH_SOCK
+      checks.push({name: 'ssh key', ok: Boolean(agent), detail: agent ? `ssh-agent at ${agent}` : 'no ssh.identityFile and no ssh-agent', fix: 'Set ssh.identityFile or start ssh-agent.'})
+    }
+    checks.push({name: 'known_hosts', ok: await readable(knownHosts), detail: knownHosts, fix: 'Create it with ssh-keyscan HOST >> FILE after checking the fingerprints, or use --accept-new on the first push.'})
+  }
+  return checks
+}
+
+async function resolveAwsCredentials(cluster: Cluster): Promise<string> {
+  const {EC2Client} = await import('@aws-sdk/client-ec2')
+  const client = new EC2Client({region: cluster.spec.region, profile: cluster.spec.profile})
+  try {
+    const creds = await client.config.credentials()
+    return `access key ${creds.accessKeyId.slice(0, 4)}…${creds.accessKeyId.slice(-4)}`
+  } finally {
+    client.destroy()
+  }
+}

@@ -1,0 +1,13 @@
+import {Chalk, type ChalkInstance} from 'chalk'
+
+import type {Terminal} from './terminal.js'
+
+/** A chalk that colours only when the terminal allows it. */
+export function paint(terminal: Pick<Terminal, 'color'>): ChalkInstance {
+  return new Chalk({level: terminal.color ? 1 : 0})
+}
+
+export function mark(ok: boolean, terminal: Pick<Terminal, 'color'>): string {
+  const c = paint(terminal)
+  return ok ? c.green('✓') : c.red('✗')
+}

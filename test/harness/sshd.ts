@@ -1,0 +1,70 @@
+import {execFile} from 'node:child_process'
+import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {tmpdir, userInfo} from 'node:os'
+import path from 'node:path'
+import {promisify} from 'node:util'
+
+import {freePort} from './ports.js'
+import {startProcess} from './process.js'
+import {portOpen, waitFor} from './wait.js'
+
+const run = promisify(execFile)
+
+export interface Sshd {
+  host: string
+  port: number
+  user: string
+  /** The client's private key file, authorized on this server. */
+  identityFile: string
+  /** A known_hosts file that trusts exactly this server's host key. */
+  knownHosts: string
+  /** The host key's public line (`ssh-ed25519 AAAA…`). */
+  hostKey: string
+  dir: string
+  stop: () => Promise<void>
+}
+
+export interface SshdOptions {
+  /** Reuse a client key (several servers, one user). */
+  identityFile?: string
+  /** Reuse a host key (to test changed-key refusals, pass a different one). */
+  hostKeyFile?: string
+}
+
+export const SSHD_BINARY = '/usr/sbin/sshd'
+
+/** A real OpenSSH sshd on 127.0.0.1 with keys generated in a temp folder; runs as the current user. */
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hactl-sshd-'))
+  await mkdir('/run/sshd', {recursive: true}).catch(() => undefined)
+  const hostKeyFile = options.hostKeyFile ?? path.join(dir, 'host_ed25519')
+  if (!options.hostKeyFile) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyFile])
+  const identityFile = options.identityFile ?? path.join(dir, 'id_ed25519')
+  if (!options.identityFile) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', identityFile])
+  await writeFile(path.join(dir, 'authorized_keys'), await readFile(`${identityFile}.pub`))
+  const port = await freePort()
+  const config = [
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${hostKeyFile}`,
+    `PidFile ${path.join(dir, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'StrictModes no',
+    'PermitRootLogin yes',
+    'Subsystem sftp internal-sftp',
+    'MaxStartups 100:30:200',
+    'MaxSessions 50',
+    'AllowStreamLocalForwarding yes',
+    'LogLevel ERROR',
+  ].join('\n')
+  await writeFile(path.join(dir, 'sshd_config'), `${config}\n`)
+  const proc = startProcess(SSHD_BINARY, ['-D', '-e', '-f', path.join(dir, 'sshd_config')])
+  await waitFor(`sshd on port ${port}: ${proc.output()}`, () => portOpen(port), 15_000)
+  const hostKey = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ')
+  const knownHosts = path.join(dir, 'known_hosts')
+  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`)
+  return {host: '127.0.0.1', port, user: userInfo().username, identityFile, knownHosts, hostKey, dir, stop: proc.stop}
+}
