@@ -59,23 +59,6 @@ export interface LaunchOptions {
   clientToken: string
 }
 
-export interface Lease {
-  name: string
-  holder: string
-  /** Increases with every new holder; actions carry it so a stale holder is refused. */
-  token: number
-  expiresAt: number
-}
-
-export interface LeaseStore {
-  /** Take the lease, or renew it when `holder` already has it; undefined when another holder's lease is live. */
-  acquire(name: string, holder: string, ttlMs: number): Promise<Lease | undefined>
-  release(lease: Lease): Promise<void>
-  read(name: string): Promise<Lease | undefined>
-  /** Create the backing store (a DynamoDB table); idempotent. */
-  init(): Promise<void>
-}
-
 export interface Provider {
   readonly kind: 'aws' | 'local' | 'static'
   /** Every proxy of the cluster that is not terminated; one describe call. */
@@ -94,5 +77,4 @@ export interface Provider {
   getRecordSet(name: string): Promise<RecordSet | undefined>
   /** Replace the record set; waits until the change is live unless `wait` is false. */
   upsertRecordSet(records: RecordSet, options?: {wait?: boolean}): Promise<void>
-  lease(): LeaseStore
 }
