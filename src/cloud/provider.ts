@@ -1,6 +1,6 @@
 /**
  * What hactl needs from a place that runs proxies: instances, addresses that
- * can move between them, a DNS record set, and a lease. AWS, the local
+ * can move between them, and a DNS record set. AWS, the local
  * sandbox and static hosts implement it; commands, the monitor and the
  * failover planner see only this interface.
  */
