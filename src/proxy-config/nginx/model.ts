@@ -1,0 +1,159 @@
+/**
+ * What an nginx file means to hactl: upstream blocks are backends, their
+ * `server` lines are servers; server blocks and their locations that
+ * proxy_pass to an upstream are routes.
+ */
+import type {BackendInfo, ServerInfo, ServerState} from '../engine.js'
+import {parseEndpoint} from '../endpoint.js'
+import {type Block, type Directive, directiveArgs, directiveName, indentOf, type NginxDocument, type Visit, walk} from './document.js'
+
+/** Options that belong to one server and are never copied to a new one. */
+export const PER_SERVER_OPTIONS = /^(down|backup|drain|route=|service=|weight=)/
+/** nginx OSS health checking is passive: these options are the `check` a new server copies. */
+export const CHECK_OPTIONS = /^(max_fails=|fail_timeout=|slow_start=)/
+export const DEFAULT_PORT = 80
+
+export interface Upstream {
+  name: string
+  visit: Visit
+  block: Block
+  servers: {directive: Directive; info: ServerInfo}[]
+}
+
+export function upstreams(doc: NginxDocument, visits = walk(doc)): Upstream[] {
+  const byDirective = new Map<Directive, Upstream>()
+  const out: Upstream[] = []
+  for (const visit of visits) {
+    const {directive, parents} = visit
+    const name = directiveName(directive)
+    if (name === 'upstream' && directive.block) {
+      const upstream: Upstream = {name: directiveArgs(directive)[0] ?? '', visit, block: directive.block, servers: []}
+      byDirective.set(directive, upstream)
+      out.push(upstream)
+    } else if (name === 'server' && !directive.block) {
+      const upstream = byDirective.get(parents.at(-1) as Directive)
+      if (upstream) upstream.servers.push({directive, info: serverInfo(upstream.name, directive, visit.line)})
+    }
+  }
+  return out
+}
+
+export function serverInfo(backend: string, d: Directive, line: number): ServerInfo {
+  const [written = '', ...options] = directiveArgs(d)
+  const endpoint = parseEndpoint(written)
+  const weight = options.find((o) => o.startsWith('weight='))
+  const state: ServerState = options.includes('down') ? 'disabled' : 'enabled'
+  return {
+    backend,
+    name: written,
+    address: endpoint.address,
+    port: endpoint.port ?? (endpoint.address.startsWith('unix:') ? undefined : DEFAULT_PORT),
+    state,
+    weight: weight ? Number(weight.slice(7)) : undefined,
+    backup: options.includes('backup'),
+    options,
+    line,
+  }
+}
+
+export function toBackendInfo(u: Upstream): BackendInfo {
+  return {name: u.name, kind: 'upstream', line: u.visit.line, servers: u.servers.map((s) => s.info)}
+}
+
+/** Directives that hand a request to an upstream. */
+const PASSES = new Set(['fastcgi_pass', 'grpc_pass', 'proxy_pass', 'scgi_pass', 'uwsgi_pass'])
+
+export interface Pass {
+  directive: Directive
+  /** The host part of the target: an upstream name or an address. */
+  target: string
+}
+
+/** The pass directive directly inside a location, if any. */
+export function passOf(location: Directive): Pass | undefined {
+  for (const node of location.block?.items ?? []) {
+    if ((node as Directive).type !== 'directive') continue
+    const d = node as Directive
+    if (!PASSES.has(directiveName(d))) continue
+    const url = directiveArgs(d)[0] ?? ''
+    const target = url.replace(/^[a-z]+:\/\//i, '').split('/')[0]
+    return {directive: d, target}
+  }
+  return undefined
+}
+
+/** `http://NEW/rest` keeping the scheme and path of the old target. */
+export function retarget(url: string, backend: string): string {
+  const scheme = /^[a-z]+:\/\//i.exec(url)?.[0] ?? ''
+  const rest = url.slice(scheme.length)
+  const slash = rest.indexOf('/')
+  return `${scheme}${backend}${slash < 0 ? '' : rest.slice(slash)}`
+}
+
+export interface ServerBlock {
+  visit: Visit
+  block: Block
+  names: string[]
+  label: string
+  locations: Visit[]
+}
+
+export function serverBlocks(visits: Visit[]): ServerBlock[] {
+  const out: ServerBlock[] = []
+  const byDirective = new Map<Directive, ServerBlock>()
+  for (const visit of visits) {
+    const {directive} = visit
+    const name = directiveName(directive)
+    if (name === 'server' && directive.block && !visit.parents.some((p) => directiveName(p) === 'upstream')) {
+      const names: string[] = []
+      let listen: string | undefined
+      for (const node of directive.block.items) {
+        if ((node as Directive).type !== 'directive') continue
+        const d = node as Directive
+        if (directiveName(d) === 'server_name') names.push(...directiveArgs(d).filter((n) => n !== '' && n !== '_'))
+        if (directiveName(d) === 'listen') listen ??= directiveArgs(d)[0]
+      }
+      const block: ServerBlock = {visit, block: directive.block, names, label: names[0] ?? (listen ? `listen ${listen}` : `server@${visit.line}`), locations: []}
+      byDirective.set(directive, block)
+      out.push(block)
+    } else if (name === 'location' && directive.block) {
+      const owner = [...visit.parents].reverse().find((p) => byDirective.has(p))
+      if (owner) byDirective.get(owner)?.locations.push(visit)
+    }
+  }
+  return out
+}
+
+/** A location that catches every path of its server: `location /` or `location = /`. */
+export function isRootLocation(location: Directive): boolean {
+  const args = directiveArgs(location)
+  return (args.length === 1 && args[0] === '/') || (args.length === 2 && args[0] === '=' && args[1] === '/')
+}
+
+export function childDirectives(block: Block): Directive[] {
+  return block.items.filter((n): n is Directive => (n as Directive).type === 'directive')
+}
+
+/** Indentation of the block's first directive that starts a line. */
+export function childIndent(block: Block): string | undefined {
+  for (let i = 0; i < block.items.length; i++) {
+    if ((block.items[i] as Directive).type !== 'directive') continue
+    const indent = indentOf(block, i)
+    if (indent !== undefined) return indent
+  }
+  return undefined
+}
+
+/** One level of indentation as the file writes it (first nested directive minus its parent), or four spaces. */
+export function indentUnit(visits: Visit[]): string {
+  const byDirective = new Map(visits.map((v) => [v.directive, v]))
+  for (const visit of visits.slice(0, 200)) {
+    const parent = visit.parents.at(-1)
+    if (!parent) continue
+    const inner = indentOf(visit.container, visit.container.items.indexOf(visit.directive))
+    const outerVisit = byDirective.get(parent)
+    const outer = outerVisit ? indentOf(outerVisit.container, outerVisit.container.items.indexOf(parent)) : undefined
+    if (inner !== undefined && outer !== undefined && inner.startsWith(outer) && inner.length > outer.length) return inner.slice(outer.length)
+  }
+  return '    '
+}
