@@ -219,6 +219,11 @@ function eolAfter(block: Block, index: number, fallback: string): string {
 export function insertAfter(block: Block, index: number, node: Directive, eol: string): void {
   const end = lineEnd(block, index)
   const indent = indentOf(block, index)
+  if (end === undefined && indent !== undefined && atFileEnd(block, index)) {
+    // The sibling ends a file without a final newline: the new line goes after it, still without one.
+    block.items.push(nl(eol), ...(indent ? [ws(indent), node] : [node]))
+    return
+  }
   if (end === undefined || indent === undefined) {
     block.items.splice(index + 1, 0, ws(' '), node)
     return
@@ -254,12 +259,24 @@ export function append(block: Block, node: Directive, indent: string, eol: strin
   }
 }
 
+/** Only blanks and comments follow items[index] in the file itself. */
+function atFileEnd(block: Block, index: number): boolean {
+  if (block.close !== undefined) return false
+  for (let j = index + 1; j < block.items.length; j++) if (!isKind(block.items[j], 'ws') && !isKind(block.items[j], 'comment')) return false
+  return true
+}
+
 /** Remove items[index]; with its whole line when it had the line to itself. */
 export function removeAt(block: Block, index: number): void {
   const start = lineStart(block, index)
   const end = lineEnd(block, index)
   if (start !== undefined && end !== undefined) {
     block.items.splice(start, end - start + 1)
+    return
+  }
+  if (start !== undefined && start > 0 && atFileEnd(block, index)) {
+    // The last line of a file without a final newline: take the newline before it instead.
+    block.items.splice(start - 1)
     return
   }
   if (isKind(block.items[index - 1], 'ws')) block.items.splice(index - 1, 2)
