@@ -54,7 +54,8 @@ export interface ConfigEditResult {
   route?: RouteInfo
 }
 
-function apply(engine: Engine, doc: Parameters<Engine['addServer']>[0], edit: ConfigEdit): EditOutcome {
+/** Apply one edit to a parsed document (in place). */
+export function applyEdit(engine: Engine, doc: Parameters<Engine['addServer']>[0], edit: ConfigEdit): EditOutcome {
   switch (edit.op) {
     case 'add-server': {
       return engine.addServer(doc, edit.spec)
@@ -79,7 +80,7 @@ export async function editConfig(options: ConfigEditOptions): Promise<ConfigEdit
   const source = await resolveSource(options)
   const cycle = async (): Promise<ConfigEditResult> => {
     const {doc, engine, text} = await loadConfig(source)
-    const outcome = apply(engine, doc, options.edit)
+    const outcome = applyEdit(engine, doc, options.edit)
     const after = doc.serialize()
     const base = {
       file: source.display,

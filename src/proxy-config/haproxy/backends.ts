@@ -105,7 +105,7 @@ export function addServer(doc: HaproxyDocument, spec: AddServerSpec): EditOutcom
       actions: ['Pick another --name, or remove that server first.'],
     })
   }
-  const name = spec.name ?? uniqueName(taken, endpoint.replaceAll(/[^A-Za-z0-9_.:-]/g, '_'))
+  const name = spec.name ?? uniqueName(taken, `${spec.address}:${spec.port}`.replaceAll(/[^A-Za-z0-9_.:-]/g, '_'))
   const siblings = serverLines(doc, section)
   const options = sharedOptions(doc, siblings, spec.check !== false)
   const words: string[] = [...options.filter((o) => spec.weight === undefined || !o.startsWith('weight '))]

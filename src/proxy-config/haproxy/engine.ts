@@ -37,6 +37,9 @@ export const haproxyEngine: Engine<HaproxyDocument> = {
     if (options.structuralOnly) return structural
     HaproxyDocument.parse(text, options.file)
     const checked = await runBinaryCheck({command: 'haproxy', args: (p) => ['-c', '-f', p], validator: 'haproxy -c'}, text, options.file)
-    return checked ?? {...structural, output: 'haproxy is not installed here: only the syntax was checked'}
+    if (!checked) return {...structural, output: 'haproxy is not installed here: only the syntax was checked'}
+    // A file with no listener is sound (fragments, backends-only files); haproxy -c still exits 2 for it.
+    if (!checked.ok && /Configuration file has no error but will not start/.test(checked.output)) return {...checked, ok: true}
+    return checked
   },
 }
