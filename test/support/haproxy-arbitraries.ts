@@ -4,7 +4,7 @@ import fc from 'fast-check'
 const blank = fc.constantFrom(' ', '  ', '\t', ' \t', '    ')
 const eol = fc.constantFrom('\n', '\r\n')
 const ident = fc.stringMatching(/^[a-z][a-z0-9_-]{0,7}$/)
-const plainWord = fc.stringMatching(/^[A-Za-z0-9_.:\/()-]{1,10}$/)
+const plainWord = fc.stringMatching(/^[A-Za-z0-9_.:/()-]{1,10}$/)
 const quoted = fc.oneof(
   fc.stringMatching(/^[^"\\\n\r$]{0,8}$/).map((s) => `"${s}"`),
   fc.stringMatching(/^[^'\n\r]{0,8}$/).map((s) => `'${s}'`),
