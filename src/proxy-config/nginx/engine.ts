@@ -316,21 +316,26 @@ function checkTarget(doc: NginxDocument, location: Directive, spec: RouteSpec): 
   }
 }
 
-const NGINX_HINTS: RegExp[] = [
-  /^\s*upstream\s+\S+\s*\{/m,
-  /^\s*server\s*\{/m,
-  /^\s*location\s+[^\n]*\{/m,
-  /^\s*(proxy_pass|fastcgi_pass)\s+[^\n]*;/m,
-  /^\s*server_name\s+[^\n]*;/m,
-  /^\s*(http|events)\s*\{/m,
-  /^\s*listen\s+[^\n]*;/m,
+/** Content that says "nginx", with how much each says it. */
+const NGINX_HINTS: [RegExp, number][] = [
+  [/^\s*upstream\s+\S+\s*\{/m, 0.4],
+  [/^\s*server\s*\{/m, 0.3],
+  [/^\s*location\s+[^\n]*\{/m, 0.3],
+  [/^\s*(http|events|stream)\s*\{/m, 0.3],
+  [/^\s*(proxy_pass|fastcgi_pass)\s+[^\n]*;/m, 0.2],
+  [/^\s*server_name\s+[^\n]*;/m, 0.2],
+  [/^\s*listen\s+[^\n]*;/m, 0.1],
+  [/^[^#\n]*;[ \t]*(#[^\n]*)?\r?$/m, 0.1],
+  [/^\s*(map|geo|split_clients)\s+\S+\s+\S+\s*\{/m, 0.3],
+  // A word opening a block with a brace at the end of its line: no other format here writes that.
+  [/^[ \t]*[a-z_]+([ \t]+[^\s{;#]+)*[ \t]*\{[ \t]*\r?$/m, 0.3],
 ]
 
 export const nginxEngine: Engine<NginxDocument> = {
   name: 'nginx',
   detect(file, text) {
     let score = /nginx|sites-(available|enabled)|conf\.d/i.test(file) ? 0.3 : 0
-    for (const hint of NGINX_HINTS) if (hint.test(text)) score += 0.2
+    for (const [hint, weight] of NGINX_HINTS) if (hint.test(text)) score += weight
     return Math.min(1, score)
   },
   parse: parseNginx,
