@@ -65,6 +65,8 @@ async function nginxTest(binary: string, doc: NginxDocument, text: string, optio
     const [command, ...prefix] = [...(options.wrapper ?? []), binary]
     const result = await run(command, [...prefix, '-t', '-q', '-p', `${dir}/`, '-c', conf, '-g', globals.join(' ')])
     const output = result.output
+      .split(conf)
+      .join(options.file)
       .split(copy)
       .join(options.file)
       .split(`${dir}/`)
