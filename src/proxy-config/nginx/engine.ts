@@ -87,9 +87,9 @@ function addServer(doc: NginxDocument, spec: AddServerSpec): EditOutcome {
   const visits = walk(doc)
   const eol = doc.eol()
   const upstream = findUpstream(doc, spec.backend, visits)
-  const unit = indentUnit(visits)
 
   if (!upstream) {
+    const unit = indentUnit(visits)
     if (!spec.create) throw unknownBackend(doc.file, 'upstream', spec.backend, upstreams(doc, visits).map(toBackendInfo))
     const home = upstreamHome(doc, visits)
     const siblings = childDirectives(home)
@@ -121,9 +121,11 @@ function addServer(doc: NginxDocument, spec: AddServerSpec): EditOutcome {
     if (gap?.kind === 'ws') node.head[1] = {...gap}
     insertAfter(upstream.block, upstream.block.items.indexOf(last.directive), node, eol)
   } else {
-    append(upstream.block, node, (childIndent(upstream.block) ?? indentOfDirective(upstream.visit)) + unit, eol)
+    append(upstream.block, node, (childIndent(upstream.block) ?? indentOfDirective(upstream.visit)) + indentUnit(visits), eol)
   }
-  return {changed: true, summary: `added server ${written} to upstream ${spec.backend}`, server: serverInfo(spec.backend, node, lineOf(doc, node))}
+  // The new line follows its sibling's; finding it by walking the file again would cost more than the edit.
+  const line = last ? last.line + last.directive.newlines + 1 : lineOf(doc, node)
+  return {changed: true, summary: `added server ${written} to upstream ${spec.backend}`, server: serverInfo(spec.backend, node, line)}
 }
 
 function indentOfDirective(visit: Visit): string {

@@ -27,6 +27,16 @@ export function wordValue(raw: string): string {
   })
 }
 
+/** Tokens are never changed in place, so the common ones are shared: fewer objects to collect. */
+const SHARED = new Map<string, Token>([
+  ['\n', {kind: 'nl', raw: '\n'}],
+  ['\r\n', {kind: 'nl', raw: '\r\n'}],
+  [';', {kind: ';', raw: ';'}],
+  ['{', {kind: '{', raw: '{'}],
+  ['}', {kind: '}', raw: '}'}],
+  ...[' ', '  ', '    ', '        ', '            ', '\t', '\t\t', '\t\t\t'].map((w): [string, Token] => [w, {kind: 'ws', raw: w}]),
+])
+
 const SPACE = 0x20
 const TAB = 0x09
 const CR = 0x0d
@@ -68,6 +78,37 @@ export class Lexer {
     }
     if (c === 0x22 || c === 0x27) return this.take('word', this.quotedEnd(start, c))
     return this.take('word', this.wordEnd(start))
+  }
+
+  /**
+   * The raw text from here to the directive's terminator (`;`, `{`, `}` or
+   * the end), stepping over words, quotes and comments as next() would,
+   * without building tokens.
+   */
+  head(): {raw: string; newlines: number} {
+    const {text} = this
+    const start = this.pos
+    let i = start
+    let newlines = 0
+    while (i < text.length) {
+      const c = text.charCodeAt(i)
+      if (c === LF) {
+        newlines++
+        i++
+      } else if (c === SPACE || c === TAB || c === CR) i++
+      else if (c === 0x3b || c === 0x7b || c === 0x7d) break
+      else if (c === 0x23) {
+        const nl = text.indexOf('\n', i)
+        i = nl < 0 ? text.length : nl
+      } else {
+        const end = c === 0x22 || c === 0x27 ? this.quotedEnd(i, c) : this.wordEnd(i)
+        for (let j = text.indexOf('\n', i); j >= 0 && j < end; j = text.indexOf('\n', j + 1)) newlines++
+        i = end
+      }
+    }
+    this.pos = i
+    this.line += newlines
+    return {raw: text.slice(start, i), newlines}
   }
 
   /**
@@ -160,6 +201,11 @@ export class Lexer {
   private take(kind: TokenKind, end: number): Token {
     const raw = this.text.slice(this.pos, end)
     this.pos = end
+    const shared = kind === 'ws' || kind === 'nl' || kind === ';' || kind === '{' || kind === '}' ? SHARED.get(raw) : undefined
+    if (shared) {
+      if (kind === 'nl') this.line++
+      return shared
+    }
     if (kind === 'nl') this.line++
     else if (kind === 'word' || kind === 'raw') for (let i = raw.indexOf('\n'); i >= 0; i = raw.indexOf('\n', i + 1)) this.line++
     return {kind, raw}

@@ -13,11 +13,27 @@ export const PER_SERVER_OPTIONS = /^(down|backup|drain|route=|service=|weight=)/
 export const CHECK_OPTIONS = /^(max_fails=|fail_timeout=|slow_start=)/
 export const DEFAULT_PORT = 80
 
+/** A server line; what it means is read only when asked (a 10k-server file edits one upstream). */
+export class UpstreamServer {
+  private cached?: ServerInfo
+
+  constructor(
+    readonly backend: string,
+    readonly directive: Directive,
+    readonly line: number,
+  ) {}
+
+  get info(): ServerInfo {
+    this.cached ??= serverInfo(this.backend, this.directive, this.line)
+    return this.cached
+  }
+}
+
 export interface Upstream {
   name: string
   visit: Visit
   block: Block
-  servers: {directive: Directive; info: ServerInfo}[]
+  servers: UpstreamServer[]
 }
 
 export function upstreams(doc: NginxDocument, visits = walk(doc)): Upstream[] {
@@ -32,7 +48,7 @@ export function upstreams(doc: NginxDocument, visits = walk(doc)): Upstream[] {
       out.push(upstream)
     } else if (name === 'server' && !directive.block) {
       const upstream = byDirective.get(parents.at(-1) as Directive)
-      if (upstream) upstream.servers.push({directive, info: serverInfo(upstream.name, directive, visit.line)})
+      if (upstream) upstream.servers.push(new UpstreamServer(upstream.name, directive, visit.line))
     }
   }
   return out
