@@ -12,7 +12,7 @@ export const sourceFlags = {
 export const editFlags = {
   ...sourceFlags,
   validate: Flags.boolean({
-    summary: "Check the result with the proxy's own validator (haproxy -c) before writing; --no-validate skips it.",
+    summary: "Check the result with the proxy's own validator (haproxy -c, nginx -t, a perlbal trial start; pound: structural) before writing; --no-validate skips it.",
     allowNo: true,
     default: true,
   }),

@@ -117,7 +117,11 @@ export async function editConfig(options: ConfigEditOptions): Promise<ConfigEdit
 async function check(engine: Engine, before: string, after: string, file: string, reporter: Reporter): Promise<ValidationReport> {
   reporter.emit({level: 'debug', code: 'config.validate', message: `checking ${file} with ${engine.name}'s validator`})
   const edited = await engine.validate(after, {file})
-  if (edited.ok) return {validator: edited.validator, outcome: 'passed', output: edited.output || undefined}
+  if (edited.ok) {
+    // Say what checked it: for pound that is hactl's structural check, not the proxy's own.
+    reporter.emit({level: 'debug', code: 'config.validate.passed', message: `${edited.validator}: ${edited.output || 'ok'}`})
+    return {validator: edited.validator, outcome: 'passed', output: edited.output || undefined}
+  }
   const original = await engine.validate(before, {file}).catch(() => undefined)
   const added = original && !original.ok ? newComplaints(original, edited) : complaints(edited)
   if (added.length === 0) {

@@ -11,7 +11,7 @@ export default class BackendAdd extends HactlCommand<typeof BackendAdd> {
   static override description = `Adds one server line after the backend's last server, with the indentation, line ending and the
 options every other server there shares (not per-server ones such as cookie or id). Adding a server whose
 ADDRESS:PORT is already there changes nothing and exits 0. The name is made from the address unless
---name is given. The result is checked with haproxy -c before it is written.`
+--name is given. The result is checked with the proxy's own validator (haproxy -c, nginx -t, …) before it is written.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> web 10.0.1.7:8080',

@@ -87,7 +87,7 @@ describe('backend and route commands on nginx, pound and perlbal files (built CL
     expect(code, stderr).to.equal(0)
     const result = JSON.parse(stdout) as {engine: string; validation: {validator: string}}
     expect(result.engine).to.equal('pound')
-    expect(result.validation.validator).to.include('pound -c did not run')
+    expect(result.validation.validator).to.equal('structural (pound is not installed here)')
     expect(await read()).to.include('        End\n        BackEnd\n            Address 127.0.3.2\n            Port 8080\n        End\n    End\n')
   })
 
