@@ -3,7 +3,8 @@
  * names the file and says what to do next.
  */
 import {UsageError} from '../errors.js'
-import type {BackendInfo} from './engine.js'
+import type {AddServerSpec, BackendInfo} from './engine.js'
+import {checkEndpoint, formatEndpoint} from './endpoint.js'
 
 /** `what` is the engine's word for a backend: upstream, Service, pool. */
 export function unknownBackend(file: string, what: string, name: string, backends: BackendInfo[], next = ['Pass --create to add it.']): UsageError {
@@ -33,4 +34,12 @@ export function namesNotSupported(engine: string, given: string, written: string
 
 export function optionNotSupported(engine: string, option: string, why: string): UsageError {
   return new UsageError(`${engine} has no ${option}: ${why}`, {actions: [`Run the command again without --${option}.`]})
+}
+
+/** The new server's address as the engine writes it, for engines that know a server by its address alone. */
+export function addressAsName(engine: string, spec: AddServerSpec): string {
+  checkEndpoint(spec.address, spec.port)
+  const written = formatEndpoint(spec.address, spec.port)
+  if (spec.name !== undefined && spec.name !== written) throw namesNotSupported(engine, spec.name, written)
+  return written
 }

@@ -3,6 +3,8 @@
  * file is its lines, each with its own line ending, so joining them gives
  * back the input; an edit inserts, removes or rewrites whole lines.
  */
+import type {ConfigDocument, EngineName} from './engine.js'
+
 export interface Line {
   text: string
   /** `\n`, `\r\n`, or '' for a last line without one. */
@@ -61,4 +63,22 @@ export function removeLines(lines: Line[], index: number, count: number): void {
   const lostEol = lines[index + count - 1]?.eol === ''
   lines.splice(index, count)
   if (last && lostEol && index > 0) lines[index - 1].eol = ''
+}
+
+/** A document that is its lines: serializing joins them back. */
+export abstract class LineDocument implements ConfigDocument {
+  abstract readonly engine: EngineName
+
+  constructor(
+    readonly file: string,
+    readonly lines: Line[],
+  ) {}
+
+  serialize(): string {
+    return joinLines(this.lines)
+  }
+
+  eol(): string {
+    return dominantEol(this.lines)
+  }
 }

@@ -7,8 +7,8 @@
  */
 import {UsageError} from '../../errors.js'
 import type {AddServerSpec, EditOutcome, Engine, RouteInfo, RouteSpec, ServerRef, ServerState} from '../engine.js'
-import {checkEndpoint, endpointMatches, formatEndpoint} from '../endpoint.js'
-import {namesNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
+import {endpointMatches} from '../endpoint.js'
+import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {
   addArg,
   append,
@@ -81,9 +81,7 @@ function upstreamHome(doc: NginxDocument, visits: Visit[]): Block {
 }
 
 function addServer(doc: NginxDocument, spec: AddServerSpec): EditOutcome {
-  checkEndpoint(spec.address, spec.port)
-  const written = formatEndpoint(spec.address, spec.port)
-  if (spec.name !== undefined && spec.name !== written) throw namesNotSupported('nginx', spec.name, written)
+  const written = addressAsName('nginx', spec)
   const visits = walk(doc)
   const eol = doc.eol()
   const upstream = findUpstream(doc, spec.backend, visits)

@@ -5,24 +5,10 @@
  * and VPATH (vpaths plugin) route to services. Lines are kept verbatim;
  * this module reads their meaning.
  */
-import type {ConfigDocument} from '../engine.js'
-import {dominantEol, joinLines, type Line, splitLines} from '../lines.js'
+import {LineDocument, splitLines} from '../lines.js'
 
-export class PerlbalDocument implements ConfigDocument {
+export class PerlbalDocument extends LineDocument {
   readonly engine = 'perlbal' as const
-
-  constructor(
-    readonly file: string,
-    readonly lines: Line[],
-  ) {}
-
-  serialize(): string {
-    return joinLines(this.lines)
-  }
-
-  eol(): string {
-    return dominantEol(this.lines)
-  }
 }
 
 export function parsePerlbal(text: string, file: string): PerlbalDocument {

@@ -8,8 +8,8 @@
  */
 import {UsageError} from '../../errors.js'
 import type {AddServerSpec, BackendInfo, EditOutcome, Engine, RouteInfo, RouteSpec, ServerInfo, ServerRef, ServerState} from '../engine.js'
-import {checkEndpoint, endpointMatches, formatEndpoint, parseEndpoint} from '../endpoint.js'
-import {namesNotSupported, optionNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
+import {endpointMatches, parseEndpoint} from '../endpoint.js'
+import {addressAsName, optionNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
 import {DISABLED_MARK, parsePerlbal, type PerlbalDocument, type Pool, type PoolNode, readModel, type Service} from './document.js'
 import {validatePerlbal} from './validate.js'
@@ -47,9 +47,7 @@ function findNode(pool: Pool, ref: ServerRef): PoolNode | undefined {
 }
 
 function addServer(doc: PerlbalDocument, spec: AddServerSpec): EditOutcome {
-  checkEndpoint(spec.address, spec.port)
-  const written = formatEndpoint(spec.address, spec.port)
-  if (spec.name !== undefined && spec.name !== written) throw namesNotSupported('perlbal', spec.name, written)
+  const written = addressAsName('perlbal', spec)
   if (spec.weight !== undefined) throw optionNotSupported('perlbal', 'weight', 'every node of a pool gets an equal share')
   if (spec.backup) throw optionNotSupported('perlbal', 'backup', 'a pool has no backup nodes')
   const model = readModel(doc)

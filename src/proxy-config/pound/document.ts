@@ -7,8 +7,7 @@
  * kept verbatim; this module reads the block tree from them.
  */
 import {ConfigError} from '../../errors.js'
-import type {ConfigDocument} from '../engine.js'
-import {dominantEol, joinLines, type Line, splitLines} from '../lines.js'
+import {LineDocument, splitLines} from '../lines.js'
 
 export interface PoundWord {
   /** Unquoted, escapes resolved. */
@@ -32,21 +31,8 @@ export interface PoundBlock extends Statement {
   parent?: PoundBlock
 }
 
-export class PoundDocument implements ConfigDocument {
+export class PoundDocument extends LineDocument {
   readonly engine = 'pound' as const
-
-  constructor(
-    readonly file: string,
-    readonly lines: Line[],
-  ) {}
-
-  serialize(): string {
-    return joinLines(this.lines)
-  }
-
-  eol(): string {
-    return dominantEol(this.lines)
-  }
 }
 
 export function lineWords(text: string, file: string, line: number): PoundWord[] {

@@ -9,8 +9,8 @@
  */
 import {UsageError} from '../../errors.js'
 import type {AddServerSpec, BackendInfo, EditOutcome, Engine, RouteInfo, RouteSpec, ServerInfo, ServerRef, ServerState} from '../engine.js'
-import {checkEndpoint, endpointMatches, formatEndpoint} from '../endpoint.js'
-import {namesNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
+import {endpointMatches, formatEndpoint} from '../endpoint.js'
+import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
 import {parsePound, parsePoundTree, type PoundBlock, type PoundDocument, type PoundTree, type Statement} from './document.js'
 import {validatePound} from './validate.js'
@@ -146,9 +146,7 @@ function isBlank(doc: PoundDocument, index: number): boolean {
 }
 
 function addServer(doc: PoundDocument, spec: AddServerSpec): EditOutcome {
-  checkEndpoint(spec.address, spec.port)
-  const written = formatEndpoint(spec.address, spec.port)
-  if (spec.name !== undefined && spec.name !== written) throw namesNotSupported('pound', spec.name, written)
+  const written = addressAsName('pound', spec)
   const tree = parsePoundTree(doc)
   const eol = doc.eol()
   const service = services(tree).find((s) => s.name === spec.backend)

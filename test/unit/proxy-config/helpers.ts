@@ -1,3 +1,18 @@
+import {expect} from 'chai'
+
+import {HactlError} from '../../../src/errors.js'
+
+/** The HactlError fn throws; fails the test when it throws nothing or something else. */
+export function thrown(fn: () => unknown): HactlError {
+  try {
+    fn()
+  } catch (error) {
+    expect(error).to.be.instanceOf(HactlError)
+    return error as HactlError
+  }
+  throw new Error('expected an error')
+}
+
 /**
  * The lines `after` has in one run on top of `before`, when that is the
  * only difference (a pure insertion); undefined otherwise.

@@ -1,7 +1,8 @@
 import {expect} from 'chai'
 
-import {ConfigError, HactlError} from '../../../src/errors.js'
+import {ConfigError} from '../../../src/errors.js'
 import {nginxEngine as nginx} from '../../../src/proxy-config/nginx/engine.js'
+import {thrown} from './helpers.js'
 
 const conf = [
   'http {',
@@ -27,15 +28,6 @@ function edit(text: string, change: (doc: ReturnType<typeof nginx.parse>) => voi
   return doc.serialize()
 }
 
-function thrown(fn: () => unknown): HactlError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).to.be.instanceOf(HactlError)
-    return error as HactlError
-  }
-  throw new Error('expected an error')
-}
 
 describe('nginx engine', () => {
   it('lists upstreams and their servers with options, weight, state and line', () => {

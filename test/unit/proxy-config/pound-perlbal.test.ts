@@ -1,18 +1,9 @@
 import {expect} from 'chai'
 
-import {HactlError} from '../../../src/errors.js'
 import {perlbalEngine as perlbal} from '../../../src/proxy-config/perlbal/engine.js'
 import {poundEngine as pound} from '../../../src/proxy-config/pound/engine.js'
+import {thrown} from './helpers.js'
 
-function thrown(fn: () => unknown): HactlError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).to.be.instanceOf(HactlError)
-    return error as HactlError
-  }
-  throw new Error('expected an error')
-}
 
 const pound2 = [
   'ListenHTTP',
