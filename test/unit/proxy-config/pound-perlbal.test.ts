@@ -4,7 +4,6 @@ import {perlbalEngine as perlbal} from '../../../src/proxy-config/perlbal/engine
 import {poundEngine as pound} from '../../../src/proxy-config/pound/engine.js'
 import {thrown} from './helpers.js'
 
-
 const pound2 = [
   'ListenHTTP',
   '\tAddress 0.0.0.0',
