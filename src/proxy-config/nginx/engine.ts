@@ -47,6 +47,19 @@ import {
 } from './model.js'
 import {validateNginx} from './validate.js'
 
+/** The directives an edit of one upstream needs: every upstream and `http`, and the server lines of that upstream only. */
+function walkFor(doc: NginxDocument, backend: string): Visit[] {
+  let target: Directive | undefined
+  return walk(doc, (d, parents) => {
+    const name = directiveName(d)
+    if (name === 'upstream') {
+      if (directiveArgs(d)[0] === backend) target = d
+      return true
+    }
+    return name === 'http' || (name === 'server' && target !== undefined && parents.at(-1) === target)
+  })
+}
+
 function findUpstream(doc: NginxDocument, name: string, visits: Visit[]): Upstream | undefined {
   return upstreams(doc, visits).find((u) => u.name === name)
 }
@@ -82,11 +95,11 @@ function upstreamHome(doc: NginxDocument, visits: Visit[]): Block {
 
 function addServer(doc: NginxDocument, spec: AddServerSpec): EditOutcome {
   const written = addressAsName('nginx', spec)
-  const visits = walk(doc)
   const eol = doc.eol()
-  const upstream = findUpstream(doc, spec.backend, visits)
+  const upstream = findUpstream(doc, spec.backend, walkFor(doc, spec.backend))
 
   if (!upstream) {
+    const visits = walk(doc)
     const unit = indentUnit(visits)
     if (!spec.create) throw unknownBackend(doc.file, 'upstream', spec.backend, upstreams(doc, visits).map(toBackendInfo))
     const home = upstreamHome(doc, visits)
@@ -119,7 +132,7 @@ function addServer(doc: NginxDocument, spec: AddServerSpec): EditOutcome {
     if (gap?.kind === 'ws') node.head[1] = {...gap}
     insertAfter(upstream.block, upstream.block.items.indexOf(last.directive), node, eol)
   } else {
-    append(upstream.block, node, (childIndent(upstream.block) ?? indentOfDirective(upstream.visit)) + indentUnit(visits), eol)
+    append(upstream.block, node, (childIndent(upstream.block) ?? indentOfDirective(upstream.visit)) + indentUnit(walk(doc)), eol)
   }
   // The new line follows its sibling's; finding it by walking the file again would cost more than the edit.
   const line = last ? last.line + last.directive.newlines + 1 : lineOf(doc, node)
@@ -146,7 +159,7 @@ function serverLine(written: string, shared: string[], spec: AddServerSpec): str
 }
 
 function removeServer(doc: NginxDocument, backend: string, ref: ServerRef): EditOutcome {
-  const upstream = requireUpstream(doc, backend, walk(doc))
+  const upstream = requireUpstream(doc, backend, walkFor(doc, backend))
   const found = findServer(upstream, ref)
   if (!found) return {changed: false, summary: `upstream ${backend} has no server ${ref}: nothing to remove`}
   removeAt(upstream.block, upstream.block.items.indexOf(found.directive))
@@ -154,8 +167,7 @@ function removeServer(doc: NginxDocument, backend: string, ref: ServerRef): Edit
 }
 
 function setServerState(doc: NginxDocument, backend: string, ref: ServerRef, state: ServerState): EditOutcome {
-  const visits = walk(doc)
-  const upstream = requireUpstream(doc, backend, visits)
+  const upstream = requireUpstream(doc, backend, walkFor(doc, backend))
   const found = findServer(upstream, ref)
   if (!found) throw unknownServer(doc.file, backend, ref, upstream.servers.map((s) => s.info))
   const {directive, info} = found
