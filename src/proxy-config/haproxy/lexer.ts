@@ -104,7 +104,6 @@ export function lexLine(text: string, eol: Eol, problems: LexProblem[] = []): Li
       words.push({raw, value: raw, start})
       continue
     }
-    i = start
     const word = lexWord(text, start, problems)
     i = word.end
     words.push({raw: text.slice(start, i), value: word.value, start})
