@@ -6,5 +6,5 @@ import type {Terminal} from '../ui/terminal.js'
 export function renderEdit(result: ConfigEditResult, terminal: Pick<Terminal, 'color'>): string {
   if (!result.changed) return `unchanged: ${result.summary}`
   if (result.dryRun) return `${colorDiff(result.diff, terminal).trimEnd()}\ndry run: ${result.summary}; nothing written to ${result.file}`
-  return `${result.summary} (${result.file})`
+  return `${result.file}: ${result.summary}`
 }

@@ -75,7 +75,7 @@ export async function writeConfigFile(file: string, text: string): Promise<Write
 /**
  * Run `fn` holding a lock on the file, so concurrent hactl runs on the same
  * file take turns over the whole read-edit-validate-write cycle. A run that
- * cannot get the lock within about a minute gives up with BusyError (exit 6).
+ * cannot get the lock within about two minutes gives up with BusyError (exit 6).
  */
 export async function withFileLock<T>(file: string, display: string, fn: () => Promise<T>): Promise<T> {
   const {lock} = await import('proper-lockfile')

@@ -1,12 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
-import {HactlCommand} from '../../base-command.js'
-import {editFlags, editOptions} from '../../command-support/config-flags.js'
-import {renderEdit} from '../../command-support/render-edit.js'
+import {ConfigEditCommand} from '../../command-support/config-edit-command.js'
+import {editFlags} from '../../command-support/config-flags.js'
 import {parseEndpoint} from '../../proxy-config/address.js'
-import {editConfig, type ConfigEditResult} from '../../services/config-edit.js'
+import type {ConfigEditResult} from '../../services/config-edit.js'
 
-export default class BackendAdd extends HactlCommand<typeof BackendAdd> {
+export default class BackendAdd extends ConfigEditCommand<typeof BackendAdd> {
   static override summary = 'Register a server in a backend.'
   static override description = `Adds one server line after the backend's last server, with the indentation, line ending and the
 options every other server there shares (not per-server ones such as cookie or id). Adding a server whose
@@ -36,12 +35,6 @@ ADDRESS:PORT is already there changes nothing and exits 0. The name is made from
   public async run(): Promise<ConfigEditResult> {
     const {address, port} = parseEndpoint(this.args.address)
     const {backup, check, create, name, weight} = this.flags
-    const result = await editConfig({
-      ...editOptions(this.flags),
-      edit: {op: 'add-server', spec: {backend: this.args.backend, address, port, name, weight, backup, check, create}},
-      reporter: this.reporter,
-    })
-    this.log(renderEdit(result, this.terminal))
-    return result
+    return this.edit({op: 'add-server', spec: {backend: this.args.backend, address, port, name, weight, backup, check, create}})
   }
 }

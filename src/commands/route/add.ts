@@ -1,12 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {HactlCommand} from '../../base-command.js'
-import {editFlags, editOptions} from '../../command-support/config-flags.js'
-import {renderEdit} from '../../command-support/render-edit.js'
+import {ConfigEditCommand} from '../../command-support/config-edit-command.js'
+import {editFlags} from '../../command-support/config-flags.js'
 import {routeArgs, routeFlags, routeSpec} from '../../command-support/route-flags.js'
-import {editConfig, type ConfigEditResult} from '../../services/config-edit.js'
+import type {ConfigEditResult} from '../../services/config-edit.js'
 
-export default class RouteAdd extends HactlCommand<typeof RouteAdd> {
+export default class RouteAdd extends ConfigEditCommand<typeof RouteAdd> {
   static override summary = 'Send requests for a host or a path prefix to a backend.'
   static override description = `Writes one line in the frontend, after its other use_backend rules (or before default_backend):
   use_backend BACKEND if { hdr(host) -i HOST }      (--host)
@@ -26,12 +25,6 @@ A rule that is already there changes nothing and exits 0.`
   }
 
   public async run(): Promise<ConfigEditResult> {
-    const result = await editConfig({
-      ...editOptions(this.flags),
-      edit: {op: 'add-route', spec: routeSpec(this.flags, this.args.backend, this.flags.create)},
-      reporter: this.reporter,
-    })
-    this.log(renderEdit(result, this.terminal))
-    return result
+    return this.edit({op: 'add-route', spec: routeSpec(this.flags, this.args.backend, this.flags.create)})
   }
 }

@@ -1,10 +1,9 @@
-import {HactlCommand} from '../../base-command.js'
-import {editFlags, editOptions} from '../../command-support/config-flags.js'
-import {renderEdit} from '../../command-support/render-edit.js'
+import {ConfigEditCommand} from '../../command-support/config-edit-command.js'
+import {editFlags} from '../../command-support/config-flags.js'
 import {routeArgs, routeFlags, routeSpec} from '../../command-support/route-flags.js'
-import {editConfig, type ConfigEditResult} from '../../services/config-edit.js'
+import type {ConfigEditResult} from '../../services/config-edit.js'
 
-export default class RouteRemove extends HactlCommand<typeof RouteRemove> {
+export default class RouteRemove extends ConfigEditCommand<typeof RouteRemove> {
   static override summary = 'Stop routing a host or a path prefix to a backend.'
   static override description = `Removes the use_backend rule (and its acl line when nothing else uses it). When the ACL lists
 several hosts or paths, only this one is taken out of it. A rule that is not there changes nothing and exits 0.`
@@ -18,12 +17,6 @@ several hosts or paths, only this one is taken out of it. A rule that is not the
   static override flags = {...editFlags, ...routeFlags}
 
   public async run(): Promise<ConfigEditResult> {
-    const result = await editConfig({
-      ...editOptions(this.flags),
-      edit: {op: 'remove-route', spec: routeSpec(this.flags, this.args.backend)},
-      reporter: this.reporter,
-    })
-    this.log(renderEdit(result, this.terminal))
-    return result
+    return this.edit({op: 'remove-route', spec: routeSpec(this.flags, this.args.backend)})
   }
 }

@@ -3,7 +3,7 @@ import {UsageError} from '../../errors.js'
 import {formatEndpoint} from '../address.js'
 import type {AddServerSpec, BackendInfo, EditOutcome, ServerInfo, ServerRef, ServerState} from '../engine.js'
 import type {HaproxyDocument, Section} from './document.js'
-import {quoteWord} from './lexer.js'
+import {quoteWord, type Word} from './lexer.js'
 import {appendSection, indentNear, lastDirective} from './layout.js'
 import {CHECK_OPTIONS, optionGroups, PER_SERVER, readServer, splitAddress, withState} from './servers.js'
 
@@ -56,12 +56,17 @@ function sameEndpoint(server: ServerInfo, address: string, port: number): boolea
   return server.port === port && server.address.toLowerCase() === address.toLowerCase()
 }
 
-/** Find a server by name, else by address:port. */
-function findServer(list: ServerInfo[], ref: ServerRef): ServerInfo[] {
-  const byName = list.filter((s) => s.name === ref)
-  if (byName.length > 0) return byName.slice(0, 1)
+/** Find a server by name, else by address:port; only lines that may match are read in full. */
+function findServer(doc: HaproxyDocument, section: Section, ref: ServerRef): ServerInfo[] {
+  const lines = serverLines(doc, section)
+  const named = lines.find((i) => doc.lines[i].words[1]?.value === ref)
+  if (named !== undefined) return [readServer(doc.lines[named], named, section.name)!]
   const {address, port} = splitAddress(ref)
-  return port === undefined ? [] : list.filter((s) => sameEndpoint(s, address, port))
+  if (port === undefined) return []
+  return lines
+    .filter((i) => doc.lines[i].words[2]?.value.endsWith(`:${port}`))
+    .map((i) => readServer(doc.lines[i], i, section.name))
+    .filter((s): s is ServerInfo => s !== undefined && sameEndpoint(s, address, port))
 }
 
 function uniqueName(taken: Set<string>, base: string): string {
@@ -69,17 +74,30 @@ function uniqueName(taken: Set<string>, base: string): string {
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`
 }
 
-/** The options every sibling server shares, as the last sibling writes them, less per-server ones. */
+/**
+ * The options every sibling server shares, as the last sibling writes them,
+ * less per-server ones. Candidates come from the last sibling and are checked
+ * word by word against the others, so a 10k-server backend costs one pass.
+ */
 function sharedOptions(doc: HaproxyDocument, siblings: number[], check: boolean): string[] {
   const plain = siblings.filter((i) => doc.lines[i].words[0].value === 'server')
   if (plain.length === 0) return check ? ['check'] : []
-  const keyOf = (words: {value: string}[]): string => words.map((w) => w.value).join(' ')
-  const sets = plain.map((i) => new Set(optionGroups(doc.lines[i].words, 3).map((g) => keyOf(g.words))))
-  const last = doc.lines[plain.at(-1)!]
-  return optionGroups(last.words, 3)
-    .filter((g) => !PER_SERVER.has(g.keyword) && (check || !CHECK_OPTIONS.has(g.keyword)))
-    .filter((g) => sets.every((s) => s.has(keyOf(g.words))))
-    .map((g) => g.words.map((w) => w.raw).join(' '))
+  const candidates = optionGroups(doc.lines[plain.at(-1)!].words, 3).filter((g) => !PER_SERVER.has(g.keyword) && (check || !CHECK_OPTIONS.has(g.keyword)))
+  for (const i of plain) {
+    const words = doc.lines[i].words
+    for (let k = candidates.length - 1; k >= 0; k--) if (!hasGroup(words, candidates[k].words)) candidates.splice(k, 1)
+    if (candidates.length === 0) break
+  }
+  return candidates.map((g) => g.words.map((w) => w.raw).join(' '))
+}
+
+/** Whether the option words (keyword and argument) appear in order among a server line's options. */
+function hasGroup(words: readonly Word[], group: readonly Word[]): boolean {
+  outer: for (let j = 3; j + group.length <= words.length; j++) {
+    for (let k = 0; k < group.length; k++) if (words[j + k].value !== group[k].value) continue outer
+    return true
+  }
+  return false
 }
 
 export function addServer(doc: HaproxyDocument, spec: AddServerSpec): EditOutcome {
@@ -92,21 +110,30 @@ export function addServer(doc: HaproxyDocument, spec: AddServerSpec): EditOutcom
     section = appendSection(doc, `backend ${spec.backend}`, [])
     created = true
   }
-  const list = servers(doc, section)
+  const siblings = serverLines(doc, section)
   const endpoint = formatEndpoint(spec)
-  const present = list.find((s) => sameEndpoint(s, spec.address, spec.port))
-  if (present && (spec.name === undefined || present.name === spec.name)) {
-    return {changed: false, summary: `server ${present.name} ${endpoint} is already in backend ${spec.backend}`, server: present}
+  const portSuffix = `:${spec.port}`
+  const wanted = spec.name ?? `${spec.address}:${spec.port}`.replaceAll(/[^A-Za-z0-9_.:-]/g, '_')
+  let nameTaken = false
+  // One pass over the siblings without reading them in full: that is what a 10k-server backend costs.
+  for (const i of siblings) {
+    const [, name, address] = doc.lines[i].words
+    if (!name) continue
+    if (name.value === wanted) nameTaken = true
+    if (address?.value.endsWith(portSuffix) && (spec.name === undefined || spec.name === name.value)) {
+      const server = readServer(doc.lines[i], i, spec.backend)
+      if (server && sameEndpoint(server, spec.address, spec.port)) {
+        return {changed: false, summary: `server ${server.name} ${endpoint} is already in backend ${spec.backend}`, server}
+      }
+    }
   }
-  const taken = new Set(list.map((s) => s.name))
-  if (spec.name !== undefined && taken.has(spec.name)) {
-    const other = list.find((s) => s.name === spec.name)!
+  if (spec.name !== undefined && nameTaken) {
+    const other = servers(doc, section).find((s) => s.name === spec.name)!
     throw new UsageError(`backend ${spec.backend} already has a server named ${spec.name} (${other.address}:${other.port ?? ''}, line ${other.line})`, {
       actions: ['Pick another --name, or remove that server first.'],
     })
   }
-  const name = spec.name ?? uniqueName(taken, `${spec.address}:${spec.port}`.replaceAll(/[^A-Za-z0-9_.:-]/g, '_'))
-  const siblings = serverLines(doc, section)
+  const name = nameTaken ? uniqueName(new Set(siblings.map((i) => doc.lines[i].words[1]?.value ?? '')), wanted) : wanted
   const options = sharedOptions(doc, siblings, spec.check !== false)
   const words: string[] = [...options.filter((o) => spec.weight === undefined || !o.startsWith('weight '))]
   if (spec.weight !== undefined) words.push(`weight ${spec.weight}`)
@@ -127,7 +154,7 @@ export function addServer(doc: HaproxyDocument, spec: AddServerSpec): EditOutcom
 
 export function removeServer(doc: HaproxyDocument, backend: string, ref: ServerRef): EditOutcome {
   const section = requireBackend(doc, backend)
-  const found = findServer(servers(doc, section), ref)
+  const found = findServer(doc, section, ref)
   if (found.length === 0) return {changed: false, summary: `backend ${backend} has no server ${ref}: nothing to remove`}
   if (found.length > 1) {
     throw new UsageError(`${ref} matches ${found.length} servers in backend ${backend}: ${found.map((s) => s.name).join(', ')}`, {
@@ -141,9 +168,9 @@ export function removeServer(doc: HaproxyDocument, backend: string, ref: ServerR
 
 export function setServerState(doc: HaproxyDocument, backend: string, ref: ServerRef, state: ServerState): EditOutcome {
   const section = requireBackend(doc, backend)
-  const list = servers(doc, section)
-  const [server] = findServer(list, ref)
+  const [server] = findServer(doc, section, ref)
   if (!server) {
+    const list = servers(doc, section)
     throw new UsageError(`backend ${backend} has no server ${ref}`, {
       actions: [list.length > 0 ? `Servers there: ${list.map((s) => s.name).join(', ')}.` : 'The backend has no servers.'],
     })

@@ -56,12 +56,9 @@ export class HaproxyDocument implements ConfigDocument {
   }
 
   serialize(): string {
-    const parts: string[] = new Array(this.lines.length * 2)
-    for (let i = 0; i < this.lines.length; i++) {
-      parts[2 * i] = this.lines[i].text
-      parts[2 * i + 1] = this.lines[i].eol
-    }
-    return parts.join('')
+    let out = ''
+    for (const line of this.lines) out += line.text + line.eol
+    return out
   }
 
   sections(): Section[] {

@@ -61,92 +61,133 @@ export function splitLines(text: string): {text: string; eol: Eol}[] {
   return out
 }
 
+const SPACE = 32
+const TAB = 9
+const HASH = 35
+const DQUOTE = 34
+const SQUOTE = 39
+const BACKSLASH = 92
+const DOLLAR = 36
+
 /** Tokenize one line. Problems (unterminated quote or `${`) are pushed to `problems`; the words found so far are kept. */
 export function lexLine(text: string, eol: Eol, problems: LexProblem[] = []): Line {
   const n = text.length
   let i = 0
-  while (i < n && isBlank(text[i])) i++
-  const indent = text.slice(0, i)
+  while (i < n && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) i++
+  const indent = i === 0 ? '' : text.slice(0, i)
   const words: Word[] = []
   let commentAt = -1
   while (i < n) {
-    const c = text[i]
-    if (isBlank(c)) {
+    const c = text.charCodeAt(i)
+    if (c === SPACE || c === TAB) {
       i++
       continue
     }
-    if (c === '#') {
+    if (c === HASH) {
       commentAt = i
       break
     }
+    // Fast path: most words hold no quote, escape or variable, so their value is their text.
     const start = i
-    let value = ''
-    let quote: '"' | "'" | '' = ''
-    let quoteAt = -1
+    let special = false
     while (i < n) {
-      const ch = text[i]
-      if (quote === "'") {
-        if (ch === "'") quote = ''
-        else value += ch
-        i++
-        continue
+      const ch = text.charCodeAt(i)
+      if (ch === SPACE || ch === TAB || ch === HASH) break
+      if (ch === DQUOTE || ch === SQUOTE || ch === BACKSLASH || ch === DOLLAR) {
+        special = true
+        break
       }
-      if (ch === '\\' && i + 1 < n) {
-        const next = text[i + 1]
-        if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
-          value += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 4), 16))
-          i += 4
-        } else {
-          value += ESCAPES[next] ?? next
-          i += 2
-        }
-        continue
-      }
-      if (ch === '$' && text[i + 1] === '{') {
-        const close = text.indexOf('}', i + 2)
-        if (close === -1) {
-          problems.push({col: i + 1, message: "unterminated environment variable reference: '${' without a closing '}'"})
-          value += text.slice(i)
-          i = n
-          break
-        }
-        value += text.slice(i, close + 1)
-        i = close + 1
-        continue
-      }
-      if (quote === '"') {
-        if (ch === '"') quote = ''
-        else value += ch
-        i++
-        continue
-      }
-      if (ch === '"' || ch === "'") {
-        quote = ch
-        quoteAt = i
-        i++
-        continue
-      }
-      if (isBlank(ch) || ch === '#') break
-      value += ch
       i++
     }
-    if (quote) problems.push({col: quoteAt + 1, message: `unterminated quote: the ${quote === '"' ? 'double' : 'single'} quote opened here is never closed`})
-    words.push({raw: text.slice(start, i), value, start})
+    if (!special) {
+      const raw = text.slice(start, i)
+      words.push({raw, value: raw, start})
+      continue
+    }
+    const word = lexWord(text, start, problems)
+    i = word.end
+    words.push({raw: text.slice(start, i), value: word.value, start})
   }
   return {text, eol, indent, words, commentAt}
+}
+
+/** The slow path: one word with quotes, escapes or `${ENV}` in it, from `start` to its end. */
+function lexWord(text: string, start: number, problems: LexProblem[]): {value: string; end: number} {
+  const n = text.length
+  let i = start
+  let value = ''
+  let quote: '"' | "'" | '' = ''
+  let quoteAt = -1
+  while (i < n) {
+    const ch = text[i]
+    if (quote === "'") {
+      if (ch === "'") quote = ''
+      else value += ch
+      i++
+      continue
+    }
+    if (ch === '\\' && i + 1 < n) {
+      const next = text[i + 1]
+      if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
+        value += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 4), 16))
+        i += 4
+      } else {
+        value += ESCAPES[next] ?? next
+        i += 2
+      }
+      continue
+    }
+    if (ch === '$' && text[i + 1] === '{') {
+      const close = text.indexOf('}', i + 2)
+      if (close === -1) {
+        problems.push({col: i + 1, message: "unterminated environment variable reference: '${' without a closing '}'"})
+        return {value: value + text.slice(i), end: n}
+      }
+      value += text.slice(i, close + 1)
+      i = close + 1
+      continue
+    }
+    if (quote === '"') {
+      if (ch === '"') quote = ''
+      else value += ch
+      i++
+      continue
+    }
+    if (ch === '"' || ch === "'") {
+      quote = ch
+      quoteAt = i
+      i++
+      continue
+    }
+    if (isBlank(ch) || ch === '#') break
+    value += ch
+    i++
+  }
+  if (quote) problems.push({col: quoteAt + 1, message: `unterminated quote: the ${quote === '"' ? 'double' : 'single'} quote opened here is never closed`})
+  return {value, end: i}
 }
 
 /** Lex a whole file; throws one ConfigError per bad line (all of them at once) with file:line:col. */
 export function lexFile(source: string, file: string): Line[] {
   const errors: ConfigError[] = []
-  const lines = splitLines(source).map(({text, eol}, index) => {
-    const problems: LexProblem[] = []
-    const line = lexLine(text, eol, problems)
-    for (const p of problems) {
-      errors.push(new ConfigError(p.message, {file, line: index + 1, col: p.col}, {actions: ['Close the quote, or escape the character with a backslash.']}))
+  const lines: Line[] = []
+  let problems: LexProblem[] | undefined
+  let from = 0
+  while (from < source.length) {
+    const nl = source.indexOf('\n', from)
+    const end = nl === -1 ? source.length : nl
+    const crlf = nl > from && source.charCodeAt(nl - 1) === 13
+    const text = source.slice(from, crlf ? end - 1 : end)
+    const eol: Eol = nl === -1 ? '' : crlf ? '\r\n' : '\n'
+    // Only a quote or `${` can leave a line unterminated: most lines skip the problem list.
+    const risky = text.includes('"') || text.includes("'") || text.includes('${')
+    problems = risky ? [] : undefined
+    lines.push(lexLine(text, eol, problems))
+    for (const p of problems ?? []) {
+      errors.push(new ConfigError(p.message, {file, line: lines.length, col: p.col}, {actions: ['Close the quote, or escape the character with a backslash.']}))
     }
-    return line
-  })
+    from = end + 1
+  }
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new ConfigErrors(errors)
   return lines

@@ -1,0 +1,108 @@
+#!/usr/bin/env -S npx tsx
+// Times adding one server to configs of 1k, 10k and 50k servers, in one run:
+// parse + add + serialize in-process (median of RUNS), and the proxy's own
+// checker on the same file (median of CHECKS). Prints times, per-server cost
+// and ratios. Goals: 10k add ≤ 50 ms and ≤ 0.1× `haproxy -c`; per-server cost
+// roughly flat from 1k to 50k (linear, not quadratic).
+// Run: npx tsx bench/config-edit.ts   (SIZES=1000,10000 RUNS=9 CHECKS=3 to change)
+// Engines are rows of ENGINES: another engine adds its generator and spec there.
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {loadavg, tmpdir} from 'node:os'
+import path from 'node:path'
+
+import type {AddServerSpec, ConfigDocument, Engine} from '../src/proxy-config/engine.js'
+import {haproxyEngine} from '../src/proxy-config/haproxy/engine.js'
+import {unifiedDiff} from '../src/ui/diff.js'
+
+interface BenchEngine {
+  engine: Engine<ConfigDocument>
+  file: string
+  generate: (servers: number) => string
+  add: AddServerSpec
+  /** The proxy's own checker: binary and arguments for a config path. */
+  check: [string, (file: string) => string[]]
+}
+
+function ip(i: number): string {
+  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+}
+
+const ENGINES: BenchEngine[] = [
+  {
+    engine: haproxyEngine as unknown as Engine<ConfigDocument>,
+    file: 'haproxy.cfg',
+    generate: (n) =>
+      [
+        'global',
+        '    maxconn 1000',
+        'defaults',
+        '    mode http',
+        '    timeout connect 5s',
+        '    timeout client 30s',
+        '    timeout server 30s',
+        'frontend www',
+        '    bind 127.0.0.1:18080',
+        '    default_backend web',
+        'backend web',
+        '    balance roundrobin',
+        ...Array.from({length: n}, (_, i) => `    server web${i + 1} ${ip(i + 1)}:8080 check inter 2s`),
+        '',
+      ].join('\n'),
+    add: {backend: 'web', address: '192.0.2.10', port: 8080},
+    check: ['haproxy', (f) => ['-c', '-f', f]],
+  },
+]
+
+const SIZES = (process.env.SIZES ?? '1000,10000,50000').split(',').map(Number)
+const RUNS = Number(process.env.RUNS ?? 9)
+const CHECKS = Number(process.env.CHECKS ?? 3)
+/** haproxy -c grows faster than linearly past 10k servers (minutes at 50k): one check there. */
+const checksFor = (n: number): number => (n > 10_000 ? 1 : CHECKS)
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6
+const fmt = (x: number, digits = 1): string => x.toFixed(digits)
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hactl-bench-'))
+try {
+  for (const b of ENGINES) {
+    console.log(`${b.engine.name}: add one server (parse + add + serialize), ${RUNS} runs; ${b.check[0]} check, ${CHECKS} runs (1 past 10k); medians`)
+    console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine`)
+    console.log(['servers', 'bytes', 'edit ms', 'edit min', 'µs/server', 'diff ms', `${b.check[0]} ms`, 'edit/check'].join('\t'))
+    const perServer: number[] = []
+    for (const n of SIZES) {
+      const text = b.generate(n)
+      const file = path.join(dir, b.file)
+      writeFileSync(file, text, 'latin1')
+      let edited = ''
+      const edit = (): number => {
+        const t0 = process.hrtime.bigint()
+        const doc = b.engine.parse(text, file)
+        if (!b.engine.addServer(doc, b.add).changed) throw new Error('the add changed nothing')
+        edited = doc.serialize()
+        return ms(t0)
+      }
+      for (let i = 0; i < 3; i++) edit() // warm up the JIT
+      const edits = Array.from({length: RUNS}, edit)
+      const editMs = median(edits)
+      if (edited.length <= text.length) throw new Error('nothing was added')
+      const t0 = process.hrtime.bigint()
+      unifiedDiff(b.file, text, edited)
+      const diffMs = ms(t0)
+      const checkMs = median(
+        Array.from({length: checksFor(n)}, () => {
+          const t = process.hrtime.bigint()
+          execFileSync(b.check[0], b.check[1](file), {stdio: 'ignore'})
+          return ms(t)
+        }),
+      )
+      perServer.push((editMs * 1000) / n)
+      console.log([n, text.length, fmt(editMs), fmt(Math.min(...edits)), fmt((editMs * 1000) / n, 2), fmt(diffMs), fmt(checkMs), fmt(editMs / checkMs, 3)].join('\t'))
+    }
+    console.log(`per-server cost, largest / smallest size: ${fmt(perServer.at(-1)! / perServer[0], 2)}× (1 = linear)`)
+    console.log(`load average at end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+  }
+} finally {
+  rmSync(dir, {recursive: true, force: true})
+}
