@@ -4,7 +4,7 @@
 // checker on the same file (median of CHECKS). Prints times, per-server cost
 // and ratios. Goals: 10k add ≤ 50 ms and ≤ 0.1× `haproxy -c`; per-server cost
 // roughly flat from 1k to 50k (linear, not quadratic).
-// Run: npx tsx bench/config-edit.ts   (SIZES=1000,10000 RUNS=9 CHECKS=3 to change)
+// Run: npx tsx bench/config-edit.ts   (SIZES=1000,10000 RUNS=9 CHECKS=3 ENGINE=nginx to change)
 // Engines are rows of ENGINES: another engine adds its generator and spec there.
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -13,13 +13,15 @@ import path from 'node:path'
 
 import type {AddServerSpec, ConfigDocument, Engine} from '../src/proxy-config/engine.js'
 import {haproxyEngine} from '../src/proxy-config/haproxy/engine.js'
+import {nginxEngine} from '../src/proxy-config/nginx/engine.js'
 import {unifiedDiff} from '../src/ui/diff.js'
 
 interface BenchEngine {
   engine: Engine<ConfigDocument>
   file: string
   generate: (servers: number) => string
-  add: AddServerSpec
+  /** The server to add to a config of that many servers. */
+  add: (servers: number) => AddServerSpec
   /** The proxy's own checker: binary and arguments for a config path. */
   check: [string, (file: string) => string[]]
 }
@@ -49,10 +51,31 @@ const ENGINES: BenchEngine[] = [
         ...Array.from({length: n}, (_, i) => `    server web${i + 1} ${ip(i + 1)}:8080 check inter 2s`),
         '',
       ].join('\n'),
-    add: {backend: 'web', address: '192.0.2.10', port: 8080},
+    add: () => ({backend: 'web', address: '192.0.2.10', port: 8080}),
     check: ['haproxy', (f) => ['-c', '-f', f]],
   },
+  {
+    // Servers in upstreams of 1,000 (as a large site spreads them); the add goes to the last one.
+    engine: nginxEngine as unknown as Engine<ConfigDocument>,
+    file: 'nginx.conf',
+    generate: (n) => {
+      const lines = ['worker_processes 1;', 'events {', '    worker_connections 64;', '}', 'http {']
+      for (let u = 0; u * 1000 < n; u++) {
+        lines.push(`    upstream pool${u} {`, '        least_conn;')
+        for (let i = u * 1000; i < Math.min(n, (u + 1) * 1000); i++) lines.push(`        server ${ip(i + 1)}:8080 max_fails=3 fail_timeout=10s;`)
+        lines.push('        keepalive 16;', '    }')
+      }
+      lines.push('    server {', '        listen 127.0.0.1:18084;', '        location / {', '            proxy_pass http://pool0;', '        }', '    }', '}', '')
+      return lines.join('\n')
+    },
+    add: (n) => ({backend: `pool${Math.ceil(n / 1000) - 1}`, address: '192.0.2.10', port: 8080}),
+    // nginx -t writes a pid file and logs: both go to the bench's temp folder.
+    check: ['nginx', (f) => ['-t', '-q', '-p', `${path.dirname(f)}/`, '-c', f, '-g', `pid ${path.dirname(f)}/nginx.pid; error_log ${path.dirname(f)}/error.log;`]],
+  },
 ]
+
+/** ENGINE=nginx runs one engine's rows only. */
+const selected = ENGINES.filter((b) => !process.env.ENGINE || b.engine.name === process.env.ENGINE)
 
 const SIZES = (process.env.SIZES ?? '1000,10000,50000').split(',').map(Number)
 const RUNS = Number(process.env.RUNS ?? 9)
@@ -66,7 +89,7 @@ const fmt = (x: number, digits = 1): string => x.toFixed(digits)
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hactl-bench-'))
 try {
-  for (const b of ENGINES) {
+  for (const b of selected) {
     console.log(`${b.engine.name}: add one server (parse + add + serialize), ${RUNS} runs; ${b.check[0]} check, ${CHECKS} runs (1 past 10k); medians`)
     console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine`)
     console.log(['servers', 'bytes', 'edit ms', 'edit min', 'µs/server', 'diff ms', `${b.check[0]} ms`, 'edit/check'].join('\t'))
@@ -79,7 +102,7 @@ try {
       const edit = (): number => {
         const t0 = process.hrtime.bigint()
         const doc = b.engine.parse(text, file)
-        if (!b.engine.addServer(doc, b.add).changed) throw new Error('the add changed nothing')
+        if (!b.engine.addServer(doc, b.add(n)).changed) throw new Error('the add changed nothing')
         edited = doc.serialize()
         return ms(t0)
       }
