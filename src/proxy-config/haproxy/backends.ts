@@ -176,6 +176,11 @@ export function setServerState(doc: HaproxyDocument, backend: string, ref: Serve
     })
   }
   const index = server.line - 1
+  if (doc.lines[index].words[0].value === 'server-template') {
+    throw new UsageError(`${backend}/${server.name} is a server-template line (line ${server.line}): its servers share one line`, {
+      actions: ['Set the state of one of its servers through the HAProxy runtime API, or edit the template line by hand.'],
+    })
+  }
   const text = withState(doc.lines[index], state)
   if (text === doc.lines[index].text) return {changed: false, summary: `server ${backend}/${server.name} is already ${state}`, server}
   doc.replace(index, text)
