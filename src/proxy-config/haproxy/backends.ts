@@ -56,10 +56,15 @@ function sameEndpoint(server: ServerInfo, address: string, port: number): boolea
   return server.port === port && server.address.toLowerCase() === address.toLowerCase()
 }
 
+/** A server's name as `backend list` shows it: templates as `prefix[1-N]`. */
+function listedName(words: readonly Word[]): string | undefined {
+  return words[0].value === 'server-template' ? `${words[1]?.value ?? ''}[1-${words[2]?.value ?? ''}]` : words[1]?.value
+}
+
 /** Find a server by name, else by address:port; only lines that may match are read in full. */
 function findServer(doc: HaproxyDocument, section: Section, ref: ServerRef): ServerInfo[] {
   const lines = serverLines(doc, section)
-  const named = lines.find((i) => doc.lines[i].words[1]?.value === ref)
+  const named = lines.find((i) => listedName(doc.lines[i].words) === ref)
   if (named !== undefined) return [readServer(doc.lines[named], named, section.name)!]
   const {address, port} = splitAddress(ref)
   if (port === undefined) return []
@@ -176,6 +181,11 @@ export function setServerState(doc: HaproxyDocument, backend: string, ref: Serve
     })
   }
   const index = server.line - 1
+  if (doc.lines[index].words[0].value === 'server-template') {
+    throw new UsageError(`${backend}/${server.name} is a server-template line (line ${server.line}): its servers share one line`, {
+      actions: ['Set the state of one of its servers through the HAProxy runtime API, or edit the template line by hand.'],
+    })
+  }
   const text = withState(doc.lines[index], state)
   if (text === doc.lines[index].text) return {changed: false, summary: `server ${backend}/${server.name} is already ${state}`, server}
   doc.replace(index, text)

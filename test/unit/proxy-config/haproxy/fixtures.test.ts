@@ -70,4 +70,10 @@ describe('haproxy engine: server states', () => {
     expect(web2).to.include({state: 'drain', weight: 0})
     expect(doc.serialize()).to.include('server web2 10.0.0.2:80 weight 0\n')
   })
+
+  it('a server-template line is listed but its state is not rewritten', () => {
+    const doc = haproxyEngine.parse('backend web\n    server-template srv 3 web.internal:80 check\n', 'h.cfg')
+    expect(haproxyEngine.listBackends(doc)[0].servers[0]).to.include({name: 'srv[1-3]', address: 'web.internal', port: 80, line: 2})
+    expect(() => haproxyEngine.setServerState(doc, 'web', 'srv[1-3]', 'drain')).to.throw(/server-template line/)
+  })
 })
