@@ -24,6 +24,8 @@ export interface HostResult {
   rolledBack?: boolean
   /** Exit code the host's failure maps to on its own (7 for a refused host key). */
   exitCode?: ExitCodeValue
+  /** What the user can do about it. */
+  actions?: string[]
   ms: number
 }
 
@@ -132,8 +134,8 @@ async function rolloutHost(plan: HostPlan, options: RolloutOptions): Promise<Hos
   try {
     transport = await options.connect(plan.target)
   } catch (error) {
-    const exitCode = error instanceof HactlError ? error.exitCode : undefined
-    return finish({status: 'unreachable', step: 'connect', message: messageOf(error), exitCode})
+    const known = error instanceof HactlError ? error : undefined
+    return finish({status: 'unreachable', step: 'connect', message: messageOf(error), exitCode: known?.exitCode, actions: known?.actions})
   }
   try {
     return finish(await installOn(transport, plan, options, say))
