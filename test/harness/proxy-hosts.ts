@@ -63,6 +63,7 @@ export async function startProxyHost(name: string, identityFile?: string, option
     remotePath: haproxy.config,
     reload: `kill -USR2 "$(cat ${pidFile})"`,
     check: `kill -0 "$(cat ${pidFile})"`,
+    statsSocket: haproxy.socket,
   }
   return {
     name,
