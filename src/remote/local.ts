@@ -4,7 +4,7 @@ import {chmod, chown, link, readFile, rename, rm, stat, writeFile} from 'node:fs
 import {connect} from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {firstLine, TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
 
 export class LocalTransport implements Transport {
   constructor(readonly host = 'localhost') {}
@@ -47,14 +47,7 @@ export class LocalTransport implements Transport {
       child.once('error', (error) => resolve({code: 127, stdout, stderr: `${stderr}${error.message}\n`}))
       child.once('close', (code) => resolve({code: code ?? 128, stdout, stderr}))
     })
-    const ready = new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString('utf8')
-        if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
-      })
-      void exited.then((r) => reject(Object.assign(new Error(`exited with code ${r.code}`), {result: r})))
-    })
-    ready.catch(() => undefined)
+    const ready = firstLine(child.stdout, exited, (t) => (stdout += t))
     return {
       ready,
       exited,

@@ -16,7 +16,7 @@ import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
 import {quoteArgv} from './quote.js'
 import {parseJump, sshConfigFor} from './ssh-config.js'
-import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {firstLine, TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
 
 export interface SshSettings {
   knownHosts: string
@@ -282,16 +282,7 @@ export class SshTransport implements Transport {
           this.closed.catch(() => resolve({code, stdout, stderr}))
         }),
     )
-    const ready = opened.then(
-      (channel) =>
-        new Promise<string>((resolve, reject) => {
-          channel.on('data', (d: Buffer) => {
-            stdout += d.toString('utf8')
-            if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
-          })
-          void exited.then((r) => reject(Object.assign(new Error(`exited with code ${r.code}`), {result: r})))
-        }),
-    )
+    const ready = opened.then((channel) => firstLine(channel, exited, (t) => (stdout += t)))
     ready.catch(() => undefined)
     return {
       ready,

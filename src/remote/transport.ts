@@ -58,3 +58,20 @@ export interface Transport {
 }
 
 export class TransportTimeoutError extends Error {}
+
+/**
+ * The `ready` of a held command: its first printed line, or a rejection
+ * carrying its result when it exits before printing one. `append` collects
+ * the text and returns all of it so far.
+ */
+export function firstLine(stdout: {on(event: 'data', listener: (d: Buffer) => void): unknown}, exited: Promise<ExecResult>, append: (text: string) => string): Promise<string> {
+  const ready = new Promise<string>((resolve, reject) => {
+    stdout.on('data', (d: Buffer) => {
+      const all = append(d.toString('utf8'))
+      if (all.includes('\n')) resolve(all.split('\n')[0])
+    })
+    void exited.then((r) => reject(Object.assign(new Error(`exited with code ${r.code}`), {result: r})))
+  })
+  ready.catch(() => undefined)
+  return ready
+}

@@ -125,3 +125,31 @@ export async function resetHost(host: ProxyHost, config: string): Promise<void> 
   process.kill(pid, 'SIGUSR2')
   await expectServing(host, [config])
 }
+
+export interface ProxyHostsFixture {
+  hosts: ProxyHost[]
+  /** The config every host starts each test with, and the next version of it. */
+  v1: string
+  v2: string
+}
+
+/**
+ * Mocha hooks for a suite over these hosts: started once (one client key for
+ * all), stopped after, and put back on v1 before every test.
+ */
+export function useProxyHosts(names: readonly string[]): ProxyHostsFixture {
+  const fixture: ProxyHostsFixture = {hosts: [], v1: '', v2: ''}
+  before(async () => {
+    const first = await startProxyHost(names[0])
+    const rest = await Promise.all(names.slice(1).map((n) => startProxyHost(n, first.sshd.identityFile)))
+    fixture.hosts = [first, ...rest]
+    Object.assign(fixture, await versions(first))
+  })
+  after(async () => {
+    await Promise.all(fixture.hosts.map((h) => h.stop()))
+  })
+  beforeEach(async () => {
+    await Promise.all(fixture.hosts.map((h) => resetHost(h, fixture.v1)))
+  })
+  return fixture
+}

@@ -3,27 +3,18 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {hactl} from '../../harness/cli.js'
-import {expectServing, resetHost, startProxyHost, versions, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
+import {expectServing, useProxyHosts, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
 
 const workerPid = async (h: ProxyHost): Promise<string> => /^Pid: (\d+)/m.exec(await h.haproxy.runtime('show info'))?.[1] ?? ''
 
 describe('backend commands on a cluster: edit the source, then push or apply at runtime', function () {
   this.timeout(120_000)
+  const fixture = useProxyHosts(['h1', 'h2'])
   let hosts: ProxyHost[] = []
   let v1 = ''
 
-  before(async () => {
-    const first = await startProxyHost('h1')
-    hosts = [first, await startProxyHost('h2', first.sshd.identityFile)]
-    ;({v1} = await versions(first))
-  })
-
-  after(async () => {
-    await Promise.all(hosts.map((h) => h.stop()))
-  })
-
-  beforeEach(async () => {
-    await Promise.all(hosts.map((h) => resetHost(h, v1)))
+  beforeEach(() => {
+    ;({hosts, v1} = fixture)
   })
 
   it('backend add edits the source and rolls it out to every proxy; --no-push only edits', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 
 import {hactl} from '../../harness/cli.js'
-import {expectServing, resetHost, startProxyHost, versions, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
+import {expectServing, startProxyHost, useProxyHosts, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
 
 const run = promisify(execFile)
 
@@ -39,21 +39,14 @@ const padding = (bytes: number): string => `${'# padding padding padding padding
 
 describe('config push when the host or the network fails under it', function () {
   this.timeout(120_000)
+  const fixture = useProxyHosts(['h1'])
   let host: ProxyHost
   let v1 = ''
   let v2 = ''
 
-  before(async () => {
-    host = await startProxyHost('h1')
-    ;({v1, v2} = await versions(host))
-  })
-
-  after(async () => {
-    await host.stop()
-  })
-
-  beforeEach(async () => {
-    await resetHost(host, v1)
+  beforeEach(() => {
+    ;({v1, v2} = fixture)
+    host = fixture.hosts[0]
   })
 
   it('a connection cut during the upload leaves the previous config running and the lock free', async () => {

@@ -5,27 +5,20 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 
 import {hactl} from '../../harness/cli.js'
-import {expectServing, resetHost, startProxyHost, versions, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
+import {expectServing, useProxyHosts, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
 
 const run = promisify(execFile)
 
 describe('SSH host keys and drift', function () {
   this.timeout(120_000)
+  const fixture = useProxyHosts(['h1'])
   let host: ProxyHost
   let v1 = ''
   let v2 = ''
 
-  before(async () => {
-    host = await startProxyHost('h1')
-    ;({v1, v2} = await versions(host))
-  })
-
-  after(async () => {
-    await host.stop()
-  })
-
-  beforeEach(async () => {
-    await resetHost(host, v1)
+  beforeEach(() => {
+    ;({v1, v2} = fixture)
+    host = fixture.hosts[0]
   })
 
   it('refuses a host whose key is not known, says how to accept it, and changes nothing', async () => {

@@ -3,7 +3,7 @@ import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {hactl} from '../../harness/cli.js'
-import {expectServing, resetHost, startProxyHost, versions, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
+import {expectServing, useProxyHosts, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
 
 interface Reported {
   host: string
@@ -16,23 +16,13 @@ const statuses = (stdout: string): string[] => (JSON.parse(stdout) as {hosts: Re
 
 describe('config push over SSH to real sshd and haproxy hosts', function () {
   this.timeout(120_000)
+  const fixture = useProxyHosts(['h1', 'h2', 'h3', 'h4', 'h5'])
   let hosts: ProxyHost[] = []
   let v1 = ''
   let v2 = ''
 
-  before(async () => {
-    const first = await startProxyHost('h1')
-    const rest = await Promise.all(['h2', 'h3', 'h4', 'h5'].map((n) => startProxyHost(n, first.sshd.identityFile)))
-    hosts = [first, ...rest]
-    ;({v1, v2} = await versions(first))
-  })
-
-  after(async () => {
-    await Promise.all(hosts.map((h) => h.stop()))
-  })
-
-  beforeEach(async () => {
-    await Promise.all(hosts.map((h) => resetHost(h, v1)))
+  beforeEach(() => {
+    ;({hosts, v1, v2} = fixture)
   })
 
   it('installs the source on every host, reloads it, keeps a backup, and a re-run changes nothing', async () => {
