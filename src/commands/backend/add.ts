@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {ConfigEditCommand} from '../../command-support/config-edit-command.js'
 import {editFlags} from '../../command-support/config-flags.js'
 import {parseEndpoint} from '../../proxy-config/address.js'
-import type {ConfigEditResult} from '../../services/config-edit.js'
+import type {EditAndPushResult} from '../../services/edit-and-push.js'
 
 export default class BackendAdd extends ConfigEditCommand<typeof BackendAdd> {
   static override summary = 'Register a server in a backend.'
@@ -32,7 +32,7 @@ ADDRESS:PORT is already there changes nothing and exits 0. The name is made from
     create: Flags.boolean({summary: 'Create the backend when it does not exist.'}),
   }
 
-  public async run(): Promise<ConfigEditResult> {
+  public async run(): Promise<EditAndPushResult> {
     const {address, port} = parseEndpoint(this.args.address)
     const {backup, check, create, name, weight} = this.flags
     return this.edit({op: 'add-server', spec: {backend: this.args.backend, address, port, name, weight, backup, check, create}})

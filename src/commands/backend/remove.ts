@@ -1,6 +1,6 @@
 import {ConfigEditCommand, serverArgs} from '../../command-support/config-edit-command.js'
 import {editFlags} from '../../command-support/config-flags.js'
-import type {ConfigEditResult} from '../../services/config-edit.js'
+import type {EditAndPushResult} from '../../services/edit-and-push.js'
 
 export default class BackendRemove extends ConfigEditCommand<typeof BackendRemove> {
   static override summary = 'Deregister a server from a backend.'
@@ -14,7 +14,7 @@ export default class BackendRemove extends ConfigEditCommand<typeof BackendRemov
   static override args = serverArgs
   static override flags = editFlags
 
-  public async run(): Promise<ConfigEditResult> {
+  public async run(): Promise<EditAndPushResult> {
     return this.edit({op: 'remove-server', backend: this.args.backend, server: this.args.server})
   }
 }

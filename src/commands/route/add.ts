@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {ConfigEditCommand} from '../../command-support/config-edit-command.js'
 import {editFlags} from '../../command-support/config-flags.js'
 import {routeArgs, routeFlags, routeSpec} from '../../command-support/route-flags.js'
-import type {ConfigEditResult} from '../../services/config-edit.js'
+import type {EditAndPushResult} from '../../services/edit-and-push.js'
 
 export default class RouteAdd extends ConfigEditCommand<typeof RouteAdd> {
   static override summary = 'Send requests for a host or a path prefix to a backend.'
@@ -24,7 +24,7 @@ A rule that is already there changes nothing and exits 0.`
     create: Flags.boolean({summary: 'Create the backend when it does not exist.'}),
   }
 
-  public async run(): Promise<ConfigEditResult> {
+  public async run(): Promise<EditAndPushResult> {
     return this.edit({op: 'add-route', spec: routeSpec(this.flags, this.args.backend, this.flags.create)})
   }
 }

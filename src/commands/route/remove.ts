@@ -1,7 +1,7 @@
 import {ConfigEditCommand} from '../../command-support/config-edit-command.js'
 import {editFlags} from '../../command-support/config-flags.js'
 import {routeArgs, routeFlags, routeSpec} from '../../command-support/route-flags.js'
-import type {ConfigEditResult} from '../../services/config-edit.js'
+import type {EditAndPushResult} from '../../services/edit-and-push.js'
 
 export default class RouteRemove extends ConfigEditCommand<typeof RouteRemove> {
   static override summary = 'Stop routing a host or a path prefix to a backend.'
@@ -16,7 +16,7 @@ several hosts or paths, only this one is taken out of it. A rule that is not the
   static override args = routeArgs
   static override flags = {...editFlags, ...routeFlags}
 
-  public async run(): Promise<ConfigEditResult> {
+  public async run(): Promise<EditAndPushResult> {
     return this.edit({op: 'remove-route', spec: routeSpec(this.flags, this.args.backend)})
   }
 }
