@@ -23,6 +23,8 @@ import {hactl} from '../../harness/cli.js'
 import {startMoto, type Moto} from '../../harness/moto.js'
 import {clusterDir, createZone, inspect} from './helpers.js'
 
+const mockEc2 = () => mockClient(EC2Client)
+
 const FAST_RETRY = {maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxTotalDelayMs: 50}
 
 describe('AWS faults the real cloud can produce and moto cannot', function () {
@@ -91,9 +93,9 @@ describe('AWS faults the real cloud can produce and moto cannot', function () {
 
   describe('with client mocks', () => {
     // Created here, not at load time: the mock replaces every EC2Client's send while it lives.
-    let ec2Mock: ReturnType<typeof mockClient<EC2Client>>
+    let ec2Mock: ReturnType<typeof mockEc2>
     before(() => {
-      ec2Mock = mockClient(EC2Client)
+      ec2Mock = mockEc2()
     })
     afterEach(() => ec2Mock.reset())
     after(() => ec2Mock.restore())
