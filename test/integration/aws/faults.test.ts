@@ -21,6 +21,7 @@ import {MemoryReporter} from '../../../src/ui/reporter.js'
 import {awsEndpoint} from '../../harness/aws-endpoint.js'
 import {hactl} from '../../harness/cli.js'
 import {startMoto, type Moto} from '../../harness/moto.js'
+import {waitFor} from '../../harness/wait.js'
 import {clusterDir, createZone, inspect} from './helpers.js'
 
 const mockEc2 = () => mockClient(EC2Client)
@@ -173,6 +174,33 @@ describe('AWS faults the real cloud can produce and moto cannot', function () {
       expect(error.exitCode).to.equal(7)
       expect(error.message).to.include('expired')
       expect(error.actions.join('\n')).to.include('aws sso login')
+    })
+  })
+
+  describe('two failovers at once', () => {
+    it('never both move the same address: one AssociateAddress in all, both end with exit 0', async () => {
+      const raceDir = await clusterDir('race', await createZone(inspect(moto).r53, 'race.example.com.'))
+      const race = await loadCluster(path.join(raceDir, 'hactl.yaml'))
+      const provider = await createAwsProvider(race)
+      const [a] = await provider.launchProxies([{zone: 'us-east-1a'}, {zone: 'us-east-1b'}, {zone: 'us-east-1c'}], {clientToken: 'race'})
+      await waitFor('proxies running', async () => (await provider.listProxies()).every((p) => p.state === 'running'))
+      const address = await provider.allocateAddress()
+      await provider.associateAddress(address.allocationId, a.id)
+      await provider.stopProxy(a.id)
+      await waitFor('proxy stopped', async () => (await provider.listProxies()).find((p) => p.id === a.id)?.state === 'stopped')
+
+      const counter = await awsEndpoint(moto.endpoint)
+      try {
+        const env = {...moto.env, AWS_ENDPOINT_URL: counter.endpoint}
+        const [one, two] = await Promise.all([hactl(['eip', 'failover'], {cwd: raceDir, env}), hactl(['eip', 'failover'], {cwd: raceDir, env})])
+        expect(one.code, one.stdout + one.stderr).to.equal(0)
+        expect(two.code, two.stdout + two.stderr).to.equal(0)
+        expect(counter.calls.filter((c) => c === 'ec2:AssociateAddress')).to.have.length(1)
+        const now = (await provider.listAddresses()).find((x) => x.allocationId === address.allocationId)
+        expect(now?.instanceId).to.be.a('string').and.not.equal(a.id)
+      } finally {
+        await counter.close()
+      }
     })
   })
 
