@@ -5,7 +5,9 @@
  * state is plain data so the monitor can keep it in its state file between
  * `--once` runs.
  */
-export type Health = 'healthy' | 'unhealthy' | 'unknown'
+import type {Health} from '../failover/planner.js'
+
+export type {Health} from '../failover/planner.js'
 
 export interface Counter {
   health: Health
