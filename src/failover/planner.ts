@@ -15,6 +15,7 @@
  * - pairs: each pair's EIP stays inside its pair, on the healthy member.
  */
 import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
+import {TAG} from '../cloud/tags.js'
 
 export type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
 
@@ -56,7 +57,7 @@ export interface FailoverPlan {
 }
 
 export const HOUR_MS = 3_600_000
-export const PAIR_TAG = 'hactl:pair'
+export const PAIR_TAG = TAG.pair
 
 /** What the planner knows about one proxy while it plans (counts change as moves are planned). */
 interface Candidate {

@@ -106,6 +106,8 @@ export interface AwsClientConfig {
  * profile selects an entry of ~/.aws/config and ~/.aws/credentials.
  */
 export function awsClientConfig(options: AwsClientOptions = {}): AwsClientConfig {
+  // The SDK warns on stderr about Node versions its releases of 2027 will need; that is not news for a CLI user.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const policy = {...DEFAULT_RETRY_POLICY, ...options.retry}
   const endpoint = process.env.AWS_ENDPOINT_URL?.trim()
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
