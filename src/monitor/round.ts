@@ -6,6 +6,7 @@
  */
 import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
 import {planFailover, type FailoverAction, type FailoverPlan, type Health, type ObservedPool} from '../failover/planner.js'
+import {executeFailover, type ExecutedAction} from '../failover/executor.js'
 import type {HealthJudge} from '../health/judge.js'
 import {observeAll} from '../health/rise-fall.js'
 import type {Reporter} from '../ui/reporter.js'
@@ -14,8 +15,17 @@ import {pruneState, type ActionRecord, type MonitorState} from './state.js'
 
 export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
 
-/** Carries out one association and confirms the cloud shows it. */
-export type ActionRunner = (action: AssociateAction) => Promise<{verified: boolean; detail: string}>
+/**
+ * Carries out the round's associations and confirms the cloud shows them
+ * (the failover executor; `current` is the describe the round just made).
+ */
+export type ActionRunner = (actions: AssociateAction[], current: ElasticAddress[], reporter: Reporter) => Promise<ExecutedAction[]>
+
+/** The executor, as the monitor runs it. */
+export function executorRunner(provider: Provider, verifyTimeoutMs = 10_000): ActionRunner {
+  return async (actions, current, reporter) =>
+    (await executeFailover({actions, notes: []}, provider, {reporter, current, verifyTimeoutMs, firstVerifyDelayMs: 50})).results
+}
 
 export interface MonitorSettings {
   topology: 'pairs' | 'pool'
@@ -94,7 +104,10 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
   for (const t of transitions) {
     reporter.emit({level: t.to === 'unhealthy' ? 'warn' : 'info', code: 'health.transition', subject: t.target, message: `${t.from} → ${t.to}`, data: {from: t.from, to: t.to}})
   }
-  const health: Record<string, Health> = Object.fromEntries(Object.entries(keptCounters).map(([k, c]) => [k, c.health]))
+  // Healthy by rise/fall but failing right now: it keeps what it holds (fall not reached) yet is no target for a move.
+  const health: Record<string, Health> = Object.fromEntries(
+    Object.entries(keptCounters).map(([k, c]) => [k, c.health === 'healthy' && c.failures > 0 ? 'unknown' : c.health]),
+  )
   const healthySince = Object.fromEntries(Object.entries(keptCounters).filter(([, c]) => c.health === 'healthy').map(([k, c]) => [k, c.since]))
 
   const plan = planFailover({...view, health}, {
@@ -134,35 +147,35 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     }
   }
 
-  for (const action of associations) {
-    outcome.planned++
+  const planned = associations.map((action) => {
     const summary = describe(action)
     reporter.emit({level: 'info', code: 'failover.planned', subject: action.allocationId, message: summary, data: {...action, token: deps.lease?.token}})
-    if (!mayAct || deps.stopping?.() || (deps.lease && !deps.lease.mayAct())) {
-      record(action, summary, 'planned')
-      continue
-    }
+    return {action, summary}
+  })
+  outcome.planned = planned.length
+  // The round's moves are one step: a stop request arriving during it lets it finish, and none starts after it.
+  const act = planned.length > 0 && mayAct && !deps.stopping?.() && (!deps.lease || deps.lease.mayAct())
+  if (!act) for (const {action, summary} of planned) record(action, summary, 'planned')
+  if (act) {
+    let results: ExecutedAction[]
     try {
-      const result = await deps.run(action)
-      const at = clock()
-      // Counted whether or not the verification came through: the association was issued.
-      state.remaps.push({at, allocationId: action.allocationId})
-      if (action.from) state.lostAt[action.from] = at
-      reporter.emit({level: 'info', code: 'failover.done', subject: action.allocationId, message: `moved ${action.publicIp} to ${action.to}`, data: {...action}})
-      reporter.emit({
-        level: result.verified ? 'info' : 'error',
-        code: 'failover.verified',
-        subject: action.allocationId,
-        message: result.verified ? `${action.publicIp} is on ${action.to}` : `${action.publicIp} not confirmed on ${action.to}: ${result.detail}`,
-        data: {verified: result.verified},
-      })
-      if (result.verified) outcome.done++
-      else outcome.failed++
-      record(action, summary, result.verified ? 'done' : 'failed')
+      results = await deps.run(associations, view.addresses, reporter)
     } catch (error) {
-      outcome.failed++
-      reporter.emit({level: 'error', code: 'failover.failed', subject: action.allocationId, message: `${summary}: ${(error as Error).message}`})
-      record(action, summary, 'failed')
+      reporter.emit({level: 'error', code: 'failover.failed', message: `the moves failed: ${(error as Error).message}`})
+      results = associations.map((action) => ({action, outcome: 'failed' as const, detail: (error as Error).message}))
+    }
+    const at = clock()
+    for (const result of results) {
+      const action = result.action as AssociateAction
+      const summary = describe(action)
+      if (result.outcome === 'moved' || result.outcome === 'unverified') {
+        // Counted once issued, verified or not: the budget is about what was done to the cloud.
+        state.remaps.push({at, allocationId: action.allocationId})
+        if (action.from) state.lostAt[action.from] = at
+      }
+      if (result.outcome === 'moved') outcome.done++
+      if (result.outcome === 'failed' || result.outcome === 'unverified') outcome.failed++
+      record(action, `${summary} (${result.detail})`, result.outcome === 'moved' ? 'done' : result.outcome === 'skipped' ? 'planned' : 'failed')
     }
   }
 

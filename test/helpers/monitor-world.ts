@@ -4,18 +4,14 @@ import path from 'node:path'
 
 import {ec2Judge} from '../../src/health/judge.js'
 import type {LeaseKeeper} from '../../src/monitor/lease.js'
-import {runRound, type ActionRunner, type MonitorSettings} from '../../src/monitor/round.js'
+import {executorRunner, runRound, type ActionRunner, type MonitorSettings} from '../../src/monitor/round.js'
 import {emptyState, type MonitorState} from '../../src/monitor/state.js'
 import {MemoryReporter} from '../../src/ui/reporter.js'
 import {FakeProvider} from './fake-provider.js'
 
-/** Associate through the provider, then look: what an executor does, in memory. */
+/** The real executor over the fake cloud. */
 export function providerRunner(provider: FakeProvider): ActionRunner {
-  return async (action) => {
-    await provider.associateAddress(action.allocationId, action.to)
-    const verified = provider.holder(action.allocationId) === action.to
-    return {verified, detail: verified ? 'seen' : 'not seen'}
-  }
+  return executorRunner(provider, 500)
 }
 
 export const SETTINGS: MonitorSettings = {topology: 'pool', rise: 2, fall: 2, holdDownMs: 60_000, maxRemapsPerHour: 10, dns: {name: 'www.example.test.', ttl: 30}}

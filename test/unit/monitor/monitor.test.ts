@@ -28,7 +28,7 @@ describe('monitor rounds against an in-memory cloud', () => {
     expect(world.provider.proxies.find((p) => p.id === holder)?.zone).to.not.equal('a')
     expect(world.provider.calls.filter((c) => c.startsWith('upsert')).length, 'a failover changes no DNS').to.equal(upserts)
     expect(world.codes('health.transition')).to.include('healthy → unhealthy')
-    expect(world.codes('failover.verified')).to.deep.equal([`127.0.2.1 is on ${holder}`])
+    expect(world.codes('failover.verified')).to.deep.equal([`now on ${holder}`])
   })
 
   it('moves the address of a stopped instance in the first round: the cloud says it is gone', async () => {
@@ -120,8 +120,8 @@ describe('monitor rounds against an in-memory cloud', () => {
       await a.round()
     }
     expect(provider.calls.filter((c) => c.startsWith('associate'))).to.have.length(1)
-    expect(a.codes('failover.done')).to.have.length(1)
-    expect(b.codes('failover.done')).to.have.length(0)
+    expect(a.codes('failover.verified')).to.have.length(1)
+    expect(b.codes('failover.verified')).to.have.length(0)
     expect(b.codes('lease.standby')).to.have.length(1)
   })
 })
