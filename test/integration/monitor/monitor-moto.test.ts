@@ -81,6 +81,22 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     expect(JSON.parse(shown.stdout)).to.deep.include({name: 'monitor/lease-init', held: false})
   })
 
+  it('health check with type ec2 judges proxies and addresses by the cloud, sending no packet', async () => {
+    const {dirs, provider} = await buildCluster('health', zoneId)
+    const [victim] = await provider.listProxies()
+    await provider.stopProxy(victim.id)
+    const result = await cli(['health', 'check', '--target', 'all', '--json'], dirs[0])
+    expect(result.code, result.stderr).to.equal(5)
+    const report = JSON.parse(result.stdout) as {rows: {target: string; kind: string; probe: string; result: string; detail: string}[]}
+    const proxies = report.rows.filter((r) => r.kind === 'proxy')
+    const addresses = report.rows.filter((r) => r.kind === 'address')
+    expect(proxies).to.have.length(3)
+    expect(addresses).to.have.length(3)
+    expect(report.rows.every((r) => r.probe === 'ec2')).to.equal(true)
+    expect(proxies.find((r) => r.target.includes(victim.id))).to.include({result: 'fail'})
+    expect(addresses.filter((r) => r.result === 'fail').map((r) => r.detail)).to.deep.equal([`on ${victim.id} (unhealthy)`])
+  })
+
   it('monitor --once moves the address of a stopped proxy to a healthy one and leaves DNS unchanged', async () => {
     const {dirs, provider} = await buildCluster('once', zoneId, 1, '5m')
     await cli(['lease', 'init'], dirs[0])
