@@ -97,6 +97,28 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     expect(addresses.filter((r) => r.result === 'fail').map((r) => r.detail)).to.deep.equal([`on ${victim.id} (unhealthy)`])
   })
 
+  it('status shows proxies, addresses, DNS, the monitor and the lease; exit 5 once a proxy is down', async () => {
+    const {dirs, provider} = await buildCluster('status', zoneId, 1, '5m')
+    await cli(['lease', 'init'], dirs[0])
+    await cli(['monitor', '--once'], dirs[0])
+    const well = await cli(['status', '--json'], dirs[0])
+    expect(well.code, well.stderr + well.stdout).to.equal(0)
+    const report = JSON.parse(well.stdout) as {proxies: {health: string}[]; addresses: {healthy: boolean}[]; dns: {ok: boolean}; lease: {held: boolean}; monitor: {lastRound?: {healthy: number}}}
+    expect(report.proxies.map((p) => p.health)).to.deep.equal(['healthy', 'healthy', 'healthy'])
+    expect(report.addresses.every((a) => a.healthy)).to.equal(true)
+    expect(report.dns.ok).to.equal(true)
+    expect(report.lease.held).to.equal(true)
+    expect(report.monitor.lastRound?.healthy).to.equal(3)
+
+    const [victim] = await provider.listProxies()
+    await provider.stopProxy(victim.id)
+    const down = await cli(['status'], dirs[0])
+    expect(down.code).to.equal(5)
+    expect(down.stdout, down.stdout).to.match(/proxy \S+ is stopped/)
+    expect(down.stdout).to.match(/address \S+ is on i-\S+, which is not healthy/)
+    expect(down.stdout).to.match(/lease monitor\/status: held by/)
+  })
+
   it('monitor --once moves the address of a stopped proxy to a healthy one and leaves DNS unchanged', async () => {
     const {dirs, provider} = await buildCluster('once', zoneId, 1, '5m')
     await cli(['lease', 'init'], dirs[0])
