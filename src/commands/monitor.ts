@@ -41,8 +41,9 @@ then exit 0. Exit 5 (with --once) when something could not be healed (budget spe
     }
     const controller = new AbortController()
     const stop = (): void => controller.abort()
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
+    // `on`, not `once`: the lock library re-raises a signal when it finds no other listener left.
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
     const report = await monitorCluster(await this.cluster(), {
       once: this.flags.once,
       intervalMs,

@@ -143,6 +143,25 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     expect(shown.stdout).to.match(/held by .+:[0-9a-f]{8}, token 1, expires in/)
   })
 
+  it('a looping monitor stops on SIGTERM after its round and exits 0', async () => {
+    const {dirs} = await buildCluster('sigterm', zoneId, 1, '5m')
+    await cli(['lease', 'init'], dirs[0])
+    const log = path.join(dirs[0], 'events.jsonl')
+    const child = spawn(process.execPath, [BIN, 'monitor', '--interval', '200ms', '--log-file', log], {cwd: dirs[0], env: {...process.env, ...moto.env}, stdio: ['ignore', 'ignore', 'pipe']})
+    children.push(child)
+    let stderr = ''
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${code} ${signal}`)))
+    await waitFor('two rounds', async () => new Set((await events(log)).map((e) => e.round)).size >= 3 || undefined, 30_000, 100)
+    child.kill('SIGTERM')
+    expect(await exited, stderr).to.equal('0 null')
+    const last = (await events(log)).at(-1)
+    expect(last?.code).to.equal('monitor.stop')
+    // The loop gave the lease up on the way out: another monitor need not wait for it to expire.
+    const shown = JSON.parse((await cli(['lease', 'show', '--json'], dirs[0])).stdout) as {held: boolean}
+    expect(shown.held).to.equal(false)
+  })
+
   it('two looping monitors with the lease: exactly one acts per incident; killing the holder hands over after expiry', async () => {
     const {dirs, provider} = await buildCluster('pair', zoneId, 2)
     await cli(['lease', 'init'], dirs[0])
