@@ -79,7 +79,7 @@ export async function resolveA(name: string, port: number, server = '127.0.0.1')
       socket.once('message', (message) => {
         clearTimeout(timer)
         const answer = dnsPacket.decode(message)
-        resolve((answer.answers ?? []).filter((a) => a.type === 'A').map((a) => String(a.data)))
+        resolve((answer.answers ?? []).flatMap((a) => (a.type === 'A' ? [a.data] : [])))
       })
       socket.send(dnsPacket.encode({type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{type: 'A', name}]}), port, server)
     })
