@@ -9,7 +9,7 @@ import {instancePaths, sandboxPaths} from '../cloud/local/paths.js'
 import {createLocalProvider} from '../cloud/local/provider.js'
 import {emptyState, readState, updateState, writeState, type LocalInstance} from '../cloud/local/state.js'
 import type {ElasticAddress, ProxyInstance, RecordSet} from '../cloud/provider.js'
-import {loadCluster, type Cluster} from '../cluster/loader.js'
+import {loadCluster, parseCluster, type Cluster} from '../cluster/loader.js'
 import {CloudError, UsageError} from '../errors.js'
 import type {Reporter} from '../ui/reporter.js'
 import {supervisorAlive, sendControl} from './control.js'
@@ -70,16 +70,15 @@ function assertLocal(cluster: Cluster): void {
 }
 
 /** Every address:port a sandbox of this cluster file binds. */
-export function sandboxEndpoints(cluster: Cluster): Endpoint[] {
+export function sandboxEndpoints(cluster: Cluster, backends = backendCount(cluster)): Endpoint[] {
   const {local, proxy, addresses} = cluster.spec
   const tcp = (host: string, port: number, what: string): Endpoint => ({host, port, protocol: 'tcp', what})
-  const backends = demoBackends({backendNet: local.backendNet, backendPort: local.backendPort, backends: backendCount(cluster)})
   return [
     tcp(DNS_HOST, local.dnsPort, 'DNS'),
     {host: DNS_HOST, port: local.dnsPort, protocol: 'udp', what: 'DNS'},
     ...Array.from({length: proxy.instances.count}, (_, i) => tcp(`${local.proxyNet}.${i + 1}`, local.proxyPort, `proxy-${i + 1}`)),
     ...Array.from({length: addresses.count}, (_, i) => tcp(`${local.addressNet}.${i + 1}`, local.proxyPort, 'an Elastic IP')),
-    ...backends.map((b) => tcp(b.address, b.port, `demo backend ${b.name}`)),
+    ...demoBackends({backendNet: local.backendNet, backendPort: local.backendPort, backends}).map((b) => tcp(b.address, b.port, `demo backend ${b.name}`)),
   ]
 }
 
@@ -102,21 +101,14 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
   const dir = path.resolve(options.dir)
   const clusterFile = path.join(dir, 'hactl.yaml')
   const wrote: string[] = []
-  if (!existsSync(clusterFile)) {
-    const configFile = path.join(dir, 'haproxy.cfg')
-    if (existsSync(configFile)) {
-      throw new UsageError(`${configFile} exists but ${clusterFile} does not`, {actions: ['Move it away or pick another --dir.']})
-    }
-    wrote.push(clusterFile, configFile)
-    if (options.dryRun) {
-      return {...emptyView(clusterFile, layout), alreadyRunning: false, dryRun: true, wrote, next: []}
-    }
-    await mkdir(dir, {recursive: true})
-    await writeFile(configFile, sandboxHaproxyConfig(layout))
-    await writeFile(clusterFile, sandboxClusterFile(layout))
-    options.reporter.emit({level: 'info', code: 'sandbox.write', message: `wrote ${clusterFile} and ${configFile}`})
+  const fresh = !existsSync(clusterFile)
+  const configFile = path.join(dir, 'haproxy.cfg')
+  if (fresh && existsSync(configFile)) {
+    throw new UsageError(`${configFile} exists but ${clusterFile} does not`, {actions: ['Move it away or pick another --dir.']})
   }
-  const cluster = await loadCluster(clusterFile)
+  // A new folder is checked in memory first, so a bad flag or a taken port leaves nothing on disk.
+  const cluster = fresh ? parseCluster(sandboxClusterFile(layout), clusterFile) : await loadCluster(clusterFile)
+  if (fresh) wrote.push(clusterFile, configFile)
   assertLocal(cluster)
   const paths = sandboxPaths(cluster.spec.local.dir)
   if (await supervisorAlive(paths.control)) {
@@ -126,14 +118,26 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
     return {...emptyView(clusterFile, layout), alreadyRunning: false, dryRun: true, wrote, next: []}
   }
   assertHaproxy()
-  await checkEndpointsFree(sandboxEndpoints(cluster))
+  await checkEndpointsFree(sandboxEndpoints(cluster, fresh ? layout.backends : undefined))
+  if (fresh) {
+    await mkdir(dir, {recursive: true})
+    await writeFile(configFile, sandboxHaproxyConfig(layout))
+    await writeFile(clusterFile, sandboxClusterFile(layout))
+    options.reporter.emit({level: 'info', code: 'sandbox.write', message: `wrote ${shown(clusterFile)} and ${shown(configFile)}`})
+  }
 
   await clearRuntime(cluster)
   await writeState(paths.dir, emptyState(cluster.spec.cluster, demoBackends({...cluster.spec.local, backends: backendCount(cluster)})))
   const pid = await startSupervisor(cluster)
-  options.reporter.emit({level: 'info', code: 'sandbox.supervisor', message: `supervisor ${pid} started (log: ${paths.supervisorLog})`})
+  options.reporter.emit({level: 'info', code: 'sandbox.supervisor', message: `supervisor ${pid} started (log: ${shown(paths.supervisorLog)})`})
   await buildCluster(cluster, options.reporter)
   return {...(await sandboxStatus(cluster)), alreadyRunning: false, dryRun: false, wrote, next: nextSteps(cluster)}
+}
+
+/** A path as the user would type it from here. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file)
+  return relative && !relative.startsWith('..') ? relative : file
 }
 
 function emptyView(clusterFile: string, layout: SandboxLayout): SandboxView {
@@ -210,7 +214,7 @@ async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void>
 
 function nextSteps(cluster: Cluster): string[] {
   const {local, dns} = cluster.spec
-  const c = path.relative(process.cwd(), cluster.path) || cluster.path
+  const c = shown(cluster.path)
   const flag = c === 'hactl.yaml' ? '' : ` -c ${c}`
   const port = local.proxyPort === 80 ? '' : `:${local.proxyPort}`
   return [

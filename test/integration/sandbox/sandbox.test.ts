@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import path from 'node:path'
@@ -113,6 +114,7 @@ describe('hactl sandbox (real haproxy, forwarders and DNS on loopback)', functio
       expect(blocked.up.code).to.equal(2)
       expect(blocked.up.stderr).to.include(`127.0.0.1:${dns}/tcp (DNS) is already in use`)
       expect(await portOpen(blocked.ports.proxy, blocked.eip(1))).to.equal(false)
+      expect(existsSync(blocked.clusterFile), 'nothing written').to.equal(false)
     } finally {
       holder.close()
     }
