@@ -220,7 +220,9 @@ export class LocalProvider implements Provider {
       access: {
         transport: 'local',
         remotePath: paths.config,
+        // SIGUSR2 to the master: a master-worker reload, old workers finish their connections.
         reload: `kill -USR2 "$(cat '${paths.pid}')"`,
+        check: `kill -0 "$(cat '${paths.pid}')"`,
         validate: `haproxy -c -f '${paths.local}' -f {file}`,
         statsSocket: paths.socket,
       },
