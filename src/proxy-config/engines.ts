@@ -4,6 +4,6 @@
  */
 import {registerEngine} from './registry.js'
 
-// Engines register here as they land, e.g.:
-// registerEngine('haproxy', async () => (await import('./haproxy/engine.js')).haproxyEngine)
+registerEngine('haproxy', async () => (await import('./haproxy/engine.js')).haproxyEngine)
+
 export {registerEngine}

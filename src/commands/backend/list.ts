@@ -1,0 +1,47 @@
+import {Args} from '@oclif/core'
+
+import {HactlCommand} from '../../base-command.js'
+import {sourceFlags, sourceOptions} from '../../command-support/config-flags.js'
+import type {ServerInfo} from '../../proxy-config/engine.js'
+import {listBackends, type BackendList} from '../../services/config-list.js'
+import {renderTable} from '../../ui/table.js'
+
+export default class ListBackends extends HactlCommand<typeof ListBackends> {
+  static override summary = 'List backends and their servers.'
+  static override description = `One line per server: backend, name, address, port, state (enabled, drain, disabled), weight,
+backup, and the line of the config it is on. Piped, the columns are tab-separated without a header.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> web --file /etc/haproxy/haproxy.cfg',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+
+  static override args = {
+    backend: Args.string({description: 'Only this backend.'}),
+  }
+
+  static override flags = sourceFlags
+
+  public async run(): Promise<BackendList> {
+    const result = await listBackends({...sourceOptions(this.flags), backend: this.args.backend})
+    const rows = result.backends.flatMap((b) => b.servers)
+    this.log(
+      renderTable<ServerInfo>(
+        rows,
+        [
+          {header: 'backend', get: (s) => s.backend},
+          {header: 'server', get: (s) => s.name},
+          {header: 'address', get: (s) => s.address},
+          {header: 'port', get: (s) => s.port},
+          {header: 'state', get: (s) => s.state},
+          {header: 'weight', get: (s) => s.weight},
+          {header: 'backup', get: (s) => (s.backup ? 'yes' : 'no')},
+          {header: 'line', get: (s) => s.line},
+        ],
+        this.terminal,
+      ),
+    )
+    return result
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Run a proxy's own config checker (`haproxy -c -f`, `nginx -t -c`) on a
+ * temporary copy of the text, from the folder of the real file so relative
+ * paths in the config (certificates, maps, error pages) resolve as they will
+ * in production. The temp path is replaced by the real name in the output.
+ */
+import {execFile} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import type {ValidationResult} from './engine.js'
+
+export interface BinaryCheck {
+  /** The binary, looked up on PATH. */
+  command: string
+  args: (configPath: string) => string[]
+  /** How the result is labelled, e.g. `haproxy -c`. */
+  validator: string
+}
+
+/** Undefined when the binary is not installed here. */
+export async function runBinaryCheck(check: BinaryCheck, text: string, file: string): Promise<ValidationResult | undefined> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hactl-check-'))
+  const copy = path.join(dir, path.basename(file) || 'config')
+  try {
+    await writeFile(copy, Buffer.from(text, 'latin1'))
+    const {code, output} = await new Promise<{code: number | string; output: string}>((resolve) => {
+      execFile(check.command, check.args(copy), {cwd: path.dirname(path.resolve(file)), maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
+        const code = error ? ((error as NodeJS.ErrnoException).code ?? 1) : 0
+        resolve({code, output: `${stdout}${stderr}`})
+      })
+    })
+    if (code === 'ENOENT') return undefined
+    const named = output.replaceAll(copy, file).trim()
+    const line = new RegExp(`${escapeRegExp(file)}:(\\d+)`).exec(named)?.[1]
+    return {ok: code === 0, validator: check.validator, output: named, line: line === undefined ? undefined : Number(line)}
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -1,0 +1,147 @@
+/**
+ * An HAProxy config as a list of lexed lines grouped into sections. The lines
+ * are the document: serializing joins their raw texts, and every edit is a
+ * line inserted, removed or rewritten, so untouched bytes stay untouched.
+ */
+import {ConfigError, ConfigErrors} from '../../errors.js'
+import type {ConfigDocument} from '../engine.js'
+import {lexFile, lexLine, type Eol, type Line} from './lexer.js'
+
+/** Keywords that open a section, wherever they are indented (as HAProxy reads them). */
+export const SECTION_KINDS = new Set([
+  'global',
+  'defaults',
+  'frontend',
+  'backend',
+  'listen',
+  'userlist',
+  'peers',
+  'resolvers',
+  'mailers',
+  'program',
+  'http-errors',
+  'ring',
+  'cache',
+  'log-forward',
+  'crt-store',
+  'traces',
+])
+
+/** Sections where `server` lines are refused by HAProxy (peers and ring have servers of their own). */
+const NO_SERVERS = new Set(['', 'global', 'defaults', 'frontend'])
+
+export interface Section {
+  /** `''` for the lines before the first section. */
+  kind: string
+  name: string
+  /** Index of the header line; -1 for the preamble. */
+  header: number
+  /** Index one past the section's last line. */
+  end: number
+}
+
+export class HaproxyDocument implements ConfigDocument {
+  readonly engine = 'haproxy' as const
+  private cached?: Section[]
+
+  constructor(
+    readonly file: string,
+    readonly lines: Line[],
+  ) {}
+
+  static parse(text: string, file: string): HaproxyDocument {
+    const doc = new HaproxyDocument(file, lexFile(text, file))
+    doc.check()
+    return doc
+  }
+
+  serialize(): string {
+    const parts: string[] = new Array(this.lines.length * 2)
+    for (let i = 0; i < this.lines.length; i++) {
+      parts[2 * i] = this.lines[i].text
+      parts[2 * i + 1] = this.lines[i].eol
+    }
+    return parts.join('')
+  }
+
+  sections(): Section[] {
+    if (this.cached) return this.cached
+    const out: Section[] = [{kind: '', name: '', header: -1, end: 0}]
+    for (let i = 0; i < this.lines.length; i++) {
+      const first = this.lines[i].words[0]?.value
+      if (first !== undefined && SECTION_KINDS.has(first)) {
+        out.at(-1)!.end = i
+        out.push({kind: first, name: this.lines[i].words[1]?.value ?? '', header: i, end: this.lines.length})
+      }
+    }
+    out.at(-1)!.end = this.lines.length
+    this.cached = out
+    return out
+  }
+
+  /** The first section of one of `kinds` with this name. */
+  find(kinds: readonly string[], name: string): Section | undefined {
+    return this.sections().find((s) => kinds.includes(s.kind) && s.name === name)
+  }
+
+  /** Line indexes in a section (header excluded) whose first word is `keyword`. */
+  directives(section: Section, keyword: string): number[] {
+    const out: number[] = []
+    for (let i = section.header + 1; i < section.end; i++) if (this.lines[i].words[0]?.value === keyword) out.push(i)
+    return out
+  }
+
+  /** The line ending most of the file uses (that of its first line with one). */
+  get eol(): Exclude<Eol, ''> {
+    for (const line of this.lines) if (line.eol) return line.eol
+    return '\n'
+  }
+
+  /**
+   * Insert a line after line `after` (-1: at the top). It takes the anchor's
+   * line ending; when the anchor is the last line and has none, the anchor
+   * gets one and the new line inherits the missing final newline, so removing
+   * the new line restores the file byte for byte.
+   */
+  insertAfter(after: number, text: string): number {
+    const anchor = this.lines[after] as Line | undefined
+    let eol: Eol = anchor?.eol ?? this.eol
+    if (anchor && anchor.eol === '') {
+      this.lines[after] = {...anchor, eol: this.eol}
+      eol = ''
+    }
+    this.lines.splice(after + 1, 0, lexLine(text, eol))
+    this.cached = undefined
+    return after + 1
+  }
+
+  /** Remove a line; a removed last line without a line ending passes that on to the line before. */
+  remove(index: number): void {
+    const [gone] = this.lines.splice(index, 1)
+    if (gone.eol === '' && index === this.lines.length && index > 0) this.lines[index - 1] = {...this.lines[index - 1], eol: ''}
+    this.cached = undefined
+  }
+
+  /** Rewrite a line's text, keeping its line ending. */
+  replace(index: number, text: string): void {
+    this.lines[index] = lexLine(text, this.lines[index].eol)
+    this.cached = undefined
+  }
+
+  private check(): void {
+    const problems: ConfigError[] = []
+    for (const section of this.sections()) {
+      if (!NO_SERVERS.has(section.kind)) continue
+      for (const i of [...this.directives(section, 'server'), ...this.directives(section, 'server-template')]) {
+        const where = section.kind ? `a ${section.kind} section` : 'no section'
+        problems.push(
+          new ConfigError(`'${this.lines[i].words[0].value}' is only allowed in a backend or listen section, not in ${where}`, {file: this.file, line: i + 1, col: this.lines[i].words[0].start + 1}, {
+            actions: ['Move the line under a `backend NAME` or `listen NAME` header.'],
+          }),
+        )
+      }
+    }
+    if (problems.length === 1) throw problems[0]
+    if (problems.length > 1) throw new ConfigErrors(problems.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0)))
+  }
+}
