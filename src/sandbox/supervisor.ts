@@ -76,7 +76,9 @@ export class Supervisor {
 
   private async reconcileNow(): Promise<ControlAnswer> {
     // The new state is in force for new connections before any process work starts.
+    const before = this.state
     this.state = (await readState(this.paths.dir)) ?? this.state
+    this.reportMoves(before)
     const started: string[] = []
     const stopped: string[] = []
     const problems: ProblemReport[] = []
@@ -142,6 +144,22 @@ export class Supervisor {
         ),
     )
     return {ok: problems.length === 0, pid: process.pid, started, stopped, problems}
+  }
+
+  /** One event per address whose association changed: the moment its traffic switched (the failover benchmark reads it). */
+  private reportMoves(before: SandboxState): void {
+    const nameOf = (id?: string): string | undefined => this.state.instances.find((i) => i.id === id)?.name ?? id
+    for (const address of this.state.addresses) {
+      const previous = before.addresses.find((a) => a.allocationId === address.allocationId)
+      if (previous?.instanceId === address.instanceId) continue
+      this.reporter.emit({
+        level: 'info',
+        code: 'sandbox.associate',
+        subject: address.publicIp,
+        message: `now → ${nameOf(address.instanceId) ?? 'nothing'}`,
+        data: {publicIp: address.publicIp, from: previous?.instanceId, to: address.instanceId},
+      })
+    }
   }
 
   private targetOf(publicIp: string): Target | undefined {
