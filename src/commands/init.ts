@@ -43,11 +43,12 @@ It refuses to overwrite existing files unless --force is given.`
     return result
   }
 
-  private fromFlags(): ClusterAnswers {
+  /** The answers as flags give them; `strict` refuses what a script must pass explicitly. */
+  private fromFlags(strict = true): ClusterAnswers {
     const list = (v?: string): string[] => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])
     const region = this.flags.region ?? 'us-east-1'
     const provider = (this.flags.provider ?? 'local') as ProviderKind
-    if (provider === 'static' && !this.flags.hosts) this.requireFlag('--hosts a,b,c', 'a host list for provider static')
+    if (strict && provider === 'static' && !this.flags.hosts) this.requireFlag('--hosts a,b,c', 'a host list for provider static')
     return {
       name: this.flags.name,
       provider,
@@ -63,7 +64,7 @@ It refuses to overwrite existing files unless --force is given.`
 
   private async ask(): Promise<ClusterAnswers> {
     const {input, select} = await import('@inquirer/prompts')
-    const defaults = this.fromFlagsLenient()
+    const defaults = this.fromFlags(false)
     const name = await input({message: 'Cluster name', default: defaults.name})
     const provider = await select<ProviderKind>({
       message: 'Where do the proxies run?',
@@ -94,17 +95,5 @@ It refuses to overwrite existing files unless --force is given.`
       }
     }
     return answers
-  }
-
-  private fromFlagsLenient(): ClusterAnswers {
-    const region = this.flags.region ?? 'us-east-1'
-    return {
-      name: this.flags.name,
-      provider: (this.flags.provider ?? 'local') as ProviderKind,
-      engine: (this.flags.engine ?? 'haproxy') as EngineName,
-      region,
-      zones: [],
-      hosts: [],
-    }
   }
 }

@@ -3,7 +3,7 @@ import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {hactl} from '../../harness/cli.js'
+import {hactl, ROOT} from '../../harness/cli.js'
 
 async function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'hactl-cli-'))
@@ -111,5 +111,14 @@ describe('hactl, the command line', () => {
     const {code, stdout} = await hactl(['doctor'], {cwd: dir, env: {SSH_AUTH_SOCK: ''}})
     expect(code).to.equal(5)
     expect(stdout).to.match(/^✗ known_hosts: .*nowhere/m)
+  })
+})
+
+describe('hactl --version', () => {
+  it('prints name/version platform-arch node-version, as oclif does, from package.json', async () => {
+    const {code, stdout} = await hactl(['--version'])
+    const {version} = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {version: string}
+    expect(code).to.equal(0)
+    expect(stdout).to.equal(`hactl/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
   })
 })
