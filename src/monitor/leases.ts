@@ -1,0 +1,44 @@
+import {hostname} from 'node:os'
+import path from 'node:path'
+
+import type {Cluster} from '../cluster/loader.js'
+import {UsageError} from '../errors.js'
+import {FileLeaseStore} from './file-lease.js'
+import type {LeaseStore} from './lease.js'
+
+export interface LeaseSettings {
+  store: LeaseStore
+  /** One lease per cluster. */
+  name: string
+  ttlMs: number
+}
+
+/**
+ * The lease the cluster file asks for: DynamoDB for AWS clusters, a lease
+ * folder beside the cluster file otherwise (the sandbox, static hosts, tests).
+ * Undefined when `failover.lease` is not set: the local lock is then the only guard.
+ */
+export async function leaseFor(cluster: Cluster, options: {profile?: string; region?: string} = {}): Promise<LeaseSettings | undefined> {
+  const lease = cluster.spec.failover.lease
+  if (!lease) return undefined
+  const store =
+    cluster.spec.provider === 'aws'
+      ? await (await import('../cloud/aws/lease.js')).createDynamoLeaseStore(lease.table, {
+          region: options.region ?? cluster.spec.region,
+          profile: options.profile ?? cluster.spec.profile,
+        })
+      : new FileLeaseStore(path.join(cluster.dir, '.hactl-leases', lease.table))
+  return {store, name: `monitor/${cluster.spec.cluster}`, ttlMs: lease.ttl}
+}
+
+export function requireLease(settings: LeaseSettings | undefined, cluster: Cluster): LeaseSettings {
+  if (settings) return settings
+  throw new UsageError(`the cluster file ${cluster.file} sets no failover.lease`, {
+    actions: ['Add `failover: { lease: { table: hactl-leases, ttl: 30s } }` to the cluster file.'],
+  })
+}
+
+/** Who this monitor is, in leases and events: host and process. */
+export function holderId(): string {
+  return `${hostname()}:${process.pid}`
+}
