@@ -1,13 +1,24 @@
 import {createSocket} from 'node:dgram'
 import {request} from 'node:http'
+import {readFileSync} from 'node:fs'
 import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import dnsPacket from 'dns-packet'
 
-import {hactl, type CliResult} from './cli.js'
+import {hactl, ROOT, type CliResult} from './cli.js'
 import {freePort} from './ports.js'
+
+/** True when the built CLI has this command (its topic alone is not enough). */
+export function hasCommand(id: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+    return id in manifest.commands
+  } catch {
+    return false
+  }
+}
 
 export interface TestSandbox {
   dir: string
@@ -22,13 +33,15 @@ export interface TestSandbox {
   get: (host: string, urlPath?: string) => Promise<{status: number; body: string; proxy?: string}>
   eip: (n: number) => string
   down: () => Promise<CliResult>
+  /** What `sandbox up` printed and its exit code. */
+  up: CliResult
 }
 
 /**
  * A sandbox on its own loopback nets (127.S.1/2/3) and free ports, so tests
  * and benchmarks can run beside a user's sandbox and beside each other.
  */
-export async function upSandbox(second: number, options: {dnsPort?: number; extra?: string[]} = {}): Promise<TestSandbox & {up: CliResult}> {
+export async function upSandbox(second: number, options: {dnsPort?: number; extra?: string[]} = {}): Promise<TestSandbox> {
   const dir = await mkdtemp(path.join(tmpdir(), 'hactl-sandbox-'))
   const clusterFile = path.join(dir, 'hactl.yaml')
   const nets = {proxy: `127.${second}.1`, address: `127.${second}.2`, backend: `127.${second}.3`}
