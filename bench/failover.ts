@@ -75,27 +75,39 @@ function startClient(sb: TestSandbox, ip: string): {probes: Probe[]; stop: () =>
 }
 
 /** The monitor's decisions, from its JSON-line (or time-stamped human) events. */
-function startMonitor(clusterFile: string): {child: ChildProcess; decisions: {at: number; ip: string}[]; output: () => string} {
+interface MonitorRun {
+  child: ChildProcess
+  decisions: {at: number; ip: string}[]
+  /** Each proxy's health as the monitor last said it. */
+  health: Map<string, string>
+  output: () => string
+}
+
+function startMonitor(clusterFile: string): MonitorRun {
   const child = spawn(process.execPath, [BIN, 'monitor', '-c', clusterFile], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
   const decisions: {at: number; ip: string}[] = []
+  const health = new Map<string, string>()
   let text = ''
   const onData = (chunk: Buffer): void => {
     text += chunk.toString()
     for (const line of chunk.toString().split('\n')) {
       try {
-        const event = JSON.parse(line) as {code?: string; time?: string; data?: {publicIp?: string}}
+        const event = JSON.parse(line) as {code?: string; time?: string; subject?: string; data?: {publicIp?: string; to?: string}}
         if (event.code === 'failover.planned' && event.time && event.data?.publicIp) decisions.push({at: Date.parse(event.time), ip: event.data.publicIp})
+        if (event.code === 'health.transition' && event.subject && event.data?.to) health.set(event.subject, event.data.to)
         continue
       } catch {
         // a human line: "HH:MM:SS.mmm round … move IP from … to …"
       }
       const human = /^(\d\d:\d\d:\d\d\.\d\d\d)\s.*\bmove (\d+\.\d+\.\d+\.\d+) /.exec(line)
       if (human) decisions.push({at: Date.parse(`${new Date().toISOString().slice(0, 10)}T${human[1]}Z`), ip: human[2]})
+      const transition = /(i-[\da-f]+): \S+ → (healthy|unhealthy)/.exec(line)
+      if (transition) health.set(transition[1], transition[2])
     }
   }
   child.stdout?.on('data', onData)
   child.stderr?.on('data', onData)
-  return {child, decisions, output: () => text}
+  return {child, decisions, health, output: () => text}
 }
 
 /** When the supervisor switched an address's forwarder, from its log. */
@@ -146,6 +158,8 @@ async function runSetting(setting: Setting, second: number): Promise<Trial[]> {
       for (let n = 1; n <= TRIALS; n++) {
         // Steady before each kill: every proxy up and the address answering 20 times in a row.
         await until('20 successes in a row', () => client.probes.length > 20 && client.probes.slice(-20).every((p) => p.ok), 30_000)
+        // The monitor must see every proxy healthy (the revived one too) before the next kill.
+        await until('the monitor to call every proxy healthy', () => monitor.health.size >= 3 && [...monitor.health.values()].every((h) => h === 'healthy'), 60_000)
         await delay(1000 + Math.floor(Math.random() * 1000))
         const victim = holderOf(sb, ip)
         const t0 = Date.now()
