@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
@@ -38,7 +39,11 @@ export function requireLease(settings: LeaseSettings | undefined, cluster: Clust
   })
 }
 
-/** Who this monitor is, in leases and events: host and process. */
-export function holderId(): string {
-  return `${hostname()}:${process.pid}`
+/**
+ * Who this monitor is, in leases: the host and its state file. The local lock
+ * makes that one actor, and it stays the same across `--once` runs, so a cron
+ * job renews its own lease instead of waiting for it to expire.
+ */
+export function holderId(stateFile: string): string {
+  return `${hostname()}:${createHash('sha256').update(stateFile).digest('hex').slice(0, 8)}`
 }
