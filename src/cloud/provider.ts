@@ -19,6 +19,8 @@ export interface HostAccess {
   remotePath?: string
   reload?: string
   validate?: string
+  /** Post-reload check command (exit 0: the proxy is up). */
+  check?: string
   statsSocket?: string
 }
 

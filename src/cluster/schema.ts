@@ -41,6 +41,8 @@ const proxy = z.strictObject({
   validate: z.string().optional(),
   /** HAProxy admin stats socket on the hosts, for `--runtime` changes. */
   statsSocket: z.string().optional(),
+  /** Shell command run on a host after a reload; exit 0 means the proxy is up (`{file}` is the live path). */
+  check: z.string().optional(),
   instances: instances.prefault({}),
 })
 
@@ -64,6 +66,8 @@ const host = z.strictObject({
   remotePath: z.string().optional(),
   reload: z.string().optional(),
   validate: z.string().optional(),
+  check: z.string().optional(),
+  statsSocket: z.string().optional(),
 })
 
 const probe = z.strictObject({

@@ -20,12 +20,22 @@ export interface Haproxy {
  * A real haproxy in master-worker mode with an admin stats socket. `body` is
  * the config after the global section (defaults, frontends, backends).
  */
-export async function startHaproxy(body: string): Promise<Haproxy> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'hactl-haproxy-'))
+export interface HaproxyOptions {
+  /** Run in this (existing) folder instead of a new temp one, e.g. a small tmpfs. */
+  dir?: string
+  /**
+   * Run with the folder as working directory and name the admin socket
+   * relatively, so several haproxys can run one identical config file.
+   */
+  relative?: boolean
+}
+
+export async function startHaproxy(body: string, options: HaproxyOptions = {}): Promise<Haproxy> {
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'hactl-haproxy-')))
   const socket = path.join(dir, 'admin.sock')
   const config = path.join(dir, 'haproxy.cfg')
-  await writeFile(config, `global\n    stats socket ${socket} mode 600 level admin expose-fd listeners\n\n${body}`)
-  const proc = startProcess('haproxy', ['-W', '-db', '-f', config, '-p', path.join(dir, 'haproxy.pid')])
+  await writeFile(config, `global\n    stats socket ${options.relative ? 'admin.sock' : socket} mode 600 level admin expose-fd listeners\n\n${body}`)
+  const proc = startProcess('haproxy', ['-W', '-db', '-f', config, '-p', path.join(dir, 'haproxy.pid')], options.relative ? {cwd: dir} : {})
   const runtime = (command: string): Promise<string> =>
     new Promise((resolve, reject) => {
       const s = connect(socket)

@@ -1,0 +1,94 @@
+/** The Transport on this machine: the sandbox and hosts that are this machine use it. */
+import {spawn} from 'node:child_process'
+import {readFile, rename, writeFile} from 'node:fs/promises'
+import {connect} from 'node:net'
+import type {Duplex} from 'node:stream'
+
+import {TransportTimeoutError, type ExecOptions, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+
+export class LocalTransport implements Transport {
+  constructor(readonly host = 'localhost') {}
+
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(argv[0], argv.slice(1), {stdio: ['pipe', 'pipe', 'pipe']})
+      let stdout = ''
+      let stderr = ''
+      let timedOut = false
+      const timer = options.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true
+            child.kill('SIGKILL')
+          }, options.timeoutMs)
+        : undefined
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+      child.once('error', (error) => {
+        clearTimeout(timer)
+        resolve({code: 127, stdout, stderr: `${stderr}${error.message}\n`})
+      })
+      child.once('close', (code) => {
+        clearTimeout(timer)
+        if (timedOut) reject(new TransportTimeoutError(`${argv[0]} timed out after ${options.timeoutMs} ms`))
+        else resolve({code: code ?? 128, stdout, stderr})
+      })
+      child.stdin.on('error', () => undefined)
+      child.stdin.end(options.stdin ?? '')
+    })
+  }
+
+  hold(argv: readonly string[]): HeldCommand {
+    const child = spawn(argv[0], argv.slice(1), {stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdin.on('error', () => undefined)
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+    const exited = new Promise<ExecResult>((resolve) => {
+      child.once('error', (error) => resolve({code: 127, stdout, stderr: `${stderr}${error.message}\n`}))
+      child.once('close', (code) => resolve({code: code ?? 128, stdout, stderr}))
+    })
+    const ready = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString('utf8')
+        if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
+      })
+      void exited.then((r) => reject(Object.assign(new Error(`exited with code ${r.code}`), {result: r})))
+    })
+    ready.catch(() => undefined)
+    return {
+      ready,
+      exited,
+      end() {
+        child.stdin.end()
+        return exited
+      },
+    }
+  }
+
+  async upload(path: string, data: Buffer, options: {mode?: number} = {}): Promise<void> {
+    await writeFile(path, data, {mode: options.mode ?? 0o644})
+  }
+
+  async download(path: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await rename(from, to)
+  }
+
+  openUnixSocket(path: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(path)
+      socket.once('connect', () => resolve(socket))
+      socket.once('error', reject)
+    })
+  }
+
+  async close(): Promise<void> {}
+}

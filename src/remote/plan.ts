@@ -1,0 +1,82 @@
+/**
+ * The steps of a rollout on one host, as data: the exact commands the
+ * pipeline runs and what --dry-run prints. Pure: no I/O.
+ */
+import path from 'node:path/posix'
+
+import type {RolloutTarget} from './hosts.js'
+import {fillCommand, quoteArgv} from './quote.js'
+
+/** Exit code flock gives when another push holds the lock. */
+export const LOCK_BUSY = 75
+
+export interface HostPaths {
+  live: string
+  /** Upload lands here, next to the live file (same filesystem, so the rename is atomic). */
+  temp: string
+  /** The previous live file, kept until the next push. */
+  backup: string
+  lock: string
+}
+
+export interface HostPlan {
+  target: RolloutTarget
+  paths: HostPaths
+  /** Holds the host's lock while its stdin stays open; prints one line once held. */
+  lock: string[]
+  /** Give the temp file the live file's owner and mode (best effort). */
+  copyMode: string[]
+  validate?: string[]
+  backup: string[]
+  restore: string[]
+  reload: string[]
+  check?: string[]
+  cleanup: string[]
+}
+
+export function hostPaths(remotePath: string): HostPaths {
+  const dir = path.dirname(remotePath)
+  const base = path.basename(remotePath)
+  return {
+    live: remotePath,
+    temp: path.join(dir, `.${base}.hactl-new`),
+    backup: path.join(dir, `${base}.hactl-backup`),
+    lock: path.join(dir, `.${base}.hactl-lock`),
+  }
+}
+
+const sh = (script: string): string[] => ['sh', '-c', script]
+
+export function planHost(target: RolloutTarget): HostPlan {
+  const paths = hostPaths(target.remotePath)
+  return {
+    target,
+    paths,
+    // flock holds the lock as long as `cat` reads our stdin: if hactl or the connection dies, the lock goes with it.
+    lock: ['flock', '--nonblock', '--conflict-exit-code', String(LOCK_BUSY), paths.lock, 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+    copyMode: ['sh', '-c', 'chown --reference="$1" "$2" 2>/dev/null; chmod --reference="$1" "$2"', 'sh', paths.live, paths.temp],
+    validate: target.validate ? sh(fillCommand(target.validate, {file: paths.temp})) : undefined,
+    backup: ['cp', '-p', paths.live, paths.backup],
+    restore: ['cp', '-p', paths.backup, paths.temp],
+    reload: sh(fillCommand(target.reload, {file: paths.live})),
+    check: target.check ? sh(fillCommand(target.check, {file: paths.live})) : undefined,
+    cleanup: ['rm', '-f', paths.temp],
+  }
+}
+
+/** The plan in words, one line per step, with the exact commands; what --dry-run prints. */
+export function describePlan(plan: HostPlan): string[] {
+  const {paths} = plan
+  const run = (argv: string[]): string => quoteArgv(argv)
+  return [
+    `lock ${paths.lock} (a second push exits 6 while this one runs)`,
+    `read ${paths.live}; stop here when it already equals the source`,
+    `upload the source to ${paths.temp}`,
+    plan.validate ? `validate: ${run(plan.validate)}` : 'validate: no validator binary for this engine; skipped',
+    `back up: ${run(plan.backup)}`,
+    `install: rename ${paths.temp} to ${paths.live}`,
+    `reload: ${run(plan.reload)}`,
+    plan.check ? `check: ${run(plan.check)}` : 'check: the reload exit code only',
+    `on failure after install: ${run(plan.restore)}, rename back, reload, check`,
+  ]
+}

@@ -1,0 +1,236 @@
+/**
+ * The rollout pipeline: per host lock → upload → validate → backup → install
+ * → reload → check, and on any failure after the install: restore, reload,
+ * check. Hosts run in parallel up to `concurrency`; after more than
+ * `maxFailures` failures no new host starts; `canary` hosts go first, alone.
+ */
+import {ExitCode, HactlError, type ExitCodeValue} from '../errors.js'
+import type {Reporter} from '../ui/reporter.js'
+import {LOCK_BUSY, planHost, type HostPlan} from './plan.js'
+import type {RolloutTarget} from './hosts.js'
+import type {ExecResult, Transport} from './transport.js'
+
+export type HostStatus = 'busy' | 'failed' | 'rejected' | 'skipped' | 'unchanged' | 'unreachable' | 'updated'
+
+export type Step = 'backup' | 'check' | 'connect' | 'install' | 'lock' | 'read' | 'reload' | 'upload' | 'validate'
+
+export interface HostResult {
+  host: string
+  status: HostStatus
+  /** The step that failed. */
+  step?: Step
+  message?: string
+  /** A failed host whose previous config was put back and reloaded. */
+  rolledBack?: boolean
+  /** Exit code the host's failure maps to on its own (7 for a refused host key). */
+  exitCode?: ExitCodeValue
+  ms: number
+}
+
+export interface RolloutOptions {
+  targets: readonly RolloutTarget[]
+  source: Buffer
+  connect: (target: RolloutTarget) => Promise<Transport>
+  reporter: Reporter
+  concurrency?: number
+  maxFailures?: number
+  canary?: number
+  /** How long a post-check may keep failing before the host is rolled back. */
+  checkTimeoutMs?: number
+}
+
+export interface RolloutResult {
+  hosts: HostResult[]
+  counts: Record<HostStatus, number>
+  exitCode: ExitCodeValue
+}
+
+const FAILED: readonly HostStatus[] = ['busy', 'failed', 'rejected', 'unreachable']
+
+export function isFailure(status: HostStatus): boolean {
+  return FAILED.includes(status)
+}
+
+class StepFailure extends Error {
+  constructor(
+    readonly step: Step,
+    message: string,
+    readonly status: HostStatus = 'failed',
+  ) {
+    super(message)
+  }
+}
+
+function output(result: ExecResult): string {
+  return (result.stderr.trim() || result.stdout.trim() || `exit code ${result.code}`).split('\n').slice(-5).join('\n')
+}
+
+export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
+  const concurrency = Math.max(1, options.concurrency ?? 10)
+  const maxFailures = options.maxFailures ?? 0
+  const canary = Math.min(options.canary ?? 0, options.targets.length)
+  const results = new Map<string, HostResult>()
+  let failures = 0
+  options.reporter.emit({level: 'debug', code: 'rollout.plan', message: `rolling out to ${options.targets.map((t) => t.name).join(', ')}`, data: {hosts: options.targets.map((t) => t.name)}})
+
+  const batch = async (targets: readonly RolloutTarget[]): Promise<void> => {
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < targets.length && failures <= maxFailures) {
+        const target = targets[next++]
+        const result = await rolloutHost(planHost(target), options)
+        if (isFailure(result.status)) failures++
+        results.set(target.name, result)
+      }
+    }
+    await Promise.all(Array.from({length: Math.min(concurrency, targets.length)}, worker))
+  }
+
+  await batch(options.targets.slice(0, canary))
+  const canaryFailed = failures > 0
+  if (!canaryFailed) await batch(options.targets.slice(canary))
+
+  const hosts = options.targets.map(
+    (t) => results.get(t.name) ?? {host: t.name, status: 'skipped' as const, message: canaryFailed ? 'not started: a canary host failed' : 'not started: too many failures', ms: 0},
+  )
+  for (const h of hosts) {
+    if (h.status === 'skipped') options.reporter.emit({level: 'warn', code: 'rollout.skipped', subject: h.host, message: h.message ?? 'skipped'})
+  }
+  return {hosts, counts: countStatuses(hosts), exitCode: rolloutExitCode(hosts)}
+}
+
+function countStatuses(hosts: readonly HostResult[]): Record<HostStatus, number> {
+  const counts: Record<HostStatus, number> = {busy: 0, failed: 0, rejected: 0, skipped: 0, unchanged: 0, unreachable: 0, updated: 0}
+  for (const h of hosts) counts[h.status]++
+  return counts
+}
+
+/** 0 all good; 3 the validator rejected it and nothing changed; 6 only locks were held; 7 only host keys/auth; else 4. */
+export function rolloutExitCode(hosts: readonly HostResult[]): ExitCodeValue {
+  const failed = hosts.filter((h) => isFailure(h.status))
+  if (failed.length === 0) return ExitCode.ok
+  const changed = hosts.some((h) => h.status === 'updated')
+  if (!changed && failed.every((h) => h.status === 'rejected')) return ExitCode.rejected
+  if (failed.every((h) => h.status === 'busy')) return ExitCode.busy
+  if (!changed && failed.every((h) => h.exitCode === ExitCode.cloud)) return ExitCode.cloud
+  return ExitCode.partial
+}
+
+async function rolloutHost(plan: HostPlan, options: RolloutOptions): Promise<HostResult> {
+  const host = plan.target.name
+  const started = Date.now()
+  const say = (step: Step | 'done' | 'rollback', message: string, level: 'error' | 'info' | 'warn' = 'info'): void =>
+    options.reporter.emit({level, code: `rollout.${step}`, subject: host, message, data: {step}})
+  const finish = (result: Omit<HostResult, 'host' | 'ms'>): HostResult => {
+    const done = {host, ...result, ms: Date.now() - started}
+    say('done', result.status + (result.message ? `: ${result.message}` : ''), isFailure(result.status) ? 'error' : 'info')
+    return done
+  }
+
+  say('connect', plan.target.transport === 'ssh' ? `connecting to ${plan.target.address}` : 'local host')
+  let transport: Transport
+  try {
+    transport = await options.connect(plan.target)
+  } catch (error) {
+    const exitCode = error instanceof HactlError ? error.exitCode : undefined
+    return finish({status: 'unreachable', step: 'connect', message: messageOf(error), exitCode})
+  }
+  try {
+    return finish(await installOn(transport, plan, options, say))
+  } finally {
+    await transport.close().catch(() => undefined)
+  }
+}
+
+type Say = (step: Step | 'rollback', message: string, level?: 'error' | 'info' | 'warn') => void
+
+async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, say: Say): Promise<Omit<HostResult, 'host' | 'ms'>> {
+  const {paths} = plan
+  const run = async (step: Step, argv: string[] | undefined): Promise<void> => {
+    if (!argv) return
+    const result = await t.exec(argv)
+    if (result.code !== 0) throw new StepFailure(step, output(result), step === 'validate' ? 'rejected' : 'failed')
+  }
+
+  say('lock', `locking ${paths.lock}`)
+  const lock = t.hold(plan.lock)
+  try {
+    await lock.ready
+  } catch (error) {
+    const result = (error as {result?: ExecResult}).result
+    if (result?.code === LOCK_BUSY) return {status: 'busy', step: 'lock', message: 'another push holds the lock on this host', exitCode: ExitCode.busy}
+    return {status: 'failed', step: 'lock', message: result ? `cannot lock: ${output(result)}` : messageOf(error)}
+  }
+
+  let installed = false
+  let step: Step = 'read'
+  try {
+    const live = await t.download(paths.live)
+    if (live?.equals(options.source)) return {status: 'unchanged'}
+    step = 'upload'
+    say('upload', `uploading ${options.source.length} bytes to ${paths.temp}`)
+    await t.upload(paths.temp, options.source)
+    if (live) await t.exec(plan.copyMode)
+    step = 'validate'
+    say('validate', plan.validate ? `validating ${paths.temp}` : 'no validator for this engine; skipped')
+    await run('validate', plan.validate)
+    if (live) {
+      step = 'backup'
+      say('backup', `keeping the live file as ${paths.backup}`)
+      await run('backup', plan.backup)
+    }
+    step = 'install'
+    say('install', `installing ${paths.live}`)
+    await t.rename(paths.temp, paths.live)
+    installed = true
+    step = 'reload'
+    say('reload', 'reloading')
+    await run('reload', plan.reload)
+    step = 'check'
+    say('check', 'checking the proxy')
+    await checkUntilUp(t, plan, options.checkTimeoutMs ?? 10_000)
+    return {status: 'updated'}
+  } catch (error) {
+    const failure = error instanceof StepFailure ? error : new StepFailure(step, messageOf(error))
+    if (!installed) {
+      await t.exec(plan.cleanup).catch(() => undefined)
+      return {status: failure.status, step: failure.step, message: failure.message}
+    }
+    say('rollback', `${failure.step} failed; restoring the previous config`, 'warn')
+    const restored = await rollBack(t, plan, options.checkTimeoutMs ?? 10_000, Boolean(await t.download(paths.backup).catch(() => undefined)))
+    return {status: 'failed', step: failure.step, message: restored ? failure.message : `${failure.message}; ROLLBACK INCOMPLETE: ${restored === undefined ? 'there was no previous config to restore' : 'the previous config was put back but its reload or check failed'}`, rolledBack: Boolean(restored)}
+  } finally {
+    await lock.end().catch(() => undefined)
+  }
+}
+
+async function checkUntilUp(t: Transport, plan: HostPlan, timeoutMs: number): Promise<void> {
+  if (!plan.check) return
+  const deadline = Date.now() + timeoutMs
+  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+    const result = await t.exec(plan.check)
+    if (result.code === 0) return
+    if (Date.now() + wait > deadline) throw new StepFailure('check', `post-check failed: ${output(result)}`)
+    await new Promise((r) => setTimeout(r, wait))
+  }
+}
+
+/** Put the backup back, reload, check. true: restored and up; false: tried and failed; undefined: no backup. */
+async function rollBack(t: Transport, plan: HostPlan, checkTimeoutMs: number, haveBackup: boolean): Promise<boolean | undefined> {
+  if (!haveBackup) return undefined
+  try {
+    const copied = await t.exec(plan.restore)
+    if (copied.code !== 0) return false
+    await t.rename(plan.paths.temp, plan.paths.live)
+    const reloaded = await t.exec(plan.reload)
+    if (reloaded.code !== 0) return false
+    await checkUntilUp(t, plan, checkTimeoutMs)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

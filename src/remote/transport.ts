@@ -1,0 +1,47 @@
+/**
+ * How hactl works on a proxy host: run a program, move bytes, reach a unix
+ * socket. The ssh transport does it over one SSH connection; the local one on
+ * this machine. The rollout pipeline and the runtime API see only this.
+ */
+import type {Duplex} from 'node:stream'
+
+export interface ExecResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface ExecOptions {
+  stdin?: Buffer | string
+  /** Kill the command and fail after this long (ms). */
+  timeoutMs?: number
+}
+
+/** A long-running command whose stdin stays open until `end()`: holds a lock for as long as we need it. */
+export interface HeldCommand {
+  /** Resolves with the first line the command printed, or rejects when it exits first. */
+  ready: Promise<string>
+  /** Resolves when the command has exited. */
+  exited: Promise<ExecResult>
+  end(): Promise<ExecResult>
+}
+
+export interface Transport {
+  /** The host as named in messages. */
+  readonly host: string
+  /** Run a program with these arguments; no shell unless argv asks for one (`sh -c`). */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>
+  /** Start a program and keep its stdin open until `end()`. */
+  hold(argv: readonly string[]): HeldCommand
+  /** Write bytes to a path (SFTP for ssh) with a file mode. */
+  upload(path: string, data: Buffer, options?: {mode?: number}): Promise<void>
+  /** The bytes of a file, or undefined when it does not exist. */
+  download(path: string): Promise<Buffer | undefined>
+  /** Atomically replace `to` with `from` (rename(2): same folder, same filesystem). */
+  rename(from: string, to: string): Promise<void>
+  /** A stream to a unix socket on the host (HAProxy's runtime API). */
+  openUnixSocket(path: string): Promise<Duplex>
+  close(): Promise<void>
+}
+
+export class TransportTimeoutError extends Error {}

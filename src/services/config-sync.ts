@@ -1,0 +1,182 @@
+/**
+ * config push / diff / pull: the cluster's config source against the live
+ * file on every proxy host.
+ */
+import {readFile, writeFile} from 'node:fs/promises'
+
+import type {Cluster} from '../cluster/loader.js'
+import {providerFor} from '../cloud/index.js'
+import '../cloud/providers.js'
+import {ConfigError, ExitCode, HactlError, UsageError, type ExitCodeValue} from '../errors.js'
+import {connections, type ConnectOptions, type Connections} from '../remote/connect.js'
+import {rolloutTargets, selectTargets, type RolloutTarget} from '../remote/hosts.js'
+import {describePlan, planHost} from '../remote/plan.js'
+import {rollout, type HostResult, type HostStatus} from '../remote/rollout.js'
+import {unifiedDiff} from '../ui/diff.js'
+import type {Reporter} from '../ui/reporter.js'
+import {displayPath} from './validate.js'
+
+export interface PushOptions extends ConnectOptions {
+  hosts?: string[]
+  concurrency?: number
+  maxFailures?: number
+  canary?: number
+  dryRun?: boolean
+  reporter: Reporter
+}
+
+export interface PushReport {
+  cluster: string
+  source: string
+  dryRun: boolean
+  hosts: HostResult[]
+  counts: Record<HostStatus, number>
+  /** --dry-run: the exact steps per host. */
+  plan?: {host: string; steps: string[]}[]
+  exitCode: ExitCodeValue
+}
+
+/** The proxies a command works on: the provider's, narrowed by --hosts. */
+export async function clusterTargets(cluster: Cluster, names?: string[]): Promise<RolloutTarget[]> {
+  const provider = await providerFor(cluster, {profile: cluster.spec.profile, region: cluster.spec.region})
+  const targets = selectTargets(rolloutTargets(cluster, await provider.listProxies()), names)
+  if (targets.length === 0) {
+    throw new UsageError('this cluster has no running proxies to work on', {actions: ['Check hosts: in the cluster file, or launch proxies first.']})
+  }
+  return targets
+}
+
+export async function readSource(cluster: Cluster): Promise<Buffer> {
+  try {
+    return await readFile(cluster.spec.proxy.config)
+  } catch (error) {
+    throw new ConfigError(`proxy.config: cannot read ${displayPath(cluster, cluster.spec.proxy.config)}`, {file: cluster.file}, {
+      actions: ['Fix proxy.config in the cluster file, or create the file (hactl init writes a starter one).'],
+      cause: error,
+    })
+  }
+}
+
+export async function pushConfig(cluster: Cluster, options: PushOptions): Promise<PushReport> {
+  const source = await readSource(cluster)
+  const targets = await clusterTargets(cluster, options.hosts)
+  const base = {cluster: cluster.spec.cluster, source: displayPath(cluster, cluster.spec.proxy.config)}
+  if (options.dryRun) {
+    const plan = targets.map((t) => ({host: t.name, steps: describePlan(planHost(t))}))
+    const hosts = targets.map((t) => ({host: t.name, status: 'skipped' as const, message: 'dry run', ms: 0}))
+    return {...base, dryRun: true, hosts, counts: {busy: 0, failed: 0, rejected: 0, skipped: hosts.length, unchanged: 0, unreachable: 0, updated: 0}, plan, exitCode: ExitCode.ok}
+  }
+  const open = connections(cluster, options)
+  try {
+    const result = await rollout({
+      targets,
+      source,
+      connect: (t) => open.connect(t),
+      reporter: options.reporter,
+      concurrency: options.concurrency,
+      maxFailures: options.maxFailures,
+      canary: options.canary,
+    })
+    return {...base, dryRun: false, ...result}
+  } finally {
+    await open.close()
+  }
+}
+
+export type DiffStatus = 'drift' | 'in-sync' | 'missing' | 'unreachable'
+
+export interface HostDiff {
+  host: string
+  path: string
+  status: DiffStatus
+  diff: string
+  message?: string
+}
+
+export interface DiffReport {
+  cluster: string
+  source: string
+  hosts: HostDiff[]
+  inSync: boolean
+}
+
+/** Each host's live file against the source, as the unified diff a push would apply. */
+export async function diffConfig(cluster: Cluster, options: ConnectOptions & {hosts?: string[]; concurrency?: number}): Promise<DiffReport> {
+  const source = await readSource(cluster)
+  const targets = await clusterTargets(cluster, options.hosts)
+  const open = connections(cluster, options)
+  try {
+    const hosts = await mapLimit(targets, options.concurrency ?? 10, async (t) => {
+      const live = await fetchLive(open, t).catch((error: Error) => error)
+      if (live instanceof Error) return {host: t.name, path: t.remotePath, status: 'unreachable' as const, diff: '', message: live.message}
+      const diff = unifiedDiff(`${t.name}:${t.remotePath}`, (live ?? Buffer.alloc(0)).toString('latin1'), source.toString('latin1'))
+      const status: DiffStatus = live === undefined ? 'missing' : diff === '' ? 'in-sync' : 'drift'
+      return {host: t.name, path: t.remotePath, status, diff}
+    })
+    return {cluster: cluster.spec.cluster, source: displayPath(cluster, cluster.spec.proxy.config), hosts, inSync: hosts.every((h) => h.status === 'in-sync')}
+  } finally {
+    await open.close()
+  }
+}
+
+async function fetchLive(open: Connections, target: RolloutTarget): Promise<Buffer | undefined> {
+  const transport = await open.connect(target)
+  try {
+    return await transport.download(target.remotePath)
+  } finally {
+    await transport.close()
+  }
+}
+
+export interface PullReport {
+  cluster: string
+  from: string
+  source: string
+  changed: boolean
+  written: boolean
+  diff: string
+}
+
+/**
+ * Fetch one host's live file into the source. `confirm` sees the diff first;
+ * nothing is written when it says no, on --dry-run, or when they already match.
+ */
+export async function pullConfig(
+  cluster: Cluster,
+  options: ConnectOptions & {from: string; dryRun?: boolean; confirm: (diff: string) => Promise<boolean>},
+): Promise<PullReport> {
+  const [target] = await clusterTargets(cluster, [options.from])
+  const open = connections(cluster, options)
+  let live: Buffer | undefined
+  try {
+    live = await fetchLive(open, target)
+  } finally {
+    await open.close()
+  }
+  if (live === undefined) {
+    throw new HactlError('remote', ExitCode.unhealthy, `${target.name}: ${target.remotePath} does not exist`, {
+      actions: ['Check proxy.remotePath (or the host\'s remotePath) in the cluster file.'],
+    })
+  }
+  const current = await readFile(cluster.spec.proxy.config).catch(() => Buffer.alloc(0))
+  const source = displayPath(cluster, cluster.spec.proxy.config)
+  const diff = unifiedDiff(source, current.toString('latin1'), live.toString('latin1'))
+  const base = {cluster: cluster.spec.cluster, from: target.name, source, diff}
+  if (current.equals(live)) return {...base, changed: false, written: false}
+  if (options.dryRun || !(await options.confirm(diff))) return {...base, changed: true, written: false}
+  await writeFile(cluster.spec.proxy.config, live)
+  return {...base, changed: true, written: true}
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await fn(items[index])
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  return results
+}

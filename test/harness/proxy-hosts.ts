@@ -1,0 +1,118 @@
+/**
+ * Test "hosts" for rollouts: each has its own sshd (own port), its own folder
+ * and a real haproxy in master-worker mode whose config file is the host's
+ * live config. Reload is SIGUSR2 to the master; the check asks the master
+ * whether it is alive.
+ */
+import {execFile} from 'node:child_process'
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {promisify} from 'node:util'
+
+import {stringify} from 'yaml'
+
+import {startHaproxy, type Haproxy} from './haproxy.js'
+import {startSshd, type Sshd} from './sshd.js'
+import {waitFor} from './wait.js'
+
+const run = promisify(execFile)
+
+export interface ProxyHost {
+  name: string
+  sshd: Sshd
+  haproxy: Haproxy
+  /** The live config file (what haproxy runs). */
+  live: string
+  pidFile: string
+  /** Cluster-file host entry. */
+  entry: Record<string, unknown>
+  stop: () => Promise<void>
+}
+
+/**
+ * A config body (after `global`) whose backend name marks its version: `show backend` proves which one
+ * runs. The frontend listens on a unix socket in the host's folder, so every host can run the same file.
+ */
+export function configBody(version: string, extra = ''): string {
+  return [
+    'defaults',
+    '    mode http',
+    '    timeout client 5s',
+    '    timeout connect 5s',
+    '    timeout server 5s',
+    '',
+    'frontend fe',
+    '    bind unix@fe.sock',
+    `    default_backend be_${version}`,
+    '',
+    `backend be_${version}`,
+    '    server s1 127.0.0.1:9',
+    extra,
+  ].join('\n')
+}
+
+export async function startProxyHost(name: string, identityFile?: string, options: {dir?: string} = {}): Promise<ProxyHost> {
+  const sshd = await startSshd({identityFile})
+  const haproxy = await startHaproxy(configBody('v1'), {dir: options.dir, relative: true})
+  const pidFile = path.join(haproxy.dir, 'haproxy.pid')
+  const entry = {
+    name,
+    address: sshd.host,
+    port: sshd.port,
+    remotePath: haproxy.config,
+    reload: `kill -USR2 "$(cat ${pidFile})"`,
+    check: `kill -0 "$(cat ${pidFile})"`,
+  }
+  return {
+    name,
+    sshd,
+    haproxy,
+    live: haproxy.config,
+    pidFile,
+    entry,
+    async stop() {
+      await haproxy.stop()
+      await sshd.stop()
+    },
+  }
+}
+
+/** The config every host starts with, and the next version of it. */
+export async function versions(host: ProxyHost): Promise<{v1: string; v2: string}> {
+  const v1 = await readFile(host.live, 'latin1')
+  return {v1, v2: v1.replace(/be_v1/g, 'be_v2')}
+}
+
+/** A static cluster over these hosts, with one known_hosts for all of them; returns the cluster file's folder. */
+export async function writeCluster(hosts: readonly ProxyHost[], source: string, options: {ssh?: Record<string, unknown>; knownHosts?: string} = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hactl-rollout-'))
+  const knownHosts = path.join(dir, 'known_hosts')
+  const known = options.knownHosts ?? (await Promise.all(hosts.map((h) => readFile(h.sshd.knownHosts, 'utf8')))).join('')
+  await writeFile(knownHosts, known)
+  await writeFile(path.join(dir, 'haproxy.cfg'), source, 'latin1')
+  const cluster = {
+    cluster: 'test',
+    provider: 'static',
+    proxy: {engine: 'haproxy', config: './haproxy.cfg'},
+    ssh: {identityFile: hosts[0].sshd.identityFile, knownHosts, connectTimeout: '10s', commandTimeout: '30s', ...options.ssh},
+    hosts: hosts.map((h) => h.entry),
+  }
+  await writeFile(path.join(dir, 'hactl.yaml'), stringify(cluster))
+  return dir
+}
+
+/**
+ * The invariant every fault test checks: the host's live file is one its
+ * validator accepts, the proxy runs, and it runs the config in the file,
+ * which is one of `allowed`.
+ */
+export async function expectServing(host: ProxyHost, allowed: readonly string[]): Promise<string> {
+  const live = await readFile(host.live, 'latin1')
+  const version = allowed.findIndex((a) => a === live)
+  if (version < 0) throw new Error(`${host.name}: live file is neither the new nor the previous config:\n${live}`)
+  await run('haproxy', ['-c', '-f', host.live])
+  const backend = /default_backend (\S+)/.exec(live)?.[1] ?? ''
+  await waitFor(`${host.name} to run ${backend}`, async () => (await host.haproxy.runtime('show backend')).includes(backend), 15_000)
+  return live
+}
