@@ -1,7 +1,7 @@
 /**
  * A health judge says, for each proxy, whether it may hold an address now.
  * `eip failover` and the monitor ask the judge the cluster file names
- * (`health.proxy.type`); `ec2` judges by what the cloud reports alone and
+ * (`health.proxy.type`, see ./judges.ts); `ec2` judges by what the cloud reports alone and
  * sends no packet, which is also what tests against moto use (its addresses
  * are invented and must never be contacted).
  */
@@ -21,17 +21,3 @@ export function ec2Health(proxy: ProxyInstance): Health {
 
 /** Instance state and EC2 status checks, as the provider's describe returned them. */
 export const ec2Judge: HealthJudge = async (proxies) => Object.fromEntries(proxies.map((p) => [p.id, ec2Health(p)]))
-
-const judges: Record<string, () => Promise<HealthJudge>> = {
-  ec2: async () => ec2Judge,
-}
-
-/** Probe-based judges (http, https, tcp) register here. */
-export function registerJudge(type: string, make: () => Promise<HealthJudge>): void {
-  judges[type] = make
-}
-
-/** The judge for `health.proxy.type`, or undefined when this build has none for it. */
-export async function judgeFor(type: string): Promise<HealthJudge | undefined> {
-  return judges[type]?.()
-}

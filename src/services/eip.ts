@@ -11,7 +11,9 @@ import {executeFailover, verifyAssociations, type ExecutedAction} from '../failo
 import {withFailoverLock} from '../failover/lock.js'
 import {observePool} from '../failover/observe.js'
 import {planFailover, planRebalance, type FailoverPlan, type FailoverPolicy, type Health} from '../failover/planner.js'
-import {judgeFor, type HealthJudge} from '../health/judge.js'
+import type {HealthJudge} from '../health/judge.js'
+import {clusterJudge} from '../health/judges.js'
+import {pruneState, readState, stateFilePath, writeState, type MonitorState} from '../monitor/state.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 
 export interface AddressRow {
@@ -202,14 +204,40 @@ export function policyFor(cluster: Cluster, overrides: Partial<FailoverPolicy> =
   }
 }
 
-export async function healthJudge(cluster: Cluster, given?: HealthJudge): Promise<HealthJudge> {
-  if (given) return given
-  const type = cluster.spec.health.proxy.type
-  const judge = await judgeFor(type)
-  if (!judge) {
-    throw new UsageError(`health.proxy.type ${type} has no judge in this build`, {actions: ['Set health.proxy.type: ec2 to judge proxies by instance state and EC2 status checks.']})
+/** The cluster's health source: `ec2` by the cloud's word, else one round of probes of each proxy. */
+export function healthJudge(cluster: Cluster, given?: HealthJudge): HealthJudge {
+  return given ?? clusterJudge(cluster.spec)
+}
+
+/**
+ * The remap history and hold-down times are the monitor's: a manual failover
+ * counts against the same hourly budget and respects the same hold-down.
+ */
+function historyPolicy(state: MonitorState): Pick<FailoverPolicy, 'healthySince' | 'lostAt' | 'remaps'> {
+  const healthySince = Object.fromEntries(
+    Object.entries(state.counters)
+      .filter(([, c]) => c.health === 'healthy')
+      .map(([id, c]) => [id, c.since]),
+  )
+  return {remaps: state.remaps, lostAt: state.lostAt, healthySince}
+}
+
+/** Record what was done to the cloud, as the monitor does: issued moves count, verified or not. */
+export function recordMoves(state: MonitorState, results: ExecutedAction[], at: number, holdDownMs: number): MonitorState {
+  const next: MonitorState = {...state, remaps: [...state.remaps], lostAt: {...state.lostAt}, lastActions: [...state.lastActions]}
+  for (const r of results) {
+    if (r.action.kind !== 'associate' || (r.outcome !== 'moved' && r.outcome !== 'unverified') || r.detail.startsWith('already')) continue
+    next.remaps.push({at, allocationId: r.action.allocationId})
+    if (r.action.from) next.lostAt[r.action.from] = at
+    next.lastActions.push({
+      round: 'cli',
+      at: new Date(at).toISOString(),
+      kind: 'associate',
+      summary: `${r.action.publicIp}: ${r.action.from ?? '(unattached)'} → ${r.action.to} (${r.action.reason})`,
+      outcome: r.outcome === 'moved' ? 'done' : 'failed',
+    })
   }
-  return judge
+  return pruneState(next, at, holdDownMs)
 }
 
 /** Move every address off proxies that are not healthy (`eip failover`). */
@@ -224,9 +252,11 @@ export function rebalanceEips(options: FailoverOptions): Promise<FailoverReport>
 
 async function runPlanner(options: FailoverOptions, planner: typeof planFailover): Promise<FailoverReport> {
   const provider = await openProvider(options)
-  const judge = await healthJudge(options.cluster, options.judge)
+  const judge = healthJudge(options.cluster, options.judge)
   const {cluster} = options
+  const stateFile = stateFilePath(cluster)
   const work = async (): Promise<FailoverReport> => {
+    const state = await readState(stateFile)
     const {error, view} = await observePool(provider, judge)
     if (!view.complete) {
       throw new CloudError(`could not see the whole pool, so nothing was changed: ${error instanceof Error ? error.message : String(error)}`, {
@@ -235,7 +265,7 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
       })
     }
     const only = options.only?.map((ref) => findAddress(view.addresses, ref).allocationId)
-    const plan = planner(view, policyFor(cluster, {...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
+    const plan = planner(view, policyFor(cluster, {...historyPolicy(state), ...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
     const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
     if (options.dryRun) {
       const dryRun = await dryRunReport(
@@ -247,10 +277,11 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
       return summarize(plan, [], after, view.proxies, view.health, only, dryRun)
     }
     const executed = await executeFailover(plan, provider, {reporter: options.reporter, verifyTimeoutMs: options.verifyTimeoutMs})
+    if (executed.results.some((r) => r.action.kind === 'associate')) await writeState(stateFile, recordMoves(state, executed.results, Date.now(), cluster.spec.failover.holdDown))
     const merged = executed.addresses.length > 0 ? executed.addresses : view.addresses
     return summarize(plan, executed.results, merged, view.proxies, view.health, only)
   }
-  return options.dryRun ? work() : withFailoverLock(cluster.spec.cluster, cluster.path, work)
+  return options.dryRun ? work() : withFailoverLock(stateFile, work)
 }
 
 function summarize(

@@ -12,7 +12,8 @@ import {withFailoverLock} from '../failover/lock.js'
 import {planFailover} from '../failover/planner.js'
 import type {Reporter} from '../ui/reporter.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
-import {healthJudge, policyFor} from './eip.js'
+import {readState, stateFilePath, writeState} from '../monitor/state.js'
+import {healthJudge, policyFor, recordMoves} from './eip.js'
 
 export interface ProxyRow {
   id: string
@@ -134,6 +135,7 @@ export interface TerminateReport {
 
 export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean}): Promise<TerminateReport> {
   const provider = await openProvider(options)
+  const stateFile = stateFilePath(options.cluster)
   const work = async (): Promise<TerminateReport> => {
     const [proxies, addresses] = await Promise.all([provider.listProxies(), provider.listAddresses()])
     const proxy = proxies.find((p) => p.id === options.id || p.name === options.id)
@@ -145,7 +147,7 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
       })
     }
     // The proxy is about to go: the planner sees it as unhealthy and moves what it holds.
-    const judge = await healthJudge(options.cluster)
+    const judge = healthJudge(options.cluster)
     const health = {...(await judge(proxies)), [proxy.id]: 'unhealthy' as const}
     const plan = planFailover({proxies, addresses, health, complete: true}, policyFor(options.cluster, {only: held.map((a) => a.allocationId)}))
     const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
@@ -163,6 +165,7 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
       return {changed: false, summary: `would terminate ${proxy.id}`, moved, dryRun: await dryRunReport(provider, operations, options.checkPermissions)}
     }
     const executed = await executeFailover(plan, provider, {reporter: options.reporter, current: addresses})
+    if (moves.length > 0) await writeState(stateFile, recordMoves(await readState(stateFile), executed.results, Date.now(), options.cluster.spec.failover.holdDown))
     const failed = executed.results.filter((r) => r.outcome !== 'moved' && r.outcome !== 'alerted')
     if (failed.length > 0) {
       throw new UnhealthyError(`could not move every address off ${proxy.id}: nothing terminated`, {actions: ['See `hactl eip list`, then run again.'], data: {results: executed.results}})
@@ -171,5 +174,5 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     options.reporter.emit({level: 'info', code: 'proxy.terminate', subject: proxy.id, message: 'terminating'})
     return {changed: true, summary: `terminated ${proxy.id}${moved.length > 0 ? ` after moving ${moved.map((m) => `${m.address} → ${m.to}`).join(', ')}` : ''}`, moved}
   }
-  return options.dryRun ? work() : withFailoverLock(options.cluster.spec.cluster, options.cluster.path, work)
+  return options.dryRun ? work() : withFailoverLock(stateFile, work)
 }

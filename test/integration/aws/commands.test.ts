@@ -1,6 +1,8 @@
 import {StopInstancesCommand, type EC2Client} from '@aws-sdk/client-ec2'
 import {ChangeResourceRecordSetsCommand, type Route53Client} from '@aws-sdk/client-route-53'
 import {expect} from 'chai'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
 
 import {hactl, type CliResult} from '../../harness/cli.js'
 import {startMoto, type Moto} from '../../harness/moto.js'
@@ -132,6 +134,10 @@ describe('AWS commands against moto', function () {
     expect(holder, 'the address is on a running proxy').to.not.equal(undefined)
     expect(holder?.Placement?.AvailabilityZone).to.not.equal(victim.Placement?.AvailabilityZone)
     expect(await aRecord(r53, zoneId)).to.deep.equal(before)
+    // The move counts against the hourly budget the monitor shares, and starts the old holder's hold-down.
+    const state = JSON.parse(await readFile(path.join(dir, `.hactl-monitor-${cluster}.json`), 'utf8')) as {remaps: {allocationId: string}[]; lostAt: Record<string, number>}
+    expect(state.remaps.map((r) => r.allocationId)).to.include(lost?.AllocationId)
+    expect(state.lostAt).to.have.property(victim.InstanceId as string)
 
     const again = await json<{changed: boolean; ok: boolean; plan: {actions: unknown[]}}>('eip', 'failover')
     expect(again.code).to.equal(0)

@@ -1,7 +1,9 @@
 import {expect} from 'chai'
 
 import type {ProxyInstance} from '../../../src/cloud/provider.js'
-import {ec2Judge, judgeFor} from '../../../src/health/judge.js'
+import {ec2Judge} from '../../../src/health/judge.js'
+import {clusterJudge} from '../../../src/health/judges.js'
+import type {ClusterSpec} from '../../../src/cluster/schema.js'
 
 const proxy = (id: string, state: ProxyInstance['state'], statusOk?: boolean): ProxyInstance => ({id, zone: 'z', state, statusOk, tags: {}})
 
@@ -24,6 +26,6 @@ describe('ec2 health judge', () => {
   })
 
   it('is the judge for health.proxy.type ec2', async () => {
-    expect(await judgeFor('ec2')).to.equal(ec2Judge)
+    expect(clusterJudge({health: {proxy: {type: 'ec2'}}} as ClusterSpec)).to.equal(ec2Judge)
   })
 })
