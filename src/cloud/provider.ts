@@ -1,3 +1,5 @@
+import type {PermissionCheck, ProviderOperation} from './operations.js'
+
 /**
  * What hactl needs from a place that runs proxies: instances, addresses that
  * can move between them, and a DNS record set. AWS, the local
@@ -79,4 +81,20 @@ export interface Provider {
   getRecordSet(name: string): Promise<RecordSet | undefined>
   /** Replace the record set; waits until the change is live unless `wait` is false. */
   upsertRecordSet(records: RecordSet, options?: {wait?: boolean}): Promise<void>
+  /** Instances tagged as backends of a proxy backend (`hactl:backend=<name>`), for `backend sync`. */
+  listBackendInstances?(backend: string): Promise<BackendInstance[]>
+  /** The exact cloud API calls an operation makes, for `--dry-run`. */
+  explain?(operation: ProviderOperation): string[]
+  /** Ask the cloud whether the caller may make these calls, changing nothing (EC2 DryRun). */
+  checkPermissions?(operations: ProviderOperation[]): Promise<PermissionCheck[]>
+}
+
+export interface BackendInstance {
+  id: string
+  zone?: string
+  state: InstanceState
+  privateAddress?: string
+  /** From the instance's `hactl:port` tag, when it has one. */
+  port?: number
+  tags: Record<string, string>
 }

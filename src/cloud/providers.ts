@@ -5,7 +5,7 @@
  */
 import {registerProvider} from './index.js'
 
-// registerProvider('aws', async (cluster, options) => (await import('./aws/provider.js')).createAwsProvider(cluster, options))
-// registerProvider('local', async (cluster) => (await import('./local/provider.js')).createLocalProvider(cluster))
+registerProvider('aws', async (cluster, options) => (await import('./aws/provider.js')).createAwsProvider(cluster, options))
+registerProvider('local', async (cluster) => (await import('./local/provider.js')).createLocalProvider(cluster))
 registerProvider('static', async (cluster) => (await import('./static/provider.js')).createStaticProvider(cluster))
 export {registerProvider}

@@ -1,0 +1,350 @@
+/**
+ * The Provider on AWS: proxies are EC2 instances, addresses are Elastic IPs,
+ * the record set is a Route 53 A record. Everything is found by the
+ * `hactl:cluster` and `hactl:role` tags.
+ */
+import type {Address, Filter, Instance, InstanceStatus, RunInstancesCommandInput, Tag} from '@aws-sdk/client-ec2'
+
+import type {Cluster} from '../../cluster/loader.js'
+import type {ClusterSpec} from '../../cluster/schema.js'
+import {CloudError, ConfigError} from '../../errors.js'
+import type {ProviderOptions} from '../index.js'
+import type {PermissionCheck, ProviderOperation} from '../operations.js'
+import type {BackendInstance, ElasticAddress, InstanceState, LaunchOptions, Placement, Provider, ProxyInstance, RecordSet} from '../provider.js'
+import {hactlTags, TAG} from '../tags.js'
+import {proxyUserData} from '../user-data.js'
+import type {RetryPolicy} from './client-config.js'
+import {errorName} from './errors.js'
+import {absoluteName as absolute} from '../../failover/dns-planner.js'
+import {sdkClients, type AwsClients} from './sdk.js'
+
+export interface AwsProviderOptions extends ProviderOptions {
+  /** Injected clients (tests); real SDK clients otherwise. */
+  clients?: AwsClients
+  retry?: Partial<RetryPolicy>
+  /** Bounds the wait for Route 53 to report INSYNC. */
+  dnsSyncTimeoutMs?: number
+}
+
+export async function createAwsProvider(cluster: Cluster, options: AwsProviderOptions = {}): Promise<AwsProvider> {
+  const clients = options.clients ?? sdkClients({region: options.region ?? cluster.spec.region, profile: options.profile ?? cluster.spec.profile, retry: options.retry})
+  return new AwsProvider(cluster.spec, clients, options, cluster.file)
+}
+
+function tagsOf(tags: Tag[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']))
+}
+
+function toTags(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({Key, Value}))
+}
+
+export class AwsProvider implements Provider {
+  readonly kind = 'aws' as const
+  private hostedZoneId?: string
+
+  constructor(
+    private readonly spec: ClusterSpec,
+    private readonly clients: AwsClients,
+    private readonly options: AwsProviderOptions = {},
+    /** The cluster file, for messages. */
+    private readonly file = 'hactl.yaml',
+  ) {}
+
+  private clusterFilters(role: string): Filter[] {
+    return [
+      {Name: `tag:${TAG.cluster}`, Values: [this.spec.cluster]},
+      {Name: `tag:${TAG.role}`, Values: [role]},
+    ]
+  }
+
+  async listProxies(): Promise<ProxyInstance[]> {
+    const instances = await this.clients.ec2.describeInstances({
+      Filters: [...this.clusterFilters('proxy'), {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down']}],
+    })
+    const running = instances.filter((i) => i.State?.Name === 'running').map((i) => i.InstanceId as string)
+    const statuses = await this.clients.ec2.describeInstanceStatus(running)
+    const byId = new Map(statuses.map((s) => [s.InstanceId, s]))
+    return instances.map((i) => this.toProxy(i, byId.get(i.InstanceId))).sort((a, b) => a.zone.localeCompare(b.zone) || a.id.localeCompare(b.id))
+  }
+
+  private toProxy(i: Instance, status: InstanceStatus | undefined): ProxyInstance {
+    const tags = tagsOf(i.Tags)
+    const checks = [status?.SystemStatus?.Status, status?.InstanceStatus?.Status]
+    const statusOk = checks.every((c) => c === 'ok') ? true : checks.some((c) => c === 'impaired') ? false : undefined
+    return {
+      id: i.InstanceId as string,
+      ...(tags.Name ? {name: tags.Name} : {}),
+      zone: i.Placement?.AvailabilityZone ?? '',
+      state: (i.State?.Name ?? 'pending') as InstanceState,
+      ...(i.PrivateIpAddress ? {privateAddress: i.PrivateIpAddress} : {}),
+      ...(i.PublicIpAddress ? {publicAddress: i.PublicIpAddress} : {}),
+      ...(statusOk === undefined ? {} : {statusOk}),
+      ...(i.LaunchTime ? {launchedAt: new Date(i.LaunchTime).toISOString()} : {}),
+      tags,
+      access: {transport: 'ssh', address: i.PublicIpAddress ?? i.PrivateIpAddress, port: this.spec.ssh.port, user: this.spec.ssh.user},
+    }
+  }
+
+  private runInstancesInputs(placements: Placement[], clientToken: string): RunInstancesCommandInput[] {
+    const inst = this.spec.proxy.instances
+    if (!inst.image) {
+      throw new ConfigError('proxy.instances.image is needed to launch proxies on AWS', {file: this.file}, {
+        actions: ['Set proxy.instances.image to a Debian, Ubuntu or Amazon Linux AMI id of your region (ami-…).'],
+      })
+    }
+    const groups = new Map<string, {placement: Placement; count: number}>()
+    for (const p of placements) {
+      const key = `${p.zone}/${p.subnet ?? ''}`
+      const g = groups.get(key) ?? {placement: p, count: 0}
+      g.count++
+      groups.set(key, g)
+    }
+    const userData = Buffer.from(proxyUserData(this.spec.proxy.engine, this.spec.cluster, inst.userData)).toString('base64')
+    const tags = toTags(hactlTags(this.spec.cluster, 'proxy'))
+    return [...groups.values()].map(({count, placement}, n) => ({
+      ImageId: inst.image,
+      InstanceType: inst.type as RunInstancesCommandInput['InstanceType'],
+      MinCount: count,
+      MaxCount: count,
+      ...(inst.keyName ? {KeyName: inst.keyName} : {}),
+      ...(placement.subnet ? {SubnetId: placement.subnet} : {Placement: {AvailabilityZone: placement.zone}}),
+      ...(inst.securityGroups.length > 0 ? {SecurityGroupIds: inst.securityGroups} : {}),
+      // A retried RunInstances with the same token creates nothing twice (on AWS; moto ignores it).
+      ClientToken: `${clientToken}-${n}`.slice(0, 64),
+      MetadataOptions: {HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1},
+      UserData: userData,
+      TagSpecifications: [
+        {ResourceType: 'instance', Tags: tags},
+        {ResourceType: 'volume', Tags: tags},
+      ],
+    }))
+  }
+
+  async launchProxies(placements: Placement[], options: LaunchOptions): Promise<ProxyInstance[]> {
+    const launched: ProxyInstance[] = []
+    for (const input of this.runInstancesInputs(placements, options.clientToken)) {
+      for (const i of await this.clients.ec2.runInstances(input)) launched.push(this.toProxy(i, undefined))
+    }
+    return launched
+  }
+
+  /** Subnet → zone, for placing proxies round-robin over the configured subnets. */
+  async subnetZones(subnets: string[]): Promise<Map<string, string>> {
+    if (subnets.length === 0) return new Map()
+    const found = await this.clients.ec2.describeSubnets(subnets)
+    return new Map(found.map((s) => [s.SubnetId as string, s.AvailabilityZone as string]))
+  }
+
+  async terminateProxy(id: string): Promise<void> {
+    await this.clients.ec2.terminateInstances([id])
+  }
+
+  async stopProxy(id: string): Promise<void> {
+    await this.clients.ec2.stopInstances([id])
+  }
+
+  async startProxy(id: string): Promise<void> {
+    await this.clients.ec2.startInstances([id])
+  }
+
+  async listAddresses(): Promise<ElasticAddress[]> {
+    const addresses = await this.clients.ec2.describeAddresses(this.clusterFilters('address'))
+    return addresses.map(toAddress).sort((a, b) => a.publicIp.localeCompare(b.publicIp))
+  }
+
+  async allocateAddress(): Promise<ElasticAddress> {
+    const out = await this.clients.ec2.allocateAddress({
+      Domain: 'vpc',
+      TagSpecifications: [{ResourceType: 'elastic-ip', Tags: toTags(hactlTags(this.spec.cluster, 'address'))}],
+    })
+    return {allocationId: out.AllocationId as string, publicIp: out.PublicIp as string, tags: hactlTags(this.spec.cluster, 'address')}
+  }
+
+  async associateAddress(allocationId: string, instanceId: string): Promise<void> {
+    await this.clients.ec2.associateAddress({AllocationId: allocationId, InstanceId: instanceId, AllowReassociation: true})
+  }
+
+  async disassociateAddress(allocationId: string): Promise<void> {
+    const address = (await this.listAddresses()).find((a) => a.allocationId === allocationId)
+    if (!address?.associationId) return
+    await this.clients.ec2.disassociateAddress({AssociationId: address.associationId})
+  }
+
+  async releaseAddress(allocationId: string): Promise<void> {
+    await this.clients.ec2.releaseAddress({AllocationId: allocationId})
+  }
+
+  private async zoneId(): Promise<string> {
+    if (this.hostedZoneId) return this.hostedZoneId
+    const dns = this.requireDns()
+    if (dns.hostedZoneId) return (this.hostedZoneId = dns.hostedZoneId)
+    const zone = await this.clients.route53.findHostedZone(dns.zone)
+    if (!zone?.Id) {
+      throw new CloudError(`no public Route 53 hosted zone named ${absolute(dns.zone)}`, {
+        actions: ['Create the hosted zone, or set dns.hostedZoneId in the cluster file.'],
+      })
+    }
+    return (this.hostedZoneId = zone.Id.replace(/^\/hostedzone\//, ''))
+  }
+
+  private requireDns(): NonNullable<ClusterSpec['dns']> {
+    if (!this.spec.dns) throw new ConfigError('the cluster file has no dns: section', {file: this.file}, {actions: ['Add dns: {zone, name, ttl}.']})
+    return this.spec.dns
+  }
+
+  async getRecordSet(name: string): Promise<RecordSet | undefined> {
+    const sets = await this.clients.route53.listRecordSets(await this.zoneId(), name)
+    const a = sets.filter((s) => s.Type === 'A' && !s.AliasTarget)
+    if (a.length === 0) return undefined
+    const values = a.flatMap((s) => (s.ResourceRecords ?? []).map((r) => r.Value as string))
+    return {name: absolute(name), type: 'A', ttl: a[0].TTL ?? 0, values: [...new Set(values)].sort()}
+  }
+
+  async upsertRecordSet(records: RecordSet, options: {wait?: boolean} = {}): Promise<void> {
+    if (records.values.length === 0) throw new CloudError(`refusing to publish an empty record set for ${records.name}`)
+    const change = await this.clients.route53.changeRecordSets({
+      HostedZoneId: await this.zoneId(),
+      ChangeBatch: {
+        Comment: `hactl: ${this.spec.cluster} address pool`,
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: {Name: absolute(records.name), Type: 'A', TTL: records.ttl, ResourceRecords: records.values.map((Value) => ({Value}))},
+          },
+        ],
+      },
+    })
+    if (options.wait === false || change.Status === 'INSYNC' || !change.Id) return
+    await this.waitInSync(change.Id)
+  }
+
+  /** Poll GetChange with capped backoff until INSYNC; bounded so a stuck change ends with a message. */
+  private async waitInSync(id: string): Promise<void> {
+    const deadline = Date.now() + (this.options.dnsSyncTimeoutMs ?? 180_000)
+    for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))))
+      const status = await this.clients.route53.getChange(id)
+      if (status.Status === 'INSYNC') return
+      if (Date.now() >= deadline) {
+        throw new CloudError(`Route 53 change ${id} is still ${status.Status ?? 'PENDING'}`, {
+          actions: ['The record was accepted; check it later with `hactl dns show`, or publish with --no-wait.'],
+        })
+      }
+    }
+  }
+
+  async listBackendInstances(backend: string): Promise<BackendInstance[]> {
+    const instances = await this.clients.ec2.describeInstances({
+      Filters: [
+        {Name: `tag:${TAG.backend}`, Values: [backend]},
+        {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']},
+      ],
+    })
+    return instances.map((i) => {
+      const tags = tagsOf(i.Tags)
+      const port = Number(tags[TAG.port])
+      return {
+        id: i.InstanceId as string,
+        zone: i.Placement?.AvailabilityZone,
+        state: (i.State?.Name ?? 'pending') as InstanceState,
+        ...(i.PrivateIpAddress ? {privateAddress: i.PrivateIpAddress} : {}),
+        ...(Number.isInteger(port) && port > 0 ? {port} : {}),
+        tags,
+      }
+    })
+  }
+
+  explain(operation: ProviderOperation): string[] {
+    const show = (api: string, input: unknown): string => `${api} ${JSON.stringify(input)}`
+    switch (operation.op) {
+      case 'allocateAddress':
+        return [show('ec2:AllocateAddress', {Domain: 'vpc', Tags: hactlTags(this.spec.cluster, 'address')})]
+      case 'associateAddress':
+        return [show('ec2:AssociateAddress', {AllocationId: operation.allocationId, InstanceId: operation.instanceId, AllowReassociation: true})]
+      case 'disassociateAddress':
+        return [show('ec2:DisassociateAddress', {AllocationId: operation.allocationId})]
+      case 'releaseAddress':
+        return [show('ec2:ReleaseAddress', {AllocationId: operation.allocationId})]
+      case 'terminateProxy':
+        return [show('ec2:TerminateInstances', {InstanceIds: [operation.instanceId]})]
+      case 'launchProxies':
+        return this.runInstancesInputs(operation.placements, operation.clientToken).map((input) =>
+          show('ec2:RunInstances', {...input, UserData: `(${Buffer.from(input.UserData ?? '', 'base64').length} bytes of cloud-init)`}),
+        )
+      case 'upsertRecordSet':
+        return [
+          show('route53:ChangeResourceRecordSets', {
+            Action: 'UPSERT',
+            Name: absolute(operation.records.name),
+            Type: 'A',
+            TTL: operation.records.ttl,
+            Values: operation.records.values,
+          }),
+        ]
+    }
+  }
+
+  /**
+   * EC2 answers DryRun=true with DryRunOperation when the call would be
+   * allowed and UnauthorizedOperation when not, changing nothing. Route 53
+   * has no dry run: its calls are reported as not checked.
+   */
+  async checkPermissions(operations: ProviderOperation[]): Promise<PermissionCheck[]> {
+    const checks: PermissionCheck[] = []
+    for (const operation of operations) {
+      const probe = this.dryRunProbe(operation)
+      if (!probe) {
+        checks.push({action: this.explain(operation)[0].split(' ')[0], allowed: true, detail: 'no dry run for this API: not checked'})
+        continue
+      }
+      const [action, call] = probe
+      try {
+        await call()
+        checks.push({action, allowed: true, detail: 'allowed'})
+      } catch (error) {
+        const cause = (error as {cause?: unknown}).cause ?? error
+        const name = errorName(cause)
+        if (name === 'DryRunOperation') checks.push({action, allowed: true, detail: 'allowed (DryRun)'})
+        else if (name === 'UnauthorizedOperation' || name === 'AccessDenied') checks.push({action, allowed: false, detail: `denied (${name})`})
+        else throw error
+      }
+    }
+    return checks
+  }
+
+  private dryRunProbe(operation: ProviderOperation): [string, () => Promise<unknown>] | undefined {
+    const ec2 = this.clients.ec2
+    switch (operation.op) {
+      case 'allocateAddress':
+        return ['ec2:AllocateAddress', () => ec2.allocateAddress({Domain: 'vpc', DryRun: true})]
+      case 'associateAddress':
+        return [
+          'ec2:AssociateAddress',
+          () => ec2.associateAddress({AllocationId: operation.allocationId, InstanceId: operation.instanceId, AllowReassociation: true, DryRun: true}),
+        ]
+      case 'disassociateAddress':
+        return ['ec2:DisassociateAddress', () => ec2.disassociateAddress({AssociationId: 'eipassoc-00000000', DryRun: true})]
+      case 'releaseAddress':
+        return ['ec2:ReleaseAddress', () => ec2.releaseAddress({AllocationId: operation.allocationId, DryRun: true})]
+      case 'terminateProxy':
+        return ['ec2:TerminateInstances', () => ec2.terminateInstances([operation.instanceId], true)]
+      case 'launchProxies': {
+        const [input] = this.runInstancesInputs(operation.placements, operation.clientToken)
+        return input ? ['ec2:RunInstances', () => ec2.runInstances({...input, DryRun: true})] : undefined
+      }
+      case 'upsertRecordSet':
+        return undefined
+    }
+  }
+}
+
+function toAddress(a: Address): ElasticAddress {
+  return {
+    allocationId: a.AllocationId as string,
+    publicIp: a.PublicIp as string,
+    ...(a.InstanceId ? {instanceId: a.InstanceId} : {}),
+    ...(a.AssociationId ? {associationId: a.AssociationId} : {}),
+    tags: tagsOf(a.Tags),
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The AWS calls hactl makes, and no others, behind two narrow interfaces with
+ * the SDK's own input and output types. Paginated calls come back collected.
+ * Every failure leaves as a CloudError naming the call (see ./errors.ts).
+ */
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeSubnetsCommand,
+  DisassociateAddressCommand,
+  EC2Client,
+  paginateDescribeInstances,
+  paginateDescribeInstanceStatus,
+  ReleaseAddressCommand,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  type Address,
+  type AllocateAddressCommandInput,
+  type AllocateAddressCommandOutput,
+  type AssociateAddressCommandInput,
+  type DescribeInstancesCommandInput,
+  type DisassociateAddressCommandInput,
+  type Filter,
+  type Instance,
+  type InstanceStatus,
+  type ReleaseAddressCommandInput,
+  type RunInstancesCommandInput,
+  type Subnet,
+} from '@aws-sdk/client-ec2'
+import type {ChangeInfo, ChangeResourceRecordSetsCommandInput, HostedZone, ResourceRecordSet} from '@aws-sdk/client-route-53'
+
+import {absoluteName as absolute} from '../../failover/dns-planner.js'
+import {awsClientConfig, type AwsClientOptions} from './client-config.js'
+import {aws} from './errors.js'
+
+export interface IEC2Client {
+  describeInstances(input: DescribeInstancesCommandInput): Promise<Instance[]>
+  describeInstanceStatus(instanceIds: string[]): Promise<InstanceStatus[]>
+  describeAddresses(filters: Filter[]): Promise<Address[]>
+  describeSubnets(subnetIds: string[]): Promise<Subnet[]>
+  runInstances(input: RunInstancesCommandInput): Promise<Instance[]>
+  terminateInstances(instanceIds: string[], dryRun?: boolean): Promise<void>
+  stopInstances(instanceIds: string[], dryRun?: boolean): Promise<void>
+  startInstances(instanceIds: string[], dryRun?: boolean): Promise<void>
+  allocateAddress(input: AllocateAddressCommandInput): Promise<AllocateAddressCommandOutput>
+  associateAddress(input: AssociateAddressCommandInput): Promise<void>
+  disassociateAddress(input: DisassociateAddressCommandInput): Promise<void>
+  releaseAddress(input: ReleaseAddressCommandInput): Promise<void>
+}
+
+export interface IRoute53Client {
+  findHostedZone(dnsName: string): Promise<HostedZone | undefined>
+  /** The record sets of `name` (exact match) in a zone. */
+  listRecordSets(hostedZoneId: string, name: string): Promise<ResourceRecordSet[]>
+  changeRecordSets(input: ChangeResourceRecordSetsCommandInput): Promise<ChangeInfo>
+  getChange(id: string): Promise<ChangeInfo>
+}
+
+export interface AwsClients {
+  ec2: IEC2Client
+  route53: IRoute53Client
+}
+
+/** Real SDK clients built from the one shared config. */
+export function sdkClients(options: AwsClientOptions): AwsClients {
+  const ec2 = new EC2Client(awsClientConfig(options))
+  return {ec2: ec2Adapter(ec2), route53: route53Adapter(options)}
+}
+
+function ec2Adapter(client: EC2Client): IEC2Client {
+  return {
+    describeInstances: (input) =>
+      aws('DescribeInstances', async () => {
+        const out: Instance[] = []
+        for await (const page of paginateDescribeInstances({client}, input)) {
+          for (const r of page.Reservations ?? []) out.push(...(r.Instances ?? []))
+        }
+        return out
+      }),
+    describeInstanceStatus: (InstanceIds) =>
+      aws('DescribeInstanceStatus', async () => {
+        const out: InstanceStatus[] = []
+        if (InstanceIds.length === 0) return out
+        for await (const page of paginateDescribeInstanceStatus({client}, {InstanceIds, IncludeAllInstances: true})) {
+          out.push(...(page.InstanceStatuses ?? []))
+        }
+        return out
+      }),
+    // DescribeAddresses is not paginated: one call returns every address.
+    describeAddresses: (Filters) => aws('DescribeAddresses', async () => (await client.send(new DescribeAddressesCommand({Filters}))).Addresses ?? []),
+    describeSubnets: (SubnetIds) => aws('DescribeSubnets', async () => (await client.send(new DescribeSubnetsCommand({SubnetIds}))).Subnets ?? []),
+    runInstances: (input) => aws('RunInstances', async () => (await client.send(new RunInstancesCommand(input))).Instances ?? []),
+    terminateInstances: (InstanceIds, DryRun) => aws('TerminateInstances', async () => void (await client.send(new TerminateInstancesCommand({InstanceIds, DryRun})))),
+    stopInstances: (InstanceIds, DryRun) => aws('StopInstances', async () => void (await client.send(new StopInstancesCommand({InstanceIds, DryRun})))),
+    startInstances: (InstanceIds, DryRun) => aws('StartInstances', async () => void (await client.send(new StartInstancesCommand({InstanceIds, DryRun})))),
+    allocateAddress: (input) => aws('AllocateAddress', () => client.send(new AllocateAddressCommand(input))),
+    associateAddress: (input) => aws('AssociateAddress', async () => void (await client.send(new AssociateAddressCommand(input)))),
+    disassociateAddress: (input) => aws('DisassociateAddress', async () => void (await client.send(new DisassociateAddressCommand(input)))),
+    releaseAddress: (input) => aws('ReleaseAddress', async () => void (await client.send(new ReleaseAddressCommand(input)))),
+  }
+}
+
+type Route53Module = typeof import('@aws-sdk/client-route-53')
+
+/** Route 53's SDK loads on the first DNS call: most commands never make one. */
+function route53Adapter(options: AwsClientOptions): IRoute53Client {
+  let loaded: Promise<{sdk: Route53Module; client: InstanceType<Route53Module['Route53Client']>}> | undefined
+  const load = (): NonNullable<typeof loaded> =>
+    (loaded ??= import('@aws-sdk/client-route-53').then((sdk) => ({sdk, client: new sdk.Route53Client(awsClientConfig(options))})))
+  return {
+    findHostedZone: (dnsName) =>
+      aws('ListHostedZonesByName', async () => {
+        const {client, sdk} = await load()
+        const {ListHostedZonesByNameCommand} = sdk
+        const wanted = absolute(dnsName)
+        const out = await client.send(new ListHostedZonesByNameCommand({DNSName: wanted, MaxItems: 10}))
+        return (out.HostedZones ?? []).find((z) => absolute(z.Name ?? '') === wanted && !z.Config?.PrivateZone)
+      }),
+    listRecordSets: (HostedZoneId, name) =>
+      aws('ListResourceRecordSets', async () => {
+        const {client, sdk} = await load()
+        const {ListResourceRecordSetsCommand} = sdk
+        const wanted = absolute(name)
+        const out: ResourceRecordSet[] = []
+        let start: {StartRecordName?: string; StartRecordType?: ResourceRecordSet['Type']; StartRecordIdentifier?: string} = {StartRecordName: wanted}
+        // Records come sorted by name: stop at the first page that moves past ours.
+        for (;;) {
+          const page = await client.send(new ListResourceRecordSetsCommand({HostedZoneId, ...start, MaxItems: 100}))
+          const sets = page.ResourceRecordSets ?? []
+          out.push(...sets.filter((s) => absolute(s.Name ?? '') === wanted))
+          const past = sets.some((s) => absolute(s.Name ?? '') !== wanted)
+          if (!page.IsTruncated || past) return out
+          start = {StartRecordName: page.NextRecordName, StartRecordType: page.NextRecordType, StartRecordIdentifier: page.NextRecordIdentifier}
+        }
+      }),
+    changeRecordSets: (input) =>
+      aws('ChangeResourceRecordSets', async () => {
+        const {client, sdk} = await load()
+        return (await client.send(new sdk.ChangeResourceRecordSetsCommand(input))).ChangeInfo ?? {Id: '', Status: 'INSYNC', SubmittedAt: new Date()}
+      }),
+    getChange: (Id) =>
+      aws('GetChange', async () => {
+        const {client, sdk} = await load()
+        return (await client.send(new sdk.GetChangeCommand({Id}))).ChangeInfo ?? {Id, Status: 'INSYNC', SubmittedAt: new Date()}
+      }),
+  }
+}

@@ -1,0 +1,47 @@
+import path from 'node:path'
+
+/** Where a sandbox keeps its state, sockets, pids and logs, all under `local.dir`. */
+export interface SandboxPaths {
+  dir: string
+  state: string
+  lock: string
+  control: string
+  supervisorPid: string
+  supervisorLog: string
+  instances: string
+}
+
+export interface InstancePaths {
+  dir: string
+  /** The proxy config rollout pushes to (the instance's `remotePath`). */
+  config: string
+  /** Per-instance settings (the admin socket) loaded before the shared config. */
+  local: string
+  socket: string
+  pid: string
+  log: string
+}
+
+export function sandboxPaths(dir: string): SandboxPaths {
+  return {
+    dir,
+    state: path.join(dir, 'state.json'),
+    lock: path.join(dir, 'state.lock'),
+    control: path.join(dir, 'supervisor.sock'),
+    supervisorPid: path.join(dir, 'supervisor.pid'),
+    supervisorLog: path.join(dir, 'supervisor.log'),
+    instances: path.join(dir, 'instances'),
+  }
+}
+
+export function instancePaths(dir: string, id: string): InstancePaths {
+  const home = path.join(dir, 'instances', id)
+  return {
+    dir: home,
+    config: path.join(home, 'haproxy.cfg'),
+    local: path.join(home, 'instance.cfg'),
+    socket: path.join(home, 'admin.sock'),
+    pid: path.join(home, 'haproxy.pid'),
+    log: path.join(home, 'haproxy.log'),
+  }
+}

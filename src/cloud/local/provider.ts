@@ -1,0 +1,255 @@
+import {randomBytes} from 'node:crypto'
+import {copyFile, mkdir, rm, writeFile} from 'node:fs/promises'
+
+import type {Cluster} from '../../cluster/loader.js'
+import {CloudError} from '../../errors.js'
+import {sendControl, type ControlAnswer} from '../../sandbox/control.js'
+import type {ElasticAddress, LaunchOptions, Placement, Provider, ProxyInstance, RecordSet} from '../provider.js'
+import {instancePaths, sandboxPaths} from './paths.js'
+import {notRunning, readState, updateState, type LocalAddress, type LocalInstance, type SandboxState} from './state.js'
+
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex')
+
+/** The lowest N ≥ 1 not already taken. */
+function firstFree(taken: number[]): number {
+  const used = new Set(taken)
+  let n = 1
+  while (used.has(n)) n++
+  return n
+}
+
+/** The per-instance haproxy settings loaded before the shared config: its own admin socket. */
+export function instanceConfig(socket: string): string {
+  return `# written by hactl for this sandbox instance; the shared config follows\nglobal\n    stats socket ${socket} mode 600 level admin expose-fd listeners\n`
+}
+
+/**
+ * `provider: local`: the same Provider as AWS, over a state file in the
+ * sandbox folder. Every change is written under the lock and then handed to
+ * the supervisor, which makes it real before the call returns.
+ */
+export class LocalProvider implements Provider {
+  readonly kind = 'local' as const
+  private readonly dir: string
+
+  constructor(private readonly cluster: Cluster) {
+    this.dir = cluster.spec.local.dir
+  }
+
+  async listProxies(): Promise<ProxyInstance[]> {
+    const state = await this.read()
+    return state.instances.filter((i) => i.state !== 'terminated').map((i) => this.toProxy(i))
+  }
+
+  async launchProxies(placements: Placement[], _options: LaunchOptions): Promise<ProxyInstance[]> {
+    const {local, proxy} = this.cluster.spec
+    const launched = await updateState(this.dir, async (state) => {
+      const made: LocalInstance[] = []
+      for (const placement of placements) {
+        const index = firstFree(state.instances.map((i) => i.index))
+        const instance: LocalInstance = {
+          id: `i-${hex(8).slice(0, 17)}`,
+          name: `proxy-${index}`,
+          index,
+          zone: placement.zone,
+          address: `${local.proxyNet}.${index}`,
+          state: 'running',
+          launchedAt: new Date().toISOString(),
+        }
+        const paths = instancePaths(this.dir, instance.id)
+        await mkdir(paths.dir, {recursive: true})
+        // What cloud-init does on EC2: install the cluster's config before the proxy starts.
+        await copyFile(proxy.config, paths.config)
+        await writeFile(paths.local, instanceConfig(paths.socket))
+        state.instances.push(instance)
+        made.push(instance)
+      }
+      return made
+    })
+    await this.apply()
+    return launched.map((i) => this.toProxy(i))
+  }
+
+  async terminateProxy(id: string): Promise<void> {
+    await this.change((state) => {
+      const instance = this.instance(state, id)
+      instance.state = 'terminated'
+      for (const a of state.addresses) if (a.instanceId === id) this.detach(a)
+    })
+    await updateState(this.dir, (state) => {
+      state.instances = state.instances.filter((i) => i.id !== id)
+    })
+    await rm(instancePaths(this.dir, id).dir, {recursive: true, force: true})
+  }
+
+  async stopProxy(id: string): Promise<void> {
+    await this.change((state) => {
+      const instance = this.instance(state, id)
+      instance.state = 'stopped'
+      // A stopped EC2 instance keeps a VPC Elastic IP's association; so does the sandbox.
+    })
+  }
+
+  async startProxy(id: string): Promise<void> {
+    await this.change((state) => {
+      const instance = this.instance(state, id)
+      instance.state = 'running'
+      instance.crashed = false
+    })
+  }
+
+  async listAddresses(): Promise<ElasticAddress[]> {
+    const state = await this.read()
+    return state.addresses.map((a) => this.toAddress(a))
+  }
+
+  async allocateAddress(): Promise<ElasticAddress> {
+    const address = await this.change((state) => {
+      const index = firstFree(state.addresses.map((a) => a.index))
+      const made: LocalAddress = {allocationId: `eipalloc-${hex(9).slice(0, 17)}`, publicIp: `${this.cluster.spec.local.addressNet}.${index}`, index}
+      state.addresses.push(made)
+      return made
+    })
+    return this.toAddress(address)
+  }
+
+  async associateAddress(allocationId: string, instanceId: string): Promise<void> {
+    await this.change((state) => {
+      const address = this.address(state, allocationId)
+      const instance = this.instance(state, instanceId)
+      if (instance.state !== 'running' && instance.state !== 'stopped') {
+        throw new CloudError(`cannot associate ${address.publicIp} with ${instanceId}: it is ${instance.state}`)
+      }
+      address.instanceId = instanceId
+      address.associationId = `eipassoc-${hex(9).slice(0, 17)}`
+    })
+  }
+
+  async disassociateAddress(allocationId: string): Promise<void> {
+    await this.change((state) => this.detach(this.address(state, allocationId)))
+  }
+
+  async releaseAddress(allocationId: string): Promise<void> {
+    await this.change((state) => {
+      const address = this.address(state, allocationId)
+      if (address.instanceId) {
+        throw new CloudError(`${address.publicIp} is still associated with ${address.instanceId}`, {
+          actions: ['Disassociate it first.'],
+        })
+      }
+      state.addresses = state.addresses.filter((a) => a !== address)
+    })
+  }
+
+  async getRecordSet(name: string): Promise<RecordSet | undefined> {
+    const state = await this.read()
+    return state.records.find((r) => sameName(r.name, name))
+  }
+
+  async upsertRecordSet(records: RecordSet): Promise<void> {
+    await this.change((state) => {
+      const zone = this.cluster.spec.dns?.zone
+      if (zone && !inZone(records.name, zone)) {
+        throw new CloudError(`${records.name} is not in the sandbox zone ${zone}`)
+      }
+      const before = state.records.find((r) => sameName(r.name, records.name))
+      if (before && JSON.stringify(before) === JSON.stringify(records)) return
+      state.records = [...state.records.filter((r) => !sameName(r.name, records.name)), {...records, values: [...records.values]}]
+      state.serial++
+    })
+  }
+
+  private async read(): Promise<SandboxState> {
+    const state = await readState(this.dir)
+    if (!state) throw notRunning(this.dir)
+    return state
+  }
+
+  /** Change the state, then have the supervisor put it in force. */
+  private async change<T>(mutate: (state: SandboxState) => T): Promise<T> {
+    const result = await updateState(this.dir, mutate)
+    await this.apply()
+    return result
+  }
+
+  private async apply(): Promise<void> {
+    let answer: ControlAnswer
+    try {
+      answer = await sendControl(sandboxPaths(this.dir).control, {op: 'reconcile'}, 30_000)
+    } catch (error) {
+      throw new CloudError(`the sandbox supervisor does not answer (${(error as Error).message})`, {
+        actions: ['Run `hactl sandbox status`; restart it with `hactl sandbox down` and `hactl sandbox up`.'],
+        cause: error,
+      })
+    }
+    if (!answer.ok) {
+      const problems = answer.problems?.map((p) => `${p.subject}: ${p.message}`).join('; ') ?? answer.error
+      throw new CloudError(`the sandbox could not apply the change: ${problems}`, {
+        actions: [`See ${sandboxPaths(this.dir).supervisorLog}.`],
+      })
+    }
+  }
+
+  private instance(state: SandboxState, id: string): LocalInstance {
+    const instance = state.instances.find((i) => i.id === id)
+    if (!instance) throw new CloudError(`no instance ${id} in the sandbox`, {actions: ['List them with `hactl sandbox status`.']})
+    return instance
+  }
+
+  private address(state: SandboxState, allocationId: string): LocalAddress {
+    const address = state.addresses.find((a) => a.allocationId === allocationId || a.publicIp === allocationId)
+    if (!address) throw new CloudError(`no address ${allocationId} in the sandbox`, {actions: ['List them with `hactl sandbox status`.']})
+    return address
+  }
+
+  private detach(address: LocalAddress): void {
+    delete address.instanceId
+    delete address.associationId
+  }
+
+  private toProxy(i: LocalInstance): ProxyInstance {
+    const paths = instancePaths(this.dir, i.id)
+    return {
+      id: i.id,
+      name: i.name,
+      zone: i.zone,
+      state: i.state,
+      privateAddress: i.address,
+      launchedAt: i.launchedAt,
+      tags: {'hactl:cluster': this.cluster.spec.cluster, 'hactl:role': 'proxy', Name: i.name},
+      access: {
+        transport: 'local',
+        remotePath: paths.config,
+        // SIGUSR2 to the master: a master-worker reload, old workers finish their connections.
+        reload: `kill -USR2 "$(cat '${paths.pid}')"`,
+        check: `kill -0 "$(cat '${paths.pid}')"`,
+        validate: `haproxy -c -f '${paths.local}' -f {file}`,
+        statsSocket: paths.socket,
+      },
+    }
+  }
+
+  private toAddress(a: LocalAddress): ElasticAddress {
+    return {
+      allocationId: a.allocationId,
+      publicIp: a.publicIp,
+      instanceId: a.instanceId,
+      associationId: a.associationId,
+      tags: {'hactl:cluster': this.cluster.spec.cluster, 'hactl:role': 'address'},
+    }
+  }
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '')
+}
+
+function inZone(name: string, zone: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '')
+  const z = zone.toLowerCase().replace(/\.$/, '')
+  return n === z || n.endsWith(`.${z}`)
+}
+
+export async function createLocalProvider(cluster: Cluster): Promise<Provider> {
+  return new LocalProvider(cluster)
+}

@@ -1,0 +1,96 @@
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+
+import {lock} from 'proper-lockfile'
+
+import {CloudError} from '../../errors.js'
+import type {InstanceState, RecordSet} from '../provider.js'
+import {sandboxPaths} from './paths.js'
+
+export interface LocalInstance {
+  id: string
+  name: string
+  /** N of the private address `proxyNet.N`. */
+  index: number
+  zone: string
+  address: string
+  state: InstanceState
+  /** Killed as a dying node: the supervisor must not bring it back until revived. */
+  crashed?: boolean
+  launchedAt: string
+}
+
+export interface LocalAddress {
+  allocationId: string
+  publicIp: string
+  index: number
+  instanceId?: string
+  associationId?: string
+}
+
+export interface DemoBackend {
+  name: string
+  address: string
+  port: number
+}
+
+/** The sandbox's "cloud": what exists and what is attached where. */
+export interface SandboxState {
+  version: 1
+  cluster: string
+  instances: LocalInstance[]
+  addresses: LocalAddress[]
+  records: RecordSet[]
+  /** SOA serial: bumped on every record change. */
+  serial: number
+  backends: DemoBackend[]
+}
+
+export function emptyState(cluster: string, backends: DemoBackend[] = []): SandboxState {
+  return {version: 1, cluster, instances: [], addresses: [], records: [], serial: 1, backends}
+}
+
+export async function readState(dir: string): Promise<SandboxState | undefined> {
+  try {
+    return JSON.parse(await readFile(sandboxPaths(dir).state, 'utf8')) as SandboxState
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/** Replace the state file in one rename, so a reader never sees half of it. */
+export async function writeState(dir: string, state: SandboxState): Promise<void> {
+  const file = sandboxPaths(dir).state
+  await mkdir(dir, {recursive: true})
+  const temp = `${file}.${process.pid}.tmp`
+  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`)
+  await rename(temp, file)
+}
+
+/**
+ * Read, change and write the state under the sandbox's lock, so two hactl
+ * processes (a monitor and a user's command) never lose each other's change.
+ */
+export async function updateState<T>(dir: string, change: (state: SandboxState) => Promise<T> | T): Promise<T> {
+  await mkdir(dir, {recursive: true})
+  const release = await lock(dir, {
+    lockfilePath: sandboxPaths(dir).lock,
+    stale: 10_000,
+    retries: {retries: 200, minTimeout: 5, maxTimeout: 50, factor: 1.5},
+  })
+  try {
+    const state = await readState(dir)
+    if (!state) throw notRunning(dir)
+    const result = await change(state)
+    await writeState(dir, state)
+    return result
+  } finally {
+    await release()
+  }
+}
+
+export function notRunning(dir: string): CloudError {
+  return new CloudError(`no sandbox is running in ${dir}`, {
+    actions: ['Start it with `hactl sandbox up`, then run this again.'],
+  })
+}

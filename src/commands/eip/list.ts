@@ -1,0 +1,25 @@
+import {CloudCommand} from '../../command-support/cloud-command.js'
+import {listEips, type AddressRow} from '../../services/eip.js'
+import {renderTable} from '../../ui/table.js'
+
+export default class EipList extends CloudCommand<typeof EipList> {
+  static override summary = 'List the pool: address, allocation id, holder, zone of the holder, in DNS or not.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  public async run(): Promise<{addresses: AddressRow[]}> {
+    const addresses = await listEips(await this.cloudOptions())
+    const table = renderTable(
+      addresses,
+      [
+        {header: 'address', get: (a) => a.address},
+        {header: 'allocation id', get: (a) => a.allocationId},
+        {header: 'holder', get: (a) => a.holder},
+        {header: 'zone', get: (a) => a.zone},
+        {header: 'in dns', get: (a) => (a.inDns === undefined ? undefined : a.inDns ? 'yes' : 'no')},
+      ],
+      this.terminal,
+    )
+    if (table) this.log(table)
+    return {addresses}
+  }
+}

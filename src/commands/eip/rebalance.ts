@@ -1,0 +1,18 @@
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
+import {ExitCode} from '../../errors.js'
+import {rebalanceEips, type FailoverReport} from '../../services/eip.js'
+import {renderFailover} from './failover.js'
+
+export default class EipRebalance extends CloudCommand<typeof EipRebalance> {
+  static override summary = 'Spread the pool: one EIP per healthy proxy where possible, over zones, moving as few as it can.'
+  static override description = 'Also attaches unattached pool addresses. Exits 5 when an address cannot be put on a healthy proxy.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --dry-run']
+  static override flags = {'check-permissions': checkPermissionsFlag}
+
+  public async run(): Promise<FailoverReport> {
+    const report = await rebalanceEips(await this.cloudOptions())
+    const code = this.showDryRun(report.dryRun)
+    renderFailover(report, (line) => this.log(line))
+    return this.finish(report, code === ExitCode.ok && !report.ok ? ExitCode.unhealthy : code)
+  }
+}

@@ -1,0 +1,21 @@
+import {Args, Flags} from '@oclif/core'
+
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
+import {releaseEip, type MutationReport} from '../../services/eip.js'
+
+export default class EipRelease extends CloudCommand<typeof EipRelease> {
+  static override summary = 'Release a pool address; refuses while the DNS record lists it unless --force.'
+  static override examples = ['<%= config.bin %> <%= command.id %> 203.0.113.10', '<%= config.bin %> <%= command.id %> eipalloc-0123 --force']
+  static override args = {eip: Args.string({description: 'Public IP or allocation id.', required: true})}
+  static override flags = {
+    force: Flags.boolean({summary: 'Release it even though the DNS record lists it.'}),
+    'check-permissions': checkPermissionsFlag,
+  }
+
+  public async run(): Promise<MutationReport> {
+    const report = await releaseEip({...(await this.cloudOptions()), eip: this.args.eip, force: this.flags.force})
+    const code = this.showDryRun(report.dryRun)
+    this.log(report.summary)
+    return this.finish(report, code)
+  }
+}

@@ -1,0 +1,63 @@
+import {Flags} from '@oclif/core'
+
+import {HactlCommand} from '../base-command.js'
+import {parseDuration} from '../cluster/duration.js'
+import {ExitCode, UsageError} from '../errors.js'
+import {monitorCluster, type MonitorReport} from '../services/monitor.js'
+
+export default class Monitor extends HactlCommand<typeof Monitor> {
+  static override summary = 'Watch the proxies and move an address off a proxy that fails.'
+  static override description = `Each round describes the instances and addresses, probes the proxies (health.proxy), feeds the
+rise/fall counters, plans with the failover guards (healthy targets only, nothing on a partial view,
+hold-down, remap budget, zone spread), moves addresses, verifies, and publishes DNS only when the pool
+itself changed. Events are JSON lines (stdout, or --log-file); on a terminal, readable lines.
+
+--once runs one round, for cron; state (counters, remap history, hold-downs) is kept in the state
+file between runs. Overlapping runs never act twice: the second exits 6, or waits with --wait.
+With failover.lease set, only the lease holder acts. SIGTERM or SIGINT: the round's moves finish,
+then exit 0. Exit 5 (with --once) when something could not be healed (budget spent, no healthy target).`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --once',
+    '<%= config.bin %> <%= command.id %> --interval 500ms --log-file /var/log/hactl-monitor.jsonl',
+    '* * * * * cd /etc/hactl && <%= config.bin %> <%= command.id %> --once --log-file /var/log/hactl-monitor.jsonl',
+  ]
+
+  // Events are already JSON lines; a final JSON document on the same stream would only get in the way.
+  static override enableJsonFlag = false
+
+  static override flags = {
+    once: Flags.boolean({summary: 'Run one round and exit (for cron).'}),
+    interval: Flags.string({summary: 'Time between round starts, e.g. 500ms or 2s (default: health.proxy.interval).'}),
+    wait: Flags.boolean({summary: 'Wait for a running monitor of this cluster to finish instead of exiting 6.'}),
+    'log-file': Flags.string({summary: 'Append the JSON-line events to this file instead of stdout.'}),
+  }
+
+  public async run(): Promise<MonitorReport> {
+    const intervalMs = this.flags.interval === undefined ? undefined : parseDuration(this.flags.interval)
+    if (this.flags.interval !== undefined && !intervalMs) {
+      throw new UsageError(`--interval ${this.flags.interval} is not a duration`, {actions: ['Write it like 500ms, 2s or 1m.']})
+    }
+    const controller = new AbortController()
+    const stop = (): void => controller.abort()
+    // `on`, not `once`: the lock library re-raises a signal when it finds no other listener left.
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+    const report = await monitorCluster(await this.cluster(), {
+      once: this.flags.once,
+      intervalMs,
+      wait: this.flags.wait,
+      logFile: this.flags['log-file'],
+      tty: this.terminal.tty,
+      verbose: this.flags.verbose,
+      profile: this.flags.profile,
+      region: this.flags.region,
+      signal: controller.signal,
+    })
+    process.off('SIGTERM', stop)
+    process.off('SIGINT', stop)
+    if (!this.flags.once) return report
+    return this.finish(report, report.degraded ? ExitCode.unhealthy : report.standby ? ExitCode.busy : ExitCode.ok)
+  }
+}

@@ -1,0 +1,30 @@
+import {Flags} from '@oclif/core'
+
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
+import {launchProxies, type LaunchReport} from '../../services/proxy.js'
+
+export default class ProxyLaunch extends CloudCommand<typeof ProxyLaunch> {
+  static override summary = 'Bring the cluster to N proxy instances, spread round-robin over the zones.'
+  static override description = `Counts the cluster's proxies (by tag) and launches only the missing ones, each in the zone or subnet
+with the fewest proxies, with IMDSv2 required and cloud-init user-data that installs and enables the engine
+(Debian/Ubuntu or Amazon Linux). Waits until they run. Running it again with the same N launches nothing.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --count 4',
+    '<%= config.bin %> <%= command.id %> --dry-run --check-permissions',
+  ]
+
+  static override flags = {
+    count: Flags.integer({summary: 'Proxies the cluster should have (default: proxy.instances.count).', min: 1}),
+    'check-permissions': checkPermissionsFlag,
+  }
+
+  public async run(): Promise<LaunchReport> {
+    const report = await launchProxies({...(await this.cloudOptions()), count: this.flags.count})
+    const code = this.showDryRun(report.dryRun)
+    this.log(report.summary)
+    for (const p of report.launched) this.log(`${p.id}\t${p.zone}\t${p.state}`)
+    return this.finish(report, code)
+  }
+}

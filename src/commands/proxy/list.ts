@@ -1,0 +1,26 @@
+import {CloudCommand} from '../../command-support/cloud-command.js'
+import {listProxyRows, type ProxyRow} from '../../services/proxy.js'
+import {renderTable} from '../../ui/table.js'
+
+export default class ProxyList extends CloudCommand<typeof ProxyList> {
+  static override summary = 'List the proxy instances: zone, state, addresses and the EIPs each holds.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  public async run(): Promise<{proxies: ProxyRow[]}> {
+    const proxies = await listProxyRows(await this.cloudOptions())
+    const table = renderTable(
+      proxies,
+      [
+        {header: 'id', get: (p) => p.id},
+        {header: 'zone', get: (p) => p.zone},
+        {header: 'state', get: (p) => p.state},
+        {header: 'private ip', get: (p) => p.privateIp},
+        {header: 'public ip', get: (p) => p.publicIp},
+        {header: 'eips', get: (p) => p.eips.join(',') || undefined},
+      ],
+      this.terminal,
+    )
+    if (table) this.log(table)
+    return {proxies}
+  }
+}

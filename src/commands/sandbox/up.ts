@@ -1,0 +1,68 @@
+import {Flags} from '@oclif/core'
+
+import {HactlCommand} from '../../base-command.js'
+import {renderSandbox} from '../../sandbox/render.js'
+import {sandboxUp, type UpResult} from '../../sandbox/service.js'
+
+const net = (summary: string) => Flags.string({summary, helpGroup: 'LAYOUT'})
+const port = (summary: string) => Flags.integer({summary, min: 1, max: 65_535, helpGroup: 'LAYOUT'})
+
+export default class SandboxUp extends HactlCommand<typeof SandboxUp> {
+  static override summary = 'Start a whole HA proxy cluster on this machine (Linux only).'
+  static override description = `Writes hactl.yaml (provider: local) and haproxy.cfg into --dir when they are not there yet, then starts one
+background supervisor that runs: a real haproxy per proxy on 127.0.1.N, demo web backends on 127.0.3.N, one
+forwarder per Elastic IP 127.0.2.N (sends each connection to the proxy the address is associated with) and an
+authoritative DNS server for sandbox.test on 127.0.0.1. The layout flags apply when the files are written;
+afterwards edit local: in hactl.yaml. Running it again on a running sandbox changes nothing.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --dir sandbox --proxies 3 --backends 4',
+    '<%= config.bin %> <%= command.id %> --dir sb2 --proxy-net 127.20.1 --address-net 127.20.2 --backend-net 127.20.3 --dns-port 5354',
+  ]
+
+  static override flags = {
+    dir: Flags.string({summary: 'Folder for hactl.yaml, haproxy.cfg and the sandbox state.', default: '.'}),
+    proxies: Flags.integer({summary: 'Proxy instances (and Elastic IPs).', default: 3, min: 1, max: 50}),
+    backends: Flags.integer({summary: 'Demo web backends.', default: 4, min: 1, max: 50}),
+    engine: Flags.string({summary: 'Proxy software (the sandbox runs haproxy).', options: ['haproxy'], default: 'haproxy'}),
+    name: Flags.string({summary: 'Cluster name.', default: 'sandbox'}),
+    'proxy-net': net('First three octets of the proxies\' private addresses.'),
+    'address-net': net('First three octets of the Elastic IPs.'),
+    'backend-net': net('First three octets of the demo backends.'),
+    'proxy-port': port('Port the proxies and Elastic IPs listen on.'),
+    'backend-port': port('Port of the demo backends.'),
+    'dns-port': port('Port of the DNS server on 127.0.0.1.'),
+    'hold-down': Flags.integer({summary: 'Failover hold-down in ms written to hactl.yaml.', min: 0, helpGroup: 'LAYOUT'}),
+  }
+
+  public async run(): Promise<UpResult> {
+    const f = this.flags
+    const result = await sandboxUp({
+      dir: f.dir,
+      dryRun: f['dry-run'],
+      reporter: this.reporter,
+      layout: {
+        name: f.name,
+        proxies: f.proxies,
+        backends: f.backends,
+        ...(f['proxy-net'] && {proxyNet: f['proxy-net']}),
+        ...(f['address-net'] && {addressNet: f['address-net']}),
+        ...(f['backend-net'] && {backendNet: f['backend-net']}),
+        ...(f['proxy-port'] && {proxyPort: f['proxy-port']}),
+        ...(f['backend-port'] && {backendPort: f['backend-port']}),
+        ...(f['dns-port'] && {dnsPort: f['dns-port']}),
+        ...(f['hold-down'] !== undefined && {holdDownMs: f['hold-down']}),
+      },
+    })
+    if (result.dryRun) {
+      for (const file of result.wrote) this.log(`would write ${file}`)
+      this.log(result.alreadyRunning ? 'the sandbox is already running: nothing to do' : `would start the sandbox of ${result.clusterFile}`)
+      return result
+    }
+    if (result.alreadyRunning) this.log('the sandbox is already running: nothing changed\n')
+    this.log(renderSandbox(result, this.terminal))
+    this.log(`\nTry:\n${result.next.map((n) => `  ${n}`).join('\n')}`)
+    return result
+  }
+}

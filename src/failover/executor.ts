@@ -1,0 +1,105 @@
+/**
+ * Runs the associate actions of a failover plan through a Provider: one
+ * describe right before the moves to check that each address is still where
+ * the plan saw it (another actor may have moved it meanwhile), the moves,
+ * then describes with capped backoff until every association shows (the
+ * cloud is eventually consistent), within a bounded wait.
+ */
+import type {ElasticAddress, Provider} from '../cloud/provider.js'
+import type {Reporter} from '../ui/reporter.js'
+import type {FailoverAction, FailoverPlan} from './planner.js'
+
+export type Outcome = 'alerted' | 'failed' | 'moved' | 'skipped' | 'unverified'
+
+export interface ExecutedAction {
+  action: FailoverAction
+  outcome: Outcome
+  detail: string
+}
+
+export interface ExecutionResult {
+  results: ExecutedAction[]
+  /** The addresses as last described (after the verify), or as first described when nothing moved. */
+  addresses: ElasticAddress[]
+  /** Describe calls made to verify. */
+  verifyRounds: number
+}
+
+export interface ExecuteOptions {
+  reporter: Reporter
+  /** Give up verifying after this long (default 30 s). */
+  verifyTimeoutMs?: number
+  /** First wait before describing again; doubles up to 2 s. */
+  firstVerifyDelayMs?: number
+  /** Addresses as just described, to skip the holder-check describe (the caller holds the lock and just looked). */
+  current?: ElasticAddress[]
+}
+
+type Associate = Extract<FailoverAction, {kind: 'associate'}>
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+export async function executeFailover(plan: FailoverPlan, provider: Provider, options: ExecuteOptions): Promise<ExecutionResult> {
+  const {reporter} = options
+  const results: ExecutedAction[] = []
+  for (const action of plan.actions) {
+    if (action.kind !== 'alert') continue
+    reporter.emit({level: 'warn', code: 'failover.alert', message: action.message})
+    results.push({action, outcome: 'alerted', detail: action.message})
+  }
+  const moves = plan.actions.filter((a): a is Associate => a.kind === 'associate')
+  if (moves.length === 0) return {results, addresses: options.current ?? [], verifyRounds: 0}
+
+  const before = options.current ?? (await provider.listAddresses())
+  const started: Associate[] = []
+  for (const move of moves) {
+    const now = before.find((a) => a.allocationId === move.allocationId)
+    if (now?.instanceId === move.to) {
+      results.push({action: move, outcome: 'moved', detail: `already on ${move.to}`})
+      continue
+    }
+    if (!now || now.instanceId !== move.from) {
+      const detail = now ? `holder changed to ${now.instanceId ?? 'none'} since the plan was made: left alone` : 'address no longer exists'
+      reporter.emit({level: 'warn', code: 'failover.skip', subject: move.publicIp, message: detail})
+      results.push({action: move, outcome: 'skipped', detail})
+      continue
+    }
+    reporter.emit({level: 'info', code: 'failover.associate', subject: move.publicIp, message: `moving ${move.from ?? '(unattached)'} → ${move.to} (${move.toZone}): ${move.reason}`})
+    try {
+      await provider.associateAddress(move.allocationId, move.to)
+      started.push(move)
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error)
+      reporter.emit({level: 'error', code: 'failover.failed', subject: move.publicIp, message: detail})
+      results.push({action: move, outcome: 'failed', detail})
+    }
+  }
+  const verified = await verifyAssociations(provider, started, options)
+  for (const move of started) {
+    const ok = verified.addresses.find((a) => a.allocationId === move.allocationId)?.instanceId === move.to
+    results.push({action: move, outcome: ok ? 'moved' : 'unverified', detail: ok ? `on ${move.to}` : `association not visible after ${verified.rounds} describes`})
+    if (ok) reporter.emit({level: 'info', code: 'failover.verified', subject: move.publicIp, message: `now on ${move.to}`})
+  }
+  return {results, addresses: verified.addresses.length > 0 ? verified.addresses : before, verifyRounds: verified.rounds}
+}
+
+/** Describe until every move shows, waiting 100 ms, 200 ms, … capped at 2 s, within the timeout. */
+export async function verifyAssociations(
+  provider: Provider,
+  moves: {allocationId: string; to: string}[],
+  options: Pick<ExecuteOptions, 'firstVerifyDelayMs' | 'reporter' | 'verifyTimeoutMs'>,
+): Promise<{addresses: ElasticAddress[]; rounds: number}> {
+  if (moves.length === 0) return {addresses: [], rounds: 0}
+  const deadline = Date.now() + (options.verifyTimeoutMs ?? 30_000)
+  let delay = options.firstVerifyDelayMs ?? 100
+  let rounds = 0
+  for (;;) {
+    const addresses = await provider.listAddresses()
+    rounds++
+    const pending = moves.filter((m) => addresses.find((a) => a.allocationId === m.allocationId)?.instanceId !== m.to)
+    if (pending.length === 0 || Date.now() + delay > deadline) return {addresses, rounds}
+    options.reporter.emit({level: 'debug', code: 'failover.verify', message: `${pending.length} association(s) not visible yet; describing again in ${delay} ms`})
+    await sleep(delay)
+    delay = Math.min(delay * 2, 2000)
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Leases in a folder, one JSON file each, for clusters without DynamoDB (the
+ * local sandbox, tests): every change is a read-modify-write under a file lock,
+ * which gives the same compare-and-set a conditional write gives in DynamoDB.
+ */
+import {mkdir, readFile, rm} from 'node:fs/promises'
+import path from 'node:path'
+
+import {writeFileAtomic} from './atomic.js'
+import type {Lease, LeaseStore} from './lease.js'
+
+export class FileLeaseStore implements LeaseStore {
+  constructor(readonly dir: string) {}
+
+  get where(): string {
+    return `folder ${this.dir}`
+  }
+
+  async init(): Promise<{created: boolean}> {
+    const made = await mkdir(this.dir, {recursive: true})
+    return {created: made !== undefined}
+  }
+
+  async acquire(name: string, holder: string, ttlMs: number, now = Date.now()): Promise<Lease | undefined> {
+    return this.locked(name, async () => {
+      const current = await this.read(name)
+      if (current && current.holder !== holder && current.expiresAt > now) return undefined
+      const token = current && current.holder === holder && current.expiresAt > now ? current.token : (current?.token ?? 0) + 1
+      const lease: Lease = {name, holder, token, expiresAt: now + ttlMs}
+      await writeFileAtomic(this.file(name), `${JSON.stringify(lease)}\n`)
+      return lease
+    })
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.locked(name, async () => {
+      const current = await this.read(name)
+      // Keep the token so the next holder's is still larger: expire, do not delete.
+      if (current?.holder === holder) await writeFileAtomic(this.file(name), `${JSON.stringify({...current, expiresAt: 0})}\n`)
+    })
+  }
+
+  async read(name: string): Promise<Lease | undefined> {
+    try {
+      return JSON.parse(await readFile(this.file(name), 'utf8')) as Lease
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
+  }
+
+  /** Remove every lease (tests). */
+  async clear(): Promise<void> {
+    await rm(this.dir, {recursive: true, force: true})
+  }
+
+  private file(name: string): string {
+    return path.join(this.dir, `${encodeURIComponent(name)}.json`)
+  }
+
+  private async locked<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const lockfile = await import('proper-lockfile')
+    await mkdir(this.dir, {recursive: true})
+    const release = await lockfile.lock(this.file(name), {
+      realpath: false,
+      lockfilePath: `${this.file(name)}.lock`,
+      stale: 5000,
+      retries: {retries: 50, minTimeout: 5, maxTimeout: 50},
+    })
+    try {
+      return await work()
+    } finally {
+      await release()
+    }
+  }
+}

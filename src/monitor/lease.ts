@@ -1,0 +1,82 @@
+/**
+ * A lease lets exactly one of several monitors act. Whoever holds an
+ * unexpired lease may act; the fencing token grows with every new holder, so
+ * actions can be told apart by who was entitled to them.
+ */
+export interface Lease {
+  name: string
+  holder: string
+  token: number
+  /** ms since the epoch. */
+  expiresAt: number
+}
+
+export interface LeaseStore {
+  /** Where the leases live, for messages: `dynamodb table hactl-leases`, `file …`. */
+  readonly where: string
+  /** Create the backing store; `created: false` when it already existed. */
+  init(): Promise<{created: boolean}>
+  /**
+   * Take the lease when it is free or expired (the token grows) or renew it
+   * when `holder` has it (same token). Undefined when another holder has it.
+   */
+  acquire(name: string, holder: string, ttlMs: number, now?: number): Promise<Lease | undefined>
+  /** Give the lease up if `holder` has it, so another monitor need not wait for expiry. */
+  release(name: string, holder: string): Promise<void>
+  read(name: string): Promise<Lease | undefined>
+}
+
+/**
+ * The monitor's view of its lease. It counts from when it *asked* for the
+ * lease, and stops acting a margin before expiry, so a holder that cannot
+ * renew has stopped before anyone else can take over.
+ */
+export class LeaseKeeper {
+  private lease?: Lease
+  private renewedAt = 0
+  private validUntil = 0
+
+  constructor(
+    private readonly store: LeaseStore,
+    readonly name: string,
+    readonly holder: string,
+    readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Renew (or take) the lease once a quarter of it has passed; true when this monitor may act now. */
+  async refresh(): Promise<boolean> {
+    const asked = this.clock()
+    if (this.mayAct() && asked - this.renewedAt < this.ttlMs / 4) return true
+    try {
+      this.lease = await this.store.acquire(this.name, this.holder, this.ttlMs, asked)
+    } catch (error) {
+      // Cannot reach the store: keep acting only on what the old lease still covers.
+      if (!this.mayAct()) this.lease = undefined
+      throw error
+    }
+    this.renewedAt = asked
+    this.validUntil = this.lease ? asked + this.ttlMs - this.margin : 0
+    return this.mayAct()
+  }
+
+  /** Checked before every action. */
+  mayAct(): boolean {
+    return this.lease !== undefined && this.clock() < this.validUntil
+  }
+
+  get token(): number | undefined {
+    return this.mayAct() ? this.lease?.token : undefined
+  }
+
+  async release(): Promise<void> {
+    if (this.lease) await this.store.release(this.name, this.holder)
+    this.lease = undefined
+    this.validUntil = 0
+  }
+
+  /** A fifth of the ttl (at most 5 s): room for one action to finish before the lease runs out. */
+  private get margin(): number {
+    return Math.min(5000, this.ttlMs / 5)
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The monitor: one round (`--once`, for cron) or rounds until SIGTERM/SIGINT.
+ * The local lock is held for the whole run; the state is read once and
+ * written after every round. A round that ran long is followed at once by the
+ * next: the loop waits only what is left of the interval.
+ */
+import {setTimeout as delay} from 'node:timers/promises'
+
+import type {FailoverPlan} from '../failover/planner.js'
+import type {RoundLog} from './events.js'
+import {lockState} from './lock.js'
+import {runRound, type MonitorDeps, type MonitorSettings, type RoundOutcome} from './round.js'
+import {readState, writeState, type MonitorState} from './state.js'
+
+export interface MonitorOptions {
+  once: boolean
+  intervalMs: number
+  stateFile: string
+  /** Wait for the lock instead of failing with exit 6. */
+  wait?: boolean
+  /** Stop after this many rounds (tests, benchmarks). */
+  rounds?: number
+  signal?: AbortSignal
+}
+
+export interface MonitorResult {
+  rounds: number
+  last?: RoundOutcome
+  lastPlan?: FailoverPlan
+  /** Something the monitor could not heal: an alert (budget spent, no healthy target) or a failed action. */
+  degraded: boolean
+  state: MonitorState
+}
+
+export async function runMonitor(options: MonitorOptions, settings: MonitorSettings, deps: Omit<MonitorDeps, 'reporter' | 'stopping'> & {log: RoundLog}): Promise<MonitorResult> {
+  const {log} = deps
+  const stopping = (): boolean => options.signal?.aborted ?? false
+  const release = await lockState(options.stateFile, {
+    wait: options.wait,
+    onCompromised: (error) => log.emit({level: 'error', code: 'monitor.lock', message: `the local lock was lost: ${error.message}`}),
+  })
+  const run = Date.now().toString(36)
+  let state = await readState(options.stateFile)
+  let rounds = 0
+  let last: RoundOutcome | undefined
+  let lastPlan: FailoverPlan | undefined
+  try {
+    log.round = `${run}-0`
+    log.emit({level: 'info', code: 'monitor.start', message: options.once ? 'one round' : `a round every ${options.intervalMs} ms`, data: {interval: options.intervalMs, once: options.once}})
+    for (;;) {
+      const started = performance.now()
+      log.round = `${run}-${++rounds}`
+      const result = await runRound(state, log.round, settings, {...deps, reporter: log, stopping})
+      state = result.state
+      last = result.outcome
+      lastPlan = result.plan
+      await writeState(options.stateFile, state)
+      if (options.once || stopping() || (options.rounds !== undefined && rounds >= options.rounds)) break
+      const left = options.intervalMs - (performance.now() - started)
+      if (left > 0) await delay(left, undefined, {signal: options.signal}).catch(() => undefined)
+      if (stopping()) break
+    }
+    log.emit({level: 'info', code: 'monitor.stop', message: stopping() ? 'stopped by signal after finishing the round' : `done after ${rounds} round(s)`})
+  } finally {
+    if (!options.once) await deps.lease?.release().catch(() => undefined)
+    await release().catch(() => undefined)
+  }
+  return {rounds, last, lastPlan, degraded: last !== undefined && (last.alerts > 0 || last.failed > 0), state}
+}

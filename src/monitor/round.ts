@@ -1,0 +1,228 @@
+/**
+ * One monitor round: observe (one describe of instances, one of addresses,
+ * the health judge, all at once) → rise/fall → the pure planner → act, each
+ * association verified → publish DNS only when the pool itself changed →
+ * the new state. Everything the round sees and does is an event.
+ */
+import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
+import {planFailover, type FailoverAction, type FailoverPlan, type Health, type ObservedPool} from '../failover/planner.js'
+import {executeFailover, type ExecutedAction} from '../failover/executor.js'
+import type {HealthJudge} from '../health/judge.js'
+import {observeAll} from '../health/rise-fall.js'
+import type {Reporter} from '../ui/reporter.js'
+import type {LeaseKeeper} from './lease.js'
+import {pruneState, type ActionRecord, type MonitorState} from './state.js'
+
+export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
+
+/**
+ * Carries out the round's associations and confirms the cloud shows them
+ * (the failover executor; `current` is the describe the round just made).
+ */
+export type ActionRunner = (actions: AssociateAction[], current: ElasticAddress[], reporter: Reporter) => Promise<ExecutedAction[]>
+
+/** The executor, as the monitor runs it. */
+export function executorRunner(provider: Provider, verifyTimeoutMs = 10_000): ActionRunner {
+  return async (actions, current, reporter) =>
+    (await executeFailover({actions, notes: []}, provider, {reporter, current, verifyTimeoutMs, firstVerifyDelayMs: 50})).results
+}
+
+export interface MonitorSettings {
+  topology: 'pairs' | 'pool'
+  rise: number
+  fall: number
+  holdDownMs: number
+  maxRemapsPerHour: number
+  /** The cluster's DNS record, kept listing the pool's addresses. */
+  dns?: {name: string; ttl: number}
+}
+
+export interface MonitorDeps {
+  provider: Provider
+  judge: HealthJudge
+  run: ActionRunner
+  reporter: Reporter
+  clock?: () => number
+  /** When set, only the lease holder acts. */
+  lease?: LeaseKeeper
+  /** Asked between actions: true once SIGTERM/SIGINT came, so no new action starts. */
+  stopping?: () => boolean
+}
+
+export interface RoundOutcome {
+  id: string
+  complete: boolean
+  health: Record<string, Health>
+  planned: number
+  done: number
+  failed: number
+  alerts: number
+  /** Another monitor holds the lease; this one observed only. */
+  standby: boolean
+  dnsPublished: boolean
+}
+
+interface Observed {
+  view: ObservedPool
+  judged: Record<string, Health>
+}
+
+async function observe(deps: MonitorDeps): Promise<Observed> {
+  const [proxies, addresses] = await Promise.allSettled([deps.provider.listProxies(), deps.provider.listAddresses()])
+  const failed: string[] = []
+  if (proxies.status === 'rejected') failed.push(`describe instances: ${String((proxies.reason as Error)?.message ?? proxies.reason)}`)
+  if (addresses.status === 'rejected') failed.push(`describe addresses: ${String((addresses.reason as Error)?.message ?? addresses.reason)}`)
+  let judged: Record<string, Health> = {}
+  const proxyList: ProxyInstance[] = proxies.status === 'fulfilled' ? proxies.value : []
+  if (proxies.status === 'fulfilled') {
+    try {
+      judged = await deps.judge(proxyList)
+    } catch (error) {
+      failed.push(`health: ${(error as Error).message}`)
+    }
+  }
+  for (const message of failed) deps.reporter.emit({level: 'error', code: 'monitor.observe', message: `${message}; acting on nothing this round`})
+  const addressList: ElasticAddress[] = addresses.status === 'fulfilled' ? addresses.value : []
+  return {view: {proxies: proxyList, addresses: addressList, health: {}, complete: failed.length === 0}, judged}
+}
+
+function describe(action: FailoverAction): string {
+  if (action.kind === 'alert') return action.message
+  return `move ${action.publicIp} ${action.from ? `from ${action.from} ` : ''}to ${action.to} (${action.toZone}): ${action.reason}`
+}
+
+export async function runRound(previous: MonitorState, id: string, settings: MonitorSettings, deps: MonitorDeps): Promise<{state: MonitorState; outcome: RoundOutcome; plan: FailoverPlan}> {
+  const clock = deps.clock ?? Date.now
+  const {reporter} = deps
+  const now = clock()
+  const {view, judged} = await observe(deps)
+
+  const observations = Object.fromEntries(view.proxies.map((p) => [p.id, judged[p.id] === 'unknown' || judged[p.id] === undefined ? undefined : judged[p.id] === 'healthy']))
+  const {counters, transitions} = observeAll(previous.counters, observations, now, settings)
+  // A round that could not see everything keeps the counters of proxies it did not see.
+  const keptCounters = view.complete ? counters : {...previous.counters, ...counters}
+  for (const t of transitions) {
+    reporter.emit({level: t.to === 'unhealthy' ? 'warn' : 'info', code: 'health.transition', subject: t.target, message: `${t.from} → ${t.to}`, data: {from: t.from, to: t.to}})
+  }
+  // Healthy by rise/fall but failing right now: it keeps what it holds (fall not reached) yet is no target for a move.
+  const health: Record<string, Health> = Object.fromEntries(
+    Object.entries(keptCounters).map(([k, c]) => [k, c.health === 'healthy' && c.failures > 0 ? 'unknown' : c.health]),
+  )
+  const healthySince = Object.fromEntries(Object.entries(keptCounters).filter(([, c]) => c.health === 'healthy').map(([k, c]) => [k, c.since]))
+
+  const plan = planFailover({...view, health}, {
+    now,
+    topology: settings.topology,
+    holdDownMs: settings.holdDownMs,
+    maxRemapsPerHour: settings.maxRemapsPerHour,
+    remaps: previous.remaps,
+    lostAt: previous.lostAt,
+    healthySince,
+  })
+  for (const note of plan.notes) reporter.emit({level: 'debug', code: 'failover.note', message: note})
+
+  const state: MonitorState = {...previous, counters: keptCounters, remaps: [...previous.remaps], lostAt: {...previous.lostAt}, lastActions: [...previous.lastActions]}
+  const record = (action: FailoverAction | {kind: 'dns'}, summary: string, outcome: ActionRecord['outcome']): void => {
+    state.lastActions.push({round: id, at: new Date(clock()).toISOString(), kind: action.kind, summary, outcome})
+  }
+  const outcome: RoundOutcome = {id, complete: view.complete, health, planned: 0, done: 0, failed: 0, alerts: 0, standby: false, dnsPublished: false}
+
+  const associations = plan.actions.filter((a): a is AssociateAction => a.kind === 'associate')
+  for (const action of plan.actions) {
+    if (action.kind !== 'alert') continue
+    outcome.alerts++
+    reporter.emit({level: 'warn', code: 'failover.alert', subject: action.allocationId, message: action.message})
+    record(action, action.message, 'alert')
+  }
+
+  let mayAct = true
+  if (deps.lease) {
+    mayAct = await deps.lease.refresh().catch((error: Error) => {
+      reporter.emit({level: 'error', code: 'lease.error', message: `cannot renew the lease: ${error.message}`})
+      return deps.lease?.mayAct() ?? false
+    })
+    if (!mayAct) {
+      outcome.standby = true
+      if (associations.length > 0) reporter.emit({level: 'info', code: 'lease.standby', message: `another monitor holds the lease: ${associations.length} planned action(s) left to it`})
+    }
+  }
+
+  const planned = associations.map((action) => {
+    const summary = describe(action)
+    reporter.emit({level: 'info', code: 'failover.planned', subject: action.allocationId, message: summary, data: {...action, token: deps.lease?.token}})
+    return {action, summary}
+  })
+  outcome.planned = planned.length
+  // The round's moves are one step: a stop request arriving during it lets it finish, and none starts after it.
+  const act = planned.length > 0 && mayAct && !deps.stopping?.() && (!deps.lease || deps.lease.mayAct())
+  if (!act) for (const {action, summary} of planned) record(action, summary, 'planned')
+  if (act) {
+    let results: ExecutedAction[]
+    try {
+      results = await deps.run(associations, view.addresses, reporter)
+    } catch (error) {
+      reporter.emit({level: 'error', code: 'failover.failed', message: `the moves failed: ${(error as Error).message}`})
+      results = associations.map((action) => ({action, outcome: 'failed' as const, detail: (error as Error).message}))
+    }
+    const at = clock()
+    for (const result of results) {
+      const action = result.action as AssociateAction
+      const summary = describe(action)
+      if (result.outcome === 'moved' || result.outcome === 'unverified') {
+        // Counted once issued, verified or not: the budget is about what was done to the cloud.
+        state.remaps.push({at, allocationId: action.allocationId})
+        if (action.from) state.lostAt[action.from] = at
+      }
+      if (result.outcome === 'moved') outcome.done++
+      if (result.outcome === 'failed' || result.outcome === 'unverified') outcome.failed++
+      record(action, `${summary} (${result.detail})`, result.outcome === 'moved' ? 'done' : result.outcome === 'skipped' ? 'planned' : 'failed')
+    }
+  }
+
+  if (settings.dns && view.complete && mayAct && !deps.stopping?.()) {
+    outcome.dnsPublished = await publishPool(view.addresses, settings.dns, state, deps, record)
+  }
+
+  const counts = {healthy: 0, unhealthy: 0, unknown: 0}
+  for (const p of view.proxies) counts[health[p.id] ?? 'unknown']++
+  state.lastRound = {id, at: new Date(now).toISOString(), ...counts}
+  return {state: pruneState(state, clock(), settings.holdDownMs), outcome, plan}
+}
+
+/**
+ * DNS lists the pool's addresses. A failover moves an address and leaves DNS
+ * alone; only a change of the pool itself (an address allocated or released)
+ * is published, and never an empty set.
+ */
+async function publishPool(
+  addresses: ElasticAddress[],
+  dns: {name: string; ttl: number},
+  state: MonitorState,
+  deps: MonitorDeps,
+  record: (action: {kind: 'dns'}, summary: string, outcome: ActionRecord['outcome']) => void,
+): Promise<boolean> {
+  const pool = addresses.map((a) => a.publicIp).sort()
+  if (pool.length === 0) {
+    deps.reporter.emit({level: 'warn', code: 'dns.keep', message: 'the pool has no addresses: keeping the last published record set'})
+    return false
+  }
+  if (state.published && sameSet(state.published, pool)) return false
+  try {
+    const current = await deps.provider.getRecordSet(dns.name)
+    if (!current || !sameSet(current.values, pool)) {
+      await deps.provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool})
+      const summary = `published ${dns.name} A ${pool.join(' ')}`
+      deps.reporter.emit({level: 'info', code: 'dns.published', subject: dns.name, message: summary, data: {values: pool}})
+      record({kind: 'dns'}, summary, 'done')
+    }
+    state.published = pool
+    return current === undefined || !sameSet(current.values, pool)
+  } catch (error) {
+    deps.reporter.emit({level: 'error', code: 'dns.failed', subject: dns.name, message: `cannot publish the pool: ${(error as Error).message}`})
+    return false
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i])
+}

@@ -1,0 +1,81 @@
+/**
+ * What the monitor remembers between rounds and between `--once` runs:
+ * rise/fall counters, the remap history the budget counts, when each proxy
+ * lost an address (hold-down), and its last actions for `hactl status`.
+ * Written atomically (temp file + rename), so a crash never leaves half a file.
+ */
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {Cluster} from '../cluster/loader.js'
+import {ConfigError} from '../errors.js'
+import type {Counter} from '../health/rise-fall.js'
+import {writeFileAtomic} from './atomic.js'
+
+export interface ActionRecord {
+  round: string
+  at: string
+  /** `associate`, `alert`, `dns`. */
+  kind: string
+  summary: string
+  outcome: 'alert' | 'done' | 'failed' | 'planned'
+}
+
+export interface MonitorState {
+  version: 1
+  counters: Record<string, Counter>
+  remaps: {at: number; allocationId: string}[]
+  /** Proxy id → when an address was taken off it. */
+  lostAt: Record<string, number>
+  lastActions: ActionRecord[]
+  lastRound?: {id: string; at: string; healthy: number; unhealthy: number; unknown: number}
+  /** The pool's public addresses as last published to DNS. */
+  published?: string[]
+}
+
+const KEEP_ACTIONS = 50
+const HOUR = 3_600_000
+
+export function emptyState(): MonitorState {
+  return {version: 1, counters: {}, remaps: [], lostAt: {}, lastActions: []}
+}
+
+/** `failover.stateFile`, or a file next to the cluster file named for the cluster. */
+export function stateFilePath(cluster: Cluster): string {
+  return cluster.spec.failover.stateFile ?? path.join(cluster.dir, `.hactl-monitor-${cluster.spec.cluster}.json`)
+}
+
+export async function readState(file: string): Promise<MonitorState> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
+    throw error
+  }
+  try {
+    const state = JSON.parse(text) as MonitorState
+    if (state.version !== 1) throw new Error(`version ${String(state.version)}`)
+    return {...emptyState(), ...state}
+  } catch (error) {
+    throw new ConfigError(`the monitor state file is not readable (${(error as Error).message})`, {file}, {
+      actions: ['Move it aside: the monitor starts afresh (counters and remap history are rebuilt within a few rounds).'],
+      cause: error,
+    })
+  }
+}
+
+export async function writeState(file: string, state: MonitorState): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(state, null, 1)}\n`)
+}
+
+/** History older than the budget's hour, and actions beyond the last few, are dropped. */
+export function pruneState(state: MonitorState, now: number, holdDownMs: number): MonitorState {
+  const lostAt = Object.fromEntries(Object.entries(state.lostAt).filter(([, at]) => now - at < Math.max(holdDownMs, HOUR)))
+  return {
+    ...state,
+    remaps: state.remaps.filter((r) => now - r.at < HOUR),
+    lostAt,
+    lastActions: state.lastActions.slice(-KEEP_ACTIONS),
+  }
+}

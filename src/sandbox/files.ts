@@ -1,0 +1,102 @@
+import type {DemoBackend} from '../cloud/local/state.js'
+
+/** What `sandbox up` lays out; every field has a flag. */
+export interface SandboxLayout {
+  name: string
+  proxies: number
+  backends: number
+  proxyNet: string
+  addressNet: string
+  backendNet: string
+  proxyPort: number
+  backendPort: number
+  dnsPort: number
+  holdDownMs: number
+}
+
+export const DEFAULT_LAYOUT: SandboxLayout = {
+  name: 'sandbox',
+  proxies: 3,
+  backends: 4,
+  proxyNet: '127.0.1',
+  addressNet: '127.0.2',
+  backendNet: '127.0.3',
+  proxyPort: 80,
+  backendPort: 8080,
+  dnsPort: 5353,
+  holdDownMs: 10_000,
+}
+
+export const SANDBOX_ZONE = 'sandbox.test.'
+export const SANDBOX_NAME = 'www.sandbox.test.'
+
+export function demoBackends(layout: Pick<SandboxLayout, 'backendNet' | 'backendPort' | 'backends'>): DemoBackend[] {
+  return Array.from({length: layout.backends}, (_, i) => ({name: `web${i + 1}`, address: `${layout.backendNet}.${i + 1}`, port: layout.backendPort}))
+}
+
+/** The cluster file of a sandbox: `provider: local`, the health defaults of a network where every hop is local. */
+export function sandboxClusterFile(layout: SandboxLayout): string {
+  return `# A whole HA proxy cluster on this machine (Linux only), written by \`hactl sandbox up\`.
+# Edit it and run \`hactl sandbox down\` and \`hactl sandbox up\` to apply.
+cluster: ${layout.name}
+provider: local
+topology: pool
+proxy:
+  engine: haproxy
+  config: ./haproxy.cfg
+  instances:
+    count: ${layout.proxies}
+    zones: [local-a, local-b, local-c]
+addresses:
+  count: ${layout.proxies}
+dns:
+  zone: ${SANDBOX_ZONE}
+  name: ${SANDBOX_NAME}
+  ttl: 5
+health:
+  proxy: {type: http, port: ${layout.proxyPort}, path: /healthz, interval: 500ms, timeout: 250ms, rise: 2, fall: 2}
+failover:
+  holdDown: ${layout.holdDownMs}ms
+  maxRemapsPerHour: 60
+local:
+  dir: .hactl-sandbox
+  proxyNet: ${layout.proxyNet}
+  addressNet: ${layout.addressNet}
+  backendNet: ${layout.backendNet}
+  proxyPort: ${layout.proxyPort}
+  backendPort: ${layout.backendPort}
+  dnsPort: ${layout.dnsPort}
+`
+}
+
+/**
+ * The cluster's proxy config, the file `hactl backend add` edits and rollout
+ * pushes to every instance. One file serves every instance: each binds the
+ * private address the sandbox gives it in HACTL_PROXY_ADDRESS.
+ */
+export function sandboxHaproxyConfig(layout: SandboxLayout): string {
+  const servers = demoBackends(layout).map((b) => `    server ${b.name} ${b.address}:${b.port} check inter 1s`)
+  return `global
+    maxconn 4096
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    retries 2
+    option redispatch
+
+frontend www
+    bind "\${HACTL_PROXY_ADDRESS}:${layout.proxyPort}"
+    # answered by the proxy itself: what hactl's health checks probe
+    monitor-uri /healthz
+    http-response set-header X-Proxy "\${HACTL_INSTANCE-proxy}"
+    default_backend web
+
+backend web
+    balance roundrobin
+    option httpchk GET /
+${servers.join('\n')}
+`
+}

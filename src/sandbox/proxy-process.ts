@@ -1,0 +1,133 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {openSync, closeSync, readFileSync} from 'node:fs'
+import {connect} from 'node:net'
+import {setTimeout as delay} from 'node:timers/promises'
+
+import type {InstancePaths} from '../cloud/local/paths.js'
+import type {LocalInstance} from '../cloud/local/state.js'
+
+/** True when a process with this pid exists (a signal 0 reaches it). */
+export function pidAlive(pid: number | undefined): boolean {
+  if (!pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Signal a whole process group (haproxy's master and its workers); a group already gone is fine. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    try {
+      process.kill(pid, signal)
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export function readPid(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10)
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export async function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({host, port})
+    const timer = setTimeout(() => {
+      s.destroy()
+      resolve(false)
+    }, timeoutMs)
+    s.once('connect', () => {
+      clearTimeout(timer)
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => {
+      clearTimeout(timer)
+      resolve(false)
+    })
+  })
+}
+
+/**
+ * One proxy instance: a real haproxy in master-worker mode, in its own
+ * process group so that a kill -9 takes the whole "node" down at once.
+ * SIGUSR2 to the master is the graceful reload rollout uses.
+ */
+export class ProxyProcess {
+  private child?: ChildProcess
+  private exited = true
+
+  constructor(
+    readonly instance: LocalInstance,
+    readonly paths: InstancePaths,
+    private readonly port: number,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child?.pid
+  }
+
+  get running(): boolean {
+    return !this.exited && pidAlive(this.child?.pid)
+  }
+
+  /** Start haproxy and wait until it accepts connections on its private address. */
+  async start(timeoutMs = 10_000): Promise<void> {
+    const log = openSync(this.paths.log, 'a')
+    const child = spawn('haproxy', ['-W', '-db', '-f', this.paths.local, '-f', this.paths.config, '-p', this.paths.pid], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: {
+        ...process.env,
+        HACTL_INSTANCE: this.instance.name,
+        HACTL_PROXY_ADDRESS: this.instance.address,
+        HACTL_PROXY_PORT: String(this.port),
+      },
+    })
+    closeSync(log)
+    this.child = child
+    this.exited = false
+    child.once('exit', () => (this.exited = true))
+    child.once('error', () => (this.exited = true))
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      if (this.exited) throw new Error(`haproxy exited at start: ${this.logTail()}`)
+      if (await tcpOpen(this.instance.address, this.port, 200)) return
+      await delay(20)
+    }
+    this.kill('SIGKILL')
+    throw new Error(`haproxy did not listen on ${this.instance.address}:${this.port} within ${timeoutMs} ms: ${this.logTail()}`)
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.child?.pid && !this.exited) signalGroup(this.child.pid, signal)
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child
+    if (!child?.pid || this.exited) return
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    this.kill('SIGTERM')
+    const timer = setTimeout(() => this.kill('SIGKILL'), 3000)
+    await gone
+    clearTimeout(timer)
+  }
+
+  private logTail(): string {
+    try {
+      return readFileSync(this.paths.log, 'utf8').trim().split('\n').slice(-3).join(' | ')
+    } catch {
+      return 'no log'
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import {renderTable} from '../ui/table.js'
+import type {Terminal} from '../ui/terminal.js'
+import type {SandboxView} from './service.js'
+
+/** The sandbox at a glance: its proxies, where each address points, and what DNS answers. */
+export function renderSandbox(view: SandboxView, terminal: Pick<Terminal, 'tty'>): string {
+  if (!view.supervisorPid) return `no sandbox is running for ${view.clusterFile}`
+  const names = new Map(view.instances.map((i) => [i.id, i.name ?? i.id]))
+  const proxies = renderTable(
+    view.instances,
+    [
+      {header: 'proxy', get: (i) => i.name},
+      {header: 'id', get: (i) => i.id},
+      {header: 'zone', get: (i) => i.zone},
+      {header: 'address', get: (i) => i.privateAddress},
+      {header: 'state', get: (i) => (i.crashed ? 'killed' : i.alive ? i.state : `${i.state}, not answering`)},
+      {header: 'pid', get: (i) => i.pid},
+    ],
+    terminal,
+  )
+  const addresses = renderTable(
+    view.addresses,
+    [
+      {header: 'elastic ip', get: (a) => a.publicIp},
+      {header: 'allocation', get: (a) => a.allocationId},
+      {header: 'proxy', get: (a) => (a.instanceId ? names.get(a.instanceId) ?? a.instanceId : undefined)},
+    ],
+    terminal,
+  )
+  const record = view.dns.record ? `${view.dns.record.name} ${view.dns.record.ttl} A ${view.dns.record.values.join(' ')}` : `${view.dns.name}: no record`
+  return [
+    `supervisor pid ${view.supervisorPid}, DNS on ${view.dns.server}:${view.dns.port}`,
+    '',
+    proxies,
+    '',
+    addresses,
+    '',
+    record,
+  ].join('\n')
+}

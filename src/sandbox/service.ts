@@ -1,0 +1,350 @@
+import {spawn} from 'node:child_process'
+import {existsSync, openSync, closeSync, readFileSync} from 'node:fs'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
+
+import {instancePaths, sandboxPaths} from '../cloud/local/paths.js'
+import {createLocalProvider} from '../cloud/local/provider.js'
+import {emptyState, readState, updateState, writeState, type LocalInstance} from '../cloud/local/state.js'
+import type {ElasticAddress, ProxyInstance, RecordSet} from '../cloud/provider.js'
+import {loadCluster, parseCluster, type Cluster} from '../cluster/loader.js'
+import {CloudError, UsageError} from '../errors.js'
+import type {Reporter} from '../ui/reporter.js'
+import {supervisorAlive, sendControl} from './control.js'
+import {DEFAULT_LAYOUT, demoBackends, sandboxClusterFile, sandboxHaproxyConfig, SANDBOX_NAME, type SandboxLayout} from './files.js'
+import {checkEndpointsFree, type Endpoint} from './ports.js'
+import {pidAlive, readPid, signalGroup} from './proxy-process.js'
+import {DNS_HOST} from './supervisor.js'
+
+export interface UpOptions {
+  dir: string
+  layout: Partial<SandboxLayout>
+  dryRun: boolean
+  reporter: Reporter
+}
+
+export interface SandboxView {
+  clusterFile: string
+  supervisorPid?: number
+  dns: {server: string; port: number; name: string; record?: RecordSet}
+  instances: (ProxyInstance & {pid?: number; alive: boolean; crashed: boolean})[]
+  addresses: ElasticAddress[]
+}
+
+export interface UpResult extends SandboxView {
+  alreadyRunning: boolean
+  dryRun: boolean
+  wrote: string[]
+  next: string[]
+}
+
+function assertLinux(): void {
+  if (process.platform !== 'linux') {
+    throw new UsageError(`the sandbox runs on Linux only (this is ${process.platform}): it uses the whole 127.0.0.0/8 loopback range`, {
+      actions: ['Run it on a Linux machine or VM, or use provider aws or static.'],
+    })
+  }
+}
+
+function assertHaproxy(): void {
+  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/local/sbin'])
+  if (dirs.some((d) => d && existsSync(path.join(d, 'haproxy')))) return
+  throw new UsageError('haproxy is not installed; the sandbox runs real haproxy processes', {
+    actions: ['Install it: `sudo apt-get install -y haproxy` (or run `npm run quickstart`).'],
+  })
+}
+
+function assertLocal(cluster: Cluster): void {
+  if (cluster.spec.provider !== 'local') {
+    throw new UsageError(`${cluster.file} is a provider ${cluster.spec.provider} cluster, not a sandbox`, {
+      actions: ['Point at a sandbox cluster file with -c, or create one with `hactl sandbox up --dir NEW_FOLDER`.'],
+    })
+  }
+  if (cluster.spec.proxy.engine !== 'haproxy') {
+    throw new UsageError(`the sandbox runs haproxy only; ${cluster.file} asks for ${cluster.spec.proxy.engine}`, {
+      actions: ['Set proxy.engine to haproxy.'],
+    })
+  }
+}
+
+/** Every address:port a sandbox of this cluster file binds. */
+export function sandboxEndpoints(cluster: Cluster, backends = backendCount(cluster)): Endpoint[] {
+  const {local, proxy, addresses} = cluster.spec
+  const tcp = (host: string, port: number, what: string): Endpoint => ({host, port, protocol: 'tcp', what})
+  return [
+    tcp(DNS_HOST, local.dnsPort, 'DNS'),
+    {host: DNS_HOST, port: local.dnsPort, protocol: 'udp', what: 'DNS'},
+    ...Array.from({length: proxy.instances.count}, (_, i) => tcp(`${local.proxyNet}.${i + 1}`, local.proxyPort, `proxy-${i + 1}`)),
+    ...Array.from({length: addresses.count}, (_, i) => tcp(`${local.addressNet}.${i + 1}`, local.proxyPort, 'an Elastic IP')),
+    ...demoBackends({backendNet: local.backendNet, backendPort: local.backendPort, backends}).map((b) => tcp(b.address, b.port, `demo backend ${b.name}`)),
+  ]
+}
+
+/** The demo backends are the servers of the generated config that live on the backend net. */
+function backendCount(cluster: Cluster): number {
+  try {
+    const text = readFileSync(cluster.spec.proxy.config, 'latin1')
+    const net = cluster.spec.local.backendNet.replaceAll('.', '\\.')
+    const found = text.match(new RegExp(`^\\s*server\\s+web\\d+\\s+${net}\\.\\d+:${cluster.spec.local.backendPort}\\b`, 'gm'))
+    return found?.length ?? DEFAULT_LAYOUT.backends
+  } catch {
+    return DEFAULT_LAYOUT.backends
+  }
+}
+
+/** `hactl sandbox up`: lay out the folder if it is new, start the supervisor, then build the cluster through the provider. */
+export async function sandboxUp(options: UpOptions): Promise<UpResult> {
+  assertLinux()
+  const layout: SandboxLayout = {...DEFAULT_LAYOUT, ...options.layout}
+  const dir = path.resolve(options.dir)
+  const clusterFile = path.join(dir, 'hactl.yaml')
+  const wrote: string[] = []
+  const fresh = !existsSync(clusterFile)
+  const configFile = path.join(dir, 'haproxy.cfg')
+  if (fresh && existsSync(configFile)) {
+    throw new UsageError(`${configFile} exists but ${clusterFile} does not`, {actions: ['Move it away or pick another --dir.']})
+  }
+  // A new folder is checked in memory first, so a bad flag or a taken port leaves nothing on disk.
+  const cluster = fresh ? parseCluster(sandboxClusterFile(layout), clusterFile) : await loadCluster(clusterFile)
+  if (fresh) wrote.push(clusterFile, configFile)
+  assertLocal(cluster)
+  const paths = sandboxPaths(cluster.spec.local.dir)
+  if (await supervisorAlive(paths.control)) {
+    return {...(await sandboxStatus(cluster)), alreadyRunning: true, dryRun: options.dryRun, wrote, next: nextSteps(cluster)}
+  }
+  if (options.dryRun) {
+    return {...emptyView(clusterFile, layout), alreadyRunning: false, dryRun: true, wrote, next: []}
+  }
+  assertHaproxy()
+  await checkEndpointsFree(sandboxEndpoints(cluster, fresh ? layout.backends : undefined))
+  if (fresh) {
+    await mkdir(dir, {recursive: true})
+    await writeFile(configFile, sandboxHaproxyConfig(layout))
+    await writeFile(clusterFile, sandboxClusterFile(layout))
+    options.reporter.emit({level: 'info', code: 'sandbox.write', message: `wrote ${shown(clusterFile)} and ${shown(configFile)}`})
+  }
+
+  await clearRuntime(cluster)
+  await writeState(paths.dir, emptyState(cluster.spec.cluster, demoBackends({...cluster.spec.local, backends: backendCount(cluster)})))
+  const pid = await startSupervisor(cluster)
+  options.reporter.emit({level: 'info', code: 'sandbox.supervisor', message: `supervisor ${pid} started (log: ${shown(paths.supervisorLog)})`})
+  await buildCluster(cluster, options.reporter)
+  return {...(await sandboxStatus(cluster)), alreadyRunning: false, dryRun: false, wrote, next: nextSteps(cluster)}
+}
+
+/** A path as the user would type it from here. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file)
+  return relative && !relative.startsWith('..') ? relative : file
+}
+
+function emptyView(clusterFile: string, layout: SandboxLayout): SandboxView {
+  return {clusterFile, dns: {server: DNS_HOST, port: layout.dnsPort, name: SANDBOX_NAME}, instances: [], addresses: []}
+}
+
+function supervisorEntry(): string[] {
+  const here = fileURLToPath(import.meta.url)
+  const ext = path.extname(here)
+  const entry = path.join(path.dirname(here), `supervisor-main${ext}`)
+  // Under tsx (tests importing the service) the entry is TypeScript.
+  return ext === '.ts' ? ['--import', 'tsx', entry] : [entry]
+}
+
+async function startSupervisor(cluster: Cluster): Promise<number> {
+  const paths = sandboxPaths(cluster.spec.local.dir)
+  const log = openSync(paths.supervisorLog, 'a')
+  const child = spawn(process.execPath, [...supervisorEntry(), cluster.path], {detached: true, stdio: ['ignore', log, log], cwd: cluster.dir})
+  closeSync(log)
+  let exited = false
+  child.once('exit', () => (exited = true))
+  child.unref()
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (await supervisorAlive(paths.control)) return child.pid ?? 0
+    if (exited) break
+    await delay(50)
+  }
+  if (!exited && child.pid) signalGroup(child.pid, 'SIGKILL')
+  throw new CloudError(`the sandbox did not start: ${fatalLine(paths.supervisorLog)}`, {
+    actions: [`See ${paths.supervisorLog}.`],
+  })
+}
+
+function fatalLine(log: string): string {
+  try {
+    const lines = readFileSync(log, 'utf8').trim().split('\n').reverse()
+    for (const line of lines) {
+      const event = JSON.parse(line) as {code?: string; message?: string}
+      if (event.code === 'sandbox.fatal' || event.code === 'sandbox.problem') return event.message ?? line
+    }
+  } catch {
+    // fall through
+  }
+  return 'the supervisor exited'
+}
+
+/** Through the Provider, as on AWS: launch the proxies, allocate and spread the addresses, publish DNS. */
+async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void> {
+  const provider = await createLocalProvider(cluster)
+  const {addresses, dns, proxy, local} = cluster.spec
+  const zones = proxy.instances.zones.length > 0 ? proxy.instances.zones : local.zones
+  const existing = await provider.listProxies()
+  const missing = proxy.instances.count - existing.length
+  if (missing > 0) {
+    const placements = Array.from({length: missing}, (_, i) => ({zone: zones[(existing.length + i) % zones.length]}))
+    const launched = await provider.launchProxies(placements, {clientToken: `sandbox-${Date.now()}`})
+    for (const i of launched) reporter.emit({level: 'info', code: 'sandbox.launch', subject: i.name, message: `haproxy on ${i.privateAddress} (${i.zone})`})
+  }
+  const instances = await provider.listProxies()
+  const pool = await provider.listAddresses()
+  while (pool.length < addresses.count) pool.push(await provider.allocateAddress())
+  for (const [n, address] of pool.entries()) {
+    if (address.instanceId) continue
+    const target = instances[n % instances.length]
+    await provider.associateAddress(address.allocationId, target.id)
+    reporter.emit({level: 'info', code: 'sandbox.associate', subject: address.publicIp, message: `→ ${target.name}`})
+  }
+  if (dns) {
+    await provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool.map((a) => a.publicIp)})
+    reporter.emit({level: 'info', code: 'sandbox.dns', subject: dns.name, message: pool.map((a) => a.publicIp).join(' ')})
+  }
+}
+
+function nextSteps(cluster: Cluster): string[] {
+  const {local, dns} = cluster.spec
+  const c = shown(cluster.path)
+  const flag = c === 'hactl.yaml' ? '' : ` -c ${c}`
+  const port = local.proxyPort === 80 ? '' : `:${local.proxyPort}`
+  return [
+    `dig @${DNS_HOST} -p ${local.dnsPort} ${dns?.name ?? SANDBOX_NAME} +short`,
+    `curl -s http://${local.addressNet}.1${port}/`,
+    `hactl status${flag}`,
+    `hactl monitor${flag}    # in a second terminal`,
+    `hactl sandbox kill proxy-1${flag}    # then watch the monitor move ${local.addressNet}.1`,
+    `hactl sandbox down${flag}`,
+  ]
+}
+
+export async function sandboxStatus(cluster: Cluster): Promise<SandboxView> {
+  assertLocal(cluster)
+  const paths = sandboxPaths(cluster.spec.local.dir)
+  const ping = await supervisorAlive(paths.control)
+  const state = await readState(paths.dir)
+  const {local, dns} = cluster.spec
+  const view: SandboxView = {
+    clusterFile: cluster.path,
+    supervisorPid: ping?.pid,
+    dns: {server: DNS_HOST, port: local.dnsPort, name: dns?.name ?? SANDBOX_NAME},
+    instances: [],
+    addresses: [],
+  }
+  if (!state || !ping) return view
+  const provider = await createLocalProvider(cluster)
+  const crashed = new Map(state.instances.map((i) => [i.id, Boolean(i.crashed)]))
+  view.instances = (await provider.listProxies()).map((i) => {
+    const pid = readPid(instancePaths(paths.dir, i.id).pid)
+    const alive = pidAlive(pid) && !crashed.get(i.id)
+    return {...i, pid: alive ? pid : undefined, alive, crashed: crashed.get(i.id) ?? false}
+  })
+  view.addresses = await provider.listAddresses()
+  if (dns) view.dns.record = await provider.getRecordSet(dns.name)
+  return view
+}
+
+export interface DownResult {
+  wasRunning: boolean
+  supervisorPid?: number
+  stoppedProxies: string[]
+}
+
+/** Stop every process the sandbox started, by pid; keep the user's files (cluster file, proxy config) and the log. */
+export async function sandboxDown(cluster: Cluster, reporter: Reporter, dryRun: boolean): Promise<DownResult> {
+  assertLocal(cluster)
+  const paths = sandboxPaths(cluster.spec.local.dir)
+  const state = await readState(paths.dir)
+  const supervisorPid = readPid(paths.supervisorPid)
+  const proxies = (state?.instances ?? [])
+    .map((i) => ({name: i.name, pid: readPid(instancePaths(paths.dir, i.id).pid)}))
+    .filter((p) => pidAlive(p.pid))
+  const wasRunning = pidAlive(supervisorPid) || proxies.length > 0
+  if (dryRun) return {wasRunning, supervisorPid, stoppedProxies: proxies.map((p) => p.name)}
+  if (pidAlive(supervisorPid)) {
+    await sendControl(paths.control, {op: 'shutdown'}, 5000).catch(() => undefined)
+    await waitGone(supervisorPid, 10_000)
+    if (supervisorPid && pidAlive(supervisorPid)) signalGroup(supervisorPid, 'SIGKILL')
+    reporter.emit({level: 'info', code: 'sandbox.stop', message: `supervisor ${supervisorPid} stopped`})
+  }
+  // Whatever outlived the supervisor (it was killed, say) is stopped by its pid file.
+  for (const p of proxies) {
+    if (p.pid && pidAlive(p.pid)) signalGroup(p.pid, 'SIGKILL')
+    await waitGone(p.pid, 5000)
+  }
+  await clearRuntime(cluster)
+  return {wasRunning, supervisorPid: wasRunning ? supervisorPid : undefined, stoppedProxies: proxies.map((p) => p.name)}
+}
+
+async function waitGone(pid: number | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (pid && pidAlive(pid) && Date.now() < deadline) await delay(25)
+}
+
+/** Remove what only a running sandbox needs; the log stays for the post-mortem. */
+async function clearRuntime(cluster: Cluster): Promise<void> {
+  const paths = sandboxPaths(cluster.spec.local.dir)
+  for (const p of [paths.state, paths.control, paths.supervisorPid, paths.lock, paths.instances]) {
+    await rm(p, {recursive: true, force: true})
+  }
+}
+
+export interface KillResult {
+  instance: string
+  id: string
+  pid?: number
+  changed: boolean
+}
+
+function findInstance(instances: LocalInstance[], key: string): LocalInstance {
+  const found = instances.find((i) => i.id === key || i.name === key || i.address === key)
+  if (!found) {
+    throw new UsageError(`no sandbox instance "${key}"`, {
+      actions: [`Name one of: ${instances.map((i) => `${i.name} (${i.id})`).join(', ') || 'none; run `hactl sandbox up`'}.`],
+    })
+  }
+  return found
+}
+
+/** kill -9 of an instance's haproxy, as a node that dies: nothing restarts it until `sandbox revive`. */
+export async function sandboxKill(cluster: Cluster, key: string): Promise<KillResult> {
+  assertLocal(cluster)
+  const dir = cluster.spec.local.dir
+  const instance = await updateState(dir, (state) => {
+    const found = findInstance(state.instances, key)
+    found.crashed = true
+    return {...found}
+  })
+  const pid = readPid(instancePaths(dir, instance.id).pid)
+  const changed = pidAlive(pid)
+  if (pid && changed) signalGroup(pid, 'SIGKILL')
+  await waitGone(pid, 5000)
+  return {instance: instance.name, id: instance.id, pid, changed}
+}
+
+/** Bring a killed instance back: the supervisor starts its haproxy again with the config it last had. */
+export async function sandboxRevive(cluster: Cluster, key: string): Promise<KillResult> {
+  assertLocal(cluster)
+  const dir = cluster.spec.local.dir
+  const instance = await updateState(dir, (state) => {
+    const found = findInstance(state.instances, key)
+    const wasCrashed = Boolean(found.crashed)
+    found.crashed = false
+    return {...found, wasCrashed}
+  })
+  const answer = await sendControl(sandboxPaths(dir).control, {op: 'reconcile'}, 30_000)
+  if (!answer.ok) {
+    throw new CloudError(`${instance.name} did not come back: ${answer.problems?.map((p) => p.message).join('; ') ?? answer.error}`)
+  }
+  const pid = readPid(instancePaths(dir, instance.id).pid)
+  return {instance: instance.name, id: instance.id, pid, changed: instance.wasCrashed || Boolean(answer.started?.includes(instance.name))}
+}

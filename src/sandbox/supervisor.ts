@@ -1,0 +1,183 @@
+import {writeFile, rm} from 'node:fs/promises'
+import type {Server} from 'node:net'
+
+import {instancePaths, sandboxPaths} from '../cloud/local/paths.js'
+import {readState, type SandboxState} from '../cloud/local/state.js'
+import type {ClusterSpec} from '../cluster/schema.js'
+import type {Reporter} from '../ui/reporter.js'
+import {startDemoBackend} from './backends.js'
+import {serveControl, type ControlAnswer, type ControlRequest, type ProblemReport} from './control.js'
+import {DnsServer} from './dns-server.js'
+import {AddressForwarder, type Target} from './forwarder.js'
+import {ProxyProcess} from './proxy-process.js'
+
+export const DNS_HOST = '127.0.0.1'
+
+/**
+ * The one background process of a sandbox. It owns every process and socket
+ * the sandbox runs (proxies, demo backends, address forwarders, DNS) and
+ * makes them match the state file whenever a provider call asks it to.
+ */
+export class Supervisor {
+  private state: SandboxState
+  private readonly proxies = new Map<string, ProxyProcess>()
+  private readonly forwarders = new Map<string, AddressForwarder>()
+  private readonly backends = new Map<string, Server>()
+  private dns?: DnsServer
+  private control?: Server
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly paths
+
+  constructor(
+    private readonly spec: ClusterSpec,
+    private readonly reporter: Reporter,
+  ) {
+    this.paths = sandboxPaths(spec.local.dir)
+    this.state = {version: 1, cluster: spec.cluster, instances: [], addresses: [], records: [], serial: 1, backends: []}
+  }
+
+  async start(): Promise<void> {
+    this.state = (await readState(this.paths.dir)) ?? this.state
+    this.dns = new DnsServer(DNS_HOST, this.spec.local.dnsPort, () => ({
+      origin: this.spec.dns?.zone ?? 'sandbox.test.',
+      serial: this.state.serial,
+      records: this.state.records,
+      nsAddress: DNS_HOST,
+      negativeTtl: 5,
+    }))
+    await this.dns.start()
+    const answer = await this.reconcile()
+    if (answer.problems && answer.problems.length > 0) {
+      throw new Error(answer.problems.map((p) => `${p.subject}: ${p.message}`).join('; '))
+    }
+    await rm(this.paths.control, {force: true})
+    this.control = serveControl((request) => this.handle(request))
+    await new Promise<void>((resolve, reject) => {
+      this.control?.once('error', reject)
+      this.control?.listen(this.paths.control, () => resolve())
+    })
+    await writeFile(this.paths.supervisorPid, `${process.pid}\n`)
+    this.reporter.emit({level: 'info', code: 'sandbox.ready', message: `supervisor ${process.pid} ready`})
+  }
+
+  private async handle(request: ControlRequest): Promise<ControlAnswer> {
+    if (request.op === 'ping') return {ok: true, pid: process.pid}
+    if (request.op === 'reconcile') return this.reconcile()
+    setImmediate(() => void this.shutdown())
+    return {ok: true, pid: process.pid}
+  }
+
+  /** Serialised: one reconcile at a time, in the order they were asked for. */
+  reconcile(): Promise<ControlAnswer> {
+    const next = this.queue.then(() => this.reconcileNow())
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  private async reconcileNow(): Promise<ControlAnswer> {
+    // The new state is in force for new connections before any process work starts.
+    const before = this.state
+    this.state = (await readState(this.paths.dir)) ?? this.state
+    this.reportMoves(before)
+    const started: string[] = []
+    const stopped: string[] = []
+    const problems: ProblemReport[] = []
+    const attempt = async (subject: string, work: () => Promise<void>): Promise<void> => {
+      try {
+        await work()
+      } catch (error) {
+        problems.push({subject, message: error instanceof Error ? error.message : String(error)})
+        this.reporter.emit({level: 'error', code: 'sandbox.problem', subject, message: String(error)})
+      }
+    }
+
+    const backendKeys = new Set(this.state.backends.map((b) => `${b.address}:${b.port}`))
+    for (const backend of this.state.backends) {
+      const key = `${backend.address}:${backend.port}`
+      if (this.backends.has(key)) continue
+      await attempt(backend.name, async () => {
+        this.backends.set(key, await startDemoBackend(backend))
+        started.push(backend.name)
+      })
+    }
+    for (const [key, server] of this.backends) {
+      if (backendKeys.has(key)) continue
+      server.close()
+      this.backends.delete(key)
+    }
+
+    const addressIps = new Set(this.state.addresses.map((a) => a.publicIp))
+    for (const address of this.state.addresses) {
+      if (this.forwarders.has(address.publicIp)) continue
+      await attempt(address.publicIp, async () => {
+        const forwarder = new AddressForwarder(address.publicIp, this.spec.local.proxyPort, () => this.targetOf(address.publicIp))
+        await forwarder.start()
+        this.forwarders.set(address.publicIp, forwarder)
+      })
+    }
+    for (const [ip, forwarder] of this.forwarders) {
+      if (addressIps.has(ip)) continue
+      await forwarder.stop()
+      this.forwarders.delete(ip)
+    }
+
+    const wanted = new Map(this.state.instances.map((i) => [i.id, i]))
+    for (const [id, proxy] of this.proxies) {
+      const instance = wanted.get(id)
+      if (instance && instance.state === 'running' && !instance.crashed) continue
+      await proxy.stop()
+      this.proxies.delete(id)
+      if (instance?.crashed) continue
+      stopped.push(proxy.instance.name)
+    }
+    await Promise.all(
+      [...wanted.values()]
+        .filter((i) => i.state === 'running' && !i.crashed && !this.proxies.get(i.id)?.running)
+        .map((instance) =>
+          attempt(instance.name, async () => {
+            const proxy = new ProxyProcess(instance, instancePaths(this.paths.dir, instance.id), this.spec.local.proxyPort)
+            this.proxies.set(instance.id, proxy)
+            await proxy.start()
+            started.push(instance.name)
+            this.reporter.emit({level: 'info', code: 'sandbox.proxy.start', subject: instance.name, message: `haproxy ${proxy.pid} on ${instance.address}`})
+          }),
+        ),
+    )
+    return {ok: problems.length === 0, pid: process.pid, started, stopped, problems}
+  }
+
+  /** One event per address whose association changed: the moment its traffic switched (the failover benchmark reads it). */
+  private reportMoves(before: SandboxState): void {
+    const nameOf = (id?: string): string | undefined => this.state.instances.find((i) => i.id === id)?.name ?? id
+    for (const address of this.state.addresses) {
+      const previous = before.addresses.find((a) => a.allocationId === address.allocationId)
+      if (previous?.instanceId === address.instanceId) continue
+      this.reporter.emit({
+        level: 'info',
+        code: 'sandbox.associate',
+        subject: address.publicIp,
+        message: `now → ${nameOf(address.instanceId) ?? 'nothing'}`,
+        data: {publicIp: address.publicIp, from: previous?.instanceId, to: address.instanceId},
+      })
+    }
+  }
+
+  private targetOf(publicIp: string): Target | undefined {
+    const address = this.state.addresses.find((a) => a.publicIp === publicIp)
+    const instance = address?.instanceId ? this.state.instances.find((i) => i.id === address.instanceId) : undefined
+    if (!instance || instance.state !== 'running') return undefined
+    return {host: instance.address, port: this.spec.local.proxyPort}
+  }
+
+  async shutdown(): Promise<void> {
+    this.reporter.emit({level: 'info', code: 'sandbox.stop', message: 'stopping every process of the sandbox'})
+    await Promise.all([...this.proxies.values()].map((p) => p.stop()))
+    await Promise.all([...this.forwarders.values()].map((f) => f.stop()))
+    for (const server of this.backends.values()) server.close()
+    await this.dns?.stop()
+    this.control?.close()
+    await rm(this.paths.control, {force: true})
+    await rm(this.paths.supervisorPid, {force: true})
+    process.exit(0)
+  }
+}

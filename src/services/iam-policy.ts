@@ -1,0 +1,83 @@
+/**
+ * The least-privilege IAM policy for what hactl does on AWS. Read calls are
+ * allowed on all resources (EC2 describes cannot be limited by tag); every
+ * change is limited to resources tagged with the cluster's name, and new
+ * ones may only be created carrying that tag.
+ */
+import type {ClusterSpec} from '../cluster/schema.js'
+import {TAG} from '../cloud/tags.js'
+
+export interface PolicyStatement {
+  Sid: string
+  Effect: 'Allow'
+  Action: string[]
+  Resource: string | string[]
+  Condition?: Record<string, Record<string, string | string[]>>
+}
+
+export interface IamPolicy {
+  Version: '2012-10-17'
+  Statement: PolicyStatement[]
+}
+
+export function iamPolicy(spec: ClusterSpec): IamPolicy {
+  const tagged = {StringEquals: {[`aws:ResourceTag/${TAG.cluster}`]: spec.cluster}}
+  const requestTagged = {StringEquals: {[`aws:RequestTag/${TAG.cluster}`]: spec.cluster}}
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'HactlDescribe',
+      Effect: 'Allow',
+      Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeAddresses', 'ec2:DescribeSubnets'],
+      Resource: '*',
+    },
+    {
+      Sid: 'HactlCreateTagged',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances', 'ec2:AllocateAddress'],
+      Resource: ['arn:aws:ec2:*:*:instance/*', 'arn:aws:ec2:*:*:volume/*', 'arn:aws:ec2:*:*:elastic-ip/*'],
+      Condition: requestTagged,
+    },
+    {
+      Sid: 'HactlLaunchFrom',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances'],
+      Resource: ['arn:aws:ec2:*::image/*', 'arn:aws:ec2:*:*:subnet/*', 'arn:aws:ec2:*:*:network-interface/*', 'arn:aws:ec2:*:*:security-group/*', 'arn:aws:ec2:*:*:key-pair/*'],
+    },
+    {
+      Sid: 'HactlTagOnCreate',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: '*',
+      Condition: {StringEquals: {'ec2:CreateAction': ['RunInstances', 'AllocateAddress']}},
+    },
+    {
+      Sid: 'HactlChangeOwn',
+      Effect: 'Allow',
+      Action: ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:StartInstances', 'ec2:AssociateAddress', 'ec2:DisassociateAddress', 'ec2:ReleaseAddress'],
+      Resource: ['arn:aws:ec2:*:*:instance/*', 'arn:aws:ec2:*:*:elastic-ip/*'],
+      Condition: tagged,
+    },
+    {
+      Sid: 'HactlAssociateNetwork',
+      Effect: 'Allow',
+      Action: ['ec2:AssociateAddress', 'ec2:DisassociateAddress'],
+      Resource: ['arn:aws:ec2:*:*:network-interface/*'],
+    },
+  ]
+  if (spec.dns) {
+    const zone = spec.dns.hostedZoneId ? `arn:aws:route53:::hostedzone/${spec.dns.hostedZoneId}` : 'arn:aws:route53:::hostedzone/*'
+    statements.push(
+      {Sid: 'HactlDnsFind', Effect: 'Allow', Action: ['route53:ListHostedZonesByName', 'route53:GetChange'], Resource: '*'},
+      {Sid: 'HactlDnsRecord', Effect: 'Allow', Action: ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'], Resource: zone},
+    )
+  }
+  if (spec.failover.lease) {
+    statements.push({
+      Sid: 'HactlLease',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: `arn:aws:dynamodb:*:*:table/${spec.failover.lease.table}`,
+    })
+  }
+  return {Version: '2012-10-17', Statement: statements}
+}

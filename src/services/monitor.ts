@@ -1,0 +1,83 @@
+import {createWriteStream} from 'node:fs'
+
+import type {Cluster} from '../cluster/loader.js'
+import {providerFor} from '../cloud/index.js'
+import '../cloud/providers.js'
+import {UsageError} from '../errors.js'
+import {clusterJudge} from '../health/judges.js'
+import {humanEventLog, jsonEventLog, teeLog, type RoundLog} from '../monitor/events.js'
+import {LeaseKeeper} from '../monitor/lease.js'
+import {holderId, leaseFor} from '../monitor/leases.js'
+import {runMonitor, type MonitorResult} from '../monitor/loop.js'
+import {executorRunner, type MonitorSettings} from '../monitor/round.js'
+import {stateFilePath} from '../monitor/state.js'
+
+export interface MonitorCommandOptions {
+  once: boolean
+  /** Round interval; the cluster file's `health.proxy.interval` when absent. */
+  intervalMs?: number
+  wait: boolean
+  /** JSON lines go here; stdout otherwise. */
+  logFile?: string
+  /** stdout is a terminal: human lines there instead of JSON. */
+  tty: boolean
+  verbose: boolean
+  profile?: string
+  region?: string
+  signal?: AbortSignal
+}
+
+export interface MonitorReport {
+  rounds: number
+  stateFile: string
+  /** Another monitor held the lease and actions were left to it. */
+  standby: boolean
+  degraded: boolean
+  last?: MonitorResult['last']
+}
+
+export function monitorSettings(cluster: Cluster): MonitorSettings {
+  const {spec} = cluster
+  if (spec.topology === 'nlb') {
+    throw new UsageError('the monitor moves addresses: topology nlb has none to move', {
+      actions: ['Use topology pool or pairs, or let the load balancer check its targets.'],
+    })
+  }
+  return {
+    topology: spec.topology,
+    rise: spec.health.proxy.rise,
+    fall: spec.health.proxy.fall,
+    holdDownMs: spec.failover.holdDown,
+    maxRemapsPerHour: spec.failover.maxRemapsPerHour,
+    ...(spec.dns ? {dns: {name: spec.dns.name, ttl: spec.dns.ttl}} : {}),
+  }
+}
+
+function eventLog(options: MonitorCommandOptions): RoundLog {
+  if (options.logFile) {
+    const file = jsonEventLog(createWriteStream(options.logFile, {flags: 'a'}))
+    return options.tty ? teeLog(file, humanEventLog(process.stdout, {verbose: options.verbose})) : file
+  }
+  return options.tty ? humanEventLog(process.stdout, {verbose: options.verbose}) : jsonEventLog(process.stdout)
+}
+
+/** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
+export async function monitorCluster(cluster: Cluster, options: MonitorCommandOptions): Promise<MonitorReport> {
+  const settings = monitorSettings(cluster)
+  const provider = await providerFor(cluster, {profile: options.profile, region: options.region})
+  const lease = await leaseFor(cluster, options)
+  const stateFile = stateFilePath(cluster)
+  const result = await runMonitor(
+    {once: options.once, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
+    settings,
+    {
+      provider,
+      judge: clusterJudge(cluster.spec),
+      run: executorRunner(provider),
+      log: eventLog(options),
+      ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
+    },
+  )
+  const standby = Boolean(result.last?.standby && result.last.planned > 0)
+  return {rounds: result.rounds, stateFile, standby, degraded: result.degraded, last: result.last}
+}

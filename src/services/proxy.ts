@@ -1,0 +1,178 @@
+/**
+ * The proxy instances: launch up to a count spread over zones, list them,
+ * terminate one (moving its addresses to healthy proxies first).
+ */
+import {createHash} from 'node:crypto'
+
+import type {ProviderOperation} from '../cloud/operations.js'
+import type {Placement, Provider, ProxyInstance} from '../cloud/provider.js'
+import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
+import {executeFailover} from '../failover/executor.js'
+import {withFailoverLock} from '../failover/lock.js'
+import {planFailover} from '../failover/planner.js'
+import type {Reporter} from '../ui/reporter.js'
+import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
+import {readState, stateFilePath, writeState} from '../monitor/state.js'
+import {healthJudge, policyFor, recordMoves} from './eip.js'
+
+export interface ProxyRow {
+  id: string
+  name?: string
+  zone: string
+  state: string
+  privateIp?: string
+  publicIp?: string
+  /** Public IPs of the pool addresses it holds. */
+  eips: string[]
+}
+
+export async function listProxyRows(options: CloudServiceOptions): Promise<ProxyRow[]> {
+  const provider = await openProvider(options)
+  const [proxies, addresses] = await Promise.all([provider.listProxies(), provider.listAddresses()])
+  return proxies.map((p) => ({
+    id: p.id,
+    ...(p.name ? {name: p.name} : {}),
+    zone: p.zone,
+    state: p.state,
+    ...(p.privateAddress ? {privateIp: p.privateAddress} : {}),
+    ...(p.publicAddress ? {publicIp: p.publicAddress} : {}),
+    eips: addresses.filter((a) => a.instanceId === p.id).map((a) => a.publicIp),
+  }))
+}
+
+export interface LaunchReport {
+  changed: boolean
+  summary: string
+  wanted: number
+  existing: number
+  launched: ProxyInstance[]
+  placements: Placement[]
+  dryRun?: DryRunReport
+}
+
+/** Where proxies may go: the configured subnets (each in its zone), else the configured zones. */
+async function slots(options: CloudServiceOptions, provider: Provider): Promise<Placement[]> {
+  const {subnets, zones} = options.cluster.spec.proxy.instances
+  if (subnets.length > 0) {
+    const lookup = (provider as Partial<{subnetZones(s: string[]): Promise<Map<string, string>>}>).subnetZones
+    const zoneOf = lookup ? await lookup.call(provider, subnets) : new Map<string, string>()
+    return subnets.map((subnet, i) => ({subnet, zone: zoneOf.get(subnet) ?? zones[i % Math.max(1, zones.length)] ?? ''}))
+  }
+  if (zones.length > 0) return zones.map((zone) => ({zone}))
+  throw new ConfigError('proxy.instances needs zones or subnets to place proxies', {file: options.cluster.file}, {
+    actions: ['Set proxy.instances.zones (two or more availability zones) or proxy.instances.subnets.'],
+  })
+}
+
+/** Round-robin by load: each new proxy goes to the slot whose zone has the fewest proxies. */
+export function placeProxies(existing: {zone: string}[], available: Placement[], count: number): Placement[] {
+  const perZone = new Map<string, number>()
+  for (const p of existing) perZone.set(p.zone, (perZone.get(p.zone) ?? 0) + 1)
+  const perSlot = available.map(() => 0)
+  const out: Placement[] = []
+  for (let n = 0; n < count; n++) {
+    let best = 0
+    for (let i = 1; i < available.length; i++) {
+      const load = (j: number): [number, number] => [perZone.get(available[j].zone) ?? 0, perSlot[j]]
+      const [zi, si] = load(i)
+      const [zb, sb] = load(best)
+      if (zi < zb || (zi === zb && si < sb)) best = i
+    }
+    out.push(available[best])
+    perSlot[best]++
+    perZone.set(available[best].zone, (perZone.get(available[best].zone) ?? 0) + 1)
+  }
+  return out
+}
+
+export async function launchProxies(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}): Promise<LaunchReport> {
+  const provider = await openProvider(options)
+  const wanted = options.count ?? options.cluster.spec.proxy.instances.count
+  const existing = await provider.listProxies()
+  const missing = Math.max(0, wanted - existing.length)
+  if (missing === 0) {
+    return {changed: false, summary: `the cluster already has ${existing.length} proxies (wanted ${wanted}): nothing launched`, wanted, existing: existing.length, launched: [], placements: []}
+  }
+  const placements = placeProxies(existing, await slots(options, provider), missing)
+  // The same cluster state gives the same token, so a retried launch is recognised by the cloud.
+  const clientToken = `hactl-${createHash('sha256').update([options.cluster.spec.cluster, wanted, ...existing.map((p) => p.id).sort()].join('/')).digest('hex').slice(0, 32)}`
+  const operations: ProviderOperation[] = [{op: 'launchProxies', placements, clientToken}]
+  if (options.dryRun) {
+    const dryRun = await dryRunReport(provider, operations, options.checkPermissions)
+    return {changed: false, summary: `would launch ${missing} (have ${existing.length}, want ${wanted})`, wanted, existing: existing.length, launched: [], placements, dryRun}
+  }
+  options.reporter.emit({level: 'info', code: 'proxy.launch', message: `launching ${missing} in ${placements.map((p) => p.subnet ?? p.zone).join(', ')}`})
+  const launched = await provider.launchProxies(placements, {clientToken})
+  const running = await waitRunning(provider, launched.map((p) => p.id), options.reporter, options.waitTimeoutMs ?? 600_000)
+  return {changed: true, summary: `launched ${launched.length}; the cluster has ${existing.length + launched.length} proxies`, wanted, existing: existing.length, launched: running, placements}
+}
+
+/** Describe with capped backoff until every id is running; report progress when the count changes. */
+async function waitRunning(provider: Provider, ids: string[], reporter: Reporter, timeoutMs: number): Promise<ProxyInstance[]> {
+  const deadline = Date.now() + timeoutMs
+  let last = -1
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+    const mine = (await provider.listProxies()).filter((p) => ids.includes(p.id))
+    const up = mine.filter((p) => p.state === 'running').length
+    if (up !== last) reporter.emit({level: 'info', code: 'proxy.wait', message: `${up}/${ids.length} running`})
+    last = up
+    if (up === ids.length) return mine
+    if (Date.now() + delay > deadline) {
+      throw new UnhealthyError(`${ids.length - up} of ${ids.length} new proxies are not running after ${Math.round(timeoutMs / 1000)} s`, {
+        actions: ['Look at them with `hactl proxy list`; `hactl proxy launch` again launches nothing more once they run.'],
+      })
+    }
+    await new Promise((r) => setTimeout(r, delay))
+  }
+}
+
+export interface TerminateReport {
+  changed: boolean
+  summary: string
+  moved: {address: string; to: string}[]
+  dryRun?: DryRunReport
+}
+
+export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean}): Promise<TerminateReport> {
+  const provider = await openProvider(options)
+  const stateFile = stateFilePath(options.cluster)
+  const work = async (): Promise<TerminateReport> => {
+    const [proxies, addresses] = await Promise.all([provider.listProxies(), provider.listAddresses()])
+    const proxy = proxies.find((p) => p.id === options.id || p.name === options.id)
+    if (!proxy) return {changed: false, summary: `${options.id} is not (or no longer) a proxy of this cluster: nothing to terminate`, moved: []}
+    const held = addresses.filter((a) => a.instanceId === proxy.id)
+    if (held.length > 0 && !options.force) {
+      throw new UsageError(`${proxy.id} holds ${held.map((a) => a.publicIp).join(', ')}: terminating it would take them off the air`, {
+        actions: ['Pass --force to move them to healthy proxies first, or move them with `hactl eip attach`.'],
+      })
+    }
+    // The proxy is about to go: the planner sees it as unhealthy and moves what it holds.
+    const judge = healthJudge(options.cluster)
+    const health = {...(await judge(proxies)), [proxy.id]: 'unhealthy' as const}
+    const plan = planFailover({proxies, addresses, health, complete: true}, policyFor(options.cluster, {only: held.map((a) => a.allocationId)}))
+    const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
+    if (moves.length < held.length) {
+      throw new UnhealthyError(`no healthy proxy can take ${held.length - moves.length} of the addresses ${proxy.id} holds: nothing terminated`, {
+        actions: ['Launch or repair a proxy first (hactl proxy launch), then terminate.'],
+      })
+    }
+    const operations: ProviderOperation[] = [
+      ...moves.map((m) => ({op: 'associateAddress', allocationId: m.allocationId, instanceId: m.to}) as const),
+      {op: 'terminateProxy', instanceId: proxy.id},
+    ]
+    const moved = moves.map((m) => ({address: m.publicIp, to: m.to}))
+    if (options.dryRun) {
+      return {changed: false, summary: `would terminate ${proxy.id}`, moved, dryRun: await dryRunReport(provider, operations, options.checkPermissions)}
+    }
+    const executed = await executeFailover(plan, provider, {reporter: options.reporter, current: addresses})
+    if (moves.length > 0) await writeState(stateFile, recordMoves(await readState(stateFile), executed.results, Date.now(), options.cluster.spec.failover.holdDown))
+    const failed = executed.results.filter((r) => r.outcome !== 'moved' && r.outcome !== 'alerted')
+    if (failed.length > 0) {
+      throw new UnhealthyError(`could not move every address off ${proxy.id}: nothing terminated`, {actions: ['See `hactl eip list`, then run again.'], data: {results: executed.results}})
+    }
+    await provider.terminateProxy(proxy.id)
+    options.reporter.emit({level: 'info', code: 'proxy.terminate', subject: proxy.id, message: 'terminating'})
+    return {changed: true, summary: `terminated ${proxy.id}${moved.length > 0 ? ` after moving ${moved.map((m) => `${m.address} → ${m.to}`).join(', ')}` : ''}`, moved}
+  }
+  return options.dryRun ? work() : withFailoverLock(stateFile, work)
+}

@@ -1,0 +1,57 @@
+import {mkdtemp} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {ec2Judge} from '../../src/health/judge.js'
+import type {LeaseKeeper} from '../../src/monitor/lease.js'
+import {executorRunner, runRound, type ActionRunner, type MonitorSettings} from '../../src/monitor/round.js'
+import {emptyState, type MonitorState} from '../../src/monitor/state.js'
+import {MemoryReporter} from '../../src/ui/reporter.js'
+import {FakeProvider} from './fake-provider.js'
+
+/** The real executor over the fake cloud. */
+export function providerRunner(provider: FakeProvider): ActionRunner {
+  return executorRunner(provider, 500)
+}
+
+export const SETTINGS: MonitorSettings = {topology: 'pool', rise: 2, fall: 2, holdDownMs: 60_000, maxRemapsPerHour: 10, dns: {name: 'www.example.test.', ttl: 30}}
+
+/** A fake cloud, a clock and the monitor's state, driven one round at a time. */
+export class World {
+  now = 1_000_000
+  state: MonitorState = emptyState()
+  reporter = new MemoryReporter()
+  rounds = 0
+  lease?: LeaseKeeper
+
+  constructor(
+    readonly provider: FakeProvider,
+    readonly settings: MonitorSettings = SETTINGS,
+  ) {}
+
+  async round(stepMs = 1000): Promise<Awaited<ReturnType<typeof runRound>>> {
+    this.now += stepMs
+    const result = await runRound(this.state, `r${++this.rounds}`, this.settings, {
+      provider: this.provider,
+      judge: ec2Judge,
+      run: providerRunner(this.provider),
+      reporter: this.reporter,
+      clock: () => this.now,
+      lease: this.lease,
+    })
+    this.state = result.state
+    return result
+  }
+
+  async rounds_(n: number, stepMs = 1000): Promise<void> {
+    for (let i = 0; i < n; i++) await this.round(stepMs)
+  }
+
+  codes(code: string): string[] {
+    return this.reporter.events.filter((e) => e.code === code).map((e) => e.message)
+  }
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), prefix))
+}
