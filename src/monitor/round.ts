@@ -4,9 +4,10 @@
  * association verified → publish DNS only when the pool itself changed →
  * the new state. Everything the round sees and does is an event.
  */
-import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
+import type {ElasticAddress, Provider} from '../cloud/provider.js'
 import {planFailover, type FailoverAction, type FailoverPlan, type Health, type ObservedPool} from '../failover/planner.js'
 import {executeFailover, type ExecutedAction} from '../failover/executor.js'
+import {observePool} from '../failover/observe.js'
 import type {HealthJudge} from '../health/judge.js'
 import {observeAll} from '../health/rise-fall.js'
 import type {Reporter} from '../ui/reporter.js'
@@ -22,9 +23,10 @@ export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
 export type ActionRunner = (actions: AssociateAction[], current: ElasticAddress[], reporter: Reporter) => Promise<ExecutedAction[]>
 
 /** The executor, as the monitor runs it. */
-export function executorRunner(provider: Provider, verifyTimeoutMs = 10_000): ActionRunner {
+export function executorRunner(provider: Provider, options: {verifyTimeoutMs?: number; lock?: <T>(work: () => Promise<T>) => Promise<T>} = {}): ActionRunner {
+  const lock = options.lock ?? (<T>(work: () => Promise<T>) => work())
   return async (actions, current, reporter) =>
-    (await executeFailover({actions, notes: []}, provider, {reporter, current, verifyTimeoutMs, firstVerifyDelayMs: 50})).results
+    lock(async () => (await executeFailover({actions, notes: []}, provider, {reporter, current, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000, firstVerifyDelayMs: 50})).results)
 }
 
 export interface MonitorSettings {
@@ -62,28 +64,13 @@ export interface RoundOutcome {
   dnsPublished: boolean
 }
 
-interface Observed {
-  view: ObservedPool
-  judged: Record<string, Health>
-}
-
-async function observe(deps: MonitorDeps): Promise<Observed> {
-  const [proxies, addresses] = await Promise.allSettled([deps.provider.listProxies(), deps.provider.listAddresses()])
-  const failed: string[] = []
-  if (proxies.status === 'rejected') failed.push(`describe instances: ${String((proxies.reason as Error)?.message ?? proxies.reason)}`)
-  if (addresses.status === 'rejected') failed.push(`describe addresses: ${String((addresses.reason as Error)?.message ?? addresses.reason)}`)
-  let judged: Record<string, Health> = {}
-  const proxyList: ProxyInstance[] = proxies.status === 'fulfilled' ? proxies.value : []
-  if (proxies.status === 'fulfilled') {
-    try {
-      judged = await deps.judge(proxyList)
-    } catch (error) {
-      failed.push(`health: ${(error as Error).message}`)
-    }
+/** The round's describe and health judge; a view with any failure is marked incomplete and acted on not at all. */
+async function observe(deps: MonitorDeps): Promise<{view: ObservedPool; judged: Record<string, Health>}> {
+  const {view, error} = await observePool(deps.provider, deps.judge)
+  if (error) {
+    deps.reporter.emit({level: 'error', code: 'monitor.observe', message: `${(error as Error)?.message ?? String(error)}; acting on nothing this round`})
   }
-  for (const message of failed) deps.reporter.emit({level: 'error', code: 'monitor.observe', message: `${message}; acting on nothing this round`})
-  const addressList: ElasticAddress[] = addresses.status === 'fulfilled' ? addresses.value : []
-  return {view: {proxies: proxyList, addresses: addressList, health: {}, complete: failed.length === 0}, judged}
+  return {view: {...view, health: {}}, judged: view.health}
 }
 
 function describe(action: FailoverAction): string {

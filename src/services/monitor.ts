@@ -4,12 +4,13 @@ import type {Cluster} from '../cluster/loader.js'
 import {providerFor} from '../cloud/index.js'
 import '../cloud/providers.js'
 import {UsageError} from '../errors.js'
+import {withFailoverLock} from '../failover/lock.js'
 import {clusterJudge} from '../health/judges.js'
 import {humanEventLog, jsonEventLog, teeLog, type RoundLog} from '../monitor/events.js'
 import {LeaseKeeper} from '../monitor/lease.js'
 import {holderId, leaseFor} from '../monitor/leases.js'
 import {runMonitor, type MonitorResult} from '../monitor/loop.js'
-import {executorRunner, type MonitorSettings} from '../monitor/round.js'
+import {executorRunner, type ActionRunner, type MonitorSettings} from '../monitor/round.js'
 import {stateFilePath} from '../monitor/state.js'
 
 export interface MonitorCommandOptions {
@@ -25,6 +26,8 @@ export interface MonitorCommandOptions {
   profile?: string
   region?: string
   signal?: AbortSignal
+  /** One round that plans and moves nothing, publishes nothing, and keeps the state file as it was. */
+  dryRun?: boolean
 }
 
 export interface MonitorReport {
@@ -53,27 +56,32 @@ export function monitorSettings(cluster: Cluster): MonitorSettings {
   }
 }
 
+/** --dry-run: the planned moves are reported and left undone. */
+const planOnly: ActionRunner = async (actions) => actions.map((action) => ({action, outcome: 'skipped', detail: 'dry run: not moved'}))
+
 function eventLog(options: MonitorCommandOptions): RoundLog {
   if (options.logFile) {
-    const file = jsonEventLog(createWriteStream(options.logFile, {flags: 'a'}))
+    const file = jsonEventLog(createWriteStream(options.logFile, {flags: 'a'}), {verbose: options.verbose})
     return options.tty ? teeLog(file, humanEventLog(process.stdout, {verbose: options.verbose})) : file
   }
-  return options.tty ? humanEventLog(process.stdout, {verbose: options.verbose}) : jsonEventLog(process.stdout)
+  return options.tty ? humanEventLog(process.stdout, {verbose: options.verbose}) : jsonEventLog(process.stdout, {verbose: options.verbose})
 }
 
 /** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
 export async function monitorCluster(cluster: Cluster, options: MonitorCommandOptions): Promise<MonitorReport> {
+  const {dryRun = false} = options
   const settings = monitorSettings(cluster)
   const provider = await providerFor(cluster, {profile: options.profile, region: options.region})
-  const lease = await leaseFor(cluster, options)
+  const lease = dryRun ? undefined : await leaseFor(cluster, options)
   const stateFile = stateFilePath(cluster)
   const result = await runMonitor(
-    {once: options.once, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
-    settings,
+    {once: options.once || dryRun, readOnly: dryRun, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
+    dryRun ? {...settings, dns: undefined} : settings,
     {
       provider,
       judge: clusterJudge(cluster.spec),
-      run: executorRunner(provider),
+      // The moves take the same lock as `eip failover`, so an operator's move and the monitor's never cross.
+      run: dryRun ? planOnly : executorRunner(provider, {lock: (work) => withFailoverLock(cluster.spec.cluster, cluster.path, work, 5000)}),
       log: eventLog(options),
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },

@@ -11,7 +11,7 @@ import {FakeProvider} from './fake-provider.js'
 
 /** The real executor over the fake cloud. */
 export function providerRunner(provider: FakeProvider): ActionRunner {
-  return executorRunner(provider, 500)
+  return executorRunner(provider, {verifyTimeoutMs: 500})
 }
 
 export const SETTINGS: MonitorSettings = {topology: 'pool', rise: 2, fall: 2, holdDownMs: 60_000, maxRemapsPerHour: 10, dns: {name: 'www.example.test.', ttl: 30}}

@@ -128,6 +128,10 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     const [victim] = await provider.listProxies()
     const address = (await provider.listAddresses()).find((a) => a.instanceId === victim.id)
     await provider.stopProxy(victim.id)
+    const dry = await cli(['monitor', '--dry-run'], dirs[0])
+    expect(dry.code, dry.stderr).to.equal(0)
+    expect(dry.stdout).to.include('"code":"failover.planned"')
+    expect((await provider.listAddresses()).find((a) => a.allocationId === address?.allocationId)?.instanceId, '--dry-run moves nothing').to.equal(victim.id)
     const run = await cli(['monitor', '--once'], dirs[0])
     expect(run.code, run.stderr + run.stdout).to.equal(0)
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as {code: string; time: string; round: string})
@@ -147,7 +151,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     const {dirs} = await buildCluster('sigterm', zoneId, 1, '5m')
     await cli(['lease', 'init'], dirs[0])
     const log = path.join(dirs[0], 'events.jsonl')
-    const child = spawn(process.execPath, [BIN, 'monitor', '--interval', '200ms', '--log-file', log], {cwd: dirs[0], env: {...process.env, ...moto.env}, stdio: ['ignore', 'ignore', 'pipe']})
+    const child = spawn(process.execPath, [BIN, 'monitor', '-v', '--interval', '200ms', '--log-file', log], {cwd: dirs[0], env: {...process.env, ...moto.env}, stdio: ['ignore', 'ignore', 'pipe']})
     children.push(child)
     let stderr = ''
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -167,7 +171,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     await cli(['lease', 'init'], dirs[0])
     const logs = dirs.map((d) => path.join(d, 'events.jsonl'))
     const start = (i: number): ChildProcess => {
-      const child = spawn(process.execPath, [BIN, 'monitor', '--log-file', logs[i]], {cwd: dirs[i], env: {...process.env, ...moto.env, NO_COLOR: '1'}, stdio: 'ignore'})
+      const child = spawn(process.execPath, [BIN, 'monitor', '-v', '--log-file', logs[i]], {cwd: dirs[i], env: {...process.env, ...moto.env, NO_COLOR: '1'}, stdio: 'ignore'})
       children.push(child)
       return child
     }
@@ -196,7 +200,9 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
       (await provider.listAddresses()).every((a) => a.instanceId !== proxies[1].id && a.instanceId !== proxies[0].id) || undefined,
     30_000, 100)
     const other = 1 - holderIndex
-    expect((await events(logs[other])).filter((e) => e.code === 'failover.verified')).to.not.have.length(0)
+    // The cloud shows the move a moment before the mover's log line is written.
+    await waitFor('the surviving monitor to log its verified move', async () => (await events(logs[other])).some((e) => e.code === 'failover.verified') || undefined, 10_000, 50)
+    expect((await events(logs[holderIndex])).filter((e) => e.code === 'failover.verified'), 'the killed holder moved only the first').to.have.length(1)
     const lease = JSON.parse((await cli(['lease', 'show', '--json'], dirs[other])).stdout) as {token: number; holder: string}
     expect(lease.token, 'a new holder gets a larger fencing token').to.equal(2)
   })
