@@ -1,10 +1,10 @@
 /** The Transport on this machine: the sandbox and hosts that are this machine use it. */
 import {spawn} from 'node:child_process'
-import {readFile, rename, writeFile} from 'node:fs/promises'
+import {chmod, chown, link, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {TransportTimeoutError, type ExecOptions, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
 
 export class LocalTransport implements Transport {
   constructor(readonly host = 'localhost') {}
@@ -80,6 +80,27 @@ export class LocalTransport implements Transport {
 
   async rename(from: string, to: string): Promise<void> {
     await rename(from, to)
+  }
+
+  async stat(path: string): Promise<FileAttributes | undefined> {
+    const st = await stat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined
+      throw error
+    })
+    return st && {mode: st.mode & 0o7777, uid: st.uid, gid: st.gid}
+  }
+
+  async setAttributes(path: string, attributes: Partial<FileAttributes>): Promise<void> {
+    if (attributes.uid !== undefined && attributes.gid !== undefined) await chown(path, attributes.uid, attributes.gid)
+    if (attributes.mode !== undefined) await chmod(path, attributes.mode)
+  }
+
+  async link(from: string, to: string): Promise<void> {
+    await link(from, to)
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(path, {force: true})
   }
 
   openUnixSocket(path: string): Promise<Duplex> {

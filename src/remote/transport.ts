@@ -26,6 +26,12 @@ export interface HeldCommand {
   end(): Promise<ExecResult>
 }
 
+export interface FileAttributes {
+  mode: number
+  uid: number
+  gid: number
+}
+
 export interface Transport {
   /** The host as named in messages. */
   readonly host: string
@@ -39,6 +45,13 @@ export interface Transport {
   download(path: string): Promise<Buffer | undefined>
   /** Atomically replace `to` with `from` (rename(2): same folder, same filesystem). */
   rename(from: string, to: string): Promise<void>
+  /** Owner and mode of a file, or undefined when it does not exist. */
+  stat(path: string): Promise<FileAttributes | undefined>
+  setAttributes(path: string, attributes: Partial<FileAttributes>): Promise<void>
+  /** A second name for an existing file (hard link); `to` must not exist. */
+  link(from: string, to: string): Promise<void>
+  /** Remove a file; no error when it is already gone. */
+  remove(path: string): Promise<void>
   /** A stream to a unix socket on the host (HAProxy's runtime API). */
   openUnixSocket(path: string): Promise<Duplex>
   close(): Promise<void>
