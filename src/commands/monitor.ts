@@ -15,7 +15,8 @@ itself changed. Events are JSON lines (stdout, or --log-file); on a terminal, re
 --once runs one round, for cron; state (counters, remap history, hold-downs) is kept in the state
 file between runs. Overlapping runs never act twice: the second exits 6, or waits with --wait.
 With failover.lease set, only the lease holder acts. SIGTERM or SIGINT: the round's moves finish,
-then exit 0. Exit 5 (with --once) when something could not be healed (budget spent, no healthy target).`
+then exit 0. Exit 5 (with --once) when something could not be healed (budget spent, no healthy target).
+--dry-run: one round that reports its plan and moves nothing, publishes nothing, keeps the state file.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -41,8 +42,9 @@ then exit 0. Exit 5 (with --once) when something could not be healed (budget spe
     }
     const controller = new AbortController()
     const stop = (): void => controller.abort()
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
+    // `on`, not `once`: the lock library re-raises a signal when it finds no other listener left.
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
     const report = await monitorCluster(await this.cluster(), {
       once: this.flags.once,
       intervalMs,
@@ -53,10 +55,11 @@ then exit 0. Exit 5 (with --once) when something could not be healed (budget spe
       profile: this.flags.profile,
       region: this.flags.region,
       signal: controller.signal,
+      dryRun: this.flags['dry-run'],
     })
     process.off('SIGTERM', stop)
     process.off('SIGINT', stop)
-    if (!this.flags.once) return report
+    if (!this.flags.once && !this.flags['dry-run']) return report
     return this.finish(report, report.degraded ? ExitCode.unhealthy : report.standby ? ExitCode.busy : ExitCode.ok)
   }
 }

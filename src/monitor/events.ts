@@ -10,10 +10,13 @@ export interface RoundLog extends Reporter {
   round: string
 }
 
-export function jsonEventLog(stream: NodeJS.WritableStream, clock: () => number = Date.now): RoundLog {
+/** Debug events (the planner's notes, every round) only with verbose: a long-running log stays small. */
+export function jsonEventLog(stream: NodeJS.WritableStream, options: {verbose?: boolean; clock?: () => number} = {}): RoundLog {
+  const clock = options.clock ?? Date.now
   return {
     round: '',
     emit(event: HactlEvent) {
+      if (event.level === 'debug' && !options.verbose) return
       stream.write(`${JSON.stringify({time: new Date(clock()).toISOString(), round: this.round, ...event})}\n`)
     },
   }

@@ -20,6 +20,8 @@ export interface MonitorOptions {
   wait?: boolean
   /** Stop after this many rounds (tests, benchmarks). */
   rounds?: number
+  /** Keep the state file as it was (--dry-run). */
+  readOnly?: boolean
   signal?: AbortSignal
 }
 
@@ -54,7 +56,7 @@ export async function runMonitor(options: MonitorOptions, settings: MonitorSetti
       state = result.state
       last = result.outcome
       lastPlan = result.plan
-      await writeState(options.stateFile, state)
+      if (!options.readOnly) await writeState(options.stateFile, state)
       if (options.once || stopping() || (options.rounds !== undefined && rounds >= options.rounds)) break
       const left = options.intervalMs - (performance.now() - started)
       if (left > 0) await delay(left, undefined, {signal: options.signal}).catch(() => undefined)

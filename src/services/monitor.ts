@@ -9,7 +9,7 @@ import {humanEventLog, jsonEventLog, teeLog, type RoundLog} from '../monitor/eve
 import {LeaseKeeper} from '../monitor/lease.js'
 import {holderId, leaseFor} from '../monitor/leases.js'
 import {runMonitor, type MonitorResult} from '../monitor/loop.js'
-import {executorRunner, type MonitorSettings} from '../monitor/round.js'
+import {executorRunner, type ActionRunner, type MonitorSettings} from '../monitor/round.js'
 import {stateFilePath} from '../monitor/state.js'
 
 export interface MonitorCommandOptions {
@@ -25,6 +25,8 @@ export interface MonitorCommandOptions {
   profile?: string
   region?: string
   signal?: AbortSignal
+  /** One round that plans and moves nothing, publishes nothing, and keeps the state file as it was. */
+  dryRun?: boolean
 }
 
 export interface MonitorReport {
@@ -53,27 +55,31 @@ export function monitorSettings(cluster: Cluster): MonitorSettings {
   }
 }
 
+/** --dry-run: the planned moves are reported and left undone. */
+const planOnly: ActionRunner = async (actions) => actions.map((action) => ({action, outcome: 'skipped', detail: 'dry run: not moved'}))
+
 function eventLog(options: MonitorCommandOptions): RoundLog {
   if (options.logFile) {
-    const file = jsonEventLog(createWriteStream(options.logFile, {flags: 'a'}))
+    const file = jsonEventLog(createWriteStream(options.logFile, {flags: 'a'}), {verbose: options.verbose})
     return options.tty ? teeLog(file, humanEventLog(process.stdout, {verbose: options.verbose})) : file
   }
-  return options.tty ? humanEventLog(process.stdout, {verbose: options.verbose}) : jsonEventLog(process.stdout)
+  return options.tty ? humanEventLog(process.stdout, {verbose: options.verbose}) : jsonEventLog(process.stdout, {verbose: options.verbose})
 }
 
 /** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
 export async function monitorCluster(cluster: Cluster, options: MonitorCommandOptions): Promise<MonitorReport> {
+  const {dryRun = false} = options
   const settings = monitorSettings(cluster)
   const provider = await providerFor(cluster, {profile: options.profile, region: options.region})
-  const lease = await leaseFor(cluster, options)
+  const lease = dryRun ? undefined : await leaseFor(cluster, options)
   const stateFile = stateFilePath(cluster)
   const result = await runMonitor(
-    {once: options.once, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
-    settings,
+    {once: options.once || dryRun, readOnly: dryRun, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
+    dryRun ? {...settings, dns: undefined} : settings,
     {
       provider,
       judge: clusterJudge(cluster.spec),
-      run: executorRunner(provider),
+      run: dryRun ? planOnly : executorRunner(provider),
       log: eventLog(options),
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },

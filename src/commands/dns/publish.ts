@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {publishDns, type DnsReport} from '../../services/dns.js'
 
 export default class DnsPublish extends CloudCommand<typeof DnsPublish> {

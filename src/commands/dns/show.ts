@@ -1,4 +1,4 @@
-import {CloudCommand} from '../../cloud-command.js'
+import {CloudCommand} from '../../command-support/cloud-command.js'
 import {ExitCode} from '../../errors.js'
 import {showDns, type DnsReport} from '../../services/dns.js'
 

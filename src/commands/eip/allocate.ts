@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {allocateEips, type AllocateReport} from '../../services/eip.js'
 
 export default class EipAllocate extends CloudCommand<typeof EipAllocate> {

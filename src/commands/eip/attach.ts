@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {attachEip, type MutationReport} from '../../services/eip.js'
 
 export default class EipAttach extends CloudCommand<typeof EipAttach> {

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {detachEip, type MutationReport} from '../../services/eip.js'
 
 export default class EipDetach extends CloudCommand<typeof EipDetach> {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {ExitCode} from '../../errors.js'
 import {failoverEips, type FailoverReport} from '../../services/eip.js'
 

@@ -1,4 +1,4 @@
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {ExitCode} from '../../errors.js'
 import {rebalanceEips, type FailoverReport} from '../../services/eip.js'
 import {renderFailover} from './failover.js'

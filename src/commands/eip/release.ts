@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {releaseEip, type MutationReport} from '../../services/eip.js'
 
 export default class EipRelease extends CloudCommand<typeof EipRelease> {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {launchProxies, type LaunchReport} from '../../services/proxy.js'
 
 export default class ProxyLaunch extends CloudCommand<typeof ProxyLaunch> {

@@ -1,4 +1,4 @@
-import {CloudCommand} from '../../cloud-command.js'
+import {CloudCommand} from '../../command-support/cloud-command.js'
 import {listProxyRows, type ProxyRow} from '../../services/proxy.js'
 import {renderTable} from '../../ui/table.js'
 

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {checkPermissionsFlag, CloudCommand} from '../../cloud-command.js'
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {terminateProxy, type TerminateReport} from '../../services/proxy.js'
 
 export default class ProxyTerminate extends CloudCommand<typeof ProxyTerminate> {

@@ -81,6 +81,44 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     expect(JSON.parse(shown.stdout)).to.deep.include({name: 'monitor/lease-init', held: false})
   })
 
+  it('health check with type ec2 judges proxies and addresses by the cloud, sending no packet', async () => {
+    const {dirs, provider} = await buildCluster('health', zoneId)
+    const [victim] = await provider.listProxies()
+    await provider.stopProxy(victim.id)
+    const result = await cli(['health', 'check', '--target', 'all', '--json'], dirs[0])
+    expect(result.code, result.stderr).to.equal(5)
+    const report = JSON.parse(result.stdout) as {rows: {target: string; kind: string; probe: string; result: string; detail: string}[]}
+    const proxies = report.rows.filter((r) => r.kind === 'proxy')
+    const addresses = report.rows.filter((r) => r.kind === 'address')
+    expect(proxies).to.have.length(3)
+    expect(addresses).to.have.length(3)
+    expect(report.rows.every((r) => r.probe === 'ec2')).to.equal(true)
+    expect(proxies.find((r) => r.target.includes(victim.id))).to.include({result: 'fail'})
+    expect(addresses.filter((r) => r.result === 'fail').map((r) => r.detail)).to.deep.equal([`on ${victim.id} (unhealthy)`])
+  })
+
+  it('status shows proxies, addresses, DNS, the monitor and the lease; exit 5 once a proxy is down', async () => {
+    const {dirs, provider} = await buildCluster('status', zoneId, 1, '5m')
+    await cli(['lease', 'init'], dirs[0])
+    await cli(['monitor', '--once'], dirs[0])
+    const well = await cli(['status', '--json'], dirs[0])
+    expect(well.code, well.stderr + well.stdout).to.equal(0)
+    const report = JSON.parse(well.stdout) as {proxies: {health: string}[]; addresses: {healthy: boolean}[]; dns: {ok: boolean}; lease: {held: boolean}; monitor: {lastRound?: {healthy: number}}}
+    expect(report.proxies.map((p) => p.health)).to.deep.equal(['healthy', 'healthy', 'healthy'])
+    expect(report.addresses.every((a) => a.healthy)).to.equal(true)
+    expect(report.dns.ok).to.equal(true)
+    expect(report.lease.held).to.equal(true)
+    expect(report.monitor.lastRound?.healthy).to.equal(3)
+
+    const [victim] = await provider.listProxies()
+    await provider.stopProxy(victim.id)
+    const down = await cli(['status'], dirs[0])
+    expect(down.code).to.equal(5)
+    expect(down.stdout, down.stdout).to.match(/proxy \S+ is stopped/)
+    expect(down.stdout).to.match(/address \S+ is on i-\S+, which is not healthy/)
+    expect(down.stdout).to.match(/lease monitor\/status: held by/)
+  })
+
   it('monitor --once moves the address of a stopped proxy to a healthy one and leaves DNS unchanged', async () => {
     const {dirs, provider} = await buildCluster('once', zoneId, 1, '5m')
     await cli(['lease', 'init'], dirs[0])
@@ -90,6 +128,10 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     const [victim] = await provider.listProxies()
     const address = (await provider.listAddresses()).find((a) => a.instanceId === victim.id)
     await provider.stopProxy(victim.id)
+    const dry = await cli(['monitor', '--dry-run'], dirs[0])
+    expect(dry.code, dry.stderr).to.equal(0)
+    expect(dry.stdout).to.include('"code":"failover.planned"')
+    expect((await provider.listAddresses()).find((a) => a.allocationId === address?.allocationId)?.instanceId, '--dry-run moves nothing').to.equal(victim.id)
     const run = await cli(['monitor', '--once'], dirs[0])
     expect(run.code, run.stderr + run.stdout).to.equal(0)
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as {code: string; time: string; round: string})
@@ -105,12 +147,31 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     expect(shown.stdout).to.match(/held by .+:[0-9a-f]{8}, token 1, expires in/)
   })
 
+  it('a looping monitor stops on SIGTERM after its round and exits 0', async () => {
+    const {dirs} = await buildCluster('sigterm', zoneId, 1, '5m')
+    await cli(['lease', 'init'], dirs[0])
+    const log = path.join(dirs[0], 'events.jsonl')
+    const child = spawn(process.execPath, [BIN, 'monitor', '-v', '--interval', '200ms', '--log-file', log], {cwd: dirs[0], env: {...process.env, ...moto.env}, stdio: ['ignore', 'ignore', 'pipe']})
+    children.push(child)
+    let stderr = ''
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${code} ${signal}`)))
+    await waitFor('two rounds', async () => new Set((await events(log)).map((e) => e.round)).size >= 3 || undefined, 30_000, 100)
+    child.kill('SIGTERM')
+    expect(await exited, stderr).to.equal('0 null')
+    const last = (await events(log)).at(-1)
+    expect(last?.code).to.equal('monitor.stop')
+    // The loop gave the lease up on the way out: another monitor need not wait for it to expire.
+    const shown = JSON.parse((await cli(['lease', 'show', '--json'], dirs[0])).stdout) as {held: boolean}
+    expect(shown.held).to.equal(false)
+  })
+
   it('two looping monitors with the lease: exactly one acts per incident; killing the holder hands over after expiry', async () => {
     const {dirs, provider} = await buildCluster('pair', zoneId, 2)
     await cli(['lease', 'init'], dirs[0])
     const logs = dirs.map((d) => path.join(d, 'events.jsonl'))
     const start = (i: number): ChildProcess => {
-      const child = spawn(process.execPath, [BIN, 'monitor', '--log-file', logs[i]], {cwd: dirs[i], env: {...process.env, ...moto.env, NO_COLOR: '1'}, stdio: 'ignore'})
+      const child = spawn(process.execPath, [BIN, 'monitor', '-v', '--log-file', logs[i]], {cwd: dirs[i], env: {...process.env, ...moto.env, NO_COLOR: '1'}, stdio: 'ignore'})
       children.push(child)
       return child
     }

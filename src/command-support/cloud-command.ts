@@ -1,8 +1,8 @@
 import {Flags, type Command} from '@oclif/core'
 
-import {HactlCommand} from './base-command.js'
-import {ExitCode} from './errors.js'
-import {deniedCalls, type CloudServiceOptions, type DryRunReport} from './services/cloud.js'
+import {HactlCommand} from '../base-command.js'
+import {ExitCode} from '../errors.js'
+import {deniedCalls, type CloudServiceOptions, type DryRunReport} from '../services/cloud.js'
 
 /** `--check-permissions`, for every mutating cloud command. */
 export const checkPermissionsFlag = Flags.boolean({

@@ -1,0 +1,27 @@
+import {Args} from '@oclif/core'
+
+import {CloudCommand} from '../../command-support/cloud-command.js'
+import {syncBackends, type SyncReport} from '../../services/backend-sync.js'
+
+export default class BackendSync extends CloudCommand<typeof BackendSync> {
+  static override summary = 'Make backends list the instances tagged hactl:backend=<name>.'
+  static override description = `Discovers running instances tagged hactl:backend=NAME (port from their hactl:port tag, else
+backends.NAME.port in the cluster file), adds the new ones to the backend of the config source and removes
+servers no instance has any more. Each change is checked with the proxy's own validator before it is written.
+A backend with no instance left keeps its servers (exit 5). Roll the result out with config push.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> web --dry-run']
+  static override strict = false
+  static override args = {backend: Args.string({description: 'Backends to sync (default: every one under backends: in the cluster file).'})}
+
+  public async run(): Promise<SyncReport> {
+    const {argv} = await this.parse(BackendSync)
+    const report = await syncBackends({...(await this.cloudOptions()), backends: argv as string[]})
+    for (const p of report.plans) {
+      this.log(`${p.backend}: ${p.discovered.length} discovered, ${p.add.length} to add, ${p.remove.length} to remove`)
+    }
+    if (report.diff) this.log(report.diff.trimEnd())
+    else this.log(`${report.file}: already matches the cloud`)
+    return report
+  }
+}

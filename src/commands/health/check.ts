@@ -1,0 +1,47 @@
+import {Flags} from '@oclif/core'
+
+import {HactlCommand} from '../../base-command.js'
+import {providerFor} from '../../cloud/index.js'
+import '../../cloud/providers.js'
+import {ExitCode} from '../../errors.js'
+import {CHECK_TARGETS, checkHealth, type HealthReport, type HealthRow} from '../../health/check.js'
+import {renderTable} from '../../ui/table.js'
+
+export default class HealthCheck extends HactlCommand<typeof HealthCheck> {
+  static override summary = 'Probe the proxies, the addresses and the backend servers once.'
+  static override description = `Proxies are probed on their private addresses, each address from outside (its public IP), each backend
+server of the config source with health.backends (a TCP connect by default). With health.proxy.type ec2
+nothing is probed: the cloud's instance state and status checks decide. Exits 5 when anything failed.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --target backends',
+    '<%= config.bin %> <%= command.id %> --json | jq \'.rows[] | select(.result == "fail")\'',
+  ]
+
+  static override flags = {
+    target: Flags.string({summary: 'What to probe.', options: [...CHECK_TARGETS], default: 'all'}),
+  }
+
+  public async run(): Promise<HealthReport> {
+    const cluster = await this.cluster()
+    const options = {profile: this.flags.profile, region: this.flags.region}
+    const report = await checkHealth(cluster, () => providerFor(cluster, options), this.flags.target as (typeof CHECK_TARGETS)[number])
+    this.log(
+      renderTable<HealthRow>(
+        report.rows,
+        [
+          {header: 'target', get: (r) => r.target},
+          {header: 'kind', get: (r) => r.kind},
+          {header: 'probe', get: (r) => r.probe},
+          {header: 'result', get: (r) => r.result},
+          {header: 'latency', get: (r) => (r.latencyMs === undefined ? undefined : `${r.latencyMs} ms`)},
+          {header: 'detail', get: (r) => r.detail},
+        ],
+        this.terminal,
+      ),
+    )
+    for (const note of report.notes) this.reporter.emit({level: 'warn', code: 'health.note', message: note})
+    return this.finish(report, report.failed > 0 ? ExitCode.unhealthy : ExitCode.ok)
+  }
+}

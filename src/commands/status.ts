@@ -1,0 +1,25 @@
+import {Flags} from '@oclif/core'
+
+import {HactlCommand} from '../base-command.js'
+import {ExitCode} from '../errors.js'
+import {clusterStatus, type StatusReport} from '../services/status.js'
+import {renderStatus} from '../ui/status.js'
+
+export default class Status extends HactlCommand<typeof Status> {
+  static override summary = 'One screen for the cluster: proxies, addresses, DNS, backends, the monitor and the lease.'
+  static override description = `Proxies (zone, state, health by health.proxy), addresses (holder, healthy or not), the DNS record
+against the pool, a backend health summary, the monitor's last actions (from its state file) and the
+lease holder. Reads only. Exits 0 when all is well, 5 when anything is degraded (each problem is listed).`
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --no-backends']
+
+  static override flags = {
+    backends: Flags.boolean({summary: 'Probe the backend servers of the config source.', allowNo: true, default: true}),
+  }
+
+  public async run(): Promise<StatusReport> {
+    const report = await clusterStatus(await this.cluster(), {profile: this.flags.profile, region: this.flags.region, backends: this.flags.backends})
+    this.log(renderStatus(report, this.terminal))
+    return this.finish(report, report.degraded ? ExitCode.unhealthy : ExitCode.ok)
+  }
+}

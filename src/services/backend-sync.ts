@@ -1,0 +1,117 @@
+/**
+ * `backend sync`: the servers of each discovered backend in the config
+ * source follow the cloud. Instances tagged `hactl:backend=<name>` are the
+ * truth; a server whose address:port no instance has any more is removed, a
+ * new instance is added (named by its instance id). Every write goes through
+ * the config edit service (lock, the proxy's own validator, safe write).
+ */
+import type {Cluster} from '../cluster/loader.js'
+import type {BackendInstance} from '../cloud/provider.js'
+import {UnhealthyError, UsageError} from '../errors.js'
+import type {ServerInfo} from '../proxy-config/engine.js'
+import {unifiedDiff} from '../ui/diff.js'
+import {openProvider, type CloudServiceOptions} from './cloud.js'
+import {applyEdit, editConfig, type ConfigEdit} from './config-edit.js'
+import {loadConfig, resolveSource} from './config-source.js'
+
+export interface Endpoint {
+  address: string
+  port: number
+  /** Server name for new servers. */
+  name: string
+}
+
+export interface SyncPlan {
+  backend: string
+  discovered: Endpoint[]
+  add: Endpoint[]
+  remove: {name: string; address: string; port?: number}[]
+  /** Why nothing is removed although servers are gone (the empty-discovery guard). */
+  refused?: string
+}
+
+/**
+ * Pure: the edits that make `servers` match `discovered`. An empty discovery
+ * never empties a backend that has servers (a broken tag or a describe of the
+ * wrong region must not take a site down).
+ */
+export function planSync(backend: string, servers: ServerInfo[], discovered: Endpoint[]): SyncPlan {
+  const key = (address: string, port?: number): string => `${address}:${port ?? ''}`
+  const have = new Set(servers.map((s) => key(s.address, s.port)))
+  const want = new Set(discovered.map((d) => key(d.address, d.port)))
+  const add = discovered.filter((d) => !have.has(key(d.address, d.port)))
+  const remove = servers.filter((s) => !want.has(key(s.address, s.port))).map((s) => ({name: s.name, address: s.address, ...(s.port === undefined ? {} : {port: s.port})}))
+  if (discovered.length === 0 && servers.length > 0) {
+    return {backend, discovered, add: [], remove: [], refused: `no running instance is tagged hactl:backend=${backend}: keeping its ${servers.length} servers`}
+  }
+  return {backend, discovered, add, remove}
+}
+
+/** Running instances with a private address; the port from `hactl:port`, else `backends.<name>.port`. */
+export function endpointsOf(cluster: Cluster, backend: string, instances: BackendInstance[]): Endpoint[] {
+  const fallback = cluster.spec.backends[backend]?.port
+  const out: Endpoint[] = []
+  for (const i of instances) {
+    if (i.state !== 'running' || !i.privateAddress) continue
+    const port = i.port ?? fallback
+    if (port === undefined) {
+      throw new UsageError(`instance ${i.id} of backend ${backend} has no hactl:port tag and the cluster file sets no backends.${backend}.port`, {
+        actions: [`Tag the instance hactl:port=PORT, or set backends.${backend}.port in the cluster file.`],
+      })
+    }
+    out.push({address: i.privateAddress, port, name: i.id})
+  }
+  return out.sort((a, b) => a.address.localeCompare(b.address) || a.port - b.port)
+}
+
+export interface SyncReport {
+  plans: SyncPlan[]
+  changed: boolean
+  /** Unified diff of the whole change (the same under --dry-run). */
+  diff: string
+  file: string
+}
+
+export async function syncBackends(options: CloudServiceOptions & {backends?: string[]}): Promise<SyncReport> {
+  const {cluster} = options
+  const names = options.backends && options.backends.length > 0 ? options.backends : Object.keys(cluster.spec.backends)
+  if (names.length === 0) {
+    throw new UsageError('no backend to sync', {actions: ['Name backends (hactl backend sync web api), or list them under backends: in the cluster file.']})
+  }
+  const provider = await openProvider(options)
+  if (!provider.listBackendInstances) throw new UsageError(`provider ${provider.kind} cannot discover backend instances`)
+  const source = await resolveSource({clusterFile: cluster.path})
+  const {doc, engine, text} = await loadConfig(source)
+  const backends = engine.listBackends(doc)
+  const plans: SyncPlan[] = []
+  for (const name of names) {
+    const discovered = endpointsOf(cluster, name, await provider.listBackendInstances(name))
+    plans.push(planSync(name, backends.find((b) => b.name === name)?.servers ?? [], discovered))
+  }
+  const edits = plans.flatMap((p) => editsOf(p))
+  // The whole change on a copy, for the diff; the writes below go edit by edit through the edit service.
+  for (const edit of edits) applyEdit(engine, doc, edit)
+  const diff = unifiedDiff(source.display, text, doc.serialize())
+  for (const p of plans) if (p.refused) options.reporter.emit({level: 'warn', code: 'backend.sync.refused', subject: p.backend, message: p.refused})
+  if (!options.dryRun) {
+    for (const edit of edits) {
+      const result = await editConfig({clusterFile: cluster.path, edit, reporter: options.reporter})
+      options.reporter.emit({level: 'info', code: 'backend.sync', message: result.summary})
+    }
+  }
+  const report = {plans, changed: edits.length > 0 && !options.dryRun, diff, file: source.display}
+  if (plans.some((p) => p.refused)) {
+    throw new UnhealthyError(plans.flatMap((p) => (p.refused ? [`${p.backend}: ${p.refused}`] : [])).join('\n'), {
+      actions: ['Check the hactl:backend tags and the region; the other backends were synced.'],
+      data: {report},
+    })
+  }
+  return report
+}
+
+function editsOf(plan: SyncPlan): ConfigEdit[] {
+  return [
+    ...plan.add.map((d): ConfigEdit => ({op: 'add-server', spec: {backend: plan.backend, address: d.address, port: d.port, name: d.name, create: true}})),
+    ...plan.remove.map((s): ConfigEdit => ({op: 'remove-server', backend: plan.backend, server: s.name})),
+  ]
+}
