@@ -78,7 +78,7 @@ export async function executeFailover(plan: FailoverPlan, provider: Provider, op
   for (const move of started) {
     const ok = verified.addresses.find((a) => a.allocationId === move.allocationId)?.instanceId === move.to
     results.push({action: move, outcome: ok ? 'moved' : 'unverified', detail: ok ? `on ${move.to}` : `association not visible after ${verified.rounds} describes`})
-    if (ok) reporter.emit({level: 'info', code: 'failover.verified', subject: move.publicIp, message: `now on ${move.to}`})
+    if (ok) reporter.emit({level: 'debug', code: 'failover.verified', subject: move.publicIp, message: `now on ${move.to}`})
   }
   return {results, addresses: verified.addresses.length > 0 ? verified.addresses : before, verifyRounds: verified.rounds}
 }

@@ -30,17 +30,7 @@ import {
   type RunInstancesCommandInput,
   type Subnet,
 } from '@aws-sdk/client-ec2'
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  Route53Client,
-  type ChangeInfo,
-  type ChangeResourceRecordSetsCommandInput,
-  type HostedZone,
-  type ResourceRecordSet,
-} from '@aws-sdk/client-route-53'
+import type {ChangeInfo, ChangeResourceRecordSetsCommandInput, HostedZone, ResourceRecordSet} from '@aws-sdk/client-route-53'
 
 import {absoluteName as absolute} from '../../failover/dns-planner.js'
 import {awsClientConfig, type AwsClientOptions} from './client-config.js'
@@ -77,8 +67,7 @@ export interface AwsClients {
 /** Real SDK clients built from the one shared config. */
 export function sdkClients(options: AwsClientOptions): AwsClients {
   const ec2 = new EC2Client(awsClientConfig(options))
-  const r53 = new Route53Client(awsClientConfig(options))
-  return {ec2: ec2Adapter(ec2), route53: route53Adapter(r53)}
+  return {ec2: ec2Adapter(ec2), route53: route53Adapter(options)}
 }
 
 function ec2Adapter(client: EC2Client): IEC2Client {
@@ -114,16 +103,26 @@ function ec2Adapter(client: EC2Client): IEC2Client {
   }
 }
 
-function route53Adapter(client: Route53Client): IRoute53Client {
+type Route53Module = typeof import('@aws-sdk/client-route-53')
+
+/** Route 53's SDK loads on the first DNS call: most commands never make one. */
+function route53Adapter(options: AwsClientOptions): IRoute53Client {
+  let loaded: Promise<{sdk: Route53Module; client: InstanceType<Route53Module['Route53Client']>}> | undefined
+  const load = (): NonNullable<typeof loaded> =>
+    (loaded ??= import('@aws-sdk/client-route-53').then((sdk) => ({sdk, client: new sdk.Route53Client(awsClientConfig(options))})))
   return {
     findHostedZone: (dnsName) =>
       aws('ListHostedZonesByName', async () => {
+        const {client, sdk} = await load()
+        const {ListHostedZonesByNameCommand} = sdk
         const wanted = absolute(dnsName)
         const out = await client.send(new ListHostedZonesByNameCommand({DNSName: wanted, MaxItems: 10}))
         return (out.HostedZones ?? []).find((z) => absolute(z.Name ?? '') === wanted && !z.Config?.PrivateZone)
       }),
     listRecordSets: (HostedZoneId, name) =>
       aws('ListResourceRecordSets', async () => {
+        const {client, sdk} = await load()
+        const {ListResourceRecordSetsCommand} = sdk
         const wanted = absolute(name)
         const out: ResourceRecordSet[] = []
         let start: {StartRecordName?: string; StartRecordType?: ResourceRecordSet['Type']; StartRecordIdentifier?: string} = {StartRecordName: wanted}
@@ -138,7 +137,14 @@ function route53Adapter(client: Route53Client): IRoute53Client {
         }
       }),
     changeRecordSets: (input) =>
-      aws('ChangeResourceRecordSets', async () => (await client.send(new ChangeResourceRecordSetsCommand(input))).ChangeInfo ?? {Id: '', Status: 'INSYNC', SubmittedAt: new Date()}),
-    getChange: (Id) => aws('GetChange', async () => (await client.send(new GetChangeCommand({Id}))).ChangeInfo ?? {Id, Status: 'INSYNC', SubmittedAt: new Date()}),
+      aws('ChangeResourceRecordSets', async () => {
+        const {client, sdk} = await load()
+        return (await client.send(new sdk.ChangeResourceRecordSetsCommand(input))).ChangeInfo ?? {Id: '', Status: 'INSYNC', SubmittedAt: new Date()}
+      }),
+    getChange: (Id) =>
+      aws('GetChange', async () => {
+        const {client, sdk} = await load()
+        return (await client.send(new sdk.GetChangeCommand({Id}))).ChangeInfo ?? {Id, Status: 'INSYNC', SubmittedAt: new Date()}
+      }),
   }
 }

@@ -14,7 +14,7 @@ export default class DnsShow extends CloudCommand<typeof DnsShow> {
       const mark = report.missing.includes(ip) ? '+ missing ' : report.extra.includes(ip) ? '- extra   ' : '  '
       this.log(`${mark}${ip}`)
     }
-    for (const note of report.notes) this.log(note)
+    if (report.drift) for (const note of report.notes) this.log(note)
     this.log(report.drift ? 'drift: run `hactl dns publish`' : 'in sync with the pool')
     return this.finish(report, report.drift ? ExitCode.unhealthy : ExitCode.ok)
   }

@@ -35,9 +35,12 @@ first and verified by describing again. DNS does not change. Exits 0 when every 
 
 export function renderFailover(report: FailoverReport, log: (line: string) => void): void {
   for (const r of report.results) {
-    if (r.action.kind === 'associate') log(`${r.action.publicIp}: ${r.outcome} ${r.action.from ?? '(unattached)'} → ${r.action.to} (${r.action.toZone}): ${r.detail}`)
+    if (r.action.kind !== 'associate') continue
+    const where = `${r.action.from ?? '(unattached)'} → ${r.action.to} (${r.action.toZone})`
+    log(`${r.action.publicIp}: ${r.outcome} ${where}${r.outcome === 'moved' ? '' : `: ${r.detail}`}`)
   }
   for (const a of report.plan.actions) if (a.kind === 'alert') log(`alert: ${a.message}`)
   if (report.plan.actions.length === 0) log(report.plan.notes.length > 0 ? report.plan.notes.join('\n') : 'nothing to do')
-  log(report.ok ? 'every address is on a healthy proxy' : `not on a healthy proxy: ${report.unhealthy.join(', ')}`)
+  const would = report.dryRun ? 'after this plan, ' : ''
+  log(report.ok ? `${would}every address is on a healthy proxy` : `${would}not on a healthy proxy: ${report.unhealthy.join(', ')}`)
 }
