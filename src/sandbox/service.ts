@@ -11,6 +11,7 @@ import {emptyState, readState, updateState, writeState, type LocalInstance} from
 import type {ElasticAddress, ProxyInstance, RecordSet} from '../cloud/provider.js'
 import {loadCluster, parseCluster, type Cluster} from '../cluster/loader.js'
 import {CloudError, UsageError} from '../errors.js'
+import {stateFilePath} from '../monitor/state.js'
 import type {Reporter} from '../ui/reporter.js'
 import {supervisorAlive, sendControl} from './control.js'
 import {DEFAULT_LAYOUT, demoBackends, sandboxClusterFile, sandboxHaproxyConfig, SANDBOX_NAME, type SandboxLayout} from './files.js'
@@ -290,10 +291,13 @@ async function waitGone(pid: number | undefined, timeoutMs: number): Promise<voi
   while (pid && pidAlive(pid) && Date.now() < deadline) await delay(25)
 }
 
-/** Remove what only a running sandbox needs; the log stays for the post-mortem. */
+/**
+ * Remove what only a running sandbox needs, and the monitor's memory of its
+ * instances (they will not come back); the log stays for the post-mortem.
+ */
 async function clearRuntime(cluster: Cluster): Promise<void> {
   const paths = sandboxPaths(cluster.spec.local.dir)
-  for (const p of [paths.state, paths.control, paths.supervisorPid, paths.lock, paths.instances]) {
+  for (const p of [paths.state, paths.control, paths.supervisorPid, paths.lock, paths.instances, stateFilePath(cluster)]) {
     await rm(p, {recursive: true, force: true})
   }
 }

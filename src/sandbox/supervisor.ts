@@ -67,18 +67,29 @@ export class Supervisor {
     return {ok: true, pid: process.pid}
   }
 
-  /** Serialised: one reconcile at a time, in the order they were asked for. */
-  reconcile(): Promise<ControlAnswer> {
+  /**
+   * The new state is in force for new connections (forwarders, DNS) at once;
+   * the process work after it is serialised, one reconcile at a time, so an
+   * association never waits behind a proxy that is starting.
+   */
+  async reconcile(): Promise<ControlAnswer> {
+    await this.refresh()
     const next = this.queue.then(() => this.reconcileNow())
     this.queue = next.catch(() => undefined)
     return next
   }
 
-  private async reconcileNow(): Promise<ControlAnswer> {
-    // The new state is in force for new connections before any process work starts.
+  /** Take the state file's content when it is at least as new as what is in force. */
+  private async refresh(): Promise<void> {
+    const fresh = await readState(this.paths.dir)
+    if (!fresh || (fresh.revision ?? 0) < (this.state.revision ?? 0)) return
     const before = this.state
-    this.state = (await readState(this.paths.dir)) ?? this.state
+    this.state = fresh
     this.reportMoves(before)
+  }
+
+  private async reconcileNow(): Promise<ControlAnswer> {
+    await this.refresh()
     const started: string[] = []
     const stopped: string[] = []
     const problems: ProblemReport[] = []

@@ -43,6 +43,8 @@ export interface SandboxState {
   /** SOA serial: bumped on every record change. */
   serial: number
   backends: DemoBackend[]
+  /** Bumped by every locked change, so a reader can tell a newer state from an older one. */
+  revision?: number
 }
 
 export function emptyState(cluster: string, backends: DemoBackend[] = []): SandboxState {
@@ -82,6 +84,7 @@ export async function updateState<T>(dir: string, change: (state: SandboxState) 
     const state = await readState(dir)
     if (!state) throw notRunning(dir)
     const result = await change(state)
+    state.revision = (state.revision ?? 0) + 1
     await writeState(dir, state)
     return result
   } finally {

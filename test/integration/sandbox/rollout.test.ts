@@ -31,7 +31,7 @@ function steadyTraffic(sb: TestSandbox): {stop: () => Promise<{ok: number; faile
   }
 }
 
-describe('backend add and remove on the sandbox, rolled out through the local transport', function () {
+describe('backend add and remove on the sandbox, pushed to every proxy through the local transport', function () {
   this.timeout(120_000)
   let sb: TestSandbox
   let extra: Server
@@ -55,26 +55,25 @@ describe('backend add and remove on the sandbox, rolled out through the local tr
     return bodies
   }
 
-  it('a new backend is served through every Elastic IP after the push, with no failed request during the reload', async () => {
-    const add = await sb.run(['backend', 'add', 'web', `${sb.nets.backend}.9:${extraPort}`, '--name', 'web9'])
-    expect(add.code, add.stderr).to.equal(0)
+  it('backend add pushes a new backend that every Elastic IP then serves, with no failed request during the reload', async () => {
     const traffic = steadyTraffic(sb)
-    const push = await sb.run(['config', 'push', '--yes'])
+    const add = await sb.run(['backend', 'add', 'web', `${sb.nets.backend}.9:${extraPort}`, '--name', 'web9', '--yes'])
     const {ok, failed} = await traffic.stop()
-    expect(push.code, push.stderr + push.stdout).to.equal(0)
+    expect(add.code, add.stderr + add.stdout).to.equal(0)
+    expect(add.stdout + add.stderr).to.match(/3 updated/)
     expect(failed, 'requests that failed during the push').to.deep.equal([])
     expect(ok).to.be.greaterThan(0)
     // A master-worker reload hands over to the new workers a moment after the signal.
     for (const n of [1, 2, 3]) await waitFor(`web9 through ${sb.eip(n)}`, async () => (await bodiesThrough(sb.eip(n), 5)).includes('web9') || undefined, 10_000)
   })
 
-  it('backend remove takes it out of every proxy, with no failed request during the reload', async () => {
-    const remove = await sb.run(['backend', 'remove', 'web', 'web9'])
-    expect(remove.code, remove.stderr).to.equal(0)
+  it('backend remove pushes it out of every proxy, with no failed request during the reload', async () => {
     const traffic = steadyTraffic(sb)
-    const push = await sb.run(['config', 'push', '--yes'])
+    const remove = await sb.run(['backend', 'remove', 'web', 'web9', '--yes'])
     const {failed} = await traffic.stop()
-    expect(push.code, push.stderr + push.stdout).to.equal(0)
+    expect(remove.code, remove.stderr + remove.stdout).to.equal(0)
+    const again = await sb.run(['config', 'push', '--yes'])
+    expect(again.code, 'a push after it has nothing left to do').to.equal(0)
     expect(failed, 'requests that failed during the push').to.deep.equal([])
     for (const n of [1, 2, 3]) await waitFor(`no web9 through ${sb.eip(n)}`, async () => !(await bodiesThrough(sb.eip(n), 10)).includes('web9') || undefined, 10_000)
   })
