@@ -32,7 +32,7 @@ const sequential = await once(1)
 const runs = [await once(CONCURRENCY), await once(CONCURRENCY), await once(CONCURRENCY)]
 const best = runs.reduce((a, b) => (a.ms < b.ms ? a : b))
 const median = [...runs].sort((a, b) => a.ms - b.ms)[1]
-const print = (label: string, value: string): void => void process.stdout.write(`${label.padEnd(42)}${value}\n`)
+const print = (label: string, value: string): void => void process.stdout.write(`${label.padEnd(50)}${value}\n`)
 print(`${PROBES} http probes, concurrency 1:`, `${sequential.ms.toFixed(0)} ms (${sequential.ok} ok)`)
 print(`${PROBES} http probes, concurrency ${CONCURRENCY} (median of 3):`, `${median.ms.toFixed(0)} ms (${median.ok} ok)`)
 print(`  best of 3:`, `${best.ms.toFixed(0)} ms`)
