@@ -43,6 +43,8 @@ const proxy = z.strictObject({
   statsSocket: z.string().optional(),
   /** Shell command run on a host after a reload; exit 0 means the proxy is up (`{file}` is the live path). */
   check: z.string().optional(),
+  /** How long the post-check may keep failing after a reload before the host is rolled back. */
+  checkTimeout: duration.default(10_000),
   instances: instances.prefault({}),
 })
 

@@ -21,6 +21,7 @@ export const editFlags = {
     allowNo: true,
     default: true,
   }),
+  'accept-new': Flags.boolean({summary: 'When pushing: record the host key of a host never seen before (a changed key is still refused).'}),
 }
 
 /** Where the config comes from, from the flags every config command shares. */

@@ -1,10 +1,10 @@
 /** The Transport on this machine: the sandbox and hosts that are this machine use it. */
 import {spawn} from 'node:child_process'
-import {readFile, rename, writeFile} from 'node:fs/promises'
+import {chmod, chown, link, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {TransportTimeoutError, type ExecOptions, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {firstLine, TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
 
 export class LocalTransport implements Transport {
   constructor(readonly host = 'localhost') {}
@@ -47,14 +47,7 @@ export class LocalTransport implements Transport {
       child.once('error', (error) => resolve({code: 127, stdout, stderr: `${stderr}${error.message}\n`}))
       child.once('close', (code) => resolve({code: code ?? 128, stdout, stderr}))
     })
-    const ready = new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString('utf8')
-        if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
-      })
-      void exited.then((r) => reject(Object.assign(new Error(`exited with code ${r.code}`), {result: r})))
-    })
-    ready.catch(() => undefined)
+    const ready = firstLine(child.stdout, exited, (t) => (stdout += t))
     return {
       ready,
       exited,
@@ -80,6 +73,27 @@ export class LocalTransport implements Transport {
 
   async rename(from: string, to: string): Promise<void> {
     await rename(from, to)
+  }
+
+  async stat(path: string): Promise<FileAttributes | undefined> {
+    const st = await stat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined
+      throw error
+    })
+    return st && {mode: st.mode & 0o7777, uid: st.uid, gid: st.gid}
+  }
+
+  async setAttributes(path: string, attributes: Partial<FileAttributes>): Promise<void> {
+    if (attributes.uid !== undefined && attributes.gid !== undefined) await chown(path, attributes.uid, attributes.gid)
+    if (attributes.mode !== undefined) await chmod(path, attributes.mode)
+  }
+
+  async link(from: string, to: string): Promise<void> {
+    await link(from, to)
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(path, {force: true})
   }
 
   openUnixSocket(path: string): Promise<Duplex> {

@@ -24,14 +24,9 @@ export interface HostPlan {
   paths: HostPaths
   /** Holds the host's lock while its stdin stays open; prints one line once held. */
   lock: string[]
-  /** Give the temp file the live file's owner and mode (best effort). */
-  copyMode: string[]
   validate?: string[]
-  backup: string[]
-  restore: string[]
   reload: string[]
   check?: string[]
-  cleanup: string[]
 }
 
 export function hostPaths(remotePath: string): HostPaths {
@@ -54,13 +49,9 @@ export function planHost(target: RolloutTarget): HostPlan {
     paths,
     // flock holds the lock as long as `cat` reads our stdin: if hactl or the connection dies, the lock goes with it.
     lock: ['flock', '--nonblock', '--conflict-exit-code', String(LOCK_BUSY), paths.lock, 'sh', '-c', 'echo locked; exec cat >/dev/null'],
-    copyMode: ['sh', '-c', 'chown --reference="$1" "$2" 2>/dev/null; chmod --reference="$1" "$2"', 'sh', paths.live, paths.temp],
     validate: target.validate ? sh(fillCommand(target.validate, {file: paths.temp})) : undefined,
-    backup: ['cp', '-p', paths.live, paths.backup],
-    restore: ['cp', '-p', paths.backup, paths.temp],
     reload: sh(fillCommand(target.reload, {file: paths.live})),
     check: target.check ? sh(fillCommand(target.check, {file: paths.live})) : undefined,
-    cleanup: ['rm', '-f', paths.temp],
   }
 }
 
@@ -71,12 +62,12 @@ export function describePlan(plan: HostPlan): string[] {
   return [
     `lock ${paths.lock} (a second push exits 6 while this one runs)`,
     `read ${paths.live}; stop here when it already equals the source`,
-    `upload the source to ${paths.temp}`,
+    `upload the source to ${paths.temp} (SFTP), with the live file's owner and mode`,
     plan.validate ? `validate: ${run(plan.validate)}` : 'validate: no validator binary for this engine; skipped',
-    `back up: ${run(plan.backup)}`,
+    `back up: hard-link ${paths.live} as ${paths.backup}`,
     `install: rename ${paths.temp} to ${paths.live}`,
     `reload: ${run(plan.reload)}`,
     plan.check ? `check: ${run(plan.check)}` : 'check: the reload exit code only',
-    `on failure after install: ${run(plan.restore)}, rename back, reload, check`,
+    `on failure after install: link ${paths.backup} as ${paths.temp}, rename it to ${paths.live}, reload, check`,
   ]
 }

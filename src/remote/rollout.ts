@@ -24,6 +24,8 @@ export interface HostResult {
   rolledBack?: boolean
   /** Exit code the host's failure maps to on its own (7 for a refused host key). */
   exitCode?: ExitCodeValue
+  /** What the user can do about it. */
+  actions?: string[]
   ms: number
 }
 
@@ -132,8 +134,8 @@ async function rolloutHost(plan: HostPlan, options: RolloutOptions): Promise<Hos
   try {
     transport = await options.connect(plan.target)
   } catch (error) {
-    const exitCode = error instanceof HactlError ? error.exitCode : undefined
-    return finish({status: 'unreachable', step: 'connect', message: messageOf(error), exitCode})
+    const known = error instanceof HactlError ? error : undefined
+    return finish({status: 'unreachable', step: 'connect', message: messageOf(error), exitCode: known?.exitCode, actions: known?.actions})
   }
   try {
     return finish(await installOn(transport, plan, options, say))
@@ -169,15 +171,17 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
     if (live?.equals(options.source)) return {status: 'unchanged'}
     step = 'upload'
     say('upload', `uploading ${options.source.length} bytes to ${paths.temp}`)
+    await t.remove(paths.temp)
     await t.upload(paths.temp, options.source)
-    if (live) await t.exec(plan.copyMode)
+    if (live) await copyAttributes(t, paths.live, paths.temp)
     step = 'validate'
     say('validate', plan.validate ? `validating ${paths.temp}` : 'no validator for this engine; skipped')
     await run('validate', plan.validate)
     if (live) {
       step = 'backup'
       say('backup', `keeping the live file as ${paths.backup}`)
-      await run('backup', plan.backup)
+      await t.remove(paths.backup)
+      await t.link(paths.live, paths.backup)
     }
     step = 'install'
     say('install', `installing ${paths.live}`)
@@ -193,7 +197,7 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
   } catch (error) {
     const failure = error instanceof StepFailure ? error : new StepFailure(step, messageOf(error))
     if (!installed) {
-      await t.exec(plan.cleanup).catch(() => undefined)
+      await t.remove(paths.temp).catch(() => undefined)
       return {status: failure.status, step: failure.step, message: failure.message}
     }
     say('rollback', `${failure.step} failed; restoring the previous config`, 'warn')
@@ -202,6 +206,14 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
   } finally {
     await lock.end().catch(() => undefined)
   }
+}
+
+/** The new file gets the live file's owner and mode (a config may hold secrets: 0640 root:haproxy). */
+async function copyAttributes(t: Transport, from: string, to: string): Promise<void> {
+  const attributes = await t.stat(from)
+  if (!attributes) return
+  // Only root may give a file away; otherwise keep our ownership and copy the mode alone.
+  await t.setAttributes(to, attributes).catch(() => t.setAttributes(to, {mode: attributes.mode}))
 }
 
 async function checkUntilUp(t: Transport, plan: HostPlan, timeoutMs: number): Promise<void> {
@@ -219,8 +231,9 @@ async function checkUntilUp(t: Transport, plan: HostPlan, timeoutMs: number): Pr
 async function rollBack(t: Transport, plan: HostPlan, checkTimeoutMs: number, haveBackup: boolean): Promise<boolean | undefined> {
   if (!haveBackup) return undefined
   try {
-    const copied = await t.exec(plan.restore)
-    if (copied.code !== 0) return false
+    // A second name for the backup, renamed over the live file: the swap stays atomic and the backup stays.
+    await t.remove(plan.paths.temp)
+    await t.link(plan.paths.backup, plan.paths.temp)
     await t.rename(plan.paths.temp, plan.paths.live)
     const reloaded = await t.exec(plan.reload)
     if (reloaded.code !== 0) return false

@@ -16,7 +16,7 @@ import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
 import {quoteArgv} from './quote.js'
 import {parseJump, sshConfigFor} from './ssh-config.js'
-import {TransportTimeoutError, type ExecOptions, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {firstLine, TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
 
 export interface SshSettings {
   knownHosts: string
@@ -230,6 +230,8 @@ export class SshTransport implements Transport {
       client.once('close', () => reject(new RemoteError(host, 'the SSH connection closed')))
     })
     this.closed.catch(() => undefined)
+    // Open the SFTP session now: it overlaps with the lock command instead of waiting behind it.
+    this.sftp().catch(() => undefined)
   }
 
   /** Fail any pending step when the connection drops, instead of waiting forever. */
@@ -280,16 +282,7 @@ export class SshTransport implements Transport {
           this.closed.catch(() => resolve({code, stdout, stderr}))
         }),
     )
-    const ready = opened.then(
-      (channel) =>
-        new Promise<string>((resolve, reject) => {
-          channel.on('data', (d: Buffer) => {
-            stdout += d.toString('utf8')
-            if (stdout.includes('\n')) resolve(stdout.split('\n')[0])
-          })
-          void exited.then((r) => reject(Object.assign(new Error(`exited with code ${r.code}`), {result: r})))
-        }),
-    )
+    const ready = opened.then((channel) => firstLine(channel, exited, (t) => (stdout += t)))
     ready.catch(() => undefined)
     return {
       ready,
@@ -328,6 +321,34 @@ export class SshTransport implements Transport {
   async rename(from: string, to: string): Promise<void> {
     const sftp = await this.sftp()
     await this.guard<void>((resolve, reject) => sftp.ext_openssh_rename(from, to, (error) => (error ? reject(sftpError(error, to)) : resolve())))
+  }
+
+  async stat(file: string): Promise<FileAttributes | undefined> {
+    const sftp = await this.sftp()
+    return this.guard((resolve, reject) =>
+      sftp.stat(file, (error: (Error & {code?: number}) | undefined, stats) => {
+        if (error?.code === 2) resolve(undefined)
+        else if (error) reject(sftpError(error, file))
+        else resolve({mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid})
+      }),
+    )
+  }
+
+  async setAttributes(file: string, attributes: Partial<FileAttributes>): Promise<void> {
+    const sftp = await this.sftp()
+    await this.guard<void>((resolve, reject) => sftp.setstat(file, attributes, (error) => (error ? reject(sftpError(error, file)) : resolve())))
+  }
+
+  async link(from: string, to: string): Promise<void> {
+    const sftp = await this.sftp()
+    await this.guard<void>((resolve, reject) => sftp.ext_openssh_hardlink(from, to, (error) => (error ? reject(sftpError(error, to)) : resolve())))
+  }
+
+  async remove(file: string): Promise<void> {
+    const sftp = await this.sftp()
+    await this.guard<void>((resolve, reject) =>
+      sftp.unlink(file, (error?: (Error & {code?: number}) | null) => (error && error.code !== 2 ? reject(sftpError(error, file)) : resolve())),
+    )
   }
 
   openUnixSocket(socketPath: string): Promise<Duplex> {

@@ -26,6 +26,12 @@ export interface HeldCommand {
   end(): Promise<ExecResult>
 }
 
+export interface FileAttributes {
+  mode: number
+  uid: number
+  gid: number
+}
+
 export interface Transport {
   /** The host as named in messages. */
   readonly host: string
@@ -39,9 +45,33 @@ export interface Transport {
   download(path: string): Promise<Buffer | undefined>
   /** Atomically replace `to` with `from` (rename(2): same folder, same filesystem). */
   rename(from: string, to: string): Promise<void>
+  /** Owner and mode of a file, or undefined when it does not exist. */
+  stat(path: string): Promise<FileAttributes | undefined>
+  setAttributes(path: string, attributes: Partial<FileAttributes>): Promise<void>
+  /** A second name for an existing file (hard link); `to` must not exist. */
+  link(from: string, to: string): Promise<void>
+  /** Remove a file; no error when it is already gone. */
+  remove(path: string): Promise<void>
   /** A stream to a unix socket on the host (HAProxy's runtime API). */
   openUnixSocket(path: string): Promise<Duplex>
   close(): Promise<void>
 }
 
 export class TransportTimeoutError extends Error {}
+
+/**
+ * The `ready` of a held command: its first printed line, or a rejection
+ * carrying its result when it exits before printing one. `append` collects
+ * the text and returns all of it so far.
+ */
+export function firstLine(stdout: {on(event: 'data', listener: (d: Buffer) => void): unknown}, exited: Promise<ExecResult>, append: (text: string) => string): Promise<string> {
+  const ready = new Promise<string>((resolve, reject) => {
+    stdout.on('data', (d: Buffer) => {
+      const all = append(d.toString('utf8'))
+      if (all.includes('\n')) resolve(all.split('\n')[0])
+    })
+    void exited.then((r) => reject(Object.assign(new Error(`exited with code ${r.code}`), {result: r})))
+  })
+  ready.catch(() => undefined)
+  return ready
+}

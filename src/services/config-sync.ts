@@ -76,6 +76,7 @@ export async function pushConfig(cluster: Cluster, options: PushOptions): Promis
       concurrency: options.concurrency,
       maxFailures: options.maxFailures,
       canary: options.canary,
+      checkTimeoutMs: cluster.spec.proxy.checkTimeout,
     })
     return {...base, dryRun: false, ...result}
   } finally {

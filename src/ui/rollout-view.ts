@@ -27,7 +27,8 @@ export function pushSummary(report: PushReport): string {
   const parts = Object.entries(c)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`)
-  return `${report.source} → ${report.hosts.length} host${report.hosts.length === 1 ? '' : 's'}: ${parts.join(', ')}`
+  const actions = [...new Set(report.hosts.flatMap((h) => h.actions ?? []))]
+  return [`${report.source} → ${report.hosts.length} host${report.hosts.length === 1 ? '' : 's'}: ${parts.join(', ')}`, ...actions.map((a) => `  → ${a}`)].join('\n')
 }
 
 export function renderDiff(report: DiffReport, terminal: Terminal): string {

@@ -34,7 +34,7 @@ export async function startHaproxy(body: string, options: HaproxyOptions = {}): 
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'hactl-haproxy-')))
   const socket = path.join(dir, 'admin.sock')
   const config = path.join(dir, 'haproxy.cfg')
-  await writeFile(config, `global\n    stats socket ${options.relative ? 'admin.sock' : socket} mode 600 level admin expose-fd listeners\n\n${body}`)
+  await writeFile(config, `global\n    stats socket ${options.relative ? 'unix@admin.sock' : socket} mode 600 level admin expose-fd listeners\n\n${body}`)
   const proc = startProcess('haproxy', ['-W', '-db', '-f', config, '-p', path.join(dir, 'haproxy.pid')], options.relative ? {cwd: dir} : {})
   const runtime = (command: string): Promise<string> =>
     new Promise((resolve, reject) => {

@@ -63,6 +63,7 @@ export async function startProxyHost(name: string, identityFile?: string, option
     remotePath: haproxy.config,
     reload: `kill -USR2 "$(cat ${pidFile})"`,
     check: `kill -0 "$(cat ${pidFile})"`,
+    statsSocket: haproxy.socket,
   }
   return {
     name,
@@ -94,7 +95,7 @@ export async function writeCluster(hosts: readonly ProxyHost[], source: string, 
   const cluster = {
     cluster: 'test',
     provider: 'static',
-    proxy: {engine: 'haproxy', config: './haproxy.cfg'},
+    proxy: {engine: 'haproxy', config: './haproxy.cfg', checkTimeout: '2s'},
     ssh: {identityFile: hosts[0].sshd.identityFile, knownHosts, connectTimeout: '10s', commandTimeout: '30s', ...options.ssh},
     hosts: hosts.map((h) => h.entry),
   }
@@ -115,4 +116,40 @@ export async function expectServing(host: ProxyHost, allowed: readonly string[])
   const backend = /default_backend (\S+)/.exec(live)?.[1] ?? ''
   await waitFor(`${host.name} to run ${backend}`, async () => (await host.haproxy.runtime('show backend')).includes(backend), 15_000)
   return live
+}
+
+/** Put a host back on `config` and wait until haproxy runs it. */
+export async function resetHost(host: ProxyHost, config: string): Promise<void> {
+  await writeFile(host.live, config, 'latin1')
+  const pid = Number((await readFile(host.pidFile, 'utf8')).trim())
+  process.kill(pid, 'SIGUSR2')
+  await expectServing(host, [config])
+}
+
+export interface ProxyHostsFixture {
+  hosts: ProxyHost[]
+  /** The config every host starts each test with, and the next version of it. */
+  v1: string
+  v2: string
+}
+
+/**
+ * Mocha hooks for a suite over these hosts: started once (one client key for
+ * all), stopped after, and put back on v1 before every test.
+ */
+export function useProxyHosts(names: readonly string[]): ProxyHostsFixture {
+  const fixture: ProxyHostsFixture = {hosts: [], v1: '', v2: ''}
+  before(async () => {
+    const first = await startProxyHost(names[0])
+    const rest = await Promise.all(names.slice(1).map((n) => startProxyHost(n, first.sshd.identityFile)))
+    fixture.hosts = [first, ...rest]
+    Object.assign(fixture, await versions(first))
+  })
+  after(async () => {
+    await Promise.all(fixture.hosts.map((h) => h.stop()))
+  })
+  beforeEach(async () => {
+    await Promise.all(fixture.hosts.map((h) => resetHost(h, fixture.v1)))
+  })
+  return fixture
 }

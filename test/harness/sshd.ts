@@ -29,6 +29,10 @@ export interface SshdOptions {
   identityFile?: string
   /** Reuse a host key (to test changed-key refusals, pass a different one). */
   hostKeyFile?: string
+  /** Listen here instead of 127.0.0.1 (e.g. an address inside a network namespace the caller created). */
+  address?: string
+  /** Run sshd inside this network namespace (`ip netns exec NAME`). */
+  netns?: string
 }
 
 export const SSHD_BINARY = '/usr/sbin/sshd'
@@ -42,10 +46,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const identityFile = options.identityFile ?? path.join(dir, 'id_ed25519')
   if (!options.identityFile) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', identityFile])
   await writeFile(path.join(dir, 'authorized_keys'), await readFile(`${identityFile}.pub`))
+  const address = options.address ?? '127.0.0.1'
   const port = await freePort()
   const config = [
     `Port ${port}`,
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${address}`,
     `HostKey ${hostKeyFile}`,
     `PidFile ${path.join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
@@ -61,10 +66,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     'LogLevel ERROR',
   ].join('\n')
   await writeFile(path.join(dir, 'sshd_config'), `${config}\n`)
-  const proc = startProcess(SSHD_BINARY, ['-D', '-e', '-f', path.join(dir, 'sshd_config')])
-  await waitFor(`sshd on port ${port}: ${proc.output()}`, () => portOpen(port), 15_000)
+  const argv = [SSHD_BINARY, '-D', '-e', '-f', path.join(dir, 'sshd_config')]
+  const proc = options.netns ? startProcess('ip', ['netns', 'exec', options.netns, ...argv]) : startProcess(argv[0], argv.slice(1))
+  await waitFor(`sshd on port ${port}: ${proc.output()}`, () => portOpen(port, address), 15_000)
   const hostKey = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ')
   const knownHosts = path.join(dir, 'known_hosts')
-  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`)
-  return {host: '127.0.0.1', port, user: userInfo().username, identityFile, knownHosts, hostKey, dir, stop: proc.stop}
+  await writeFile(knownHosts, `[${address}]:${port} ${hostKey}\n`)
+  return {host: address, port, user: userInfo().username, identityFile, knownHosts, hostKey, dir, stop: proc.stop}
 }

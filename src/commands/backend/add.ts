@@ -2,9 +2,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
 import {editFlags, editOptions} from '../../command-support/config-flags.js'
-import {renderEdit} from '../../command-support/render-edit.js'
+import {renderEditAndPush} from '../../command-support/render-edit.js'
 import {parseEndpoint} from '../../proxy-config/address.js'
-import {editConfig, type ConfigEditResult} from '../../services/config-edit.js'
+import {editAndPush, type EditAndPushResult} from '../../services/edit-and-push.js'
 
 export default class BackendAdd extends HactlCommand<typeof BackendAdd> {
   static override summary = 'Register a server in a backend.'
@@ -33,15 +33,17 @@ ADDRESS:PORT is already there changes nothing and exits 0. The name is made from
     create: Flags.boolean({summary: 'Create the backend when it does not exist.'}),
   }
 
-  public async run(): Promise<ConfigEditResult> {
+  public async run(): Promise<EditAndPushResult> {
     const {address, port} = parseEndpoint(this.args.address)
     const {backup, check, create, name, weight} = this.flags
-    const result = await editConfig({
+    const result = await editAndPush({
+      push: this.flags.push,
+      acceptNew: this.flags['accept-new'],
       ...editOptions(this.flags),
       edit: {op: 'add-server', spec: {backend: this.args.backend, address, port, name, weight, backup, check, create}},
       reporter: this.reporter,
     })
-    this.log(renderEdit(result, this.terminal))
-    return result
+    this.log(renderEditAndPush(result, this.terminal))
+    return this.finish(result, result.rollout?.exitCode ?? 0)
   }
 }

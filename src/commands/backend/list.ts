@@ -1,9 +1,10 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
 import {sourceFlags, sourceOptions} from '../../command-support/config-flags.js'
 import type {ServerInfo} from '../../proxy-config/engine.js'
 import {listBackends, type BackendList} from '../../services/config-list.js'
+import {liveServers, type LiveServer, type LiveServers} from '../../services/runtime-state.js'
 import {renderTable} from '../../ui/table.js'
 
 export default class ListBackends extends HactlCommand<typeof ListBackends> {
@@ -21,9 +22,35 @@ backup, and the line of the config it is on. Piped, the columns are tab-separate
     backend: Args.string({description: 'Only this backend.'}),
   }
 
-  static override flags = sourceFlags
+  static override flags = {
+    ...sourceFlags,
+    live: Flags.boolean({summary: "Each proxy's runtime view of its servers (HAProxy runtime API over SSH) instead of the config.", exclusive: ['file']}),
+    'accept-new': Flags.boolean({summary: 'With --live: record the host key of a host never seen before.'}),
+  }
 
-  public async run(): Promise<BackendList> {
+  public async run(): Promise<BackendList | LiveServers> {
+    if (this.flags.live) {
+      const live = await liveServers({clusterFile: this.flags.cluster, backend: this.args.backend, acceptNew: this.flags['accept-new']})
+      this.log(
+        renderTable<LiveServer>(
+          live.servers,
+          [
+            {header: 'host', get: (s) => s.host},
+            {header: 'backend', get: (s) => s.backend},
+            {header: 'server', get: (s) => s.server},
+            {header: 'address', get: (s) => s.address},
+            {header: 'port', get: (s) => s.port},
+            {header: 'status', get: (s) => s.operational},
+            {header: 'admin', get: (s) => s.admin},
+            {header: 'weight', get: (s) => s.weight},
+          ],
+          this.terminal,
+        ),
+      )
+      for (const u of live.unreachable) this.warn(`${u.host}: ${u.message}`)
+      return this.finish(live, live.unreachable.length > 0 ? 5 : 0)
+    }
+
     const result = await listBackends({...sourceOptions(this.flags), backend: this.args.backend})
     const rows = result.backends.flatMap((b) => b.servers)
     this.log(

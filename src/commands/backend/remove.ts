@@ -2,8 +2,8 @@ import {Args} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
 import {editFlags, editOptions} from '../../command-support/config-flags.js'
-import {renderEdit} from '../../command-support/render-edit.js'
-import {editConfig, type ConfigEditResult} from '../../services/config-edit.js'
+import {renderEditAndPush} from '../../command-support/render-edit.js'
+import {editAndPush, type EditAndPushResult} from '../../services/edit-and-push.js'
 
 export default class BackendRemove extends HactlCommand<typeof BackendRemove> {
   static override summary = 'Deregister a server from a backend.'
@@ -21,13 +21,15 @@ export default class BackendRemove extends HactlCommand<typeof BackendRemove> {
 
   static override flags = editFlags
 
-  public async run(): Promise<ConfigEditResult> {
-    const result = await editConfig({
+  public async run(): Promise<EditAndPushResult> {
+    const result = await editAndPush({
+      push: this.flags.push,
+      acceptNew: this.flags['accept-new'],
       ...editOptions(this.flags),
       edit: {op: 'remove-server', backend: this.args.backend, server: this.args.server},
       reporter: this.reporter,
     })
-    this.log(renderEdit(result, this.terminal))
-    return result
+    this.log(renderEditAndPush(result, this.terminal))
+    return this.finish(result, result.rollout?.exitCode ?? 0)
   }
 }

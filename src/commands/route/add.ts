@@ -2,9 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
 import {editFlags, editOptions} from '../../command-support/config-flags.js'
-import {renderEdit} from '../../command-support/render-edit.js'
+import {renderEditAndPush} from '../../command-support/render-edit.js'
 import {routeArgs, routeFlags, routeSpec} from '../../command-support/route-flags.js'
-import {editConfig, type ConfigEditResult} from '../../services/config-edit.js'
+import {editAndPush, type EditAndPushResult} from '../../services/edit-and-push.js'
 
 export default class RouteAdd extends HactlCommand<typeof RouteAdd> {
   static override summary = 'Send requests for a host or a path prefix to a backend.'
@@ -25,13 +25,15 @@ A rule that is already there changes nothing and exits 0.`
     create: Flags.boolean({summary: 'Create the backend when it does not exist.'}),
   }
 
-  public async run(): Promise<ConfigEditResult> {
-    const result = await editConfig({
+  public async run(): Promise<EditAndPushResult> {
+    const result = await editAndPush({
+      push: this.flags.push,
+      acceptNew: this.flags['accept-new'],
       ...editOptions(this.flags),
       edit: {op: 'add-route', spec: routeSpec(this.flags, this.args.backend, this.flags.create)},
       reporter: this.reporter,
     })
-    this.log(renderEdit(result, this.terminal))
-    return result
+    this.log(renderEditAndPush(result, this.terminal))
+    return this.finish(result, result.rollout?.exitCode ?? 0)
   }
 }

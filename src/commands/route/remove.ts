@@ -1,8 +1,8 @@
 import {HactlCommand} from '../../base-command.js'
 import {editFlags, editOptions} from '../../command-support/config-flags.js'
-import {renderEdit} from '../../command-support/render-edit.js'
+import {renderEditAndPush} from '../../command-support/render-edit.js'
 import {routeArgs, routeFlags, routeSpec} from '../../command-support/route-flags.js'
-import {editConfig, type ConfigEditResult} from '../../services/config-edit.js'
+import {editAndPush, type EditAndPushResult} from '../../services/edit-and-push.js'
 
 export default class RouteRemove extends HactlCommand<typeof RouteRemove> {
   static override summary = 'Stop routing a host or a path prefix to a backend.'
@@ -17,13 +17,15 @@ several hosts or paths, only this one is taken out of it. A rule that is not the
   static override args = routeArgs
   static override flags = {...editFlags, ...routeFlags}
 
-  public async run(): Promise<ConfigEditResult> {
-    const result = await editConfig({
+  public async run(): Promise<EditAndPushResult> {
+    const result = await editAndPush({
+      push: this.flags.push,
+      acceptNew: this.flags['accept-new'],
       ...editOptions(this.flags),
       edit: {op: 'remove-route', spec: routeSpec(this.flags, this.args.backend)},
       reporter: this.reporter,
     })
-    this.log(renderEdit(result, this.terminal))
-    return result
+    this.log(renderEditAndPush(result, this.terminal))
+    return this.finish(result, result.rollout?.exitCode ?? 0)
   }
 }

@@ -1,0 +1,191 @@
+/**
+ * Rollout wall time: one change pushed to 1 host, to 20 hosts at concurrency
+ * 20 and to 20 hosts at concurrency 1; first with the hosts' sshds on
+ * loopback, then inside a network namespace this script creates, behind a
+ * veth with 50 ms of netem delay. Each host validates with the real
+ * `haproxy -c`. Prints times, ratios and connections opened per host.
+ *
+ *   npx tsx bench/rollout.ts            (needs root for the namespace part)
+ */
+import {execFile} from 'node:child_process'
+import {mkdtemp, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {promisify} from 'node:util'
+
+import {stringify} from 'yaml'
+
+import {loadCluster} from '../src/cluster/loader.js'
+import {pushConfig} from '../src/services/config-sync.js'
+import type {HactlEvent, Reporter} from '../src/ui/reporter.js'
+import {startSshd, type Sshd} from '../test/harness/sshd.js'
+
+const run = promisify(execFile)
+const HOSTS = 20
+
+const config = (version: number): string =>
+  [
+    'global',
+    '    maxconn 1000',
+    'defaults',
+    '    mode http',
+    '    timeout client 5s',
+    '    timeout connect 5s',
+    '    timeout server 5s',
+    'frontend fe',
+    '    bind 127.0.0.1:8080',
+    `    default_backend be_${version}`,
+    `backend be_${version}`,
+    ...Array.from({length: 50}, (_, i) => `    server web${i} 10.0.${i >> 8}.${i & 255}:8080 check`),
+    '',
+  ].join('\n')
+
+async function startHosts(options: {address?: string; netns?: string}): Promise<{sshds: Sshd[]; dir: string}> {
+  const first = await startSshd(options)
+  const rest = await Promise.all(Array.from({length: HOSTS - 1}, () => startSshd({...options, identityFile: first.identityFile})))
+  return {sshds: [first, ...rest], dir: await mkdtemp(path.join(tmpdir(), 'hactl-bench-rollout-'))}
+}
+
+async function writeClusterFile(sshds: Sshd[], dir: string): Promise<string> {
+  const knownHosts = path.join(dir, 'known_hosts')
+  await writeFile(knownHosts, sshds.map((s) => `[${s.host}]:${s.port} ${s.hostKey}\n`).join(''))
+  const hosts = sshds.map((s, i) => ({name: `h${i + 1}`, address: s.host, port: s.port, remotePath: path.join(s.dir, 'haproxy.cfg'), reload: 'true', check: 'true'}))
+  await Promise.all(hosts.map((h) => writeFile(h.remotePath, config(0))))
+  const file = path.join(dir, 'hactl.yaml')
+  await writeFile(
+    file,
+    stringify({cluster: 'bench', provider: 'static', proxy: {engine: 'haproxy', config: './haproxy.cfg'}, ssh: {identityFile: sshds[0].identityFile, knownHosts}, hosts}),
+  )
+  return file
+}
+
+let version = 0
+
+/** Push the next version; returns seconds and the most connections opened to any one host. */
+async function push(file: string, hosts: string[], concurrency: number): Promise<{seconds: number; maxConnections: number}> {
+  const cluster = await loadCluster(file)
+  await writeFile(cluster.spec.proxy.config, config(++version))
+  const connects = new Map<string, number>()
+  const reporter: Reporter = {
+    emit(e: HactlEvent) {
+      if (e.code === 'rollout.connect' && e.subject) connects.set(e.subject, (connects.get(e.subject) ?? 0) + 1)
+    },
+  }
+  const started = process.hrtime.bigint()
+  const report = await pushConfig(cluster, {hosts, concurrency, reporter})
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  if (report.counts.updated !== hosts.length) throw new Error(`push failed: ${JSON.stringify(report.hosts.filter((h) => h.status !== 'updated'))}`)
+  return {seconds, maxConnections: Math.max(...connects.values())}
+}
+
+async function measure(label: string, file: string): Promise<{one: number; par: number; seq: number}> {
+  const names = Array.from({length: HOSTS}, (_, i) => `h${i + 1}`)
+  await push(file, names, HOSTS) // warm-up: first connections, page cache
+  const one = await push(file, ['h1'], 1)
+  const par = await push(file, names, HOSTS)
+  const seq = await push(file, names, 1)
+  const f = (s: number): string => `${s.toFixed(2)} s`
+  console.log(`${label}`)
+  console.log(`  1 host:                     ${f(one.seconds)}`)
+  console.log(`  20 hosts, concurrency 20:   ${f(par.seconds)}   (${(par.seconds / one.seconds).toFixed(2)}× one host)`)
+  console.log(`  20 hosts, concurrency 1:    ${f(seq.seconds)}`)
+  console.log(`  parallel / one by one:      ${(par.seconds / seq.seconds).toFixed(2)}`)
+  console.log(`  connections per host per rollout (max): ${Math.max(one.maxConnections, par.maxConnections, seq.maxConnections)}`)
+  return {one: one.seconds, par: par.seconds, seq: seq.seconds}
+}
+
+const NS = `hactl-bench-${process.pid}`
+const VETH = `hb${process.pid % 100000}a`
+const PEER = `hb${process.pid % 100000}b`
+const NS_ADDR = '10.231.0.2'
+
+async function ip(...args: string[]): Promise<void> {
+  await run('ip', args)
+}
+
+/**
+ * Where netem exists, 50 ms on the veth toward the namespace. Where the kernel
+ * lacks it, the same delay in a relay: every segment toward the namespace
+ * waits 50 ms (timers with one delay fire in order, so the stream stays intact).
+ */
+async function delayedRelay(target: string, port: number): Promise<{port: number; close: () => void}> {
+  const {createServer, connect} = await import('node:net')
+  const server = createServer((client) => {
+    const upstream = connect(port, target)
+    client.on('data', (d: Buffer) => setTimeout(() => upstream.write(d), DELAY_MS))
+    client.on('end', () => setTimeout(() => upstream.end(), DELAY_MS))
+    upstream.pipe(client)
+    client.on('error', () => upstream.destroy())
+    upstream.on('error', () => client.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  return {port: typeof address === 'object' && address ? address.port : 0, close: () => server.close()}
+}
+
+const DELAY_MS = 50
+
+async function createNamespace(): Promise<boolean> {
+  await ip('netns', 'add', NS)
+  await ip('link', 'add', VETH, 'type', 'veth', 'peer', 'name', PEER)
+  await ip('link', 'set', PEER, 'netns', NS)
+  await ip('addr', 'add', '10.231.0.1/30', 'dev', VETH)
+  await ip('link', 'set', VETH, 'up')
+  await ip('netns', 'exec', NS, 'ip', 'addr', 'add', `${NS_ADDR}/30`, 'dev', PEER)
+  await ip('netns', 'exec', NS, 'ip', 'link', 'set', PEER, 'up')
+  await ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up')
+  try {
+    await run('tc', ['qdisc', 'add', 'dev', VETH, 'root', 'netem', 'delay', `${DELAY_MS}ms`])
+    return true
+  } catch (error) {
+    console.log(`  tc netem: ${(error as {stderr?: string}).stderr?.trim()} (this kernel has no netem);`)
+    console.log(`  the ${DELAY_MS} ms delay is added by a relay on 127.0.0.1 in front of each namespaced sshd instead`)
+    return false
+  }
+}
+
+async function removeNamespace(): Promise<void> {
+  await ip('link', 'del', VETH).catch(() => undefined)
+  await ip('netns', 'del', NS).catch(() => undefined)
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/rollout: one change to 1 and ${HOSTS} hosts (haproxy -c validation, 50-server backend)\n`)
+  const loop = await startHosts({})
+  const local = await measure('loopback (every sshd shares this machine\'s cores):', await writeClusterFile(loop.sshds, loop.dir))
+  await Promise.all(loop.sshds.map((s) => s.stop()))
+  console.log(`  goal: 20 in parallel ≤ 0.5× 20 one by one → ${(local.par / local.seq).toFixed(2)} ${local.par / local.seq <= 0.5 ? 'met' : 'NOT met'}\n`)
+
+  if (process.getuid?.() !== 0) {
+    console.log('network namespace part skipped: needs root')
+    return
+  }
+  const cleanup = (): void => {
+    void removeNamespace().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', cleanup)
+  process.once('SIGTERM', cleanup)
+  const relays: {close: () => void}[] = []
+  try {
+    const netem = await createNamespace()
+    const ns = await startHosts({address: NS_ADDR, netns: NS})
+    try {
+      let sshds = ns.sshds
+      if (!netem) {
+        const relayed = await Promise.all(ns.sshds.map((s) => delayedRelay(s.host, s.port)))
+        relays.push(...relayed)
+        sshds = ns.sshds.map((s, i) => ({...s, host: '127.0.0.1', port: relayed[i].port}))
+      }
+      const how = netem ? `netem delay ${DELAY_MS} ms on ${VETH}` : `${DELAY_MS} ms relay delay toward it`
+      const delayed = await measure(`sshds in network namespace ${NS} (veth ${VETH}), ${how}:`, await writeClusterFile(sshds, ns.dir))
+      console.log(`  goal: 20 hosts ≤ 1.5× one host → ${(delayed.par / delayed.one).toFixed(2)} ${delayed.par / delayed.one <= 1.5 ? 'met' : 'NOT met'}`)
+    } finally {
+      await Promise.all(ns.sshds.map((s) => s.stop()))
+    }
+  } finally {
+    for (const r of relays) r.close()
+    await removeNamespace()
+  }
+}
+
+await main()

@@ -1,0 +1,28 @@
+/**
+ * An edit of the cluster's config source followed by a rollout of it: what
+ * `backend add|remove|drain|disable|enable` and `route add|remove` do without
+ * --file. Edits of any other file (--file), dry runs and --no-push stop after the edit.
+ */
+import {loadCluster} from '../cluster/loader.js'
+import type {Reporter} from '../ui/reporter.js'
+import {editConfig, type ConfigEditOptions, type ConfigEditResult} from './config-edit.js'
+import {pushConfig, type PushReport} from './config-sync.js'
+
+export interface EditAndPushOptions extends ConfigEditOptions {
+  push: boolean
+  acceptNew?: boolean
+  reporter: Reporter
+}
+
+export interface EditAndPushResult extends ConfigEditResult {
+  /** The rollout that followed the edit; absent when none was due. */
+  rollout?: PushReport
+}
+
+export async function editAndPush(options: EditAndPushOptions): Promise<EditAndPushResult> {
+  const result = await editConfig(options)
+  if (!options.push || result.origin !== 'cluster' || !result.written) return result
+  const cluster = await loadCluster(options.clusterFile)
+  const rollout = await pushConfig(cluster, {reporter: options.reporter, acceptNew: options.acceptNew})
+  return {...result, rollout}
+}
