@@ -13,6 +13,7 @@ import {unifiedDiff} from '../ui/diff.js'
 import {openProvider, type CloudServiceOptions} from './cloud.js'
 import {applyEdit, editConfig, type ConfigEdit} from './config-edit.js'
 import {loadConfig, resolveSource} from './config-source.js'
+import {pushConfig, type PushReport} from './config-sync.js'
 
 export interface Endpoint {
   address: string
@@ -70,9 +71,11 @@ export interface SyncReport {
   /** Unified diff of the whole change (the same under --dry-run). */
   diff: string
   file: string
+  /** The rollout that followed a change (unless --no-push). */
+  rollout?: PushReport
 }
 
-export async function syncBackends(options: CloudServiceOptions & {backends?: string[]}): Promise<SyncReport> {
+export async function syncBackends(options: CloudServiceOptions & {backends?: string[]; push?: boolean}): Promise<SyncReport> {
   const {cluster} = options
   const names = options.backends && options.backends.length > 0 ? options.backends : Object.keys(cluster.spec.backends)
   if (names.length === 0) {
@@ -99,7 +102,9 @@ export async function syncBackends(options: CloudServiceOptions & {backends?: st
       options.reporter.emit({level: 'info', code: 'backend.sync', message: result.summary})
     }
   }
-  const report = {plans, changed: edits.length > 0 && !options.dryRun, diff, file: source.display}
+  const changed = edits.length > 0 && !options.dryRun
+  const rollout = changed && options.push !== false ? await pushConfig(cluster, {reporter: options.reporter}) : undefined
+  const report: SyncReport = {plans, changed, diff, file: source.display, ...(rollout ? {rollout} : {})}
   if (plans.some((p) => p.refused)) {
     throw new UnhealthyError(plans.flatMap((p) => (p.refused ? [`${p.backend}: ${p.refused}`] : [])).join('\n'), {
       actions: ['Check the hactl:backend tags and the region; the other backends were synced.'],

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {CloudCommand} from '../../command-support/cloud-command.js'
 import {syncBackends, type SyncReport} from '../../services/backend-sync.js'
@@ -8,20 +8,23 @@ export default class BackendSync extends CloudCommand<typeof BackendSync> {
   static override description = `Discovers running instances tagged hactl:backend=NAME (port from their hactl:port tag, else
 backends.NAME.port in the cluster file), adds the new ones to the backend of the config source and removes
 servers no instance has any more. Each change is checked with the proxy's own validator before it is written.
-A backend with no instance left keeps its servers (exit 5). Roll the result out with config push.`
+A backend with no instance left keeps its servers (exit 5). A change is then rolled out to every proxy
+(config push) unless --no-push.`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> web --dry-run']
   static override strict = false
   static override args = {backend: Args.string({description: 'Backends to sync (default: every one under backends: in the cluster file).'})}
+  static override flags = {push: Flags.boolean({summary: 'Roll a change out to every proxy.', allowNo: true, default: true})}
 
   public async run(): Promise<SyncReport> {
     const {argv} = await this.parse(BackendSync)
-    const report = await syncBackends({...(await this.cloudOptions()), backends: argv as string[]})
+    const report = await syncBackends({...(await this.cloudOptions()), backends: argv as string[], push: this.flags.push})
     for (const p of report.plans) {
       this.log(`${p.backend}: ${p.discovered.length} discovered, ${p.add.length} to add, ${p.remove.length} to remove`)
     }
     if (report.diff) this.log(report.diff.trimEnd())
     else this.log(`${report.file}: already matches the cloud`)
-    return report
+    if (report.rollout) this.log(`rolled out to ${report.rollout.hosts.length} proxies`)
+    return this.finish(report, report.rollout?.exitCode ?? 0)
   }
 }

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
-import {readFile} from 'node:fs/promises'
+import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
@@ -61,6 +61,24 @@ describe('SSH host keys and drift', function () {
     const push = await hactl(['config', 'push'], {cwd: dir})
     expect(push.code, push.stderr + push.stdout).to.equal(0)
     await expectServing(host, [v2])
+  })
+
+  it('reaches the host through the cluster file\'s bastion, checking the bastion\'s host key too', async () => {
+    const {startSshd} = await import('../../harness/sshd.js')
+    const bastion = await startSshd({identityFile: host.sshd.identityFile})
+    try {
+      const known = `[127.0.0.1]:${host.sshd.port} ${host.sshd.hostKey}\n`
+      const through = await writeCluster([host], v2, {knownHosts: known, ssh: {bastion: `${bastion.user}@127.0.0.1:${bastion.port}`}})
+      const refused = await hactl(['config', 'push'], {cwd: through})
+      expect(refused.code).to.equal(7)
+      expect(refused.stdout).to.include(`[127.0.0.1]:${bastion.port} is not known`)
+      await writeFile(path.join(through, 'known_hosts'), `${known}[127.0.0.1]:${bastion.port} ${bastion.hostKey}\n`)
+      const push = await hactl(['config', 'push'], {cwd: through})
+      expect(push.code, push.stderr + push.stdout).to.equal(0)
+      await expectServing(host, [v2])
+    } finally {
+      await bastion.stop()
+    }
   })
 
   it('config diff exits 5 with the unified diff on drift, and 0 once pull brought the live file into the source', async () => {
