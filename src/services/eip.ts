@@ -205,6 +205,8 @@ export function policyFor(cluster: Cluster, overrides: Partial<FailoverPolicy> =
 export async function healthJudge(cluster: Cluster, given?: HealthJudge): Promise<HealthJudge> {
   if (given) return given
   const type = cluster.spec.health.proxy.type
+  // Probe judges (http, https, tcp) need the cluster's probe settings, which the registry cannot pass.
+  if (type !== 'ec2') return (await import('../health/judges.js')).clusterJudge(cluster.spec)
   const judge = await judgeFor(type)
   if (!judge) {
     throw new UsageError(`health.proxy.type ${type} has no judge in this build`, {actions: ['Set health.proxy.type: ec2 to judge proxies by instance state and EC2 status checks.']})
