@@ -4,7 +4,6 @@ import type {Cluster} from '../cluster/loader.js'
 import {providerFor} from '../cloud/index.js'
 import '../cloud/providers.js'
 import {UsageError} from '../errors.js'
-import {withFailoverLock} from '../failover/lock.js'
 import {clusterJudge} from '../health/judges.js'
 import {humanEventLog, jsonEventLog, teeLog, type RoundLog} from '../monitor/events.js'
 import {LeaseKeeper} from '../monitor/lease.js'
@@ -80,8 +79,9 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
     {
       provider,
       judge: clusterJudge(cluster.spec),
-      // The moves take the same lock as `eip failover`, so an operator's move and the monitor's never cross.
-      run: dryRun ? planOnly : executorRunner(provider, {lock: (work) => withFailoverLock(cluster.spec.cluster, cluster.path, work, 5000)}),
+      // No lock around the moves: the monitor holds the state file's lock for its whole run, and that is
+      // the lock `eip failover` takes, so an operator's move and the monitor's never cross.
+      run: dryRun ? planOnly : executorRunner(provider),
       log: eventLog(options),
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },

@@ -80,6 +80,22 @@ describe('failover on the sandbox with hactl monitor running', function () {
       20_000,
     )
     for (const n of [1, 2, 3]) expect((await sb.get(sb.eip(n))).proxy).to.equal(survivor.name)
-    for (const victim of [a, b]) expect((await sb.run(['sandbox', 'revive', victim.name])).code).to.equal(0)
+  })
+
+  it('revived proxies get the addresses spread back after the hold-down', async () => {
+    const before = await view()
+    const killed = before.instances.filter((i) => i.crashed)
+    expect(killed).to.have.length(2)
+    for (const victim of killed) expect((await sb.run(['sandbox', 'revive', victim.name])).code).to.equal(0)
+    // The hold-down is 2 s in this sandbox; the revived proxies must also be healthy again.
+    const revivedAt = Date.now()
+    await waitFor('the hold-down to pass', () => Date.now() - revivedAt > 2500 || undefined, 10_000)
+    const rebalance = await sb.run(['eip', 'rebalance', '--yes'])
+    expect(rebalance.code, rebalance.stderr).to.equal(0)
+    const after = await view()
+    const holders = new Set(after.addresses.map((x) => x.instanceId))
+    expect(holders.size, 'one address per proxy').to.equal(3)
+    for (const n of [1, 2, 3]) expect((await sb.get(sb.eip(n))).status).to.equal(200)
+    expect([...(await sb.resolve('www.sandbox.test'))].sort()).to.deep.equal([sb.eip(1), sb.eip(2), sb.eip(3)])
   })
 })
