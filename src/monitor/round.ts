@@ -23,10 +23,9 @@ export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
 export type ActionRunner = (actions: AssociateAction[], current: ElasticAddress[], reporter: Reporter) => Promise<ExecutedAction[]>
 
 /** The executor, as the monitor runs it. */
-export function executorRunner(provider: Provider, options: {verifyTimeoutMs?: number; lock?: <T>(work: () => Promise<T>) => Promise<T>} = {}): ActionRunner {
-  const lock = options.lock ?? (<T>(work: () => Promise<T>) => work())
+export function executorRunner(provider: Provider, options: {verifyTimeoutMs?: number} = {}): ActionRunner {
   return async (actions, current, reporter) =>
-    lock(async () => (await executeFailover({actions, notes: []}, provider, {reporter, current, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000, firstVerifyDelayMs: 50})).results)
+    (await executeFailover({actions, notes: []}, provider, {reporter, current, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000, firstVerifyDelayMs: 50})).results
 }
 
 export interface MonitorSettings {
