@@ -1,8 +1,9 @@
 // Installs what hactl's tests and sandbox need on a fresh machine: npm
-// packages (npm ci when node_modules is absent or older than the lockfile)
+// packages (npm ci when node_modules is absent or from another lockfile)
 // and Debian packages (apt-get when root; otherwise the exact command).
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -20,12 +21,19 @@ export function sh(command, args, options = {}) {
   }
 }
 
+/**
+ * npm ci when node_modules is absent or was installed from another lockfile.
+ * The lockfile's hash is kept in node_modules after a good install: file
+ * times are no guide (a fresh clone or a merge touches the lockfile).
+ */
 export function ensureNodeModules() {
-  const stamp = path.join(ROOT, 'node_modules', '.package-lock.json')
-  const lock = path.join(ROOT, 'package-lock.json')
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return
+  const lock = readFileSync(path.join(ROOT, 'package-lock.json'))
+  const hash = createHash('sha256').update(lock).digest('hex')
+  const stamp = path.join(ROOT, 'node_modules', '.hactl-lockfile-sha256')
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return
   step('npm ci')
   sh('npm', ['ci', '--no-audit', '--no-fund'])
+  writeFileSync(stamp, hash)
 }
 
 /** binary → Debian package that provides it. */

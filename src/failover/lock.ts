@@ -1,9 +1,11 @@
 /**
- * One actor per cluster on this machine: `eip failover`, `eip rebalance`,
- * `proxy terminate --force` and the monitor all take the lock of the
- * cluster's state file around describe → plan → move, so two of them (cron
- * overlap, an operator and the monitor) never both move an address. Across
- * machines the DynamoDB lease does the same job.
+ * The moves lock: one observe → plan → move → record at a time per cluster on
+ * this machine. `eip failover`, `eip rebalance`, `proxy terminate --force`
+ * take it for the command, the monitor for each round, so an operator's move
+ * and the monitor's never cross, and an operator can still move addresses
+ * while the monitor service runs. (The monitor's own run lock, one monitor
+ * per cluster, is another file: src/monitor/lock.ts.) Across machines the
+ * DynamoDB lease does this job.
  */
 import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
@@ -16,15 +18,16 @@ export async function withFailoverLock<T>(stateFile: string, fn: () => Promise<T
   await mkdir(path.dirname(stateFile), {recursive: true})
   let release: () => Promise<void>
   try {
-    // The same lock file and staleness as the monitor's (src/monitor/lock.ts): a holder refreshes it every 5 s.
-    release = await lockfile.lock(stateFile, {
+    // A holder refreshes it every 5 s; one that died is taken over after 10 s.
+    // proper-lockfile keys its locks by the locked path, not the lock file: the monitor's run lock is on
+    // the state file itself, so this one locks a name of its own (its lock file is movesLockPath).
+    release = await lockfile.lock(`${stateFile}.moves`, {
       realpath: false,
-      lockfilePath: `${stateFile}.lock`,
       stale: 10_000,
       retries: {retries: Math.max(1, Math.ceil(waitMs / 250)), factor: 1, minTimeout: 250, maxTimeout: 250},
     })
   } catch (error) {
-    throw new BusyError(`another hactl (a failover or the monitor) is moving addresses of this cluster (lock ${stateFile}.lock)`, {
+    throw new BusyError(`another hactl (a failover or the monitor) is moving addresses of this cluster (lock ${movesLockPath(stateFile)})`, {
       cause: error,
       actions: ['Wait for it to finish and run again; a lock left by a killed run is taken over after 10 s.'],
     })
@@ -34,4 +37,8 @@ export async function withFailoverLock<T>(stateFile: string, fn: () => Promise<T
   } finally {
     await release().catch(() => undefined)
   }
+}
+
+export function movesLockPath(stateFile: string): string {
+  return `${stateFile}.moves.lock`
 }

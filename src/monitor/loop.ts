@@ -6,6 +6,8 @@
  */
 import {setTimeout as delay} from 'node:timers/promises'
 
+import {BusyError} from '../errors.js'
+import {withFailoverLock} from '../failover/lock.js'
 import type {FailoverPlan} from '../failover/planner.js'
 import type {RoundLog} from './events.js'
 import {lockState} from './lock.js'
@@ -22,7 +24,18 @@ export interface MonitorOptions {
   rounds?: number
   /** Keep the state file as it was (--dry-run). */
   readOnly?: boolean
+  /** How long a round waits for an operator's move to finish before it is skipped (default 30 s). */
+  movesLockWaitMs?: number
   signal?: AbortSignal
+}
+
+/** A round that found the moves lock held past its wait is skipped, not fatal: the next round tries again. */
+function busyRound(log: RoundLog): (error: unknown) => undefined {
+  return (error) => {
+    if (!(error instanceof BusyError)) throw error
+    log.emit({level: 'warn', code: 'monitor.busy', message: `round skipped: ${error.message}`})
+    return undefined
+  }
 }
 
 export interface MonitorResult {
@@ -52,11 +65,19 @@ export async function runMonitor(options: MonitorOptions, settings: MonitorSetti
     for (;;) {
       const started = performance.now()
       log.round = `${run}-${++rounds}`
-      const result = await runRound(state, log.round, settings, {...deps, reporter: log, stopping})
-      state = result.state
-      last = result.outcome
-      lastPlan = result.plan
-      if (!options.readOnly) await writeState(options.stateFile, state)
+      const round = async (): Promise<Awaited<ReturnType<typeof runRound>>> => {
+        // Re-read: between rounds an operator's `eip failover` may have moved addresses and recorded them.
+        if (!options.readOnly) state = await readState(options.stateFile)
+        const outcome = await runRound(state, log.round, settings, {...deps, reporter: log, stopping})
+        if (!options.readOnly) await writeState(options.stateFile, outcome.state)
+        return outcome
+      }
+      const result = options.readOnly ? await round() : await withFailoverLock(options.stateFile, round, options.movesLockWaitMs).catch(busyRound(log))
+      if (result) {
+        state = result.state
+        last = result.outcome
+        lastPlan = result.plan
+      }
       if (options.once || stopping() || (options.rounds !== undefined && rounds >= options.rounds)) break
       const left = options.intervalMs - (performance.now() - started)
       if (left > 0) await delay(left, undefined, {signal: options.signal}).catch(() => undefined)
