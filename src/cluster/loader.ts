@@ -88,7 +88,8 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, at: 
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`
+  // zod's own messages start with "Invalid"; a schema's custom message says more and is kept.
+  if (issue.code === 'invalid_value' && /^Invalid/.test(issue.message)) return `must be one of ${issue.values.map(String).join(', ')}`
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`
   return issue.message
 }

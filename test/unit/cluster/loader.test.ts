@@ -70,6 +70,10 @@ describe('cluster file', () => {
     expect(problems('cluster: Web!\nprovider: gcp\nproxy:\n  config: x\n')).to.have.length(2)
   })
 
+  it('refuses dns.multivalue, which is not built yet, instead of ignoring it', () => {
+    expect(problems(`${minimal}dns: { zone: a., name: www.a., multivalue: true }\n`)[0]).to.match(/broken\.yaml:4:\d+: dns\.multivalue: multivalue-answer records are not supported yet/)
+  })
+
   it('refuses provider static without hosts', () => {
     expect(problems(`${minimal}provider: static\n`)[0]).to.match(/broken\.yaml:4:\d+: provider static needs a hosts: list/)
   })
