@@ -44,23 +44,6 @@ function isBlank(c: string): boolean {
   return c === ' ' || c === '\t'
 }
 
-/** Split text into lines; `\r\n` endings are kept as such, a last line without an ending keeps `''`. */
-export function splitLines(text: string): {text: string; eol: Eol}[] {
-  const out: {text: string; eol: Eol}[] = []
-  let from = 0
-  while (from < text.length) {
-    const nl = text.indexOf('\n', from)
-    if (nl === -1) {
-      out.push({text: text.slice(from), eol: ''})
-      break
-    }
-    const crlf = nl > from && text.charCodeAt(nl - 1) === 13
-    out.push({text: text.slice(from, crlf ? nl - 1 : nl), eol: crlf ? '\r\n' : '\n'})
-    from = nl + 1
-  }
-  return out
-}
-
 const SPACE = 32
 const TAB = 9
 const HASH = 35
