@@ -20,13 +20,16 @@ export async function withFailoverLock<T>(stateFile: string, fn: () => Promise<T
   try {
     // A holder refreshes it every 5 s; one that died is taken over after 10 s.
     // proper-lockfile keys its locks by the locked path, not the lock file: the monitor's run lock is on
-    // the state file itself, so this one locks a name of its own (its lock file is movesLockPath).
+    // the state file itself, so this one locks a name of its own.
     release = await lockfile.lock(`${stateFile}.moves`, {
       realpath: false,
+      lockfilePath: movesLockPath(stateFile),
       stale: 10_000,
       retries: {retries: Math.max(1, Math.ceil(waitMs / 250)), factor: 1, minTimeout: 250, maxTimeout: 250},
     })
   } catch (error) {
+    // Only a held lock means busy; anything else (a read-only folder, say) is reported as it is.
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
     throw new BusyError(`another hactl (a failover or the monitor) is moving addresses of this cluster (lock ${movesLockPath(stateFile)})`, {
       cause: error,
       actions: ['Wait for it to finish and run again; a lock left by a killed run is taken over after 10 s.'],
