@@ -2,8 +2,9 @@
 // Times adding one server to configs of 1k, 10k and 50k servers, in one run:
 // parse + add + serialize in-process (median of RUNS), and the proxy's own
 // checker on the same file (median of CHECKS). Prints times, per-server cost
-// and ratios. Goals: 10k add ≤ 50 ms and ≤ 0.1× `haproxy -c`; per-server cost
-// roughly flat from 1k to 50k (linear, not quadratic).
+// and ratios. Goals: 10k add ≤ 50 ms, and ≤ 0.1× `haproxy -c` or ≤ 0.5×
+// `nginx -t`; per-server cost roughly flat from 1k to 50k (linear, not
+// quadratic).
 // Run: npx tsx bench/config-edit.ts   (SIZES=1000,10000 RUNS=9 CHECKS=3 ENGINE=nginx to change)
 // Engines are rows of ENGINES: another engine adds its generator and spec there.
 import {execFileSync} from 'node:child_process'
@@ -17,6 +18,8 @@ import {nginxEngine} from '../src/proxy-config/nginx/engine.js'
 import {unifiedDiff} from '../src/ui/diff.js'
 
 interface BenchEngine {
+  /** What the row is called, when an engine has more than one shape of file. */
+  label?: string
   engine: Engine<ConfigDocument>
   file: string
   generate: (servers: number) => string
@@ -28,6 +31,29 @@ interface BenchEngine {
 
 function ip(i: number): string {
   return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+}
+
+/** Servers in upstreams of `perUpstream` (a large site spreads them over pools); the add goes to the last one. */
+function nginxRow(perUpstream: number): BenchEngine {
+  return {
+    label: Number.isFinite(perUpstream) ? `nginx, upstreams of ${perUpstream}` : 'nginx, one upstream',
+    engine: nginxEngine as unknown as Engine<ConfigDocument>,
+    file: 'nginx.conf',
+    generate: (n) => {
+      const size = Math.min(n, perUpstream)
+      const lines = ['worker_processes 1;', 'events {', '    worker_connections 64;', '}', 'http {']
+      for (let u = 0; u * size < n; u++) {
+        lines.push(`    upstream pool${u} {`, '        least_conn;')
+        for (let i = u * size; i < Math.min(n, (u + 1) * size); i++) lines.push(`        server ${ip(i + 1)}:8080 max_fails=3 fail_timeout=10s;`)
+        lines.push('        keepalive 16;', '    }')
+      }
+      lines.push('    server {', '        listen 127.0.0.1:18084;', '        location / {', '            proxy_pass http://pool0;', '        }', '    }', '}', '')
+      return lines.join('\n')
+    },
+    add: (n) => ({backend: `pool${Number.isFinite(perUpstream) ? Math.ceil(n / perUpstream) - 1 : 0}`, address: '192.0.2.10', port: 8080}),
+    // nginx -t writes a pid file and logs: both go to the bench's temp folder.
+    check: ['nginx', (f) => ['-t', '-q', '-p', `${path.dirname(f)}/`, '-c', f, '-g', `pid ${path.dirname(f)}/nginx.pid; error_log ${path.dirname(f)}/error.log;`]],
+  }
 }
 
 const ENGINES: BenchEngine[] = [
@@ -54,24 +80,9 @@ const ENGINES: BenchEngine[] = [
     add: () => ({backend: 'web', address: '192.0.2.10', port: 8080}),
     check: ['haproxy', (f) => ['-c', '-f', f]],
   },
-  {
-    // Servers in upstreams of 1,000 (as a large site spreads them); the add goes to the last one.
-    engine: nginxEngine as unknown as Engine<ConfigDocument>,
-    file: 'nginx.conf',
-    generate: (n) => {
-      const lines = ['worker_processes 1;', 'events {', '    worker_connections 64;', '}', 'http {']
-      for (let u = 0; u * 1000 < n; u++) {
-        lines.push(`    upstream pool${u} {`, '        least_conn;')
-        for (let i = u * 1000; i < Math.min(n, (u + 1) * 1000); i++) lines.push(`        server ${ip(i + 1)}:8080 max_fails=3 fail_timeout=10s;`)
-        lines.push('        keepalive 16;', '    }')
-      }
-      lines.push('    server {', '        listen 127.0.0.1:18084;', '        location / {', '            proxy_pass http://pool0;', '        }', '    }', '}', '')
-      return lines.join('\n')
-    },
-    add: (n) => ({backend: `pool${Math.ceil(n / 1000) - 1}`, address: '192.0.2.10', port: 8080}),
-    // nginx -t writes a pid file and logs: both go to the bench's temp folder.
-    check: ['nginx', (f) => ['-t', '-q', '-p', `${path.dirname(f)}/`, '-c', f, '-g', `pid ${path.dirname(f)}/nginx.pid; error_log ${path.dirname(f)}/error.log;`]],
-  },
+  nginxRow(1000),
+  // The same servers in one upstream: the whole upstream is read to find duplicates and shared options.
+  nginxRow(Number.POSITIVE_INFINITY),
 ]
 
 /** ENGINE=nginx runs one engine's rows only. */
@@ -80,6 +91,7 @@ const selected = ENGINES.filter((b) => !process.env.ENGINE || b.engine.name === 
 const SIZES = (process.env.SIZES ?? '1000,10000,50000').split(',').map(Number)
 const RUNS = Number(process.env.RUNS ?? 9)
 const CHECKS = Number(process.env.CHECKS ?? 3)
+const WARMUP = 10
 /** haproxy -c grows faster than linearly past 10k servers (minutes at 50k): one check there. */
 const checksFor = (n: number): number => (n > 10_000 ? 1 : CHECKS)
 
@@ -90,7 +102,7 @@ const fmt = (x: number, digits = 1): string => x.toFixed(digits)
 const dir = mkdtempSync(path.join(tmpdir(), 'hactl-bench-'))
 try {
   for (const b of selected) {
-    console.log(`${b.engine.name}: add one server (parse + add + serialize), ${RUNS} runs; ${b.check[0]} check, ${CHECKS} runs (1 past 10k); medians`)
+    console.log(`${b.label ?? b.engine.name}: add one server (parse + add + serialize), ${RUNS} runs; ${b.check[0]} check, ${CHECKS} runs (1 past 10k); medians`)
     console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine`)
     console.log(['servers', 'bytes', 'edit ms', 'edit min', 'µs/server', 'diff ms', `${b.check[0]} ms`, 'edit/check'].join('\t'))
     const perServer: number[] = []
@@ -106,7 +118,7 @@ try {
         edited = doc.serialize()
         return ms(t0)
       }
-      for (let i = 0; i < 3; i++) edit() // warm up the JIT
+      for (let i = 0; i < WARMUP; i++) edit() // warm up the JIT, so the first size is not timed cold
       const edits = Array.from({length: RUNS}, edit)
       const editMs = median(edits)
       if (edited.length <= text.length) throw new Error('nothing was added')

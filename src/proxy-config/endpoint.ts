@@ -55,3 +55,22 @@ export function endpointMatches(ref: string, written: string, endpoint: Endpoint
   const wanted = parseEndpoint(ref)
   return wanted.address === endpoint.address && (wanted.port ?? defaultPort) === (endpoint.port ?? defaultPort)
 }
+
+/**
+ * endpointMatches for one ref against many written endpoints: the ref is
+ * parsed once. Any text that names the endpoint holds `address`, so a caller
+ * can rule out most candidates before reading them (an upstream of 10k
+ * servers is searched on each add).
+ */
+export function endpointMatcher(ref: string, defaultPort?: number): {address: string; matches: (written: string) => boolean} {
+  const wanted = parseEndpoint(ref)
+  const port = wanted.port ?? defaultPort
+  return {
+    address: wanted.address,
+    matches(written) {
+      if (written === ref) return true
+      const endpoint = parseEndpoint(written)
+      return endpoint.address === wanted.address && (endpoint.port ?? defaultPort) === port
+    },
+  }
+}

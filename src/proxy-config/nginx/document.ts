@@ -5,7 +5,7 @@
  * Serializing joins every token's raw text, so it gives back the input.
  */
 import type {ConfigDocument} from '../engine.js'
-import {Lexer, type Token, wordValue} from './lexer.js'
+import {isLuaBlock, Lexer, type Token, wordValue} from './lexer.js'
 
 /**
  * A directive keeps the raw text of its arguments as one string and splits
@@ -27,6 +27,8 @@ export class Directive {
     /** `;` or `{`. */
     readonly end: Token,
     private restNewlines: number,
+    /** The arguments are bare words on one line (nothing quoted, escaped or commented): they split on blanks. */
+    private readonly plain = false,
     public block?: Block,
   ) {
     this.nameValue = wordValue(nameRaw)
@@ -50,6 +52,47 @@ export class Directive {
     return count
   }
 
+  /**
+   * The arguments' values split on blanks, without building tokens, when
+   * they are plain words: nothing quoted or escaped, no comment, one line.
+   */
+  plainArgs(): string[] | undefined {
+    if (this.tokens || !this.plain) return undefined
+    const args: string[] = []
+    for (const word of this.rest.split(BLANKS)) if (word !== '') args.push(word)
+    return args
+  }
+
+  /** The first argument's value. */
+  firstArg(): string | undefined {
+    if (this.tokens || !this.plain) return directiveArgs(this)[0]
+    const start = this.rest.search(WORD)
+    if (start < 0) return undefined
+    const end = this.rest.slice(start).search(BLANKS)
+    return end < 0 ? this.rest.slice(start) : this.rest.slice(start, start + end)
+  }
+
+  /**
+   * Whether one of the arguments is `value` (a word with nothing to unquote),
+   * read without splitting them when they are plain.
+   */
+  hasArg(value: string): boolean {
+    if (!this.mentions(value)) return false
+    if (this.tokens || !this.plain) return directiveArgs(this).includes(value)
+    const {rest} = this
+    for (let i = rest.indexOf(value); i >= 0; i = rest.indexOf(value, i + 1)) {
+      const before = rest.charCodeAt(i - 1)
+      const after = rest.charCodeAt(i + value.length)
+      if ((i === 0 || before === 0x20 || before === 0x09) && (Number.isNaN(after) || after === 0x20 || after === 0x09)) return true
+    }
+    return false
+  }
+
+  /** Whether the arguments' text holds `text` anywhere: a cheap test that rules a directive out. */
+  mentions(text: string): boolean {
+    return this.tokens ? this.headText().includes(text) : this.rest.includes(text)
+  }
+
   headText(): string {
     if (!this.tokens) return this.nameRaw + this.rest
     let out = ''
@@ -58,6 +101,9 @@ export class Directive {
   }
 }
 
+const BLANKS = /[ \t]+/
+const WORD = /[^ \t]/
+
 function tokenize(text: string): Token[] {
   const lexer = new Lexer(text, '(arguments)')
   const tokens: Token[] = []
@@ -65,10 +111,77 @@ function tokenize(text: string): Token[] {
   return tokens
 }
 
-export interface Block {
-  items: Node[]
-  /** The closing `}`; absent for the file itself. */
-  close?: Token
+/** Where an unparsed block's body lies in the file. */
+interface Body {
+  /** The lexer that stepped over it, for the file and the blocks inside already stepped over. */
+  lexer: Lexer
+  /** Offsets of the body: after the `{`, up to the `}`. */
+  start: number
+  end: number
+  /** The line at `start`, and the newlines up to `end`. */
+  line: number
+  newlines: number
+}
+
+const CLOSE: Token = {kind: '}', raw: '}'}
+
+/**
+ * A block's items, parsed from the file the first time something reads them.
+ * The parser has already checked the body's syntax, so parsing it later
+ * cannot fail.
+ */
+export class Block {
+  private list?: Node[]
+  private body?: Body
+
+  private constructor(
+    /** The closing `}`; absent for the file itself. */
+    readonly close?: Token,
+  ) {}
+
+  static of(items: Node[], close?: Token): Block {
+    const block = new Block(close)
+    block.list = items
+    return block
+  }
+
+  static unparsed(body: Body): Block {
+    const block = new Block(CLOSE)
+    block.body = body
+    return block
+  }
+
+  get items(): Node[] {
+    if (!this.list) {
+      const {lexer, start, line} = this.body as Body
+      this.list = parseBlock(new Lexer(lexer.text, lexer.file, start, line, lexer.index), false).list
+      this.body = undefined
+    }
+    return this.list as Node[]
+  }
+
+  /** The body as written, while nothing has parsed it. */
+  get source(): string | undefined {
+    return this.body && this.body.lexer.text.slice(this.body.start, this.body.end)
+  }
+
+  /** Newlines in the body, counted without parsing it. */
+  get newlines(): number {
+    if (this.body) return this.body.newlines
+    let count = 0
+    for (const node of this.items) {
+      if (isDirective(node)) count += node.newlines + (node.block?.newlines ?? 0)
+      else count += newlinesIn(node)
+    }
+    return count
+  }
+}
+
+export function newlinesIn(t: Token): number {
+  if (t.kind === 'nl') return 1
+  let count = 0
+  if (t.kind === 'word' || t.kind === 'raw') for (let i = t.raw.indexOf('\n'); i >= 0; i = t.raw.indexOf('\n', i + 1)) count++
+  return count
 }
 
 export type Node = Directive | Token
@@ -82,6 +195,8 @@ export function directiveName(d: Directive): string {
 }
 
 export function directiveArgs(d: Directive): string[] {
+  const plain = d.plainArgs()
+  if (plain) return plain
   const args: string[] = []
   for (let i = 1; i < d.head.length; i++) if (d.head[i].kind === 'word') args.push(wordValue(d.head[i].raw))
   return args
@@ -93,33 +208,25 @@ export class NginxDocument implements ConfigDocument {
   constructor(
     readonly file: string,
     readonly root: Block,
+    /** The text parsed, for the file's line ending. */
+    private readonly text = '',
   ) {}
 
   serialize(): string {
     return emitBlock(this.root)
   }
 
-  /** The line ending the file mostly uses, for new lines. */
+  /** The line ending the file uses (its first), for new lines. */
   eol(): string {
-    return firstNewline(this.root) ?? '\n'
+    const lf = this.text.indexOf('\n')
+    return lf > 0 && this.text.charCodeAt(lf - 1) === 0x0d ? '\r\n' : '\n'
   }
-}
-
-function firstNewline(block: Block): string | undefined {
-  for (const node of block.items) {
-    if (isDirective(node)) {
-      if (node.newlines > 0) return node.headText().includes('\r\n') ? '\r\n' : '\n'
-      if (node.block) {
-        const inner = firstNewline(node.block)
-        if (inner) return inner
-      }
-    } else if (node.kind === 'nl') return node.raw
-  }
-  return undefined
 }
 
 // String concatenation: V8 builds ropes, faster here than collecting ~10 pieces a line for join().
 function emitBlock(block: Block): string {
+  const source = block.source
+  if (source !== undefined) return source + (block.close?.raw ?? '')
   let out = ''
   for (const node of block.items) {
     if (isDirective(node)) {
@@ -133,7 +240,7 @@ function emitBlock(block: Block): string {
 
 export function parseNginx(text: string, file: string): NginxDocument {
   const lexer = new Lexer(text, file)
-  return new NginxDocument(file, parseBlock(lexer, true))
+  return new NginxDocument(file, parseBlock(lexer, true), text)
 }
 
 /** Parse a piece of config written by hactl itself (known to be well formed). */
@@ -148,13 +255,13 @@ function parseBlock(lexer: Lexer, isRoot: boolean): Block {
   for (;;) {
     const token = lexer.next()
     if (!token) {
-      if (isRoot) return {items}
+      if (isRoot) return Block.of(items)
       throw lexer.error('unexpected end of file, expecting "}"', lexer.currentLine)
     }
     switch (token.kind) {
       case '}': {
         if (isRoot) throw lexer.error('unexpected "}"', lexer.currentLine)
-        return {items, close: token}
+        return Block.of(items, token)
       }
       case ';':
       case '{': {
@@ -172,17 +279,22 @@ function parseBlock(lexer: Lexer, isRoot: boolean): Block {
 }
 
 function parseDirective(lexer: Lexer, name: Token): Directive {
-  const {raw, newlines} = lexer.head()
+  const {raw, newlines, plain} = lexer.head()
   const end = lexer.next()
   if (!end) throw lexer.error(`unexpected end of file, expecting ";" or "{" after "${wordValue(name.raw)}"`, lexer.currentLine)
   if (end.kind === '}') throw lexer.error(`unexpected "}" in "${wordValue(name.raw)}", expecting ";"`, lexer.currentLine)
-  const d = new Directive(name.raw, raw, end, newlines)
+  const d = new Directive(name.raw, raw, end, newlines, plain)
   if (end.kind === '{') {
-    if (d.nameValue.endsWith('_by_lua_block')) {
+    if (isLuaBlock(d.nameValue)) {
       const body = lexer.luaBody()
       const close = lexer.next() as Token
-      d.block = {items: body.raw === '' ? [] : [body], close}
-    } else d.block = parseBlock(lexer, false)
+      d.block = Block.of(body.raw === '' ? [] : [body], close)
+    } else {
+      const start = lexer.offset
+      const line = lexer.currentLine
+      lexer.skipBlock()
+      d.block = Block.unparsed({lexer, start, end: lexer.offset - 1, line, newlines: lexer.currentLine - line})
+    }
   }
   return d
 }
@@ -200,26 +312,27 @@ export interface Visit {
 /**
  * Every directive in file order with its line and its enclosing directives;
  * with `keep`, only those it accepts (lines are counted all the same), so an
- * edit of one upstream does not build a record for each of 10k servers.
+ * edit of one upstream does not build a record for each of 10k servers; with
+ * `enter`, only the blocks it accepts are looked into (and parsed).
  */
-export function walk(doc: NginxDocument, keep?: (d: Directive, parents: Directive[]) => boolean): Visit[] {
+export function walk(
+  doc: NginxDocument,
+  keep?: (d: Directive, parents: Directive[]) => boolean,
+  enter?: (d: Directive, parents: Directive[]) => boolean,
+): Visit[] {
   const visits: Visit[] = []
   let line = 1
-  const count = (t: Token): void => {
-    if (t.kind === 'nl') line++
-    else if (t.kind === 'word' || t.kind === 'raw') for (let i = t.raw.indexOf('\n'); i >= 0; i = t.raw.indexOf('\n', i + 1)) line++
-  }
   const visitBlock = (block: Block, parents: Directive[]): void => {
     for (const node of block.items) {
       if (!isDirective(node)) {
-        count(node)
+        line += newlinesIn(node)
         continue
       }
       if (!keep || keep(node, parents)) visits.push({directive: node, line, parents, container: block})
       line += node.newlines
-      if (node.block) {
-        visitBlock(node.block, [...parents, node])
-      }
+      if (!node.block) continue
+      if (enter && !enter(node, parents)) line += node.block.newlines
+      else visitBlock(node.block, [...parents, node])
     }
   }
   visitBlock(doc.root, [])

@@ -7,7 +7,7 @@
  */
 import {UsageError} from '../../errors.js'
 import type {AddServerSpec, EditOutcome, Engine, RouteInfo, RouteSpec, ServerRef, ServerState} from '../engine.js'
-import {endpointMatches} from '../endpoint.js'
+import {endpointMatcher} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {
   addArg,
@@ -39,6 +39,7 @@ import {
   PER_SERVER_OPTIONS,
   retarget,
   type ServerBlock,
+  UPSTREAM_CONTEXTS,
   serverBlocks,
   serverInfo,
   toBackendInfo,
@@ -47,17 +48,13 @@ import {
 } from './model.js'
 import {validateNginx} from './validate.js'
 
-/** The directives an edit of one upstream needs: every upstream and `http`, and the server lines of that upstream only. */
-function walkFor(doc: NginxDocument, backend: string): Visit[] {
-  let target: Directive | undefined
-  return walk(doc, (d, parents) => {
-    const name = directiveName(d)
-    if (name === 'upstream') {
-      if (directiveArgs(d)[0] === backend) target = d
-      return true
-    }
-    return name === 'http' || (name === 'server' && target !== undefined && parents.at(-1) === target)
-  })
+/** The directives an edit of one upstream needs: every upstream and `http`, looking only into the blocks that may hold an upstream. */
+function walkFor(doc: NginxDocument): Visit[] {
+  return walk(
+    doc,
+    (d) => directiveName(d) === 'upstream' || directiveName(d) === 'http',
+    (d) => UPSTREAM_CONTEXTS.has(directiveName(d)),
+  )
 }
 
 function findUpstream(doc: NginxDocument, name: string, visits: Visit[]): Upstream | undefined {
@@ -71,7 +68,8 @@ function requireUpstream(doc: NginxDocument, name: string, visits: Visit[]): Ups
 }
 
 function findServer(u: Upstream, ref: ServerRef): Upstream['servers'][number] | undefined {
-  return u.servers.find((s) => endpointMatches(ref, s.info.name, s.info, DEFAULT_PORT))
+  const {address, matches} = endpointMatcher(ref, DEFAULT_PORT)
+  return u.servers.find((s) => s.directive.mentions(address) && matches(s.directive.firstArg() ?? ''))
 }
 
 function lineOf(doc: NginxDocument, d: Directive): number {
@@ -80,9 +78,14 @@ function lineOf(doc: NginxDocument, d: Directive): number {
 
 /** The options every sibling shares, minus those that belong to one server. */
 function sharedOptions(u: Upstream, check: boolean): string[] {
-  const [first, ...rest] = u.servers.map((s) => s.info.options)
+  const [first, ...rest] = u.servers
   if (!first) return []
-  return first.filter((o) => !PER_SERVER_OPTIONS.test(o) && (check || !CHECK_OPTIONS.test(o)) && rest.every((r) => r.includes(o)))
+  let shared = first.info.options.filter((o) => !PER_SERVER_OPTIONS.test(o) && (check || !CHECK_OPTIONS.test(o)))
+  for (const s of rest) {
+    if (shared.length === 0) break
+    shared = shared.filter((o) => s.directive.hasArg(o))
+  }
+  return shared
 }
 
 /** The block a new upstream goes into: next to the others, else in `http {}`, else the file itself. */
@@ -96,7 +99,7 @@ function upstreamHome(doc: NginxDocument, visits: Visit[]): Block {
 function addServer(doc: NginxDocument, spec: AddServerSpec): EditOutcome {
   const written = addressAsName('nginx', spec)
   const eol = doc.eol()
-  const upstream = findUpstream(doc, spec.backend, walkFor(doc, spec.backend))
+  const upstream = findUpstream(doc, spec.backend, walkFor(doc))
 
   if (!upstream) {
     const visits = walk(doc)
@@ -159,7 +162,7 @@ function serverLine(written: string, shared: string[], spec: AddServerSpec): str
 }
 
 function removeServer(doc: NginxDocument, backend: string, ref: ServerRef): EditOutcome {
-  const upstream = requireUpstream(doc, backend, walkFor(doc, backend))
+  const upstream = requireUpstream(doc, backend, walkFor(doc))
   const found = findServer(upstream, ref)
   if (!found) return {changed: false, summary: `upstream ${backend} has no server ${ref}: nothing to remove`}
   removeAt(upstream.block, upstream.block.items.indexOf(found.directive))
@@ -167,7 +170,7 @@ function removeServer(doc: NginxDocument, backend: string, ref: ServerRef): Edit
 }
 
 function setServerState(doc: NginxDocument, backend: string, ref: ServerRef, state: ServerState): EditOutcome {
-  const upstream = requireUpstream(doc, backend, walkFor(doc, backend))
+  const upstream = requireUpstream(doc, backend, walkFor(doc))
   const found = findServer(upstream, ref)
   if (!found) throw unknownServer(doc.file, backend, ref, upstream.servers.map((s) => s.info))
   const {directive, info} = found

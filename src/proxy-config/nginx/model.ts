@@ -5,7 +5,7 @@
  */
 import type {BackendInfo, ServerInfo, ServerState} from '../engine.js'
 import {parseEndpoint} from '../endpoint.js'
-import {type Block, type Directive, directiveArgs, directiveName, indentOf, type NginxDocument, type Visit, walk} from './document.js'
+import {type Block, type Directive, directiveArgs, directiveName, indentOf, isDirective, newlinesIn, type NginxDocument, type Visit, walk} from './document.js'
 
 /** Options that belong to one server and are never copied to a new one. */
 export const PER_SERVER_OPTIONS = /^(down|backup|drain|route=|service=|weight=)/
@@ -29,26 +29,43 @@ export class UpstreamServer {
   }
 }
 
-export interface Upstream {
-  name: string
-  visit: Visit
-  block: Block
-  servers: UpstreamServer[]
+/** An upstream block; its server lines are read (and its block parsed) only when asked. */
+export class Upstream {
+  private list?: UpstreamServer[]
+
+  constructor(
+    readonly name: string,
+    readonly visit: Visit,
+    readonly block: Block,
+  ) {}
+
+  get servers(): UpstreamServer[] {
+    if (!this.list) {
+      const list: UpstreamServer[] = []
+      let line = this.visit.line + this.visit.directive.newlines
+      for (const node of this.block.items) {
+        if (!isDirective(node)) {
+          line += newlinesIn(node)
+          continue
+        }
+        if (!node.block && directiveName(node) === 'server') list.push(new UpstreamServer(this.name, node, line))
+        line += node.newlines + (node.block?.newlines ?? 0)
+      }
+      this.list = list
+    }
+    return this.list
+  }
 }
 
+/** Where nginx allows `upstream` (besides the top of an included file). */
+export const UPSTREAM_CONTEXTS = new Set(['http', 'stream'])
+
 export function upstreams(doc: NginxDocument, visits = walk(doc)): Upstream[] {
-  const byDirective = new Map<Directive, Upstream>()
   const out: Upstream[] = []
   for (const visit of visits) {
     const {directive, parents} = visit
-    const name = directiveName(directive)
-    if (name === 'upstream' && directive.block) {
-      const upstream: Upstream = {name: directiveArgs(directive)[0] ?? '', visit, block: directive.block, servers: []}
-      byDirective.set(directive, upstream)
-      out.push(upstream)
-    } else if (name === 'server' && !directive.block) {
-      const upstream = byDirective.get(parents.at(-1) as Directive)
-      if (upstream) upstream.servers.push(new UpstreamServer(upstream.name, directive, visit.line))
+    if (directive.block && directiveName(directive) === 'upstream' && parents.every((p) => UPSTREAM_CONTEXTS.has(directiveName(p)))) {
+      out.push(new Upstream(directiveArgs(directive)[0] ?? '', visit, directive.block))
     }
   }
   return out

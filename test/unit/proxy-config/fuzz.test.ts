@@ -3,6 +3,7 @@ import fc from 'fast-check'
 
 import {ConfigError} from '../../../src/errors.js'
 import type {ConfigDocument, Engine} from '../../../src/proxy-config/engine.js'
+import {parseNginx, walk} from '../../../src/proxy-config/nginx/document.js'
 import {nginxEngine} from '../../../src/proxy-config/nginx/engine.js'
 import {perlbalEngine} from '../../../src/proxy-config/perlbal/engine.js'
 import {poundEngine} from '../../../src/proxy-config/pound/engine.js'
@@ -57,6 +58,25 @@ describe('parsers under fuzzing', () => {
   const upstream = fc.tuple(fc.array(server, {minLength: 1, maxLength: 6}), eol, fc.boolean()).map(([servers, nl, finalNewline]) => {
     const lines = servers.map((s) => `${s.indent}server ${s.host}:${s.port}${s.options.map((o) => ` ${o}`).join('')};${s.after}${s.comment}`)
     return `upstream pool {${nl}${lines.join(nl)}${nl}}${finalNewline ? nl : ''}`
+  })
+
+  it('nginx: a block left unparsed counts the same lines as the block parsed', () => {
+    fc.assert(
+      fc.property(grammars[0][2], (text) => {
+        let doc
+        try {
+          doc = parseNginx(text, 'fuzz.conf')
+        } catch {
+          return
+        }
+        const skipping = walk(doc, undefined, () => false).map((v) => v.line)
+        const full = walk(parseNginx(text, 'fuzz.conf'))
+          .filter((v) => v.parents.length === 0)
+          .map((v) => v.line)
+        expect(skipping).to.deep.equal(full)
+      }),
+      {numRuns: 400},
+    )
   })
 
   it('nginx: on random upstreams, add then remove gives back the bytes and the state edits undo', () => {

@@ -162,6 +162,28 @@ describe('nginx engine', () => {
     expect(thrown(() => nginx.parse('events {}\n}\n', 'x.conf')).located).to.equal('x.conf:2: unexpected "}"')
   })
 
+  it('reports errors deep in blocks no edit reads, at parse time with their lines', () => {
+    const nested = (inner: string): string => `events {}\nhttp {\n  upstream a {\n    server 10.0.0.1;\n  }\n  server {\n    location / {\n${inner}\n    }\n  }\n}\n`
+    expect(thrown(() => nginx.parse(nested('      ;'), 'x.conf')).located).to.equal('x.conf:8: unexpected ";"')
+    expect(thrown(() => nginx.parse(nested('      proxy_pass http://a }'), 'x.conf')).located).to.equal('x.conf:8: unexpected "}" in "proxy_pass", expecting ";"')
+    // The Lua body ends at the location's brace (the one in the Lua string does not count), so a brace is missing.
+    expect(thrown(() => nginx.parse(nested('      content_by_lua_block { ngx.say("}") '), 'x.conf')).located).to.equal('x.conf:12: unexpected end of file, expecting "}"')
+  })
+
+  it('edits one upstream among many and gives the lines other upstreams would have', () => {
+    const pools = Array.from({length: 3}, (_, u) => `  upstream p${u} {\n    server 10.0.${u}.1:80;\n    server "10.0.${u}.2:80"\n      weight=2;\n  }`)
+    const text = `http {\n${pools.join('\n')}\n}\n`
+    const doc = nginx.parse(text, 'nginx.conf')
+    const outcome = nginx.addServer(doc, {backend: 'p2', address: '10.0.2.3', port: 80})
+    expect(outcome.server?.line).to.equal(16)
+    expect(doc.serialize().split('\n')[15]).to.equal('    server 10.0.2.3:80;')
+    expect(nginx.listBackends(nginx.parse(text, 'nginx.conf')).map((b) => [b.name, b.line, b.servers.map((s) => s.line)])).to.deep.equal([
+      ['p0', 2, [3, 4]],
+      ['p1', 7, [8, 9]],
+      ['p2', 12, [13, 14]],
+    ])
+  })
+
   it('detects nginx files by name and content', () => {
     expect(nginx.detect('sites-available/default', 'server {\n listen 80;\n server_name a;\n}\n')).to.be.greaterThan(0.5)
     expect(nginx.detect('haproxy.cfg', 'frontend www\n  bind :80\n  default_backend web\n')).to.be.lessThan(0.3)
