@@ -3,13 +3,15 @@
  * 20 and to 20 hosts at concurrency 1; first with the hosts' sshds on
  * loopback, then inside a network namespace this script creates, behind a
  * veth with 50 ms of netem delay. Each host validates with the real
- * `haproxy -c`. Prints times, ratios and connections opened per host.
+ * `haproxy -c`. Prints times, ratios, connections opened per host and the
+ * machine's CPU per host (every sshd here shares this machine's two cores).
  *
  *   npx tsx bench/rollout.ts            (needs root for the namespace part)
  */
-import {execFile} from 'node:child_process'
+import {execFile, execFileSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {mkdtemp, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {homedir, tmpdir, userInfo} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
@@ -61,8 +63,23 @@ async function writeClusterFile(sshds: Sshd[], dir: string): Promise<string> {
 
 let version = 0
 
-/** Push the next version; returns seconds and the most connections opened to any one host. */
-async function push(file: string, hosts: string[], concurrency: number): Promise<{seconds: number; maxConnections: number}> {
+/** CPU seconds this machine has spent so far, all processes (sshds, shells and validators included). */
+function machineCpu(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number)
+  const [user, nice, system, , , irq, softirq] = fields
+  return (user + nice + system + irq + softirq) / 100
+}
+
+/** What the hosts' sshd pays to start the login shell that runs hactl's commands (it sources the user's rc files). */
+function loginShellCpu(): number {
+  const shell = userInfo().shell ?? '/bin/sh'
+  const before = machineCpu()
+  for (let i = 0; i < 5; i++) execFileSync(shell, ['-c', 'true'], {env: {HOME: homedir(), PATH: process.env.PATH, SSH_CLIENT: '127.0.0.1 1 22', SHLVL: '0'}})
+  return (machineCpu() - before) / 5
+}
+
+/** Push the next version; returns seconds, machine CPU seconds per host and the most connections opened to any one host. */
+async function push(file: string, hosts: string[], concurrency: number): Promise<{seconds: number; cpuPerHost: number; maxConnections: number}> {
   const cluster = await loadCluster(file)
   await writeFile(cluster.spec.proxy.config, config(++version))
   const connects = new Map<string, number>()
@@ -72,10 +89,12 @@ async function push(file: string, hosts: string[], concurrency: number): Promise
     },
   }
   const started = process.hrtime.bigint()
+  const cpu = machineCpu()
   const report = await pushConfig(cluster, {hosts, concurrency, reporter})
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  const cpuPerHost = (machineCpu() - cpu) / hosts.length
   if (report.counts.updated !== hosts.length) throw new Error(`push failed: ${JSON.stringify(report.hosts.filter((h) => h.status !== 'updated'))}`)
-  return {seconds, maxConnections: Math.max(...connects.values())}
+  return {seconds, cpuPerHost, maxConnections: Math.max(...connects.values())}
 }
 
 async function measure(label: string, file: string): Promise<{one: number; par: number; seq: number}> {
@@ -91,6 +110,7 @@ async function measure(label: string, file: string): Promise<{one: number; par: 
   console.log(`  20 hosts, concurrency 1:    ${f(seq.seconds)}`)
   console.log(`  parallel / one by one:      ${(par.seconds / seq.seconds).toFixed(2)}`)
   console.log(`  connections per host per rollout (max): ${Math.max(one.maxConnections, par.maxConnections, seq.maxConnections)}`)
+  console.log(`  CPU per host, whole machine (hactl + sshd + shell + haproxy -c): ${seq.cpuPerHost.toFixed(2)} s one by one, ${par.cpuPerHost.toFixed(2)} s in parallel`)
   return {one: one.seconds, par: par.seconds, seq: seq.seconds}
 }
 
@@ -110,17 +130,31 @@ async function ip(...args: string[]): Promise<void> {
  */
 async function delayedRelay(target: string, port: number): Promise<{port: number; close: () => void}> {
   const {createServer, connect} = await import('node:net')
+  type Socket = import('node:net').Socket
+  const sockets = new Set<Socket>()
   const server = createServer((client) => {
     const upstream = connect(port, target)
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+    }
     client.on('data', (d: Buffer) => setTimeout(() => upstream.write(d), DELAY_MS))
-    client.on('end', () => setTimeout(() => upstream.end(), DELAY_MS))
+    // A client gone without a FIN (destroyed) must still close the sshd side, or its session outlives the push.
+    client.on('close', () => setTimeout(() => upstream.end(), DELAY_MS))
     upstream.pipe(client)
+    upstream.on('close', () => client.destroy())
     client.on('error', () => upstream.destroy())
     upstream.on('error', () => client.destroy())
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
-  return {port: typeof address === 'object' && address ? address.port : 0, close: () => server.close()}
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () => {
+      server.close()
+      for (const s of sockets) s.destroy()
+    },
+  }
 }
 
 const DELAY_MS = 50
@@ -150,7 +184,8 @@ async function removeNamespace(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench/rollout: one change to 1 and ${HOSTS} hosts (haproxy -c validation, 50-server backend)\n`)
+  console.log(`bench/rollout: one change to 1 and ${HOSTS} hosts (haproxy -c validation, 50-server backend)`)
+  console.log(`the login shell sshd starts per session costs ${loginShellCpu().toFixed(3)} s of CPU here (${userInfo().shell}, with this user's rc files)\n`)
   const loop = await startHosts({})
   const local = await measure('loopback (every sshd shares this machine\'s cores):', await writeClusterFile(loop.sshds, loop.dir))
   await Promise.all(loop.sshds.map((s) => s.stop()))

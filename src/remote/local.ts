@@ -4,7 +4,7 @@ import {chmod, chown, link, readFile, rename, rm, stat, writeFile} from 'node:fs
 import {connect} from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {firstLine, TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
 
 export class LocalTransport implements Transport {
   constructor(readonly host = 'localhost') {}
@@ -37,19 +37,18 @@ export class LocalTransport implements Transport {
     })
   }
 
-  hold(argv: readonly string[]): HeldCommand {
+  hold(argv: readonly string[], onStdout: (chunk: Buffer) => void): HeldCommand {
     const child = spawn(argv[0], argv.slice(1), {stdio: ['pipe', 'pipe', 'pipe']})
-    let stdout = ''
     let stderr = ''
     child.stdin.on('error', () => undefined)
+    child.stdout.on('data', onStdout)
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
     const exited = new Promise<ExecResult>((resolve) => {
-      child.once('error', (error) => resolve({code: 127, stdout, stderr: `${stderr}${error.message}\n`}))
-      child.once('close', (code) => resolve({code: code ?? 128, stdout, stderr}))
+      child.once('error', (error) => resolve({code: 127, stdout: '', stderr: `${stderr}${error.message}\n`}))
+      child.once('close', (code) => resolve({code: code ?? 128, stdout: '', stderr}))
     })
-    const ready = firstLine(child.stdout, exited, (t) => (stdout += t))
     return {
-      ready,
+      write: (data) => child.stdin.write(data),
       exited,
       end() {
         child.stdin.end()

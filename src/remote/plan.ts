@@ -22,7 +22,7 @@ export interface HostPaths {
 export interface HostPlan {
   target: RolloutTarget
   paths: HostPaths
-  /** Holds the host's lock while its stdin stays open; prints one line once held. */
+  /** Takes the host's lock for the command that follows it (the runner's shell), or exits LOCK_BUSY. */
   lock: string[]
   validate?: string[]
   reload: string[]
@@ -47,8 +47,8 @@ export function planHost(target: RolloutTarget): HostPlan {
   return {
     target,
     paths,
-    // flock holds the lock as long as `cat` reads our stdin: if hactl or the connection dies, the lock goes with it.
-    lock: ['flock', '--nonblock', '--conflict-exit-code', String(LOCK_BUSY), paths.lock, 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+    // flock holds the lock while the runner's shell reads our stdin: if hactl or the connection dies, the lock goes with it.
+    lock: ['flock', '--nonblock', '--conflict-exit-code', String(LOCK_BUSY), paths.lock],
     validate: target.validate ? sh(fillCommand(target.validate, {file: paths.temp})) : undefined,
     reload: sh(fillCommand(target.reload, {file: paths.live})),
     check: target.check ? sh(fillCommand(target.check, {file: paths.live})) : undefined,

@@ -8,6 +8,7 @@ import {ExitCode, HactlError, type ExitCodeValue} from '../errors.js'
 import type {Reporter} from '../ui/reporter.js'
 import {LOCK_BUSY, planHost, type HostPlan} from './plan.js'
 import type {RolloutTarget} from './hosts.js'
+import {Runner} from './runner.js'
 import type {ExecResult, Transport} from './transport.js'
 
 export type HostStatus = 'busy' | 'failed' | 'rejected' | 'skipped' | 'unchanged' | 'unreachable' | 'updated'
@@ -148,14 +149,14 @@ type Say = (step: Step | 'rollback', message: string, level?: 'error' | 'info' |
 
 async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, say: Say): Promise<Omit<HostResult, 'host' | 'ms'>> {
   const {paths} = plan
+  say('lock', `locking ${paths.lock}`)
+  // The shell that holds the lock runs the validate, reload and check commands too: no login shell per command.
+  const lock = new Runner(t, plan.lock)
   const run = async (step: Step, argv: string[] | undefined): Promise<void> => {
     if (!argv) return
-    const result = await t.exec(argv)
+    const result = await lock.run(argv)
     if (result.code !== 0) throw new StepFailure(step, output(result), step === 'validate' ? 'rejected' : 'failed')
   }
-
-  say('lock', `locking ${paths.lock}`)
-  const lock = t.hold(plan.lock)
   try {
     await lock.ready
   } catch (error) {
@@ -192,7 +193,7 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
     await run('reload', plan.reload)
     step = 'check'
     say('check', 'checking the proxy')
-    await checkUntilUp(t, plan, options.checkTimeoutMs ?? 10_000)
+    await checkUntilUp(lock, plan, options.checkTimeoutMs ?? 10_000)
     return {status: 'updated'}
   } catch (error) {
     const failure = error instanceof StepFailure ? error : new StepFailure(step, messageOf(error))
@@ -201,7 +202,7 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
       return {status: failure.status, step: failure.step, message: failure.message}
     }
     say('rollback', `${failure.step} failed; restoring the previous config`, 'warn')
-    const restored = await rollBack(t, plan, options.checkTimeoutMs ?? 10_000, Boolean(await t.download(paths.backup).catch(() => undefined)))
+    const restored = await rollBack(t, lock, plan, options.checkTimeoutMs ?? 10_000, Boolean(await t.download(paths.backup).catch(() => undefined)))
     return {status: 'failed', step: failure.step, message: restored ? failure.message : `${failure.message}; ROLLBACK INCOMPLETE: ${restored === undefined ? 'there was no previous config to restore' : 'the previous config was put back but its reload or check failed'}`, rolledBack: Boolean(restored)}
   } finally {
     await lock.end().catch(() => undefined)
@@ -216,11 +217,11 @@ async function copyAttributes(t: Transport, from: string, to: string): Promise<v
   await t.setAttributes(to, attributes).catch(() => t.setAttributes(to, {mode: attributes.mode}))
 }
 
-async function checkUntilUp(t: Transport, plan: HostPlan, timeoutMs: number): Promise<void> {
+async function checkUntilUp(runner: Runner, plan: HostPlan, timeoutMs: number): Promise<void> {
   if (!plan.check) return
   const deadline = Date.now() + timeoutMs
   for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
-    const result = await t.exec(plan.check)
+    const result = await runner.run(plan.check)
     if (result.code === 0) return
     if (Date.now() + wait > deadline) throw new StepFailure('check', `post-check failed: ${output(result)}`)
     await new Promise((r) => setTimeout(r, wait))
@@ -228,16 +229,16 @@ async function checkUntilUp(t: Transport, plan: HostPlan, timeoutMs: number): Pr
 }
 
 /** Put the backup back, reload, check. true: restored and up; false: tried and failed; undefined: no backup. */
-async function rollBack(t: Transport, plan: HostPlan, checkTimeoutMs: number, haveBackup: boolean): Promise<boolean | undefined> {
+async function rollBack(t: Transport, runner: Runner, plan: HostPlan, checkTimeoutMs: number, haveBackup: boolean): Promise<boolean | undefined> {
   if (!haveBackup) return undefined
   try {
     // A second name for the backup, renamed over the live file: the swap stays atomic and the backup stays.
     await t.remove(plan.paths.temp)
     await t.link(plan.paths.backup, plan.paths.temp)
     await t.rename(plan.paths.temp, plan.paths.live)
-    const reloaded = await t.exec(plan.reload)
+    const reloaded = await runner.run(plan.reload)
     if (reloaded.code !== 0) return false
-    await checkUntilUp(t, plan, checkTimeoutMs)
+    await checkUntilUp(runner, plan, checkTimeoutMs)
     return true
   } catch {
     return false

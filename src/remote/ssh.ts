@@ -16,7 +16,7 @@ import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
 import {quoteArgv} from './quote.js'
 import {parseJump, sshConfigFor} from './ssh-config.js'
-import {firstLine, TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
 
 export interface SshSettings {
   knownHosts: string
@@ -224,7 +224,7 @@ export class SshTransport implements Transport {
   constructor(
     readonly host: string,
     private readonly client: Client,
-    private readonly commandTimeoutMs: number,
+    readonly commandTimeoutMs: number,
   ) {
     this.closed = new Promise<never>((_, reject) => {
       client.once('close', () => reject(new RemoteError(host, 'the SSH connection closed')))
@@ -268,24 +268,25 @@ export class SshTransport implements Transport {
     })
   }
 
-  hold(argv: readonly string[]): HeldCommand {
+  hold(argv: readonly string[], onStdout: (chunk: Buffer) => void): HeldCommand {
     const opened = this.channel(argv)
-    let stdout = ''
     let stderr = ''
     let code = 128
     const exited = opened.then(
       (channel) =>
         new Promise<ExecResult>((resolve) => {
+          channel.on('data', onStdout)
           channel.on('exit', (exitCode: number | null) => (code = exitCode ?? 128))
           channel.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
-          channel.on('close', () => resolve({code, stdout, stderr}))
-          this.closed.catch(() => resolve({code, stdout, stderr}))
+          channel.on('close', () => resolve({code, stdout: '', stderr}))
+          this.closed.catch(() => resolve({code, stdout: '', stderr}))
         }),
+      (error: unknown) => ({code: 128, stdout: '', stderr: error instanceof Error ? error.message : String(error)}),
     )
-    const ready = opened.then((channel) => firstLine(channel, exited, (t) => (stdout += t)))
-    ready.catch(() => undefined)
     return {
-      ready,
+      write(data) {
+        void opened.then((channel) => channel.write(data)).catch(() => undefined)
+      },
       exited,
       end: async () => {
         const channel = await opened.catch(() => undefined)

@@ -17,12 +17,13 @@ export interface ExecOptions {
   timeoutMs?: number
 }
 
-/** A long-running command whose stdin stays open until `end()`: holds a lock for as long as we need it. */
+/** A long-running command whose stdin stays open until `end()`: a shell that holds a lock and runs commands (./runner.ts). */
 export interface HeldCommand {
-  /** Resolves with the first line the command printed, or rejects when it exits first. */
-  ready: Promise<string>
+  /** Send bytes to the command's stdin. */
+  write(data: string): void
   /** Resolves when the command has exited. */
   exited: Promise<ExecResult>
+  /** Close its stdin and wait for it to exit. */
   end(): Promise<ExecResult>
 }
 
@@ -35,10 +36,12 @@ export interface FileAttributes {
 export interface Transport {
   /** The host as named in messages. */
   readonly host: string
+  /** How long a command may run when the caller sets no timeout of its own. */
+  readonly commandTimeoutMs?: number
   /** Run a program with these arguments; no shell unless argv asks for one (`sh -c`). */
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>
-  /** Start a program and keep its stdin open until `end()`. */
-  hold(argv: readonly string[]): HeldCommand
+  /** Start a program and keep its stdin open until `end()`; its stdout goes to `onStdout` as it comes. */
+  hold(argv: readonly string[], onStdout: (chunk: Buffer) => void): HeldCommand
   /** Write bytes to a path (SFTP for ssh) with a file mode. */
   upload(path: string, data: Buffer, options?: {mode?: number}): Promise<void>
   /** The bytes of a file, or undefined when it does not exist. */
@@ -58,20 +61,3 @@ export interface Transport {
 }
 
 export class TransportTimeoutError extends Error {}
-
-/**
- * The `ready` of a held command: its first printed line, or a rejection
- * carrying its result when it exits before printing one. `append` collects
- * the text and returns all of it so far.
- */
-export function firstLine(stdout: {on(event: 'data', listener: (d: Buffer) => void): unknown}, exited: Promise<ExecResult>, append: (text: string) => string): Promise<string> {
-  const ready = new Promise<string>((resolve, reject) => {
-    stdout.on('data', (d: Buffer) => {
-      const all = append(d.toString('utf8'))
-      if (all.includes('\n')) resolve(all.split('\n')[0])
-    })
-    void exited.then((r) => reject(Object.assign(new Error(`exited with code ${r.code}`), {result: r})))
-  })
-  ready.catch(() => undefined)
-  return ready
-}

@@ -1,0 +1,90 @@
+import {expect} from 'chai'
+import {mkdtemp} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {LocalTransport} from '../../../src/remote/local.js'
+import {LOCK_BUSY} from '../../../src/remote/plan.js'
+import {encodeLine, Runner, RunnerParser} from '../../../src/remote/runner.js'
+import type {ExecResult} from '../../../src/remote/transport.js'
+
+describe('the command runner a host lock holds', () => {
+  let lockFile: string
+  const lockArgv = (): string[] => ['flock', '--nonblock', '--conflict-exit-code', String(LOCK_BUSY), lockFile]
+
+  beforeEach(async () => {
+    lockFile = path.join(await mkdtemp(path.join(tmpdir(), 'hactl-runner-')), '.lock')
+  })
+
+  it('encodes any command as one line of plain bytes and octal escapes', () => {
+    const line = encodeLine("printf '%s\\n' \"a b\" é\n$HOME")
+    expect(line).to.match(/^[\w ./,:=@%+\\-]+$/)
+    expect(line).to.include('\\0047').and.include('\\0012').and.include('\\0303\\0251')
+  })
+
+  it('runs commands in order and gives back each one exit code, stdout and stderr, byte for byte', async () => {
+    const runner = new Runner(new LocalTransport(), lockArgv())
+    await runner.ready
+    const tricky = "it's \"quoted\"\n\ttabbed $HOME `x` \\ é"
+    const [echoed, failed, quiet] = await Promise.all([
+      runner.run(['printf', '%s', tricky]),
+      runner.run(['sh', '-c', 'echo out; echo err >&2; exit 3']),
+      runner.run(['true']),
+    ])
+    expect(echoed).to.deep.equal({code: 0, stdout: tricky, stderr: ''})
+    expect(failed).to.deep.equal({code: 3, stdout: 'out\n', stderr: 'err\n'})
+    expect(quiet).to.deep.equal({code: 0, stdout: '', stderr: ''})
+    expect((await runner.end()).code).to.equal(0)
+  })
+
+  it('gives commands no stdin, so a command that reads it cannot eat the next one', async () => {
+    const runner = new Runner(new LocalTransport(), lockArgv())
+    await runner.ready
+    expect((await runner.run(['cat'])).stdout).to.equal('')
+    expect((await runner.run(['echo', 'next'])).stdout).to.equal('next\n')
+    await runner.end()
+  })
+
+  it('holds the lock until it ends: a second runner is refused with the busy code, then gets it', async () => {
+    const first = new Runner(new LocalTransport(), lockArgv())
+    await first.ready
+    const second = new Runner(new LocalTransport(), lockArgv())
+    const refused = await second.ready.then(
+      () => undefined,
+      (error: {result?: ExecResult}) => error.result,
+    )
+    expect(refused?.code).to.equal(LOCK_BUSY)
+    await first.end()
+    const third = new Runner(new LocalTransport(), lockArgv())
+    await third.ready
+    await third.end()
+  })
+
+  it('after a command times out, fails it and runs later commands on their own', async () => {
+    const runner = new Runner(new LocalTransport(), lockArgv(), 300)
+    await runner.ready
+    const error = await runner.run(['sleep', '5']).then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(error?.message).to.match(/sleep timed out after 300 ms/)
+    expect((await runner.run(['echo', 'still here'])).stdout).to.equal('still here\n')
+    await runner.end()
+  })
+
+  it('reads results split anywhere across chunks, and passes over what a login shell prints first', () => {
+    const results: ExecResult[] = []
+    let locked = 0
+    const parser = new RunnerParser(
+      () => locked++,
+      (r) => results.push(r),
+    )
+    const stream = Buffer.from('Welcome!\nlocked\n@hactl 0 3 0\nab\n@hactl 2 0 4\nerr\n')
+    for (let i = 0; i < stream.length; i += 5) parser.push(stream.subarray(i, i + 5))
+    expect(locked).to.equal(1)
+    expect(results).to.deep.equal([
+      {code: 0, stdout: 'ab\n', stderr: ''},
+      {code: 2, stdout: '', stderr: 'err\n'},
+    ])
+  })
+})
