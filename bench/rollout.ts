@@ -79,7 +79,7 @@ function loginShellCpu(): number {
 }
 
 /** Push the next version; returns seconds, machine CPU seconds per host and the most connections opened to any one host. */
-async function push(file: string, hosts: string[], concurrency: number): Promise<{seconds: number; cpuPerHost: number; maxConnections: number}> {
+async function push(file: string, hosts: string[], concurrency: number): Promise<{seconds: number; cpuPerHost: number; ownCpuPerHost: number; maxConnections: number}> {
   const cluster = await loadCluster(file)
   await writeFile(cluster.spec.proxy.config, config(++version))
   const connects = new Map<string, number>()
@@ -90,11 +90,14 @@ async function push(file: string, hosts: string[], concurrency: number): Promise
   }
   const started = process.hrtime.bigint()
   const cpu = machineCpu()
+  const own = process.cpuUsage()
   const report = await pushConfig(cluster, {hosts, concurrency, reporter})
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const cpuPerHost = (machineCpu() - cpu) / hosts.length
+  const ownUsage = process.cpuUsage(own)
+  const ownCpuPerHost = (ownUsage.user + ownUsage.system) / 1e6 / hosts.length
   if (report.counts.updated !== hosts.length) throw new Error(`push failed: ${JSON.stringify(report.hosts.filter((h) => h.status !== 'updated'))}`)
-  return {seconds, cpuPerHost, maxConnections: Math.max(...connects.values())}
+  return {seconds, cpuPerHost, ownCpuPerHost, maxConnections: Math.max(...connects.values())}
 }
 
 async function measure(label: string, file: string): Promise<{one: number; par: number; seq: number}> {
@@ -111,6 +114,7 @@ async function measure(label: string, file: string): Promise<{one: number; par: 
   console.log(`  parallel / one by one:      ${(par.seconds / seq.seconds).toFixed(2)}`)
   console.log(`  connections per host per rollout (max): ${Math.max(one.maxConnections, par.maxConnections, seq.maxConnections)}`)
   console.log(`  CPU per host, whole machine (hactl + sshd + shell + haproxy -c): ${seq.cpuPerHost.toFixed(2)} s one by one, ${par.cpuPerHost.toFixed(2)} s in parallel`)
+  console.log(`  of which hactl's own process:                                 ${seq.ownCpuPerHost.toFixed(2)} s one by one, ${par.ownCpuPerHost.toFixed(2)} s in parallel`)
   return {one: one.seconds, par: par.seconds, seq: seq.seconds}
 }
 
