@@ -1,6 +1,6 @@
 /** The Transport on this machine: the sandbox and hosts that are this machine use it. */
 import {spawn} from 'node:child_process'
-import {chmod, chown, link, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {chmod, chown, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
 import type {Duplex} from 'node:stream'
 
@@ -70,10 +70,6 @@ export class LocalTransport implements Transport {
     }
   }
 
-  async rename(from: string, to: string): Promise<void> {
-    await rename(from, to)
-  }
-
   async stat(path: string): Promise<FileAttributes | undefined> {
     const st = await stat(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined
@@ -85,10 +81,6 @@ export class LocalTransport implements Transport {
   async setAttributes(path: string, attributes: Partial<FileAttributes>): Promise<void> {
     if (attributes.uid !== undefined && attributes.gid !== undefined) await chown(path, attributes.uid, attributes.gid)
     if (attributes.mode !== undefined) await chmod(path, attributes.mode)
-  }
-
-  async link(from: string, to: string): Promise<void> {
-    await link(from, to)
   }
 
   async remove(path: string): Promise<void> {

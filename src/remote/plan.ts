@@ -25,6 +25,12 @@ export interface HostPlan {
   /** Takes the host's lock for the command that follows it (the runner's shell), or exits LOCK_BUSY. */
   lock: string[]
   validate?: string[]
+  /** Keep the live file as the backup (a hard link). */
+  backup: string[]
+  /** Rename the new file over the live one (atomic: same folder). */
+  install: string[]
+  /** Put the backup back: a second name for it, renamed over the live file, so the swap is atomic and the backup stays. */
+  restore: [string[], string[]]
   reload: string[]
   check?: string[]
 }
@@ -50,6 +56,12 @@ export function planHost(target: RolloutTarget): HostPlan {
     // flock holds the lock while the runner's shell reads our stdin: if hactl or the connection dies, the lock goes with it.
     lock: ['flock', '--nonblock', '--conflict-exit-code', String(LOCK_BUSY), paths.lock],
     validate: target.validate ? sh(fillCommand(target.validate, {file: paths.temp})) : undefined,
+    backup: ['ln', '-f', '--', paths.live, paths.backup],
+    install: ['mv', '-f', '--', paths.temp, paths.live],
+    restore: [
+      ['ln', '-f', '--', paths.backup, paths.temp],
+      ['mv', '-f', '--', paths.temp, paths.live],
+    ],
     reload: sh(fillCommand(target.reload, {file: paths.live})),
     check: target.check ? sh(fillCommand(target.check, {file: paths.live})) : undefined,
   }
@@ -64,10 +76,10 @@ export function describePlan(plan: HostPlan): string[] {
     `read ${paths.live}; stop here when it already equals the source`,
     `upload the source to ${paths.temp} (SFTP), with the live file's owner and mode`,
     plan.validate ? `validate: ${run(plan.validate)}` : 'validate: no validator binary for this engine; skipped',
-    `back up: hard-link ${paths.live} as ${paths.backup}`,
-    `install: rename ${paths.temp} to ${paths.live}`,
+    `back up: ${run(plan.backup)}`,
+    `install: ${run(plan.install)}`,
     `reload: ${run(plan.reload)}`,
     plan.check ? `check: ${run(plan.check)}` : 'check: the reload exit code only',
-    `on failure after install: link ${paths.backup} as ${paths.temp}, rename it to ${paths.live}, reload, check`,
+    `on failure after install: ${run(plan.restore[0])}; ${run(plan.restore[1])}; reload; check`,
   ]
 }

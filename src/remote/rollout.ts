@@ -9,7 +9,7 @@ import type {Reporter} from '../ui/reporter.js'
 import {LOCK_BUSY, planHost, type HostPlan} from './plan.js'
 import type {RolloutTarget} from './hosts.js'
 import {Runner} from './runner.js'
-import type {ExecResult, Transport} from './transport.js'
+import type {ExecResult, FileAttributes, Transport} from './transport.js'
 
 export type HostStatus = 'busy' | 'failed' | 'rejected' | 'skipped' | 'unchanged' | 'unreachable' | 'updated'
 
@@ -149,14 +149,10 @@ type Say = (step: Step | 'rollback', message: string, level?: 'error' | 'info' |
 
 async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, say: Say): Promise<Omit<HostResult, 'host' | 'ms'>> {
   const {paths} = plan
+  const checkTimeoutMs = options.checkTimeoutMs ?? 10_000
   say('lock', `locking ${paths.lock}`)
-  // The shell that holds the lock runs the validate, reload and check commands too: no login shell per command.
+  // The shell that holds the lock runs every command too: no login shell per command, one round trip per chain.
   const lock = new Runner(t, plan.lock)
-  const run = async (step: Step, argv: string[] | undefined): Promise<void> => {
-    if (!argv) return
-    const result = await lock.run(argv)
-    if (result.code !== 0) throw new StepFailure(step, output(result), step === 'validate' ? 'rejected' : 'failed')
-  }
   try {
     await lock.ready
   } catch (error) {
@@ -168,32 +164,28 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
   let installed = false
   let step: Step = 'read'
   try {
-    const live = await t.download(paths.live)
+    // Independent reads (and clearing a stale temp file) go out together.
+    const [live, attributes] = await Promise.all([t.download(paths.live), t.stat(paths.live), t.remove(paths.temp)])
     if (live?.equals(options.source)) return {status: 'unchanged'}
     step = 'upload'
     say('upload', `uploading ${options.source.length} bytes to ${paths.temp}`)
-    await t.remove(paths.temp)
     await t.upload(paths.temp, options.source)
-    if (live) await copyAttributes(t, paths.live, paths.temp)
-    step = 'validate'
-    say('validate', plan.validate ? `validating ${paths.temp}` : 'no validator for this engine; skipped')
-    await run('validate', plan.validate)
-    if (live) {
-      step = 'backup'
-      say('backup', `keeping the live file as ${paths.backup}`)
-      await t.remove(paths.backup)
-      await t.link(paths.live, paths.backup)
+    if (attributes) await copyAttributes(t, paths.temp, attributes)
+    // Validate, back up, install, reload, check: sent at once, each run only if the one before succeeded.
+    const steps = installSteps(plan, Boolean(live))
+    const results = lock.chain(steps.map((s) => s.argv))
+    for (const [i, s] of steps.entries()) {
+      step = s.step
+      say(s.step, s.says)
+      const result = await results[i]
+      if (!result) throw new StepFailure(s.step, 'not run: an earlier step failed')
+      if (s.step === 'check' && result.code !== 0) {
+        await checkUntilUp(lock, plan, checkTimeoutMs, result)
+      } else if (result.code !== 0) {
+        throw new StepFailure(s.step, output(result), s.step === 'validate' ? 'rejected' : 'failed')
+      }
+      if (s.step === 'install') installed = true
     }
-    step = 'install'
-    say('install', `installing ${paths.live}`)
-    await t.rename(paths.temp, paths.live)
-    installed = true
-    step = 'reload'
-    say('reload', 'reloading')
-    await run('reload', plan.reload)
-    step = 'check'
-    say('check', 'checking the proxy')
-    await checkUntilUp(lock, plan, options.checkTimeoutMs ?? 10_000)
     return {status: 'updated'}
   } catch (error) {
     const failure = error instanceof StepFailure ? error : new StepFailure(step, messageOf(error))
@@ -202,42 +194,60 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
       return {status: failure.status, step: failure.step, message: failure.message}
     }
     say('rollback', `${failure.step} failed; restoring the previous config`, 'warn')
-    const restored = await rollBack(t, lock, plan, options.checkTimeoutMs ?? 10_000, Boolean(await t.download(paths.backup).catch(() => undefined)))
+    const restored = await rollBack(lock, plan, checkTimeoutMs, Boolean(await t.download(paths.backup).catch(() => undefined)))
     return {status: 'failed', step: failure.step, message: restored ? failure.message : `${failure.message}; ROLLBACK INCOMPLETE: ${restored === undefined ? 'there was no previous config to restore' : 'the previous config was put back but its reload or check failed'}`, rolledBack: Boolean(restored)}
   } finally {
     await lock.end().catch(() => undefined)
   }
 }
 
+interface ChainStep {
+  step: Step
+  says: string
+  argv: string[]
+}
+
+/** The steps after the upload, as commands for the host's runner; those a host does without are left out. */
+function installSteps(plan: HostPlan, hasLive: boolean): ChainStep[] {
+  const {paths} = plan
+  const steps: (ChainStep | undefined)[] = [
+    plan.validate ? {step: 'validate', says: `validating ${paths.temp}`, argv: plan.validate} : undefined,
+    hasLive ? {step: 'backup', says: `keeping the live file as ${paths.backup}`, argv: plan.backup} : undefined,
+    {step: 'install', says: `installing ${paths.live}`, argv: plan.install},
+    {step: 'reload', says: 'reloading', argv: plan.reload},
+    plan.check ? {step: 'check', says: 'checking the proxy', argv: plan.check} : undefined,
+  ]
+  return steps.filter((s): s is ChainStep => s !== undefined)
+}
+
 /** The new file gets the live file's owner and mode (a config may hold secrets: 0640 root:haproxy). */
-async function copyAttributes(t: Transport, from: string, to: string): Promise<void> {
-  const attributes = await t.stat(from)
-  if (!attributes) return
+async function copyAttributes(t: Transport, to: string, attributes: FileAttributes): Promise<void> {
   // Only root may give a file away; otherwise keep our ownership and copy the mode alone.
   await t.setAttributes(to, attributes).catch(() => t.setAttributes(to, {mode: attributes.mode}))
 }
 
-async function checkUntilUp(runner: Runner, plan: HostPlan, timeoutMs: number): Promise<void> {
+/** Retry the post-check with backoff until it passes or `timeoutMs` is spent; `first` is a failed attempt already made. */
+async function checkUntilUp(runner: Runner, plan: HostPlan, timeoutMs: number, first?: ExecResult): Promise<void> {
   if (!plan.check) return
   const deadline = Date.now() + timeoutMs
+  let result = first
   for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
-    const result = await runner.run(plan.check)
-    if (result.code === 0) return
-    if (Date.now() + wait > deadline) throw new StepFailure('check', `post-check failed: ${output(result)}`)
-    await new Promise((r) => setTimeout(r, wait))
+    if (result) {
+      if (result.code === 0) return
+      if (Date.now() + wait > deadline) throw new StepFailure('check', `post-check failed: ${output(result)}`)
+      await new Promise((r) => setTimeout(r, wait))
+    }
+    result = await runner.run(plan.check)
   }
 }
 
 /** Put the backup back, reload, check. true: restored and up; false: tried and failed; undefined: no backup. */
-async function rollBack(t: Transport, runner: Runner, plan: HostPlan, checkTimeoutMs: number, haveBackup: boolean): Promise<boolean | undefined> {
+async function rollBack(runner: Runner, plan: HostPlan, checkTimeoutMs: number, haveBackup: boolean): Promise<boolean | undefined> {
   if (!haveBackup) return undefined
   try {
     // A second name for the backup, renamed over the live file: the swap stays atomic and the backup stays.
-    await t.remove(plan.paths.temp)
-    await t.link(plan.paths.backup, plan.paths.temp)
-    await t.rename(plan.paths.temp, plan.paths.live)
-    const reloaded = await runner.run(plan.reload)
-    if (reloaded.code !== 0) return false
+    const [linked, renamed, reloaded] = runner.chain([plan.restore[0], plan.restore[1], plan.reload])
+    if ((await linked)?.code !== 0 || (await renamed)?.code !== 0 || (await reloaded)?.code !== 0) return false
     await checkUntilUp(runner, plan, checkTimeoutMs)
     return true
   } catch {

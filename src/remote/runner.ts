@@ -9,7 +9,10 @@
  * Protocol: the shell prints `locked`, then reads one command per line,
  * written as printf `%b` octal escapes so any text fits on one line and no
  * byte needs quoting, and answers each with `@hactl CODE OUT ERR` (byte
- * counts) followed by the command's stdout and stderr.
+ * counts) followed by the command's stdout and stderr. A line starting with
+ * `&` runs only if the command before it succeeded, else is answered
+ * `@hactl skipped`: a chain of steps goes out in one write and costs one
+ * round trip, yet stops at the first failure.
  */
 import {quoteArgv} from './quote.js'
 import {TransportTimeoutError, type ExecResult, type HeldCommand, type Transport} from './transport.js'
@@ -18,10 +21,15 @@ import {TransportTimeoutError, type ExecResult, type HeldCommand, type Transport
 export const RUNNER_SCRIPT = [
   'o=$(mktemp) && e=$(mktemp) || exit 70',
   `trap 'rm -f "$o" "$e"' EXIT`,
+  'ok=0',
   'echo locked',
   'while IFS= read -r line; do',
+  '  case $line in',
+  `    '&'*) line=\${line#?}; if [ "$ok" != 0 ]; then echo '@hactl skipped'; continue; fi ;;`,
+  '  esac',
   `  (eval "$(printf '%b' "$line")") </dev/null >"$o" 2>"$e"`,
-  `  printf '@hactl %s %s %s\\n' "$?" "$(wc -c <"$o")" "$(wc -c <"$e")"`,
+  '  ok=$?',
+  `  printf '@hactl %s %s %s\\n' "$ok" "$(wc -c <"$o")" "$(wc -c <"$e")"`,
   '  cat "$o" "$e"',
   'done',
 ].join('\n')
@@ -38,10 +46,15 @@ export function encodeLine(command: string): string {
   return out
 }
 
+/** What a command in a chain gave: its result, or undefined when an earlier one failed and it did not run. */
+export type ChainResult = ExecResult | undefined
+
 interface Pending {
-  resolve: (result: ExecResult) => void
+  name: string
+  timeoutMs?: number
+  resolve: (result: ChainResult) => void
   reject: (error: Error) => void
-  timer: NodeJS.Timeout
+  timer?: NodeJS.Timeout
 }
 
 const HEADER = /^@hactl (\d+) +(\d+) +(\d+)$/
@@ -53,7 +66,7 @@ export class RunnerParser {
 
   constructor(
     private readonly onLocked: () => void,
-    private readonly onResult: (result: ExecResult) => void,
+    private readonly onResult: (result: ChainResult) => void,
   ) {}
 
   push(chunk: Buffer): void {
@@ -69,6 +82,11 @@ export class RunnerParser {
           this.locked = true
           this.onLocked()
         }
+        continue
+      }
+      if (line === '@hactl skipped') {
+        this.buffer = this.buffer.subarray(nl + 1)
+        this.onResult(undefined)
         continue
       }
       const header = HEADER.exec(line)
@@ -115,15 +133,49 @@ export class Runner {
   }
 
   run(argv: readonly string[], timeoutMs = this.timeoutMs): Promise<ExecResult> {
-    if (this.broken) return this.transport.exec(argv, {timeoutMs})
-    return new Promise<ExecResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.broken = true
-        this.fail(new TransportTimeoutError(`${argv[0]} timed out after ${timeoutMs} ms`))
-      }, timeoutMs ?? 2_147_483_647)
-      this.queue.push({resolve, reject, timer})
-      this.held.write(`${encodeLine(quoteArgv(argv))}\n`)
+    return this.chain([argv], timeoutMs)[0] as Promise<ExecResult>
+  }
+
+  /**
+   * Run commands in order, each only if the one before succeeded, sent in
+   * one write: one promise per command, resolving with its result, or with
+   * undefined when it was skipped. Each command has `timeoutMs` of its own,
+   * counted from when the one before it ended.
+   */
+  chain(argvs: readonly (readonly string[])[], timeoutMs = this.timeoutMs): Promise<ChainResult>[] {
+    if (this.broken) return this.chainApart(argvs, timeoutMs)
+    const results = argvs.map(
+      (argv) =>
+        new Promise<ChainResult>((resolve, reject) => {
+          this.queue.push({name: argv[0], timeoutMs, resolve, reject})
+        }),
+    )
+    // Callers may stop reading at the first failure: the rest must not be unhandled rejections.
+    for (const r of results) r.catch(() => undefined)
+    this.startTimer()
+    this.held.write(argvs.map((argv, i) => `${i > 0 ? '&' : ''}${encodeLine(quoteArgv(argv))}\n`).join(''))
+    return results
+  }
+
+  /** The chain one channel per command, once the shell is stuck behind a command that timed out. */
+  private chainApart(argvs: readonly (readonly string[])[], timeoutMs: number | undefined): Promise<ChainResult>[] {
+    let previous: Promise<ChainResult> = Promise.resolve({code: 0, stdout: '', stderr: ''})
+    const results = argvs.map((argv) => {
+      previous = previous.then((before) => (before?.code === 0 ? this.transport.exec(argv, {timeoutMs}) : undefined))
+      return previous
     })
+    for (const r of results) r.catch(() => undefined)
+    return results
+  }
+
+  /** The command at the head of the queue is the one running: its clock starts now. */
+  private startTimer(): void {
+    const head = this.queue[0]
+    if (!head || head.timer || head.timeoutMs === undefined) return
+    head.timer = setTimeout(() => {
+      this.broken = true
+      this.fail(new TransportTimeoutError(`${head.name} timed out after ${head.timeoutMs} ms`))
+    }, head.timeoutMs)
   }
 
   /**
@@ -136,12 +188,13 @@ export class Runner {
     return this.broken ? {code: 124, stdout: '', stderr: 'a command timed out; the host keeps its lock until that command ends'} : exited
   }
 
-  private settle(result: ExecResult): void {
+  private settle(result: ChainResult): void {
     if (this.broken) return
     const pending = this.queue.shift()
     if (!pending) return
     clearTimeout(pending.timer)
     pending.resolve(result)
+    this.startTimer()
   }
 
   private fail(error: Error): void {

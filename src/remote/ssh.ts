@@ -319,11 +319,6 @@ export class SshTransport implements Transport {
     )
   }
 
-  async rename(from: string, to: string): Promise<void> {
-    const sftp = await this.sftp()
-    await this.guard<void>((resolve, reject) => sftp.ext_openssh_rename(from, to, (error) => (error ? reject(sftpError(error, to)) : resolve())))
-  }
-
   async stat(file: string): Promise<FileAttributes | undefined> {
     const sftp = await this.sftp()
     return this.guard((resolve, reject) =>
@@ -338,11 +333,6 @@ export class SshTransport implements Transport {
   async setAttributes(file: string, attributes: Partial<FileAttributes>): Promise<void> {
     const sftp = await this.sftp()
     await this.guard<void>((resolve, reject) => sftp.setstat(file, attributes, (error) => (error ? reject(sftpError(error, file)) : resolve())))
-  }
-
-  async link(from: string, to: string): Promise<void> {
-    const sftp = await this.sftp()
-    await this.guard<void>((resolve, reject) => sftp.ext_openssh_hardlink(from, to, (error) => (error ? reject(sftpError(error, to)) : resolve())))
   }
 
   async remove(file: string): Promise<void> {

@@ -46,13 +46,9 @@ export interface Transport {
   upload(path: string, data: Buffer, options?: {mode?: number}): Promise<void>
   /** The bytes of a file, or undefined when it does not exist. */
   download(path: string): Promise<Buffer | undefined>
-  /** Atomically replace `to` with `from` (rename(2): same folder, same filesystem). */
-  rename(from: string, to: string): Promise<void>
   /** Owner and mode of a file, or undefined when it does not exist. */
   stat(path: string): Promise<FileAttributes | undefined>
   setAttributes(path: string, attributes: Partial<FileAttributes>): Promise<void>
-  /** A second name for an existing file (hard link); `to` must not exist. */
-  link(from: string, to: string): Promise<void>
   /** Remove a file; no error when it is already gone. */
   remove(path: string): Promise<void>
   /** A stream to a unix socket on the host (HAProxy's runtime API). */

@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {LocalTransport} from '../../../src/remote/local.js'
 import {LOCK_BUSY} from '../../../src/remote/plan.js'
-import {encodeLine, Runner, RunnerParser} from '../../../src/remote/runner.js'
+import {type ChainResult, encodeLine, Runner, RunnerParser} from '../../../src/remote/runner.js'
 import type {ExecResult} from '../../../src/remote/transport.js'
 
 describe('the command runner a host lock holds', () => {
@@ -35,6 +35,18 @@ describe('the command runner a host lock holds', () => {
     expect(failed).to.deep.equal({code: 3, stdout: 'out\n', stderr: 'err\n'})
     expect(quiet).to.deep.equal({code: 0, stdout: '', stderr: ''})
     expect((await runner.end()).code).to.equal(0)
+  })
+
+  it('runs a chain in one write and stops it at the first failure; the next chain runs again', async () => {
+    const runner = new Runner(new LocalTransport(), lockArgv())
+    await runner.ready
+    const results = await Promise.all(runner.chain([['echo', 'one'], ['sh', '-c', 'echo two; exit 4'], ['echo', 'three']]))
+    expect(results).to.deep.equal([{code: 0, stdout: 'one\n', stderr: ''}, {code: 4, stdout: 'two\n', stderr: ''}, undefined])
+    expect(await Promise.all(runner.chain([['echo', 'four'], ['echo', 'five']]))).to.deep.equal([
+      {code: 0, stdout: 'four\n', stderr: ''},
+      {code: 0, stdout: 'five\n', stderr: ''},
+    ])
+    await runner.end()
   })
 
   it('gives commands no stdin, so a command that reads it cannot eat the next one', async () => {
@@ -73,18 +85,19 @@ describe('the command runner a host lock holds', () => {
   })
 
   it('reads results split anywhere across chunks, and passes over what a login shell prints first', () => {
-    const results: ExecResult[] = []
+    const results: ChainResult[] = []
     let locked = 0
     const parser = new RunnerParser(
       () => locked++,
       (r) => results.push(r),
     )
-    const stream = Buffer.from('Welcome!\nlocked\n@hactl 0 3 0\nab\n@hactl 2 0 4\nerr\n')
+    const stream = Buffer.from('Welcome!\nlocked\n@hactl 0 3 0\nab\n@hactl 2 0 4\nerr\n@hactl skipped\n')
     for (let i = 0; i < stream.length; i += 5) parser.push(stream.subarray(i, i + 5))
     expect(locked).to.equal(1)
     expect(results).to.deep.equal([
       {code: 0, stdout: 'ab\n', stderr: ''},
       {code: 2, stdout: '', stderr: 'err\n'},
+      undefined,
     ])
   })
 })
