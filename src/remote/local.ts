@@ -4,7 +4,7 @@ import {chmod, chown, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, type Transport} from './transport.js'
 
 export class LocalTransport implements Transport {
   constructor(readonly host = 'localhost') {}
@@ -37,12 +37,15 @@ export class LocalTransport implements Transport {
     })
   }
 
-  hold(argv: readonly string[], onStdout: (chunk: Buffer) => void): HeldCommand {
+  hold(argv: readonly string[], on: HeldOutput): HeldCommand {
     const child = spawn(argv[0], argv.slice(1), {stdio: ['pipe', 'pipe', 'pipe']})
     let stderr = ''
     child.stdin.on('error', () => undefined)
-    child.stdout.on('data', onStdout)
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+    child.stdout.on('data', on.stdout)
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-4096)
+      on.stderr(d)
+    })
     const exited = new Promise<ExecResult>((resolve) => {
       child.once('error', (error) => resolve({code: 127, stdout: '', stderr: `${stderr}${error.message}\n`}))
       child.once('close', (code) => resolve({code: code ?? 128, stdout: '', stderr}))

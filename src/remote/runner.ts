@@ -6,31 +6,32 @@
  * through the runner a command costs one line each way, and it runs while
  * the lock is held by construction.
  *
- * Protocol: the shell prints `locked`, then reads one command per line,
- * written as printf `%b` octal escapes so any text fits on one line and no
- * byte needs quoting, and answers each with `@hactl CODE OUT ERR` (byte
- * counts) followed by the command's stdout and stderr. A line starting with
- * `&` runs only if the command before it succeeded, else is answered
- * `@hactl skipped`: a chain of steps goes out in one write and costs one
- * round trip, yet stops at the first failure.
+ * Protocol: the shell is given a marker (random per session) and prints
+ * `MARKER locked`; then it reads one command per line, written as printf
+ * `%b` octal escapes so any text fits on one line and no byte needs quoting.
+ * The command's stdout and stderr go straight to the channel's two streams,
+ * each followed by a newline and the marker (with the exit code on stdout):
+ * no temp files, no process per result. A line starting with `&` runs only
+ * if the command before it succeeded, else is answered `MARKER skipped`: a
+ * chain of steps goes out in one write and costs one round trip, yet stops
+ * at the first failure.
  */
+import {randomBytes} from 'node:crypto'
+
 import {quoteArgv} from './quote.js'
 import {TransportTimeoutError, type ExecResult, type HeldCommand, type Transport} from './transport.js'
 
-/** POSIX sh (dash, busybox): no bashisms, builtins and coreutils only. */
+/** POSIX sh (dash, busybox), builtins only; `$1` is the marker. */
 export const RUNNER_SCRIPT = [
-  'o=$(mktemp) && e=$(mktemp) || exit 70',
-  `trap 'rm -f "$o" "$e"' EXIT`,
-  'ok=0',
-  'echo locked',
+  'm=$1 ok=0',
+  `printf '%s locked\\n' "$m"; printf '%s\\n' "$m" >&2`,
   'while IFS= read -r line; do',
   '  case $line in',
-  `    '&'*) line=\${line#?}; if [ "$ok" != 0 ]; then echo '@hactl skipped'; continue; fi ;;`,
+  `    '&'*) line=\${line#?}; if [ "$ok" != 0 ]; then printf '\\n%s skipped\\n' "$m"; printf '\\n%s\\n' "$m" >&2; continue; fi ;;`,
   '  esac',
-  `  (eval "$(printf '%b' "$line")") </dev/null >"$o" 2>"$e"`,
+  `  (eval "$(printf '%b' "$line")") </dev/null`,
   '  ok=$?',
-  `  printf '@hactl %s %s %s\\n' "$ok" "$(wc -c <"$o")" "$(wc -c <"$e")"`,
-  '  cat "$o" "$e"',
+  `  printf '\\n%s %s\\n' "$m" "$ok"; printf '\\n%s\\n' "$m" >&2`,
   'done',
 ].join('\n')
 
@@ -57,45 +58,76 @@ interface Pending {
   timer?: NodeJS.Timeout
 }
 
-const HEADER = /^@hactl (\d+) +(\d+) +(\d+)$/
-
-/** Splits the runner's stdout into its `locked` line and one result per command. */
-export class RunnerParser {
+/** One of the runner's two output streams, cut into the frames the marker ends. */
+class Frames {
   private buffer: Buffer = Buffer.alloc(0)
+  private started = false
+  readonly frames: {body: Buffer; tail: string}[] = []
+
+  constructor(
+    /** What the runner prints once, when it starts; anything before it (a login shell's chatter) is passed over. */
+    private readonly start: Buffer,
+    /** What ends each frame; `tail` is the rest of that line. */
+    private readonly end: Buffer,
+  ) {}
+
+  /** Whether the start line has been seen. */
+  push(chunk: Buffer): boolean {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
+    if (!this.started) {
+      const at = this.buffer.indexOf(this.start)
+      if (at < 0) return false
+      this.started = true
+      this.buffer = this.buffer.subarray(at + this.start.length)
+    }
+    for (;;) {
+      const at = this.buffer.indexOf(this.end)
+      if (at < 0) break
+      const nl = this.buffer.indexOf(0x0a, at + this.end.length)
+      if (nl < 0) break
+      this.frames.push({body: this.buffer.subarray(0, at), tail: this.buffer.subarray(at + this.end.length, nl).toString('latin1')})
+      this.buffer = this.buffer.subarray(nl + 1)
+    }
+    return true
+  }
+}
+
+/** Pairs the runner's stdout and stderr frames into one result per command. */
+export class RunnerParser {
+  private readonly out: Frames
+  private readonly err: Frames
   private locked = false
 
   constructor(
+    marker: string,
     private readonly onLocked: () => void,
     private readonly onResult: (result: ChainResult) => void,
-  ) {}
+  ) {
+    this.out = new Frames(Buffer.from(`${marker} locked\n`), Buffer.from(`\n${marker}`))
+    this.err = new Frames(Buffer.from(`${marker}\n`), Buffer.from(`\n${marker}`))
+  }
 
-  push(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
-    for (;;) {
-      const nl = this.buffer.indexOf(0x0a)
-      if (nl < 0) return
-      const line = this.buffer.subarray(0, nl).toString('utf8')
-      if (!this.locked) {
-        this.buffer = this.buffer.subarray(nl + 1)
-        // The lock line; anything a login shell printed before it (a motd, an rc file's echo) is passed over.
-        if (line.trim() === 'locked') {
-          this.locked = true
-          this.onLocked()
-        }
-        continue
-      }
-      if (line === '@hactl skipped') {
-        this.buffer = this.buffer.subarray(nl + 1)
-        this.onResult(undefined)
-        continue
-      }
-      const header = HEADER.exec(line)
-      if (!header) throw new Error(`unexpected output from the host's command runner: ${line.slice(0, 200)}`)
-      const [code, out, err] = [Number(header[1]), Number(header[2]), Number(header[3])]
-      if (this.buffer.length < nl + 1 + out + err) return
-      const body = this.buffer.subarray(nl + 1)
-      this.onResult({code, stdout: body.subarray(0, out).toString('utf8'), stderr: body.subarray(out, out + err).toString('utf8')})
-      this.buffer = body.subarray(out + err)
+  stdout(chunk: Buffer): void {
+    if (this.out.push(chunk) && !this.locked) {
+      this.locked = true
+      this.onLocked()
+    }
+    this.emit()
+  }
+
+  stderr(chunk: Buffer): void {
+    this.err.push(chunk)
+    this.emit()
+  }
+
+  private emit(): void {
+    while (this.out.frames.length > 0 && this.err.frames.length > 0) {
+      const out = this.out.frames.shift() as {body: Buffer; tail: string}
+      const err = this.err.frames.shift() as {body: Buffer; tail: string}
+      const tail = out.tail.trim()
+      if (tail === 'skipped') this.onResult(undefined)
+      else if (/^\d+$/.test(tail)) this.onResult({code: Number(tail), stdout: out.body.toString('utf8'), stderr: err.body.toString('utf8')})
+      else throw new Error(`unexpected output from the host's command runner: ${tail.slice(0, 200)}`)
     }
   }
 }
@@ -116,13 +148,20 @@ export class Runner {
   ) {
     let locked!: () => void
     const lockHeld = new Promise<void>((resolve) => (locked = resolve))
-    const parser = new RunnerParser(locked, (result) => this.settle(result))
-    this.held = transport.hold([...lockArgv, 'sh', '-c', RUNNER_SCRIPT], (chunk) => {
-      try {
-        parser.push(chunk)
-      } catch (error) {
-        this.fail(error as Error)
+    const marker = `@hactl-${randomBytes(12).toString('hex')}`
+    const parser = new RunnerParser(marker, locked, (result) => this.settle(result))
+    const guarded =
+      (read: (chunk: Buffer) => void) =>
+      (chunk: Buffer): void => {
+        try {
+          read(chunk)
+        } catch (error) {
+          this.fail(error as Error)
+        }
       }
+    this.held = transport.hold([...lockArgv, 'sh', '-c', RUNNER_SCRIPT, 'sh', marker], {
+      stdout: guarded((c) => parser.stdout(c)),
+      stderr: guarded((c) => parser.stderr(c)),
     })
     const exited = this.held.exited.then((result) => {
       this.fail(new Error(`the command runner on ${transport.host} exited (code ${result.code}): ${(result.stderr || result.stdout).trim().slice(-500)}`))

@@ -16,7 +16,7 @@ import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
 import {quoteArgv} from './quote.js'
 import {parseJump, sshConfigFor} from './ssh-config.js'
-import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type Transport} from './transport.js'
+import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, type Transport} from './transport.js'
 
 export interface SshSettings {
   knownHosts: string
@@ -268,16 +268,19 @@ export class SshTransport implements Transport {
     })
   }
 
-  hold(argv: readonly string[], onStdout: (chunk: Buffer) => void): HeldCommand {
+  hold(argv: readonly string[], on: HeldOutput): HeldCommand {
     const opened = this.channel(argv)
     let stderr = ''
     let code = 128
     const exited = opened.then(
       (channel) =>
         new Promise<ExecResult>((resolve) => {
-          channel.on('data', onStdout)
+          channel.on('data', on.stdout)
           channel.on('exit', (exitCode: number | null) => (code = exitCode ?? 128))
-          channel.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+          channel.stderr.on('data', (d: Buffer) => {
+            stderr = (stderr + d.toString('utf8')).slice(-4096)
+            on.stderr(d)
+          })
           channel.on('close', () => resolve({code, stdout: '', stderr}))
           this.closed.catch(() => resolve({code, stdout: '', stderr}))
         }),

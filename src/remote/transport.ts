@@ -27,6 +27,11 @@ export interface HeldCommand {
   end(): Promise<ExecResult>
 }
 
+export interface HeldOutput {
+  stdout: (chunk: Buffer) => void
+  stderr: (chunk: Buffer) => void
+}
+
 export interface FileAttributes {
   mode: number
   uid: number
@@ -40,8 +45,8 @@ export interface Transport {
   readonly commandTimeoutMs?: number
   /** Run a program with these arguments; no shell unless argv asks for one (`sh -c`). */
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>
-  /** Start a program and keep its stdin open until `end()`; its stdout goes to `onStdout` as it comes. */
-  hold(argv: readonly string[], onStdout: (chunk: Buffer) => void): HeldCommand
+  /** Start a program and keep its stdin open until `end()`; its output goes to `on` as it comes. */
+  hold(argv: readonly string[], on: HeldOutput): HeldCommand
   /** Write bytes to a path (SFTP for ssh) with a file mode. */
   upload(path: string, data: Buffer, options?: {mode?: number}): Promise<void>
   /** The bytes of a file, or undefined when it does not exist. */

@@ -84,20 +84,22 @@ describe('the command runner a host lock holds', () => {
     await runner.end()
   })
 
-  it('reads results split anywhere across chunks, and passes over what a login shell prints first', () => {
+  it('pairs results split anywhere across chunks of both streams, and passes over what a login shell prints first', () => {
     const results: ChainResult[] = []
     let locked = 0
     const parser = new RunnerParser(
+      'M',
       () => locked++,
       (r) => results.push(r),
     )
-    const stream = Buffer.from('Welcome!\nlocked\n@hactl 0 3 0\nab\n@hactl 2 0 4\nerr\n@hactl skipped\n')
-    for (let i = 0; i < stream.length; i += 5) parser.push(stream.subarray(i, i + 5))
+    const out = Buffer.from('Welcome!\nM locked\nab\n\nM 0\n\nM 2\n\nM skipped\n')
+    const err = Buffer.from('rc noise\nM\n\nM\nerr\n\nM\n\nM\n')
+    for (let i = 0; i < Math.max(out.length, err.length); i += 3) {
+      parser.stdout(out.subarray(i, i + 3))
+      parser.stderr(err.subarray(i, i + 3))
+    }
     expect(locked).to.equal(1)
-    expect(results).to.deep.equal([
-      {code: 0, stdout: 'ab\n', stderr: ''},
-      {code: 2, stdout: '', stderr: 'err\n'},
-      undefined,
-    ])
+    expect(results).to.deep.equal([{code: 0, stdout: 'ab\n', stderr: ''}, {code: 2, stdout: '', stderr: 'err\n'}, undefined])
   })
+
 })
