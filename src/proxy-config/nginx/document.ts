@@ -48,7 +48,7 @@ export class Directive {
   get newlines(): number {
     if (!this.tokens) return this.restNewlines
     let count = 0
-    for (const t of this.tokens) count += t.kind === 'nl' ? 1 : t.raw.split('\n').length - 1
+    for (const t of this.tokens) count += newlinesIn(t)
     return count
   }
 
@@ -168,16 +168,11 @@ export class Block {
   /** Newlines in the body, counted without parsing it. */
   get newlines(): number {
     if (this.body) return this.body.newlines
-    let count = 0
-    for (const node of this.items) {
-      if (isDirective(node)) count += node.newlines + (node.block?.newlines ?? 0)
-      else count += newlinesIn(node)
-    }
-    return count
+    return visitBlock(this, 0, [], () => undefined, () => false)
   }
 }
 
-export function newlinesIn(t: Token): number {
+function newlinesIn(t: Token): number {
   if (t.kind === 'nl') return 1
   let count = 0
   if (t.kind === 'word' || t.kind === 'raw') for (let i = t.raw.indexOf('\n'); i >= 0; i = t.raw.indexOf('\n', i + 1)) count++
@@ -309,6 +304,30 @@ export interface Visit {
   container: Block
 }
 
+/** Called with each directive, the line of its name, its enclosing directives and the block holding it. */
+export type Visitor = (directive: Directive, line: number, parents: Directive[], container: Block) => void
+
+/**
+ * Each directive of `block` in file order, and of the blocks inside it that
+ * `enter` accepts (all, without it), with lines counted from `line`; the
+ * blocks not entered are stepped over unparsed. Returns the line the block
+ * ends on.
+ */
+export function visitBlock(block: Block, line: number, parents: Directive[], visit: Visitor, enter?: (d: Directive, parents: Directive[]) => boolean): number {
+  for (const node of block.items) {
+    if (!isDirective(node)) {
+      line += newlinesIn(node)
+      continue
+    }
+    visit(node, line, parents, block)
+    line += node.newlines
+    if (!node.block) continue
+    if (enter && !enter(node, parents)) line += node.block.newlines
+    else line = visitBlock(node.block, line, [...parents, node], visit, enter)
+  }
+  return line
+}
+
 /**
  * Every directive in file order with its line and its enclosing directives;
  * with `keep`, only those it accepts (lines are counted all the same), so an
@@ -321,21 +340,15 @@ export function walk(
   enter?: (d: Directive, parents: Directive[]) => boolean,
 ): Visit[] {
   const visits: Visit[] = []
-  let line = 1
-  const visitBlock = (block: Block, parents: Directive[]): void => {
-    for (const node of block.items) {
-      if (!isDirective(node)) {
-        line += newlinesIn(node)
-        continue
-      }
-      if (!keep || keep(node, parents)) visits.push({directive: node, line, parents, container: block})
-      line += node.newlines
-      if (!node.block) continue
-      if (enter && !enter(node, parents)) line += node.block.newlines
-      else visitBlock(node.block, [...parents, node])
-    }
-  }
-  visitBlock(doc.root, [])
+  visitBlock(
+    doc.root,
+    1,
+    [],
+    (directive, line, parents, container) => {
+      if (!keep || keep(directive, parents)) visits.push({directive, line, parents, container})
+    },
+    enter,
+  )
   return visits
 }
 

@@ -5,7 +5,7 @@
  */
 import type {BackendInfo, ServerInfo, ServerState} from '../engine.js'
 import {parseEndpoint} from '../endpoint.js'
-import {type Block, type Directive, directiveArgs, directiveName, indentOf, isDirective, newlinesIn, type NginxDocument, type Visit, walk} from './document.js'
+import {type Block, type Directive, directiveArgs, directiveName, indentOf, type NginxDocument, type Visit, type Visitor, visitBlock, walk} from './document.js'
 
 /** Options that belong to one server and are never copied to a new one. */
 export const PER_SERVER_OPTIONS = /^(down|backup|drain|route=|service=|weight=)/
@@ -42,15 +42,11 @@ export class Upstream {
   get servers(): UpstreamServer[] {
     if (!this.list) {
       const list: UpstreamServer[] = []
-      let line = this.visit.line + this.visit.directive.newlines
-      for (const node of this.block.items) {
-        if (!isDirective(node)) {
-          line += newlinesIn(node)
-          continue
-        }
-        if (!node.block && directiveName(node) === 'server') list.push(new UpstreamServer(this.name, node, line))
-        line += node.newlines + (node.block?.newlines ?? 0)
+      const {directive, line} = this.visit
+      const server: Visitor = (d, at) => {
+        if (!d.block && directiveName(d) === 'server') list.push(new UpstreamServer(this.name, d, at))
       }
+      visitBlock(this.block, line + directive.newlines, [directive], server, () => false)
       this.list = list
     }
     return this.list
