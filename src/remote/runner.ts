@@ -139,6 +139,8 @@ export class Runner {
   private readonly queue: Pending[] = []
   /** After a command timed out, the shell is stuck behind it: later commands open their own channel. */
   private broken = false
+  /** Set once the shell has exited (the connection dropped, or it was killed): later commands fail at once. */
+  private gone?: Error
 
   constructor(
     private readonly transport: Transport,
@@ -164,7 +166,8 @@ export class Runner {
       stderr: guarded((c) => parser.stderr(c)),
     })
     const exited = this.held.exited.then((result) => {
-      this.fail(new Error(`the command runner on ${transport.host} exited (code ${result.code}): ${(result.stderr || result.stdout).trim().slice(-500)}`))
+      this.gone = new Error(`the command runner on ${transport.host} exited (code ${result.code}): ${(result.stderr || result.stdout).trim().slice(-500)}`)
+      this.fail(this.gone)
       throw Object.assign(new Error(`exited with code ${result.code}`), {result})
     })
     this.ready = Promise.race([lockHeld, exited])
@@ -183,14 +186,17 @@ export class Runner {
    */
   chain(argvs: readonly (readonly string[])[], timeoutMs = this.timeoutMs): Promise<ChainResult>[] {
     if (this.broken) return this.chainApart(argvs, timeoutMs)
+    const {gone} = this
     const results = argvs.map(
       (argv) =>
         new Promise<ChainResult>((resolve, reject) => {
-          this.queue.push({name: argv[0], timeoutMs, resolve, reject})
+          if (gone) reject(gone)
+          else this.queue.push({name: argv[0], timeoutMs, resolve, reject})
         }),
     )
     // Callers may stop reading at the first failure: the rest must not be unhandled rejections.
     for (const r of results) r.catch(() => undefined)
+    if (gone) return results
     this.startTimer()
     this.held.write(argvs.map((argv, i) => `${i > 0 ? '&' : ''}${encodeLine(quoteArgv(argv))}\n`).join(''))
     return results

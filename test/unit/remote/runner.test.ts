@@ -72,6 +72,20 @@ describe('the command runner a host lock holds', () => {
     await third.end()
   })
 
+  it('once its shell has exited, fails every later command at once instead of waiting for it', async () => {
+    const runner = new Runner(new LocalTransport(), ['false'])
+    const refused = await runner.ready.then(
+      () => undefined,
+      (error: {result?: ExecResult}) => error.result,
+    )
+    expect(refused?.code).to.equal(1)
+    const error = await runner.run(['echo', 'late']).then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(error?.message).to.match(/command runner on localhost exited \(code 1\)/)
+  })
+
   it('after a command times out, fails it and runs later commands on their own', async () => {
     const runner = new Runner(new LocalTransport(), lockArgv(), 300)
     await runner.ready
