@@ -171,6 +171,7 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
     say('upload', `uploading ${options.source.length} bytes to ${paths.temp}`)
     await t.upload(paths.temp, options.source)
     if (attributes) await copyAttributes(t, paths.temp, attributes)
+    if (!plan.validate) say('validate', 'no validator for this engine; skipped')
     // Validate, back up, install, reload, check: sent at once, each run only if the one before succeeded.
     const steps = installSteps(plan, Boolean(live))
     const results = lock.chain(steps.map((s) => s.argv))
