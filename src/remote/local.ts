@@ -4,7 +4,7 @@ import {chmod, chown, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, type Transport} from './transport.js'
+import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, stderrTail, type Transport} from './transport.js'
 
 export class LocalTransport implements Transport {
   constructor(readonly host = 'localhost') {}
@@ -43,7 +43,7 @@ export class LocalTransport implements Transport {
     child.stdin.on('error', () => undefined)
     child.stdout.on('data', on.stdout)
     child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString('utf8')).slice(-4096)
+      stderr = stderrTail(stderr, d)
       on.stderr(d)
     })
     const exited = new Promise<ExecResult>((resolve) => {

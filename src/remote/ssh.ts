@@ -16,7 +16,7 @@ import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
 import {quoteArgv} from './quote.js'
 import {parseJump, sshConfigFor} from './ssh-config.js'
-import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, type Transport} from './transport.js'
+import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, stderrTail, type Transport} from './transport.js'
 
 export interface SshSettings {
   knownHosts: string
@@ -278,7 +278,7 @@ export class SshTransport implements Transport {
           channel.on('data', on.stdout)
           channel.on('exit', (exitCode: number | null) => (code = exitCode ?? 128))
           channel.stderr.on('data', (d: Buffer) => {
-            stderr = (stderr + d.toString('utf8')).slice(-4096)
+            stderr = stderrTail(stderr, d)
             on.stderr(d)
           })
           channel.on('close', () => resolve({code, stdout: '', stderr}))

@@ -62,3 +62,8 @@ export interface Transport {
 }
 
 export class TransportTimeoutError extends Error {}
+
+/** A held command's stderr, kept for the message when it exits: only its end, since it may run for a whole rollout. */
+export function stderrTail(kept: string, chunk: Buffer): string {
+  return (kept + chunk.toString('utf8')).slice(-4096)
+}
