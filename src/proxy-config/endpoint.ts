@@ -51,9 +51,7 @@ export function checkEndpoint(address: string, port: number): void {
 
 /** True when `ref` names this endpoint: as written, or as address:port with the engine's default port filled in. */
 export function endpointMatches(ref: string, written: string, endpoint: Endpoint, defaultPort?: number): boolean {
-  if (ref === written) return true
-  const wanted = parseEndpoint(ref)
-  return wanted.address === endpoint.address && (wanted.port ?? defaultPort) === (endpoint.port ?? defaultPort)
+  return ref === written || endpointMatcher(ref, defaultPort).matches(written, endpoint)
 }
 
 /**
@@ -62,14 +60,13 @@ export function endpointMatches(ref: string, written: string, endpoint: Endpoint
  * can rule out most candidates before reading them (an upstream of 10k
  * servers is searched on each add).
  */
-export function endpointMatcher(ref: string, defaultPort?: number): {address: string; matches: (written: string) => boolean} {
+export function endpointMatcher(ref: string, defaultPort?: number): {address: string; matches: (written: string, endpoint?: Endpoint) => boolean} {
   const wanted = parseEndpoint(ref)
   const port = wanted.port ?? defaultPort
   return {
     address: wanted.address,
-    matches(written) {
+    matches(written, endpoint = parseEndpoint(written)) {
       if (written === ref) return true
-      const endpoint = parseEndpoint(written)
       return endpoint.address === wanted.address && (endpoint.port ?? defaultPort) === port
     },
   }
