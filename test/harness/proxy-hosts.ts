@@ -119,10 +119,30 @@ export async function expectServing(host: ProxyHost, allowed: readonly string[])
 }
 
 /** Put a host back on `config` and wait until haproxy runs it. */
+/** The pid of the worker answering the host's admin socket: a reload replaces it. */
+export async function workerPid(host: ProxyHost): Promise<string> {
+  return /^Pid: (\d+)/m.exec(await host.haproxy.runtime('show info'))?.[1] ?? ''
+}
+
+/**
+ * Put a host back on `config` and wait until haproxy runs it. The wait is
+ * for a new worker: the config before may serve the same backend, and a
+ * test must not start while the reload is still under way.
+ */
 export async function resetHost(host: ProxyHost, config: string): Promise<void> {
   await writeFile(host.live, config, 'latin1')
-  const pid = Number((await readFile(host.pidFile, 'utf8')).trim())
-  process.kill(pid, 'SIGUSR2')
+  const before = await workerPid(host)
+  const reloaded = async (): Promise<boolean> => (await workerPid(host).catch(() => before)) !== before
+  // A master still busy with the reload before may miss the signal: send it again until a new worker answers.
+  await waitFor(
+    `${host.name} to reload`,
+    async () => {
+      const pid = Number((await readFile(host.pidFile, 'utf8')).trim())
+      process.kill(pid, 'SIGUSR2')
+      return waitFor(`${host.name}'s new worker`, reloaded, 3_000).catch(() => false)
+    },
+    15_000,
+  )
   await expectServing(host, [config])
 }
 

@@ -3,9 +3,7 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {hactl} from '../../harness/cli.js'
-import {expectServing, useProxyHosts, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
-
-const workerPid = async (h: ProxyHost): Promise<string> => /^Pid: (\d+)/m.exec(await h.haproxy.runtime('show info'))?.[1] ?? ''
+import {expectServing, useProxyHosts, workerPid, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
 
 describe('backend commands on a cluster: edit the source, then push or apply at runtime', function () {
   this.timeout(120_000)
