@@ -41,7 +41,8 @@ export interface TestSandbox {
  * A sandbox on its own loopback nets (127.S.1/2/3) and free ports, so tests
  * and benchmarks can run beside a user's sandbox and beside each other.
  */
-export async function upSandbox(second: number, options: {dnsPort?: number; extra?: string[]} = {}): Promise<TestSandbox> {
+export async function upSandbox(requested: number, options: {dnsPort?: number; extra?: string[]} = {}): Promise<TestSandbox> {
+  const second = netOctet(requested)
   const dir = await mkdtemp(path.join(tmpdir(), 'hactl-sandbox-'))
   const clusterFile = path.join(dir, 'hactl.yaml')
   const nets = {proxy: `127.${second}.1`, address: `127.${second}.2`, backend: `127.${second}.3`}
@@ -68,6 +69,17 @@ export async function upSandbox(second: number, options: {dnsPort?: number; extr
     eip: (n) => `${nets.address}.${n}`,
     down: () => run(['sandbox', 'down']),
   }
+}
+
+/**
+ * The second octet for a test's sandbox nets. HACTL_TEST_NET_OFFSET shifts
+ * every test's nets, so two checkouts can run their suites on one machine.
+ */
+export function netOctet(requested: number): number {
+  const offset = Number(process.env.HACTL_TEST_NET_OFFSET ?? 0)
+  const second = requested + (Number.isInteger(offset) ? offset : 0)
+  if (second < 1 || second > 254) throw new Error(`sandbox net 127.${second} is out of range: lower HACTL_TEST_NET_OFFSET`)
+  return second
 }
 
 export async function httpGet(host: string, port: number, urlPath = '/', timeoutMs = 2000): Promise<{status: number; body: string; proxy?: string}> {
