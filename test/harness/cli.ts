@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const BIN = path.join(ROOT, 'bin', 'run.js')
-export const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus')
+export const CORPUS = path.join(ROOT, 'test', 'corpus')
 
 export interface CliResult {
   code: number
