@@ -34,7 +34,7 @@ describe('generated files', () => {
     await run(
       process.execPath,
       [path.join(ROOT, 'node_modules', 'oclif', 'bin', 'run.js'), 'readme', '--no-aliases', '--no-source-links', '--tsconfig-path', 'tsconfig.build.json', '--readme-path', copy],
-      {cwd: ROOT, env: {...process.env, OCLIF_DISABLE_UPDATE_CHECK: '1'}},
+      {cwd: ROOT, env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}},
     )
     const fresh = await readFile(copy, 'utf8')
     const committed = await readFile(path.join(ROOT, 'README.md'), 'utf8')
