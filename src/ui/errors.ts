@@ -2,6 +2,8 @@ import {ExitCode, HactlError} from '../errors.js'
 import {paint} from './color.js'
 import type {Terminal} from './terminal.js'
 
+const HELP_HINT = 'See --help for the flags and arguments.'
+
 export interface DescribedError {
   exitCode: number
   json: Record<string, unknown>
@@ -38,13 +40,15 @@ export function describeError(error: Error & {oclif?: {exit?: number}}): Describ
   }
   const exitCode = error.oclif?.exit === ExitCode.usage ? ExitCode.usage : (error.oclif?.exit ?? ExitCode.unexpected)
   const isUsage = exitCode === ExitCode.usage
+  // oclif ends its parse errors with its own help hint; ours follows as an action, once.
+  const message = isUsage ? error.message.replace(/\n*See more help with --help\s*$/, '') : error.message
   return {
     exitCode,
-    json: {code: isUsage ? 'usage' : 'unexpected', exitCode, message: error.message},
+    json: {code: isUsage ? 'usage' : 'unexpected', exitCode, message, ...(isUsage ? {actions: [HELP_HINT]} : {})},
     text(terminal, verbose) {
       const c = paint(terminal)
-      if (isUsage) return `${c.red('Error:')} ${error.message}\n  ${c.dim('→')} See --help for the flags and arguments.\n`
-      const lines = [`${c.red('Error:')} ${error.message}`]
+      if (isUsage) return `${c.red('Error:')} ${message}\n  ${c.dim('→')} ${HELP_HINT}\n`
+      const lines = [`${c.red('Error:')} ${message}`]
       if (verbose && error.stack) lines.push(c.dim(error.stack))
       else lines.push(`  ${c.dim('→')} This is a bug in hactl. Run again with --verbose for the stack trace and report it.`)
       return `${lines.join('\n')}\n`
