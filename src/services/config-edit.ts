@@ -139,7 +139,7 @@ async function check(engine: Engine, before: string, after: string, file: string
 }
 
 /** The validator's error lines, without notices and warnings. */
-function complaints(result: ValidationResult): string[] {
+export function complaints(result: ValidationResult): string[] {
   return result.output
     .split('\n')
     .map((l) => l.trim())

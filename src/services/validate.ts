@@ -2,36 +2,66 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {loadCluster, type Cluster} from '../cluster/loader.js'
-import {ConfigError} from '../errors.js'
+import {ConfigError, ValidationRejectedError} from '../errors.js'
+import type {Engine, ValidationResult} from '../proxy-config/engine.js'
 import {loadEngine} from '../proxy-config/registry.js'
 import '../proxy-config/engines.js'
+import {complaints} from './config-edit.js'
 
 export interface ValidateReport {
   cluster: string
   provider: string
   engine: string
   proxyConfig: string
-  /** What checked the proxy config: the engine's parser, and the real binary when asked. */
+  /** What passed: the cluster file, the engine's parser, the proxy's own validator. */
   checks: string[]
+  /** The proxy's own validator when it could not run here, and why: the config was not fully checked. */
+  skipped?: {validator: string; reason: string}
 }
 
-/** Check the cluster file and the proxy config source it names; throws with file:line on the first broken file. */
+/** The proxy's own checker, by engine; pound has none that runs without its certificates, so its structure is the check. */
+const VALIDATORS: Record<string, string> = {haproxy: 'haproxy -c', nginx: 'nginx -t', perlbal: 'perlbal trial start'}
+
+/**
+ * Check the cluster file and the proxy config source it names, the config
+ * with the proxy's own validator when its binary is here. Throws with
+ * file:line on a broken file, and ValidationRejectedError (exit 3) with the
+ * validator's own lines when it rejects the config.
+ */
 export async function validateCluster(file: string): Promise<ValidateReport> {
   const cluster = await loadCluster(file)
   const checks = ['cluster file']
   const source = await readProxyConfig(cluster)
-  const engine = await loadEngine(cluster.spec.proxy.engine).catch(() => undefined)
-  if (engine) {
-    engine.parse(source, displayPath(cluster, cluster.spec.proxy.config))
-    checks.push(`${engine.name} parser`)
-  }
-  return {
+  const report: ValidateReport = {
     cluster: cluster.spec.cluster,
     provider: cluster.spec.provider,
     engine: cluster.spec.proxy.engine,
     proxyConfig: cluster.spec.proxy.config,
     checks,
   }
+  const engine = await loadEngine(cluster.spec.proxy.engine).catch(() => undefined)
+  if (!engine) return report
+  const display = displayPath(cluster, cluster.spec.proxy.config)
+  engine.parse(source, display)
+  checks.push(`${engine.name} parser`)
+  const result = await engine.validate(source, {file: display})
+  if (!result.ok) throw rejected(result, display)
+  const validator = VALIDATORS[engine.name]
+  if (validator && result.validator === 'structural') report.skipped = {validator, reason: `${engine.name} is not installed here (not on PATH)`}
+  else checks.push(structuralOnly(engine, result) ? `${engine.name} structure` : result.validator)
+  return report
+}
+
+function structuralOnly(engine: Engine, result: ValidationResult): boolean {
+  return engine.name === 'pound' || result.validator.startsWith('structural')
+}
+
+function rejected(result: ValidationResult, display: string): ValidationRejectedError {
+  const lines = complaints(result)
+  return new ValidationRejectedError(`${result.validator} rejected ${display}:\n${(lines.length > 0 ? lines : [result.output]).map((l) => `  ${l}`).join('\n')}`, {
+    actions: [`Fix what it names in ${display}, then run hactl validate again.`],
+    data: {validator: result.validator, output: result.output, ...(result.line === undefined ? {} : {file: display, line: result.line})},
+  })
 }
 
 async function readProxyConfig(cluster: Cluster): Promise<string> {
