@@ -128,7 +128,7 @@ export function addServer(doc: HaproxyDocument, spec: AddServerSpec): EditOutcom
     if (address?.value.endsWith(portSuffix) && (spec.name === undefined || spec.name === name.value)) {
       const server = readServer(doc.lines[i], i, spec.backend)
       if (server && sameEndpoint(server, spec.address, spec.port)) {
-        return {changed: false, summary: `server ${server.name} ${endpoint} is already in backend ${spec.backend}`, server}
+        return {changed: false, summary: `server ${named(server.name, endpoint)} is already in backend ${spec.backend}`, server}
       }
     }
   }
@@ -154,7 +154,12 @@ export function addServer(doc: HaproxyDocument, spec: AddServerSpec): EditOutcom
   const index = doc.insertAfter(anchor, text)
   const server = readServer(doc.lines[index], index, spec.backend)!
   const verb = created ? `created backend ${spec.backend} with` : 'added'
-  return {changed: true, summary: `${verb} server ${name} ${endpoint}${created ? '' : ` to backend ${spec.backend}`}`, server}
+  return {changed: true, summary: `${verb} server ${named(name, endpoint)}${created ? '' : ` to backend ${spec.backend}`}`, server}
+}
+
+/** `web3 10.0.1.7:8080`, or the address alone when the server is named by it. */
+function named(name: string, endpoint: string): string {
+  return name === endpoint ? endpoint : `${name} ${endpoint}`
 }
 
 export function removeServer(doc: HaproxyDocument, backend: string, ref: ServerRef): EditOutcome {
@@ -168,7 +173,7 @@ export function removeServer(doc: HaproxyDocument, backend: string, ref: ServerR
   }
   const [server] = found
   doc.remove(server.line - 1)
-  return {changed: true, summary: `removed server ${server.name} ${server.address}:${server.port ?? ''} from backend ${backend}`, server}
+  return {changed: true, summary: `removed server ${named(server.name, `${server.address}:${server.port ?? ''}`)} from backend ${backend}`, server}
 }
 
 export function setServerState(doc: HaproxyDocument, backend: string, ref: ServerRef, state: ServerState): EditOutcome {

@@ -41,11 +41,23 @@ describe('hactl backend and route (built CLI, real haproxy -c)', function () {
     await chmod(file, 0o640)
     const {code, stdout, stderr} = await hactl(['backend', 'add', 'web', '127.0.1.3:80', '--file', file])
     expect(code, stderr).to.equal(0)
-    expect(stdout).to.include('added server 127.0.1.3:80 127.0.1.3:80 to backend web')
+    expect(stdout).to.match(/: added server 127\.0\.1\.3:80 to backend web$/m)
     expect(await read()).to.equal(CONFIG.replace('cookie w2\n', 'cookie w2\n    server 127.0.1.3:80 127.0.1.3:80 check\n'))
     expect((await stat(file)).mode & 0o777).to.equal(0o640)
     expect(await readFile(`${file}.hactl-bak`, 'utf8')).to.equal(CONFIG)
     expect((await readdir(dir)).sort()).to.deep.equal(['haproxy.cfg', 'haproxy.cfg.hactl-bak'])
+  })
+
+  it('the summary names a server by its address once, and by name and address when they differ', async () => {
+    const {file} = await workspace()
+    const added = await hactl(['backend', 'add', 'web', '127.0.1.3:80', '--file', file])
+    expect(added.stdout).to.match(/: added server 127\.0\.1\.3:80 to backend web$/m)
+    const again = await hactl(['backend', 'add', 'web', '127.0.1.3:80', '--file', file])
+    expect(again.stdout).to.match(/server 127\.0\.1\.3:80 is already in backend web$/m)
+    const removed = await hactl(['backend', 'remove', 'web', '127.0.1.3:80', '--file', file])
+    expect(removed.stdout).to.match(/: removed server 127\.0\.1\.3:80 from backend web$/m)
+    const named = await hactl(['backend', 'add', 'web', '127.0.1.4:80', '--name', 'web4', '--file', file])
+    expect(named.stdout).to.match(/: added server web4 127\.0\.1\.4:80 to backend web$/m)
   })
 
   it('backend add twice changes nothing the second time and exits 0', async () => {
