@@ -41,24 +41,34 @@ export interface TestSandbox {
  * A sandbox on its own loopback nets (127.S.1/2/3) and free ports, so tests
  * and benchmarks can run beside a user's sandbox and beside each other.
  */
-export async function upSandbox(requested: number, options: {dnsPort?: number; extra?: string[]} = {}): Promise<TestSandbox> {
+export interface UpSandboxOptions {
+  dnsPort?: number
+  extra?: string[]
+  /** The sandbox folder (`--dir`), relative to `cwd`; a new temporary folder by default. */
+  dir?: string
+  cwd?: string
+  /** How `sandbox up` is run (a terminal, say); the built CLI off a terminal by default. */
+  cli?: (args: string[], options: {cwd?: string; timeoutMs?: number}) => Promise<CliResult>
+}
+
+export async function upSandbox(requested: number, options: UpSandboxOptions = {}): Promise<TestSandbox> {
   const second = netOctet(requested)
-  const dir = await mkdtemp(path.join(tmpdir(), 'hactl-sandbox-'))
-  const clusterFile = path.join(dir, 'hactl.yaml')
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'hactl-sandbox-')))
+  const clusterFile = path.resolve(options.cwd ?? '', dir, 'hactl.yaml')
   const nets = {proxy: `127.${second}.1`, address: `127.${second}.2`, backend: `127.${second}.3`}
   const ports = {proxy: await freePort(), backend: await freePort(), dns: options.dnsPort ?? (await freePort())}
   const run = (args: string[], timeoutMs?: number): Promise<CliResult> => hactl([...args, '-c', clusterFile], {timeoutMs})
-  const up = await hactl(
+  const up = await (options.cli ?? hactl)(
     [
       'sandbox', 'up', '--dir', dir,
       '--proxy-net', nets.proxy, '--address-net', nets.address, '--backend-net', nets.backend,
       '--proxy-port', String(ports.proxy), '--backend-port', String(ports.backend), '--dns-port', String(ports.dns),
       ...(options.extra ?? []),
     ],
-    {timeoutMs: 60_000},
+    {cwd: options.cwd, timeoutMs: 60_000},
   )
   return {
-    dir,
+    dir: path.resolve(options.cwd ?? '', dir),
     clusterFile,
     nets,
     ports,
