@@ -4,6 +4,8 @@ import {Args, type Command} from '@oclif/core'
 import {HactlCommand} from '../base-command.js'
 import type {ConfigEdit} from '../services/config-edit.js'
 import {editAndPush, type EditAndPushResult} from '../services/edit-and-push.js'
+import {hostTasks} from '../ui/host-tasks.js'
+import type {Reporter} from '../ui/reporter.js'
 import {editOptions} from './config-flags.js'
 import {renderEditAndPush} from './render-edit.js'
 
@@ -23,14 +25,24 @@ export abstract class ConfigEditCommand<T extends typeof Command> extends HactlC
    */
   protected async edit(edit: ConfigEdit): Promise<EditAndPushResult> {
     const flags = this.flags as unknown as EditCommandFlags
+    // On a terminal the rollout is a live task list, one line per host; elsewhere plain lines (steps only with -v).
+    const live = this.terminal.tty && process.stderr.isTTY && !this.jsonEnabled() && !this.flags['dry-run'] && flags.push
+    const view = live ? await hostTasks() : undefined
     const result = await editAndPush({
       ...editOptions(flags),
       push: flags.push,
       acceptNew: flags['accept-new'],
       edit,
-      reporter: this.reporter,
+      reporter: view ? byTopic(view.reporter, this.reporter) : this.reporter,
     })
+    // The view draws only once a rollout has started.
+    if (view && result.rollout) await view.finished
     this.log(renderEditAndPush(result, this.terminal))
     return this.finish(result, result.rollout?.exitCode ?? 0)
   }
+}
+
+/** Rollout events to the live view, the rest (a validator's warning, say) as lines. */
+function byTopic(rollout: Reporter, rest: Reporter): Reporter {
+  return {emit: (event) => (event.code.startsWith('rollout.') ? rollout : rest).emit(event)}
 }

@@ -5,7 +5,7 @@
  * `maxFailures` failures no new host starts; `canary` hosts go first, alone.
  */
 import {ExitCode, HactlError, type ExitCodeValue} from '../errors.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Level, Reporter} from '../ui/reporter.js'
 import {LOCK_BUSY, planHost, type HostPlan} from './plan.js'
 import type {RolloutTarget} from './hosts.js'
 import {Runner} from './runner.js'
@@ -122,7 +122,8 @@ export function rolloutExitCode(hosts: readonly HostResult[]): ExitCodeValue {
 async function rolloutHost(plan: HostPlan, options: RolloutOptions): Promise<HostResult> {
   const host = plan.target.name
   const started = Date.now()
-  const say = (step: Step | 'done' | 'rollback', message: string, level: 'error' | 'info' | 'warn' = 'info'): void =>
+  // Steps are detail (shown with --verbose, or as a live task list); a host's outcome is one line.
+  const say = (step: Step | 'done' | 'rollback', message: string, level: Level = 'debug'): void =>
     options.reporter.emit({level, code: `rollout.${step}`, subject: host, message, data: {step}})
   const finish = (result: Omit<HostResult, 'host' | 'ms'>): HostResult => {
     const done = {host, ...result, ms: Date.now() - started}
@@ -145,7 +146,7 @@ async function rolloutHost(plan: HostPlan, options: RolloutOptions): Promise<Hos
   }
 }
 
-type Say = (step: Step | 'rollback', message: string, level?: 'error' | 'info' | 'warn') => void
+type Say = (step: Step | 'rollback', message: string, level?: Level) => void
 
 async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, say: Say): Promise<Omit<HostResult, 'host' | 'ms'>> {
   const {paths} = plan
@@ -171,7 +172,7 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
     say('upload', `uploading ${options.source.length} bytes to ${paths.temp}`)
     await t.upload(paths.temp, options.source)
     if (attributes) await copyAttributes(t, paths.temp, attributes)
-    if (!plan.validate) say('validate', 'no validator for this engine; skipped')
+    if (!plan.validate) say('validate', 'no validator for this engine; skipped', 'info')
     // Validate, back up, install, reload, check: sent at once, each run only if the one before succeeded.
     const steps = installSteps(plan, Boolean(live))
     const results = lock.chain(steps.map((s) => s.argv))
