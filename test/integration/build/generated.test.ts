@@ -40,4 +40,14 @@ describe('generated files', () => {
     const committed = await readFile(path.join(ROOT, 'README.md'), 'utf8')
     expect(committed === fresh, 'README.md command reference is stale: run `npm run readme` and commit it').to.equal(true)
   })
+
+  it('every dependency with an install script is settled in allowScripts (npm ci warns about none)', async () => {
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {allowScripts?: Record<string, boolean>}
+    const lock = JSON.parse(await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')) as {packages: Record<string, {hasInstallScript?: boolean}>}
+    const scripted = Object.entries(lock.packages)
+      .filter(([, p]) => p.hasInstallScript)
+      .map(([where]) => where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length))
+    const settled = new Set(Object.keys(pkg.allowScripts ?? {}).map((k) => k.replace(/(.)@.*$/, '$1')))
+    expect(scripted.filter((name) => !settled.has(name))).to.deep.equal([])
+  })
 })
