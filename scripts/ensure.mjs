@@ -43,6 +43,8 @@ const PACKAGES = {
   sshd: {bin: 'sshd', pkg: 'openssh-server', path: '/usr/sbin/sshd'},
   'ssh-keygen': {bin: 'ssh-keygen', pkg: 'openssh-client'},
   dig: {bin: 'dig', pkg: 'dnsutils'},
+  curl: {bin: 'curl', pkg: 'curl'},
+  script: {bin: 'script', pkg: 'bsdutils'},
   perlbal: {bin: 'perlbal', pkg: 'perlbal'},
   ip: {bin: 'ip', pkg: 'iproute2'},
 }

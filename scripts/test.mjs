@@ -11,7 +11,8 @@ import {ensureDebianPackages, ensureNodeModules, ROOT, sh, step} from './ensure.
 
 const only = process.argv.slice(2)
 ensureNodeModules()
-ensureDebianPackages(['haproxy', 'nginx', 'sshd', 'ssh-keygen', 'dig', 'perlbal', 'ip'])
+// curl and script: docs/sandbox.md's commands are run as a reader types them, on a terminal.
+ensureDebianPackages(['haproxy', 'nginx', 'sshd', 'ssh-keygen', 'dig', 'curl', 'script', 'perlbal', 'ip'])
 
 step('lint')
 sh('npx', ['eslint', '.'])
