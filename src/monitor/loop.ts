@@ -78,6 +78,8 @@ export async function runMonitor(options: MonitorOptions, settings: MonitorSetti
         last = result.outcome
         lastPlan = result.plan
       }
+      // With --verbose: how long each round took, to see whether rounds outrun the interval.
+      log.emit({level: 'debug', code: 'monitor.round', message: `round took ${(performance.now() - started).toFixed(1)} ms`, data: {ms: Math.round((performance.now() - started) * 10) / 10}})
       if (options.once || stopping() || (options.rounds !== undefined && rounds >= options.rounds)) break
       const left = options.intervalMs - (performance.now() - started)
       if (left > 0) await delay(left, undefined, {signal: options.signal}).catch(() => undefined)
