@@ -5,7 +5,7 @@ import {providerFor} from '../cloud/index.js'
 import '../cloud/providers.js'
 import {UsageError} from '../errors.js'
 import type {HealthJudge} from '../health/judge.js'
-import {clusterJudge, type ProbeJudge} from '../health/judges.js'
+import {answeredFailures, clusterJudge, type ProbeJudge} from '../health/judges.js'
 import {humanEventLog, jsonEventLog, teeLog, type RoundLog} from '../monitor/events.js'
 import {LeaseKeeper} from '../monitor/lease.js'
 import {holderId, leaseFor} from '../monitor/leases.js'
@@ -90,12 +90,14 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const lease = dryRun ? undefined : await leaseFor(cluster, options)
   const stateFile = stateFilePath(cluster)
   const log = eventLog(options)
+  const judge = clusterJudge(cluster.spec)
   const result = await runMonitor(
     {once: options.once || dryRun, readOnly: dryRun, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
     dryRun ? {...settings, dns: undefined} : settings,
     {
       provider,
-      judge: options.verbose ? reportingJudge(clusterJudge(cluster.spec), log) : clusterJudge(cluster.spec),
+      judge: options.verbose ? reportingJudge(judge, log) : judge,
+      answered: () => answeredFailures(judge),
       // No lock around the moves: the monitor holds the state file's lock for its whole run, and that is
       // the lock `eip failover` takes, so an operator's move and the monitor's never cross.
       run: dryRun ? planOnly : executorRunner(provider),
