@@ -21,6 +21,7 @@
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
+import {loadavg} from 'node:os'
 import path from 'node:path'
 import {createInterface} from 'node:readline'
 import {setTimeout as delay} from 'node:timers/promises'
@@ -172,15 +173,18 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
  * success, from the completion of its last success before the failures to
  * the completion of its first success after them. (A request already inside
  * the proxy may still succeed just after the first failure: the gap, not the
- * first failure, marks the outage.) `from` is when the client was last seen steady.
+ * first failure, marks the outage.) Only gaps that end after the kill count:
+ * `from` is when the client was last seen steady.
  */
-function clientView(probes: Probe[], from: number): {downtime: number; lastOk: number; firstFail: number; firstOk: number; errors: Record<string, number>; flaps: number} | undefined {
+function clientView(probes: Probe[], from: number, kill: number): {downtime: number; lastOk: number; firstFail: number; firstOk: number; errors: Record<string, number>; flaps: number} | undefined {
   const window = probes.filter((p) => p.send >= from)
   const fail = window.filter((p) => p.result !== 'ok').sort((a, b) => a.done - b.done)[0]
   const oks = window.filter((p) => p.result === 'ok').sort((a, b) => a.done - b.done)
   if (!fail || oks.length < 2) return undefined
-  let gap = {from: oks[0].done, to: oks[0].done}
-  for (let i = 1; i < oks.length; i++) if (oks[i].done - oks[i - 1].done > gap.to - gap.from) gap = {from: oks[i - 1].done, to: oks[i].done}
+  let gap = {from: kill, to: kill}
+  for (let i = 1; i < oks.length; i++) {
+    if (oks[i].done > kill && oks[i].done - oks[i - 1].done > gap.to - gap.from) gap = {from: oks[i - 1].done, to: oks[i].done}
+  }
   const errors: Record<string, number> = {}
   for (const p of window) if (p.result !== 'ok' && p.done > gap.from && p.done <= gap.to) errors[p.result] = (errors[p.result] ?? 0) + 1
   const flaps = window.filter((p) => p.result !== 'ok' && p.done > gap.to).length
@@ -217,7 +221,7 @@ async function runSetting(setting: Setting, second: number): Promise<Trial[]> {
       await until('traffic back on another proxy', () => probes.some((p) => p.send >= kill && p.result === 'ok' && p.proxy !== victim.name), 30_000)
       // Let the requests still in flight finish (each is bounded by the client's timeout), and see any flap.
       await delay(CLIENT_TIMEOUT + 300)
-      const view = clientView(probes, steady)
+      const view = clientView(probes, steady, kill)
       if (!view) throw new Error(`trial ${n}: the client saw no outage and recovery after the kill`)
       const after = (code: string, match: (e: MonitorRun['events'][number]) => boolean): number | undefined => {
         const at = monitor!.events.find((e) => e.code === code && e.at >= kill - 5 && match(e))?.at
@@ -252,6 +256,9 @@ async function runSetting(setting: Setting, second: number): Promise<Trial[]> {
   }
 }
 
+/** The machine's load: on a shared machine it moves the figures more than anything measured here. */
+const load = (): string => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`
+
 function summary(setting: Setting, trials: Trial[]): number {
   const d = trials.map((t) => t.downtime)
   const pick = (f: (t: Trial) => number | undefined): string => {
@@ -261,7 +268,7 @@ function summary(setting: Setting, trials: Trial[]): number {
   console.log(
     `hactl ${setting.name.padEnd(8)} probe ${setting.interval} ms, timeout ${setting.timeout} ms, fall ${setting.fall}: ` +
       `downtime median ${fmt(median(d))} ms (min ${fmt(Math.min(...d))}, max ${fmt(Math.max(...d))}), n=${d.length}; ` +
-      `medians after the kill: unhealthy ${pick((t) => t.unhealthy)}, switched ${pick((t) => t.switched)}, first ok ${pick((t) => t.firstOk)} ms`,
+      `medians after the kill: unhealthy ${pick((t) => t.unhealthy)}, switched ${pick((t) => t.switched)}, first ok ${pick((t) => t.firstOk)} ms; ${load()}`,
   )
   return median(d)
 }
@@ -299,7 +306,7 @@ if (PEER) {
 }
 console.log(
   `failover downtime on the sandbox as a client sees it: kill -9 of the proxy holding one Elastic IP; ` +
-    `the client (its own process) opens a new connection every ${CLIENT_EVERY} ms, ${CLIENT_TIMEOUT} ms timeout; ${TRIALS} trials per setting; times in ms`,
+    `the client (its own process) opens a new connection every ${CLIENT_EVERY} ms, ${CLIENT_TIMEOUT} ms timeout; ${TRIALS} trials per setting; times in ms; ${load()}`,
 )
 const results: Record<string, number> = {}
 for (const [i, setting] of SETTINGS.entries()) {
@@ -315,6 +322,7 @@ if (PEER) {
   const v2 = peer['v2:1']?.median
   const v3 = peer['v3:0.1']?.median
   if (v2 && results.defaults !== undefined) console.log(`ratio hactl defaults / keepalived VRRPv2 advert_int 1:   ${(results.defaults / v2).toFixed(2)} (goal ≤ 0.5)`)
+  console.log(load())
   if (v3 && results.fast !== undefined) console.log(`ratio hactl fast / keepalived VRRPv3 advert_int 0.1: ${(results.fast / v3).toFixed(2)} (goal < 1: ${results.fast < v3 ? 'met' : 'NOT met'})`)
 }
 process.exit(0)
