@@ -26,6 +26,16 @@ export function probeJudge(spec: ProbeSpec, concurrency: number): ProbeJudge {
   return judge
 }
 
+/**
+ * The proxies whose last probe was answered with a failure (refused, reset, a
+ * wrong status or body): a definite answer, unlike a timeout, which a busy
+ * prober makes happen to every target at once. Empty for the ec2 judge.
+ */
+export function answeredFailures(judge: HealthJudge): ReadonlySet<string> {
+  const last = (judge as Partial<ProbeJudge>).last ?? []
+  return new Set(last.filter((p) => p.result && !p.result.ok && !p.result.timedOut).map((p) => p.id))
+}
+
 export function clusterJudge(spec: ClusterSpec): HealthJudge {
   return spec.health.proxy.type === 'ec2' ? ec2Judge : probeJudge(spec.health.proxy, spec.health.concurrency)
 }

@@ -31,6 +31,8 @@ export interface ProbeResult {
   latencyMs: number
   /** What was seen: `HTTP 200`, `connection refused`, `timed out after 250 ms`. */
   detail: string
+  /** No answer within the timeout: unlike a refusal, this may be the prober's own slowness. */
+  timedOut?: boolean
 }
 
 /** The most body a probe reads while looking for expectBody; health pages are small. */
@@ -38,12 +40,17 @@ const BODY_LIMIT = 64 * 1024
 
 export async function probe(options: ProbeOptions): Promise<ProbeResult> {
   const started = performance.now()
-  const finish = (ok: boolean, detail: string): ProbeResult => ({ok, latencyMs: Math.round((performance.now() - started) * 10) / 10, detail})
+  const finish = (ok: boolean, detail: string, timedOut = false): ProbeResult => ({
+    ok,
+    latencyMs: Math.round((performance.now() - started) * 10) / 10,
+    detail,
+    ...(timedOut ? {timedOut} : {}),
+  })
   try {
     const detail = options.kind === 'tcp' ? await tcpConnect(options) : await httpCheck(options)
     return finish(detail.ok, detail.detail)
   } catch (error) {
-    return finish(false, describeFailure(error, options.timeoutMs))
+    return finish(false, describeFailure(error, options.timeoutMs), error instanceof ProbeTimeout)
   }
 }
 

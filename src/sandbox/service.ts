@@ -307,6 +307,8 @@ export interface KillResult {
   id: string
   pid?: number
   changed: boolean
+  /** When the kill signal was sent (ms since the epoch): the failover benchmark times the outage from it. */
+  killedAt?: number
 }
 
 function findInstance(instances: LocalInstance[], key: string): LocalInstance {
@@ -330,9 +332,10 @@ export async function sandboxKill(cluster: Cluster, key: string): Promise<KillRe
   })
   const pid = readPid(instancePaths(dir, instance.id).pid)
   const changed = pidAlive(pid)
+  const killedAt = Date.now()
   if (pid && changed) signalGroup(pid, 'SIGKILL')
   await waitGone(pid, 5000)
-  return {instance: instance.name, id: instance.id, pid, changed}
+  return {instance: instance.name, id: instance.id, pid, changed, ...(pid && changed ? {killedAt} : {})}
 }
 
 /** Bring a killed instance back: the supervisor starts its haproxy again with the config it last had. */

@@ -4,7 +4,8 @@ import type {Cluster} from '../cluster/loader.js'
 import {providerFor} from '../cloud/index.js'
 import '../cloud/providers.js'
 import {UsageError} from '../errors.js'
-import {clusterJudge} from '../health/judges.js'
+import type {HealthJudge} from '../health/judge.js'
+import {answeredFailures, clusterJudge, type ProbeJudge} from '../health/judges.js'
 import {humanEventLog, jsonEventLog, teeLog, type RoundLog} from '../monitor/events.js'
 import {LeaseKeeper} from '../monitor/lease.js'
 import {holderId, leaseFor} from '../monitor/leases.js'
@@ -66,6 +67,21 @@ function eventLog(options: MonitorCommandOptions): RoundLog {
   return options.tty ? humanEventLog(process.stdout, {verbose: options.verbose}) : jsonEventLog(process.stdout, {verbose: options.verbose})
 }
 
+/** With --verbose, each failed probe and what it saw: a timeout on a busy machine reads differently from a refusal. */
+function reportingJudge(judge: HealthJudge, log: RoundLog): HealthJudge {
+  if (!('last' in judge)) return judge
+  const probing = judge as ProbeJudge
+  return async (proxies) => {
+    const health = await probing(proxies)
+    for (const probed of probing.last) {
+      if (probed.result && !probed.result.ok) {
+        log.emit({level: 'debug', code: 'health.probe', subject: probed.id, message: `${probed.label}: ${probed.result.detail} (${probed.result.latencyMs} ms)`, data: {...probed.result}})
+      }
+    }
+    return health
+  }
+}
+
 /** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
 export async function monitorCluster(cluster: Cluster, options: MonitorCommandOptions): Promise<MonitorReport> {
   const {dryRun = false} = options
@@ -73,16 +89,19 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const provider = await providerFor(cluster, {profile: options.profile, region: options.region})
   const lease = dryRun ? undefined : await leaseFor(cluster, options)
   const stateFile = stateFilePath(cluster)
+  const log = eventLog(options)
+  const judge = clusterJudge(cluster.spec)
   const result = await runMonitor(
     {once: options.once || dryRun, readOnly: dryRun, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
     dryRun ? {...settings, dns: undefined} : settings,
     {
       provider,
-      judge: clusterJudge(cluster.spec),
+      judge: options.verbose ? reportingJudge(judge, log) : judge,
+      answered: () => answeredFailures(judge),
       // No lock around the moves: the monitor holds the state file's lock for its whole run, and that is
       // the lock `eip failover` takes, so an operator's move and the monitor's never cross.
       run: dryRun ? planOnly : executorRunner(provider),
-      log: eventLog(options),
+      log,
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },
   )

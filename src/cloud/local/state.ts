@@ -1,4 +1,5 @@
-import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {mkdir} from 'node:fs/promises'
 
 import {lock} from 'proper-lockfile'
 
@@ -51,9 +52,16 @@ export function emptyState(cluster: string, backends: DemoBackend[] = []): Sandb
   return {version: 1, cluster, instances: [], addresses: [], records: [], serial: 1, backends}
 }
 
+/*
+ * The state file is a few KB, read on every describe and by the supervisor on
+ * every change, and written on every association: read and written at once,
+ * not through the thread pool, whose four hops per read (open, stat, read,
+ * close) cost tens of ms on a busy machine, in the middle of a failover.
+ */
+
 export async function readState(dir: string): Promise<SandboxState | undefined> {
   try {
-    return JSON.parse(await readFile(sandboxPaths(dir).state, 'utf8')) as SandboxState
+    return JSON.parse(readFileSync(sandboxPaths(dir).state, 'utf8')) as SandboxState
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
@@ -63,10 +71,10 @@ export async function readState(dir: string): Promise<SandboxState | undefined> 
 /** Replace the state file in one rename, so a reader never sees half of it. */
 export async function writeState(dir: string, state: SandboxState): Promise<void> {
   const file = sandboxPaths(dir).state
-  await mkdir(dir, {recursive: true})
+  mkdirSync(dir, {recursive: true})
   const temp = `${file}.${process.pid}.tmp`
-  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`)
-  await rename(temp, file)
+  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`)
+  renameSync(temp, file)
 }
 
 /**
