@@ -255,7 +255,7 @@ function pickHome(targets: Targets, fromZone: string | undefined): {target: Cand
 
 /** Why no proxy can take an address: each proxy (of the pair, in pairs) and what keeps it out. */
 export function noTargetReason(view: ObservedPool, among: ProxyInstance[] = view.proxies): string {
-  if (among.length === 0) return 'there is no proxy to take it'
+  if (among.length === 0) return 'there is no proxy at all'
   const why = among.map((p) => {
     if (p.state !== 'running') return `${p.id} is ${p.state}`
     const judged = view.health[p.id] ?? 'unknown'
@@ -263,7 +263,7 @@ export function noTargetReason(view: ObservedPool, among: ProxyInstance[] = view
     if (judged === 'unknown') return `${p.id} is not judged healthy yet (its latest probe failed or rise is not reached)`
     return `${p.id} is ${judged}`
   })
-  return `no proxy is healthy now: ${why.join('; ')}`
+  return why.join('; ')
 }
 
 /** A forced target (--to) must exist and be healthy now; hold-down does not apply to an operator's choice. */
@@ -315,16 +315,16 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
       home = forced ? {target: forced, heldDown: false} : pickHome(eligibleTargets(view, policy, builder, members), fromZone)
       if (!home) {
         builder.alert(
-          `${address.publicIp} (pair ${pair ?? 'untagged'}): ${problem}, and no member of the pair can take it: ${noTargetReason(view, members)}`,
+          `${address.publicIp} (pair ${pair ?? 'untagged'}): ${problem}, and no healthy member of the pair can take it: ${noTargetReason(view, members)}`,
           address.allocationId,
-          `${address.publicIp}: ${problem}, no member of the pair can take it`,
+          `${address.publicIp}: ${problem}, no healthy member of the pair can take it`,
         )
         continue
       }
     } else {
       home = forced ? {target: forced, heldDown: false} : pickHome(pool, fromZone)
       if (!home) {
-        builder.alert(`${address.publicIp}: ${problem}, and no proxy can take it: ${noTargetReason(view)}`, address.allocationId, `${address.publicIp}: ${problem}, no proxy can take it`)
+        builder.alert(`${address.publicIp}: ${problem}, and no healthy proxy can take it: ${noTargetReason(view)}`, address.allocationId, `${address.publicIp}: ${problem}, no healthy proxy can take it`)
         continue
       }
     }
@@ -362,7 +362,7 @@ export function planRebalance(view: ObservedPool, policy: FailoverPolicy): Failo
     if (!problem) continue // health unknown or held down: leave it
     const found = pickHome(targets, address.instanceId ? byId.get(address.instanceId)?.zone : undefined)
     if (!found) {
-      builder.alert(`${address.publicIp}: ${problem}, and no proxy can take it: ${noTargetReason(view)}`, address.allocationId, `${address.publicIp}: ${problem}, no proxy can take it`)
+      builder.alert(`${address.publicIp}: ${problem}, and no healthy proxy can take it: ${noTargetReason(view)}`, address.allocationId, `${address.publicIp}: ${problem}, no healthy proxy can take it`)
       continue
     }
     const reason = found.heldDown ? `${problem} (${found.target.proxy.id} is in its hold-down, but no other healthy proxy can take it)` : problem

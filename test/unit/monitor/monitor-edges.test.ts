@@ -25,7 +25,7 @@ describe('monitor at its edges', () => {
     world.provider.set('i-3', 'stopped')
     await world.rounds_(5)
     expect(world.codes('failover.alert'), 'one alert per address, not one per round').to.have.length(3)
-    for (const message of world.codes('failover.alert')) expect(message).to.include('no proxy is healthy now').and.include('i-1 is stopped')
+    for (const message of world.codes('failover.alert')) expect(message).to.include('no healthy proxy can take it: i-1 is stopped; i-2 is stopped; i-3 is stopped')
 
     world.provider.set('i-1', 'running')
     await world.rounds_(2)
