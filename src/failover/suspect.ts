@@ -61,7 +61,8 @@ export function suspectView(check: ViewCheck): ViewVerdict {
   const confirm = `${Math.round(check.confirmMs / 1000)} s`
   const flipMessage = (together: number): string =>
     `the monitor may be cut off: ${unreachable} (${together} turned unhealthy at once); no moves for up to ${confirm} while it keeps probing`
-  if (n > 0 && flipped.length > n / 2) {
+  // With no hold-down there is no time to doubt for: a mass flip is taken as it is.
+  if (n > 0 && flipped.length > n / 2 && check.confirmMs > 0) {
     return {suspicion: {kind: 'flip', since: check.now, proxies: flipped, message: flipMessage(flipped.length)}}
   }
 

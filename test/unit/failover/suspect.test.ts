@@ -31,6 +31,11 @@ describe('suspect view: a monitor that may be cut off', () => {
     expect(believed.believed).to.include('still unreachable')
   })
 
+  it('with no hold-down a mass flip is not doubted (nothing to wait for)', () => {
+    const after: Record<string, Health> = {'i-1': 'unhealthy', 'i-2': 'unhealthy', 'i-3': 'healthy'}
+    expect(suspectView({probes: {'i-1': false, 'i-2': false, 'i-3': true}, before: all('healthy'), after, now: 1000, confirmMs: 0})).to.deep.equal({})
+  })
+
   it('a doubted flip ends at once when the proxies answer again', () => {
     const previous: Suspicion = {kind: 'flip', since: 1000, proxies: ['i-1', 'i-2'], message: 'x'}
     expect(suspectView({probes: {'i-1': true, 'i-2': true, 'i-3': true}, before: all('unhealthy'), after: all('unhealthy'), previous, now: 2000, confirmMs: 60_000}).suspicion).to.equal(undefined)
