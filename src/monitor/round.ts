@@ -182,8 +182,8 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
 
   if (outcome.standby && associations.length > 0) {
     // The standby's view, not a plan: the holder's log carries the incident's one set of actions.
-    const view = associations.map(describe)
-    reporter.emit({level: 'info', code: 'lease.standby', message: `another monitor holds the lease; left to it (this monitor's view: ${view.join('; ')})`, data: {moves: associations}})
+    const moves = associations.map(describe)
+    reporter.emit({level: 'info', code: 'lease.standby', message: `another monitor holds the lease; left to it (this monitor's view: ${moves.join('; ')})`, data: {moves: associations}})
   }
   const planned = outcome.standby
     ? []
