@@ -432,6 +432,7 @@ export function planPreempt(view: ObservedPool, policy: FailoverPolicy): Failove
     ready.map((id) => ({proxy: byId.get(id) as ProxyInstance, eips: 0})),
     from.zone,
   ) as Candidate
+  // The last of its addresses by IP: a stable choice, and the lower ones (often the ones watched) stay put.
   const address = [...view.addresses].sort((a, b) => b.publicIp.localeCompare(a.publicIp)).find((a) => a.instanceId === from.id) as ElasticAddress
   builder.associate(address, to.proxy, `rebalance: ${to.proxy.id} holds none, ${from.id} holds ${counts.get(from.id)}`)
   return builder.plan()
