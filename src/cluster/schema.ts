@@ -101,6 +101,8 @@ const lease = z.strictObject({
 const failover = z.strictObject({
   holdDown: duration.default(60_000),
   maxRemapsPerHour: z.number().int().min(0).default(10),
+  /** auto: after the hold-down the monitor moves addresses back onto empty healthy proxies, one at a time. */
+  rebalance: z.enum(['auto', 'manual']).default('auto'),
   lease: lease.optional(),
   stateFile: z.string().optional(),
 })

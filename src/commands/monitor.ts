@@ -9,8 +9,11 @@ export default class Monitor extends HactlCommand<typeof Monitor> {
   static override summary = 'Watch the proxies and move an address off a proxy that fails.'
   static override description = `Each round describes the instances and addresses, probes the proxies (health.proxy), feeds the
 rise/fall counters, plans with the failover guards (healthy targets only, nothing on a partial view,
-hold-down, remap budget, zone spread), moves addresses, verifies, and publishes DNS only when the pool
-itself changed. Events are JSON lines (stdout, or --log-file); on a terminal, readable lines.
+nothing when every proxy or most at once fail from here: the monitor may be cut off, hold-down, remap
+budget, zone spread), moves addresses, verifies, and publishes DNS only when the pool itself changed.
+With failover.rebalance auto it moves addresses back onto empty healthy proxies after the hold-down, one
+a round. Alerts are sent once per incident. Events are JSON lines (stdout, or --log-file); on a
+terminal, readable lines.
 
 --once runs one round, for cron; state (counters, remap history, hold-downs) is kept in the state
 file between runs. Overlapping runs never act twice: the second exits 6, or waits with --wait.

@@ -8,8 +8,11 @@
  * - target health: an EIP only ever goes to a proxy that is running and
  *   judged healthy now;
  * - hold-down: a proxy that lost an EIP gets none until it has been healthy
- *   for `holdDownMs`;
- * - budget: at most `maxRemapsPerHour` associations per hour; past it, alerts;
+ *   for `holdDownMs`, while another healthy proxy can take it; the hold-down
+ *   damps flapping between healthy choices and never keeps an EIP on a dead
+ *   proxy when a healthy one exists;
+ * - budget: at most `maxRemapsPerHour` remaps per hour; past it, alerts.
+ *   Attaching an unattached EIP moves nothing away from anyone: not a remap;
  * - spread: the target is the eligible proxy with the fewest EIPs, preferring
  *   another zone than the failed holder's, then the emptiest zone;
  * - pairs: each pair's EIP stays inside its pair, on the healthy member.
@@ -45,15 +48,29 @@ export interface FailoverPolicy {
   only?: string[]
   /** Forced target instance. */
   to?: string
+  /** `failover.rebalance`: whether the monitor spreads the pool back by itself (for messages). */
+  rebalance?: 'auto' | 'manual'
 }
 
 export type FailoverAction =
-  | {kind: 'alert'; message: string; allocationId?: string}
+  | {kind: 'alert'; message: string; allocationId?: string; incident?: string}
   | {kind: 'associate'; allocationId: string; publicIp: string; from?: string; to: string; toZone: string; reason: string}
 
 export interface FailoverPlan {
   actions: FailoverAction[]
   notes: string[]
+  /** The pool is not balanced and waits: for these proxies' hold-down, or for the remap budget, until `until`. */
+  waiting?: RebalanceWait
+}
+
+export interface RebalanceWait {
+  /** What it waits for. */
+  for: 'budget' | 'hold-down' | 'health'
+  /** Healthy proxies that hold no address (or fewer than they should). */
+  proxies: string[]
+  /** ms since the epoch; absent when it cannot be told (health settling). */
+  until?: number
+  message: string
 }
 
 export const HOUR_MS = 3_600_000
@@ -72,16 +89,47 @@ export function isHealthyNow(proxy: ProxyInstance | undefined, health: Record<st
 
 /** Still inside its hold-down: lost an address less than holdDownMs ago, or healthy for less than that since. */
 export function isHeldDown(id: string, policy: FailoverPolicy): boolean {
-  const lost = policy.lostAt[id]
-  if (lost === undefined) return false
-  const since = Math.max(lost, policy.healthySince[id] ?? lost)
-  return policy.now - since < policy.holdDownMs
+  const until = heldDownUntil(id, policy)
+  return until !== undefined && policy.now < until
 }
 
-/** Associations left in the hourly budget. */
+/** When a proxy that lost an address may get one again (undefined: it never lost one, no hold-down). */
+export function heldDownUntil(id: string, policy: FailoverPolicy): number | undefined {
+  const lost = policy.lostAt[id]
+  if (lost === undefined) return undefined
+  return Math.max(lost, policy.healthySince[id] ?? lost) + policy.holdDownMs
+}
+
+/**
+ * When the monitor may move an address back onto an empty proxy on its own:
+ * once the proxy has been healthy for the hold-down (and past its hold-down if
+ * it lost an address). Undefined when the proxy's healthy time is not known.
+ */
+export function preemptReadyAt(id: string, policy: FailoverPolicy): number | undefined {
+  const since = policy.healthySince[id]
+  if (since === undefined) return undefined
+  return Math.max(since + policy.holdDownMs, heldDownUntil(id, policy) ?? 0)
+}
+
+/** Remaps left in the hourly budget. */
 export function remapsLeft(policy: FailoverPolicy): number {
   const used = policy.remaps.filter((r) => policy.now - r.at < HOUR_MS).length
   return Math.max(0, policy.maxRemapsPerHour - used)
+}
+
+/** When the next remap fits the hourly budget again (now when it already does). */
+export function budgetFreeAt(policy: FailoverPolicy): number {
+  if (remapsLeft(policy) > 0) return policy.now
+  const window = policy.remaps.filter((r) => policy.now - r.at < HOUR_MS).map((r) => r.at).sort((a, b) => a - b)
+  // The budget frees one slot when the oldest remap that keeps it full leaves the hour.
+  const index = window.length - policy.maxRemapsPerHour
+  return (window[Math.max(0, index)] ?? policy.now) + HOUR_MS
+}
+
+/** `12:00:03Z (in 42 s)`: when something the plan waits for happens. */
+export function whenText(at: number, now: number): string {
+  const seconds = Math.max(0, Math.ceil((at - now) / 1000))
+  return `${new Date(at).toISOString().slice(11, 19)}Z (in ${seconds} s)`
 }
 
 function inScope(address: ElasticAddress, only: string[] | undefined): boolean {
@@ -111,15 +159,18 @@ class PlanBuilder {
 
   /** Plan one association, or an alert when the hourly budget is spent. Returns whether it was planned. */
   associate(address: ElasticAddress, target: ProxyInstance, reason: string): boolean {
-    if (this.budget <= 0) {
+    // A free address (newly allocated, or detached) is attached, not remapped: it costs no budget.
+    const remap = address.instanceId !== undefined
+    if (remap && this.budget <= 0) {
       this.actions.push({
         kind: 'alert',
         allocationId: address.allocationId,
         message: `remap budget spent (${this.policy.maxRemapsPerHour} per hour): ${address.publicIp} not moved to ${target.id} (${reason})`,
+        incident: `remap budget spent: ${address.publicIp}`,
       })
       return false
     }
-    this.budget--
+    if (remap) this.budget--
     this.actions.push({
       kind: 'associate',
       allocationId: address.allocationId,
@@ -132,8 +183,9 @@ class PlanBuilder {
     return true
   }
 
-  alert(message: string, allocationId?: string): void {
-    this.actions.push({kind: 'alert', message, ...(allocationId ? {allocationId} : {})})
+  /** `incident`: what stays the same while the alert is one incident (its details may change meanwhile). */
+  alert(message: string, allocationId?: string, incident?: string): void {
+    this.actions.push({kind: 'alert', message, ...(allocationId ? {allocationId} : {}), ...(incident ? {incident} : {})})
   }
 
   plan(): FailoverPlan {
@@ -165,19 +217,53 @@ function compareKeys(a: readonly (number | string)[], b: readonly (number | stri
   return 0
 }
 
+interface Targets {
+  /** Healthy and past any hold-down: the first choice. */
+  ready: Candidate[]
+  /** Healthy but in their hold-down: only for an address that no ready proxy can take. */
+  held: Candidate[]
+}
+
 /** Proxies that may receive an address now, with the EIPs they hold. */
-function eligibleTargets(view: ObservedPool, policy: FailoverPolicy, builder: PlanBuilder, among = view.proxies): Candidate[] {
+function eligibleTargets(view: ObservedPool, policy: FailoverPolicy, builder: PlanBuilder, among = view.proxies): Targets {
   const counts = eipCounts(view)
-  const out: Candidate[] = []
+  const out: Targets = {ready: [], held: []}
   for (const proxy of among) {
     if (!isHealthyNow(proxy, view.health)) continue
+    const candidate = {proxy, eips: counts.get(proxy.id) ?? 0}
     if (isHeldDown(proxy.id, policy)) {
-      builder.notes.push(`${proxy.id} is healthy but in its hold-down after losing an address; it gets none yet`)
+      builder.notes.push(`${proxy.id} is healthy but in its hold-down after losing an address: it gets one only if no other healthy proxy can`)
+      out.held.push(candidate)
       continue
     }
-    out.push({proxy, eips: counts.get(proxy.id) ?? 0})
+    out.ready.push(candidate)
   }
   return out
+}
+
+/**
+ * A home for an address whose holder failed. The hold-down only chooses
+ * between healthy proxies: when every healthy proxy is held down, the address
+ * still leaves the dead one.
+ */
+function pickHome(targets: Targets, fromZone: string | undefined): {target: Candidate; heldDown: boolean} | undefined {
+  const ready = pickTarget(targets.ready, fromZone)
+  if (ready) return {target: ready, heldDown: false}
+  const held = pickTarget(targets.held, fromZone)
+  return held ? {target: held, heldDown: true} : undefined
+}
+
+/** Why no proxy can take an address: each proxy (of the pair, in pairs) and what keeps it out. */
+export function noTargetReason(view: ObservedPool, among: ProxyInstance[] = view.proxies): string {
+  if (among.length === 0) return 'there is no proxy at all'
+  const why = among.map((p) => {
+    if (p.state !== 'running') return `${p.id} is ${p.state}`
+    const judged = view.health[p.id] ?? 'unknown'
+    if (judged === 'unhealthy') return `${p.id} is unhealthy`
+    if (judged === 'unknown') return `${p.id} is not judged healthy yet (its latest probe failed or rise is not reached)`
+    return `${p.id} is ${judged}`
+  })
+  return why.join('; ')
 }
 
 /** A forced target (--to) must exist and be healthy now; hold-down does not apply to an operator's choice. */
@@ -206,7 +292,7 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
   const byId = new Map(view.proxies.map((p) => [p.id, p]))
   const forced = forcedTarget(view, policy, builder)
   if (forced === false) return builder.plan()
-  const pool = policy.topology === 'pool' ? eligibleTargets(view, policy, builder) : []
+  const pool = policy.topology === 'pool' ? eligibleTargets(view, policy, builder) : {ready: [], held: []}
 
   for (const address of [...view.addresses].sort((a, b) => a.publicIp.localeCompare(b.publicIp))) {
     if (!inScope(address, policy.only)) continue
@@ -218,7 +304,7 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
       continue
     }
     const fromZone = address.instanceId ? byId.get(address.instanceId)?.zone : undefined
-    let target: Candidate | undefined
+    let home: {target: Candidate; heldDown: boolean} | undefined
     if (policy.topology === 'pairs') {
       const pair = address.tags[PAIR_TAG]
       const members = view.proxies.filter((p) => pair !== undefined && p.tags[PAIR_TAG] === pair)
@@ -226,19 +312,24 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
         builder.alert(`${policy.to} is not in pair ${pair ?? '(none)'}: ${address.publicIp} stays`, address.allocationId)
         continue
       }
-      target = forced || pickTarget(eligibleTargets(view, policy, builder, members), fromZone)
-      if (!target) {
-        builder.alert(`${address.publicIp} (pair ${pair ?? 'untagged'}): ${problem}, and no healthy member of the pair can take it`, address.allocationId)
+      home = forced ? {target: forced, heldDown: false} : pickHome(eligibleTargets(view, policy, builder, members), fromZone)
+      if (!home) {
+        builder.alert(
+          `${address.publicIp} (pair ${pair ?? 'untagged'}): ${problem}, and no healthy member of the pair can take it: ${noTargetReason(view, members)}`,
+          address.allocationId,
+          `${address.publicIp}: ${problem}, no healthy member of the pair can take it`,
+        )
         continue
       }
     } else {
-      target = forced || pickTarget(pool, fromZone)
-      if (!target) {
-        builder.alert(`${address.publicIp}: ${problem}, and no healthy proxy can take it`, address.allocationId)
+      home = forced ? {target: forced, heldDown: false} : pickHome(pool, fromZone)
+      if (!home) {
+        builder.alert(`${address.publicIp}: ${problem}, and no healthy proxy can take it: ${noTargetReason(view)}`, address.allocationId, `${address.publicIp}: ${problem}, no healthy proxy can take it`)
         continue
       }
     }
-    if (builder.associate(address, target.proxy, problem)) target.eips++
+    const reason = home.heldDown ? `${problem} (${home.target.proxy.id} is in its hold-down, but no other healthy proxy can take it)` : problem
+    if (builder.associate(address, home.target.proxy, reason)) home.target.eips++
   }
   return builder.plan()
 }
@@ -255,7 +346,8 @@ export function planRebalance(view: ObservedPool, policy: FailoverPolicy): Failo
   if (policy.topology === 'pairs') return planFailover(view, {...policy, to: undefined})
   const builder = new PlanBuilder(policy)
   const byId = new Map(view.proxies.map((p) => [p.id, p]))
-  const candidates = eligibleTargets(view, policy, builder)
+  const targets = eligibleTargets(view, policy, builder)
+  const candidates = targets.ready
   const home = new Map<string, Candidate>()
   const movable: ElasticAddress[] = []
   for (const address of [...view.addresses].sort((a, b) => a.publicIp.localeCompare(b.publicIp))) {
@@ -268,14 +360,15 @@ export function planRebalance(view: ObservedPool, policy: FailoverPolicy): Failo
     if (home.has(address.allocationId)) continue
     const problem = holderProblem(address, byId, view.health)
     if (!problem) continue // health unknown or held down: leave it
-    const target = pickTarget(candidates, address.instanceId ? byId.get(address.instanceId)?.zone : undefined)
-    if (!target) {
-      builder.alert(`${address.publicIp}: ${problem}, and no healthy proxy can take it`, address.allocationId)
+    const found = pickHome(targets, address.instanceId ? byId.get(address.instanceId)?.zone : undefined)
+    if (!found) {
+      builder.alert(`${address.publicIp}: ${problem}, and no healthy proxy can take it: ${noTargetReason(view)}`, address.allocationId, `${address.publicIp}: ${problem}, no healthy proxy can take it`)
       continue
     }
-    if (builder.associate(address, target.proxy, problem)) {
-      target.eips++
-      home.set(address.allocationId, target)
+    const reason = found.heldDown ? `${problem} (${found.target.proxy.id} is in its hold-down, but no other healthy proxy can take it)` : problem
+    if (builder.associate(address, found.target.proxy, reason)) {
+      found.target.eips++
+      if (!found.heldDown) home.set(address.allocationId, found.target)
     }
   }
 
@@ -289,8 +382,99 @@ export function planRebalance(view: ObservedPool, policy: FailoverPolicy): Failo
     to.eips++
     home.set(address.allocationId, to)
   }
-  if (builder.actions.length === 0) builder.notes.push('the pool is balanced: nothing to move')
+  const waiting = heldDownWait(targets, policy)
+  if (waiting) builder.notes.unshift(waiting.message)
+  else if (builder.actions.length === 0) builder.notes.push('the pool is balanced: nothing to move')
+  return {...builder.plan(), ...(waiting ? {waiting} : {})}
+}
+
+/** Held-down proxies that hold at least two fewer addresses than another healthy proxy: the pool waits for them. */
+function heldDownWait(targets: Targets, policy: FailoverPolicy): RebalanceWait | undefined {
+  const all = [...targets.ready, ...targets.held]
+  const fullest = [...all].sort((x, y) => compareKeys([y.eips, x.proxy.id], [x.eips, y.proxy.id]))[0]
+  if (!fullest) return undefined
+  const waiting = targets.held.filter((c) => c.eips + 2 <= fullest.eips)
+  if (waiting.length === 0) return undefined
+  const until = Math.min(...waiting.map((c) => heldDownUntil(c.proxy.id, policy) ?? policy.now))
+  const names = waiting.map((c) => `${c.proxy.id} (${c.eips})`).join(', ')
+  const then = policy.rebalance === 'manual' ? 'run `hactl eip rebalance` again then' : 'the monitor moves them back one at a time from then (failover.rebalance: auto), or run `hactl eip rebalance` again then'
+  return {
+    for: 'hold-down',
+    proxies: waiting.map((c) => c.proxy.id),
+    until,
+    message: `not balanced yet: ${fullest.proxy.id} holds ${fullest.eips} addresses while ${names} wait out their hold-down after losing an address, until ${whenText(until, policy.now)}; ${then}`,
+  }
+}
+
+/**
+ * The monitor's own rebalance (`failover.rebalance: auto`), like keepalived's
+ * preempt: once every address is on a healthy proxy, move one address from
+ * the fullest healthy proxy (two or more) to a healthy proxy that holds none
+ * and has been healthy for the hold-down. One move a round, within the
+ * budget; nothing while anything else needs doing.
+ */
+export function planPreempt(view: ObservedPool, policy: FailoverPolicy): FailoverPlan {
+  if (!view.complete) return partial()
+  const builder = new PlanBuilder(policy)
+  if (policy.topology !== 'pool') return builder.plan()
+  const byId = new Map(view.proxies.map((p) => [p.id, p]))
+  if (view.addresses.some((a) => holderProblem(a, byId, view.health) !== undefined)) return builder.plan()
+  const outlook = rebalanceOutlook(view, policy)
+  if (!outlook) return builder.plan()
+  const ready = outlook.empty.filter((id) => (preemptReadyAt(id, policy) ?? Infinity) <= policy.now)
+  if (ready.length === 0 || remapsLeft(policy) <= 0) {
+    builder.notes.push(outlook.message)
+    return builder.plan()
+  }
+  const from = byId.get(outlook.fullest) as ProxyInstance
+  const counts = eipCounts(view)
+  const to = pickTarget(
+    ready.map((id) => ({proxy: byId.get(id) as ProxyInstance, eips: 0})),
+    from.zone,
+  ) as Candidate
+  // The last of its addresses by IP: a stable choice, and the lower ones (often the ones watched) stay put.
+  const address = [...view.addresses].sort((a, b) => b.publicIp.localeCompare(a.publicIp)).find((a) => a.instanceId === from.id) as ElasticAddress
+  builder.associate(address, to.proxy, `rebalance: ${to.proxy.id} holds none, ${from.id} holds ${counts.get(from.id)}`)
   return builder.plan()
+}
+
+export interface RebalanceOutlook {
+  /** Healthy proxies holding no address. */
+  empty: string[]
+  /** The proxy holding the most addresses (two or more). */
+  fullest: string
+  fullestHolds: number
+  wait: RebalanceWait
+  message: string
+}
+
+/**
+ * Whether the pool is unbalanced (a healthy proxy holds nothing while another
+ * holds two or more) and when the monitor will act on it. Undefined when balanced.
+ */
+export function rebalanceOutlook(view: ObservedPool, policy: FailoverPolicy): RebalanceOutlook | undefined {
+  if (policy.topology !== 'pool') return undefined
+  const counts = eipCounts(view)
+  const healthy = view.proxies.filter((p) => isHealthyNow(p, view.health))
+  const empty = healthy.filter((p) => !counts.get(p.id)).map((p) => p.id)
+  const fullest = healthy.map((p) => ({id: p.id, n: counts.get(p.id) ?? 0})).sort((x, y) => compareKeys([y.n, x.id], [x.n, y.id]))[0]
+  if (empty.length === 0 || !fullest || fullest.n < 2) return undefined
+  const state = `${fullest.id} holds ${fullest.n} addresses while ${empty.join(', ')} ${empty.length === 1 ? 'holds' : 'hold'} none`
+  let wait: RebalanceWait
+  if (policy.rebalance === 'manual') {
+    wait = {for: 'health', proxies: empty, message: `${state}; failover.rebalance is manual: run \`hactl eip rebalance\``}
+  } else {
+    const readyAt = empty.map((id) => preemptReadyAt(id, policy)).filter((t): t is number => t !== undefined)
+    const at = Math.max(readyAt.length > 0 ? Math.min(...readyAt) : policy.now, budgetFreeAt(policy))
+    if (readyAt.length === 0) {
+      wait = {for: 'health', proxies: empty, message: `${state}; the monitor moves one back once it has seen ${empty.length === 1 ? 'it' : 'one of them'} healthy for the hold-down`}
+    } else if (budgetFreeAt(policy) > Math.min(...readyAt)) {
+      wait = {for: 'budget', proxies: empty, until: at, message: `${state}; the remap budget (${policy.maxRemapsPerHour} per hour) is spent: the monitor moves one back at ${whenText(at, policy.now)}`}
+    } else {
+      wait = {for: 'hold-down', proxies: empty, until: at, message: `${state}; the monitor moves one back after the hold-down, at ${whenText(at, policy.now)}`}
+    }
+  }
+  return {empty, fullest: fullest.id, fullestHolds: fullest.n, wait, message: wait.message}
 }
 
 function nextBalancingMove(

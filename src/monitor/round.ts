@@ -5,14 +5,15 @@
  * the new state. Everything the round sees and does is an event.
  */
 import type {ElasticAddress, Provider} from '../cloud/provider.js'
-import {planFailover, type FailoverAction, type FailoverPlan, type Health, type ObservedPool} from '../failover/planner.js'
+import {planFailover, planPreempt, type FailoverAction, type FailoverPlan, type FailoverPolicy, type Health, type ObservedPool} from '../failover/planner.js'
 import {executeFailover, type ExecutedAction} from '../failover/executor.js'
 import {observePool} from '../failover/observe.js'
+import {suspectView, type Suspicion} from '../failover/suspect.js'
 import type {HealthJudge} from '../health/judge.js'
 import {observeAll} from '../health/rise-fall.js'
 import type {Reporter} from '../ui/reporter.js'
 import type {LeaseKeeper} from './lease.js'
-import {pruneState, type ActionRecord, type MonitorState} from './state.js'
+import {pruneState, type ActionRecord, type MonitorState, type OpenAlert} from './state.js'
 
 export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
 
@@ -34,6 +35,13 @@ export interface MonitorSettings {
   fall: number
   holdDownMs: number
   maxRemapsPerHour: number
+  /** `failover.rebalance`: auto moves addresses back onto empty healthy proxies after the hold-down. */
+  rebalance: 'auto' | 'manual'
+  /**
+   * Doubt a round where every proxy fails or most flip at once (default on).
+   * Off for the `ec2` judge: there the view is the cloud's word, not this machine's probes.
+   */
+  suspectGuard?: boolean
   /** The cluster's DNS record, kept listing the pool's addresses. */
   dns?: {name: string; ttl: number}
 }
@@ -60,6 +68,8 @@ export interface RoundOutcome {
   alerts: number
   /** Another monitor holds the lease; this one observed only. */
   standby: boolean
+  /** This round's view was suspect (the monitor may be cut off): no moves. */
+  suspect: boolean
   dnsPublished: boolean
 }
 
@@ -96,7 +106,11 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
   )
   const healthySince = Object.fromEntries(Object.entries(keptCounters).filter(([, c]) => c.health === 'healthy').map(([k, c]) => [k, c.since]))
 
-  const plan = planFailover({...view, health}, {
+  // A partial view says nothing about the proxies: the doubt of the last complete round stands.
+  const verdict = view.complete && settings.suspectGuard !== false ? judgeView(view, observations, previous, keptCounters, now, settings) : {suspicion: previous.suspect}
+  const {suspicion} = verdict
+
+  const policy: FailoverPolicy = {
     now,
     topology: settings.topology,
     holdDownMs: settings.holdDownMs,
@@ -104,41 +118,81 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     remaps: previous.remaps,
     lostAt: previous.lostAt,
     healthySince,
-  })
+    rebalance: settings.rebalance,
+  }
+  let plan: FailoverPlan = suspicion ? {actions: [], notes: [`suspect view, acting on nothing: ${suspicion.message}`]} : planFailover({...view, health}, policy)
+  if (!suspicion && settings.rebalance === 'auto' && plan.actions.length === 0) {
+    const preempt = planPreempt({...view, health}, policy)
+    plan = {actions: preempt.actions, notes: [...plan.notes, ...preempt.notes]}
+  }
   for (const note of plan.notes) reporter.emit({level: 'debug', code: 'failover.note', message: note})
 
-  const state: MonitorState = {...previous, counters: keptCounters, remaps: [...previous.remaps], lostAt: {...previous.lostAt}, lastActions: [...previous.lastActions]}
+  const state: MonitorState = {
+    ...previous,
+    counters: keptCounters,
+    remaps: [...previous.remaps],
+    lostAt: {...previous.lostAt},
+    lastActions: [...previous.lastActions],
+    alerts: {...previous.alerts},
+    ...(suspicion ? {suspect: suspicion} : {suspect: undefined}),
+  }
   const record = (action: FailoverAction | {kind: 'dns'}, summary: string, outcome: ActionRecord['outcome']): void => {
     state.lastActions.push({round: id, at: new Date(clock()).toISOString(), kind: action.kind, summary, outcome})
   }
-  const outcome: RoundOutcome = {id, complete: view.complete, health, planned: 0, done: 0, failed: 0, alerts: 0, standby: false, dnsPublished: false}
-
+  const outcome: RoundOutcome = {id, complete: view.complete, health, planned: 0, done: 0, failed: 0, alerts: 0, standby: false, suspect: suspicion !== undefined, dnsPublished: false}
   const associations = plan.actions.filter((a): a is AssociateAction => a.kind === 'associate')
-  for (const action of plan.actions) {
-    if (action.kind !== 'alert') continue
-    outcome.alerts++
-    reporter.emit({level: 'warn', code: 'failover.alert', subject: action.allocationId, message: action.message})
-    record(action, action.message, 'alert')
-  }
 
   let mayAct = true
-  if (deps.lease) {
+  if (deps.lease && suspicion) {
+    // A monitor that may be cut off steps aside, so a monitor elsewhere with a better view can act.
+    mayAct = false
+    if (deps.lease.mayAct()) {
+      await deps.lease.release().catch((error: Error) => reporter.emit({level: 'error', code: 'lease.error', message: `cannot give the lease up: ${error.message}`}))
+      reporter.emit({level: 'warn', code: 'lease.released', message: 'gave the lease up: this monitor may be cut off, another monitor may act'})
+    }
+  } else if (deps.lease) {
     mayAct = await deps.lease.refresh().catch((error: Error) => {
       reporter.emit({level: 'error', code: 'lease.error', message: `cannot renew the lease: ${error.message}`})
       return deps.lease?.mayAct() ?? false
     })
-    if (!mayAct) {
-      outcome.standby = true
-      if (associations.length > 0) reporter.emit({level: 'info', code: 'lease.standby', message: `another monitor holds the lease: ${associations.length} planned action(s) left to it`})
-    }
+    if (!mayAct) outcome.standby = true
   }
 
-  const planned = associations.map((action) => {
-    const summary = describe(action)
-    reporter.emit({level: 'info', code: 'failover.planned', subject: action.allocationId, message: summary, data: {...action, token: deps.lease?.token}})
-    return {action, summary}
-  })
-  outcome.planned = planned.length
+  // Alerts: once per incident, again when it changes, and when it is resolved. A standby leaves the
+  // pool's incidents to the lease holder and speaks only of its own view.
+  const alerts = plan.actions.filter((a): a is Extract<FailoverAction, {kind: 'alert'}> => a.kind === 'alert')
+  outcome.alerts = alerts.length + (suspicion ? 1 : 0)
+  if (view.complete) {
+    const current = new Map<string, Incident>()
+    if (suspicion) current.set(VIEW_INCIDENT, {message: suspicion.message, incident: suspicion.message})
+    for (const a of alerts) current.set(a.allocationId ?? a.message, {message: a.message, incident: a.incident ?? a.message, ...(a.allocationId ? {allocationId: a.allocationId} : {})})
+    const judgedKeys = (key: string): boolean => !outcome.standby || key === VIEW_INCIDENT
+    updateIncidents(state.alerts, current, judgedKeys, now, {
+      raise: (key, alert) => {
+        reporter.emit({level: 'warn', code: 'failover.alert', subject: alert.allocationId ?? (key === VIEW_INCIDENT ? 'monitor' : undefined), message: alert.message, data: {incident: key}})
+        record({kind: 'alert', message: alert.message}, alert.message, 'alert')
+      },
+      resolve: (key, open) => {
+        const message = key === VIEW_INCIDENT && verdict.believed ? verdict.believed : `resolved: ${open.message}`
+        reporter.emit({level: key === VIEW_INCIDENT && verdict.believed ? 'warn' : 'info', code: 'failover.resolved', subject: key === VIEW_INCIDENT ? 'monitor' : key, message, data: {incident: key}})
+        record({kind: 'alert', message}, message, 'resolved')
+      },
+    })
+  }
+
+  if (outcome.standby && associations.length > 0) {
+    // The standby's view, not a plan: the holder's log carries the incident's one set of actions.
+    const moves = associations.map(describe)
+    reporter.emit({level: 'info', code: 'lease.standby', message: `another monitor holds the lease; left to it (this monitor's view: ${moves.join('; ')})`, data: {moves: associations}})
+  }
+  const planned = outcome.standby
+    ? []
+    : associations.map((action) => {
+        const summary = describe(action)
+        reporter.emit({level: 'info', code: 'failover.planned', subject: action.allocationId, message: summary, data: {...action, token: deps.lease?.token}})
+        return {action, summary}
+      })
+  outcome.planned = associations.length
   // The round's moves are one step: a stop request arriving during it lets it finish, and none starts after it.
   const act = planned.length > 0 && mayAct && !deps.stopping?.() && (!deps.lease || deps.lease.mayAct())
   if (!act) for (const {action, summary} of planned) record(action, summary, 'planned')
@@ -154,10 +208,11 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     for (const result of results) {
       const action = result.action as AssociateAction
       const summary = describe(action)
-      if (result.outcome === 'moved' || result.outcome === 'unverified') {
-        // Counted once issued, verified or not: the budget is about what was done to the cloud.
+      // Counted once issued, verified or not: the budget is about what was done to the cloud. Attaching a
+      // free address moves nothing off a proxy: not a remap.
+      if ((result.outcome === 'moved' || result.outcome === 'unverified') && action.from && !result.detail.startsWith('already')) {
         state.remaps.push({at, allocationId: action.allocationId})
-        if (action.from) state.lostAt[action.from] = at
+        state.lostAt[action.from] = at
       }
       if (result.outcome === 'moved') outcome.done++
       if (result.outcome === 'failed' || result.outcome === 'unverified') outcome.failed++
@@ -173,6 +228,54 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
   for (const p of view.proxies) counts[health[p.id] ?? 'unknown']++
   state.lastRound = {id, at: new Date(now).toISOString(), ...counts}
   return {state: pruneState(state, clock(), settings.holdDownMs), outcome, plan}
+}
+
+/** The incident key of the monitor's doubt about its own view. */
+export const VIEW_INCIDENT = 'monitor.view'
+
+interface Incident {
+  message: string
+  incident: string
+  allocationId?: string
+}
+
+/** Raise what is new or changed, resolve what is gone; keys `judged` says this round cannot speak of are left open. */
+function updateIncidents(
+  open: Record<string, OpenAlert>,
+  current: Map<string, Incident>,
+  judged: (key: string) => boolean,
+  now: number,
+  on: {raise: (key: string, alert: Incident) => void; resolve: (key: string, alert: OpenAlert) => void},
+): void {
+  for (const [key, alert] of current) {
+    if (!judged(key)) continue
+    const was = open[key]
+    if (was && (was.incident ?? was.message) === alert.incident) {
+      open[key] = {...was, message: alert.message}
+      continue
+    }
+    on.raise(key, alert)
+    open[key] = {message: alert.message, incident: alert.incident, since: was?.since ?? now}
+  }
+  for (const [key, alert] of Object.entries(open)) {
+    if (current.has(key) || !judged(key)) continue
+    on.resolve(key, alert)
+    delete open[key]
+  }
+}
+
+/** This round's probes of the running proxies through the suspect-view rule. */
+function judgeView(
+  view: ObservedPool,
+  observations: Record<string, boolean | undefined>,
+  previous: MonitorState,
+  counters: MonitorState['counters'],
+  now: number,
+  settings: MonitorSettings,
+): {suspicion?: Suspicion; believed?: string} {
+  const probes = Object.fromEntries(view.proxies.filter((p) => p.state === 'running').map((p) => [p.id, observations[p.id]]))
+  const healthOf = (c: MonitorState['counters']): Record<string, Health> => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.health]))
+  return suspectView({probes, before: healthOf(previous.counters), after: healthOf(counters), previous: previous.suspect, now, confirmMs: settings.holdDownMs})
 }
 
 /**

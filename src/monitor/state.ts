@@ -9,6 +9,7 @@ import path from 'node:path'
 
 import type {Cluster} from '../cluster/loader.js'
 import {ConfigError} from '../errors.js'
+import type {Suspicion} from '../failover/suspect.js'
 import type {Counter} from '../health/rise-fall.js'
 import {writeFileAtomic} from './atomic.js'
 
@@ -18,7 +19,16 @@ export interface ActionRecord {
   /** `associate`, `alert`, `dns`. */
   kind: string
   summary: string
-  outcome: 'alert' | 'done' | 'failed' | 'planned'
+  outcome: 'alert' | 'done' | 'failed' | 'planned' | 'resolved'
+}
+
+/** An alert that is still true: sent once, again when its text changes, and a last time when it is resolved. */
+export interface OpenAlert {
+  message: string
+  /** What identifies the incident; the message's details may change without a new alert. */
+  incident?: string
+  /** ms since the epoch. */
+  since: number
 }
 
 export interface MonitorState {
@@ -31,13 +41,17 @@ export interface MonitorState {
   lastRound?: {id: string; at: string; healthy: number; unhealthy: number; unknown: number}
   /** The pool's public addresses as last published to DNS. */
   published?: string[]
+  /** Open alerts by incident (an allocation id, or `monitor.view`). */
+  alerts: Record<string, OpenAlert>
+  /** Set while the monitor doubts its own view (it may be cut off from the proxies). */
+  suspect?: Suspicion
 }
 
 const KEEP_ACTIONS = 50
 const HOUR = 3_600_000
 
 export function emptyState(): MonitorState {
-  return {version: 1, counters: {}, remaps: [], lostAt: {}, lastActions: []}
+  return {version: 1, counters: {}, remaps: [], lostAt: {}, lastActions: [], alerts: {}}
 }
 
 /** `failover.stateFile`, or a file next to the cluster file named for the cluster. */
@@ -67,6 +81,19 @@ export async function readState(file: string): Promise<MonitorState> {
 
 export async function writeState(file: string, state: MonitorState): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(state, null, 1)}\n`)
+}
+
+/**
+ * The remap history and hold-down times as the planners take them: the
+ * monitor's rounds, `eip failover|rebalance` and `status` share one record.
+ */
+export function stateHistory(state: MonitorState): {remaps: MonitorState['remaps']; lostAt: Record<string, number>; healthySince: Record<string, number>} {
+  const healthySince = Object.fromEntries(
+    Object.entries(state.counters)
+      .filter(([, c]) => c.health === 'healthy')
+      .map(([id, c]) => [id, c.since]),
+  )
+  return {remaps: state.remaps, lostAt: state.lostAt, healthySince}
 }
 
 /** History older than the budget's hour, and actions beyond the last few, are dropped. */

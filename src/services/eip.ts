@@ -13,7 +13,7 @@ import {observePool} from '../failover/observe.js'
 import {planFailover, planRebalance, type FailoverPlan, type FailoverPolicy, type Health} from '../failover/planner.js'
 import type {HealthJudge} from '../health/judge.js'
 import {clusterJudge} from '../health/judges.js'
-import {pruneState, readState, stateFilePath, writeState, type MonitorState} from '../monitor/state.js'
+import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 
 export interface AddressRow {
@@ -197,6 +197,7 @@ export function policyFor(cluster: Cluster, overrides: Partial<FailoverPolicy> =
     topology,
     holdDownMs: failover.holdDown,
     maxRemapsPerHour: failover.maxRemapsPerHour,
+    rebalance: failover.rebalance,
     remaps: [],
     lostAt: {},
     healthySince: {},
@@ -209,26 +210,16 @@ export function healthJudge(cluster: Cluster, given?: HealthJudge): HealthJudge 
   return given ?? clusterJudge(cluster.spec)
 }
 
-/**
- * The remap history and hold-down times are the monitor's: a manual failover
- * counts against the same hourly budget and respects the same hold-down.
- */
-function historyPolicy(state: MonitorState): Pick<FailoverPolicy, 'healthySince' | 'lostAt' | 'remaps'> {
-  const healthySince = Object.fromEntries(
-    Object.entries(state.counters)
-      .filter(([, c]) => c.health === 'healthy')
-      .map(([id, c]) => [id, c.since]),
-  )
-  return {remaps: state.remaps, lostAt: state.lostAt, healthySince}
-}
-
 /** Record what was done to the cloud, as the monitor does: issued moves count, verified or not. */
 export function recordMoves(state: MonitorState, results: ExecutedAction[], at: number, holdDownMs: number): MonitorState {
   const next: MonitorState = {...state, remaps: [...state.remaps], lostAt: {...state.lostAt}, lastActions: [...state.lastActions]}
   for (const r of results) {
     if (r.action.kind !== 'associate' || (r.outcome !== 'moved' && r.outcome !== 'unverified') || r.detail.startsWith('already')) continue
-    next.remaps.push({at, allocationId: r.action.allocationId})
-    if (r.action.from) next.lostAt[r.action.from] = at
+    // Attaching a free address is not a remap: only a move off a proxy counts against the budget.
+    if (r.action.from) {
+      next.remaps.push({at, allocationId: r.action.allocationId})
+      next.lostAt[r.action.from] = at
+    }
     next.lastActions.push({
       round: 'cli',
       at: new Date(at).toISOString(),
@@ -265,7 +256,7 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
       })
     }
     const only = options.only?.map((ref) => findAddress(view.addresses, ref).allocationId)
-    const plan = planner(view, policyFor(cluster, {...historyPolicy(state), ...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
+    const plan = planner(view, policyFor(cluster, {...stateHistory(state), ...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
     const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
     if (options.dryRun) {
       const dryRun = await dryRunReport(

@@ -52,6 +52,9 @@ export function monitorSettings(cluster: Cluster): MonitorSettings {
     fall: spec.health.proxy.fall,
     holdDownMs: spec.failover.holdDown,
     maxRemapsPerHour: spec.failover.maxRemapsPerHour,
+    rebalance: spec.failover.rebalance,
+    // The ec2 judge is the cloud's word, not what this machine can reach: nothing to doubt.
+    suspectGuard: spec.health.proxy.type !== 'ec2',
     ...(spec.dns ? {dns: {name: spec.dns.name, ttl: spec.dns.ttl}} : {}),
   }
 }

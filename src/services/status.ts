@@ -14,6 +14,7 @@ import {probeTargets} from '../health/run-probes.js'
 import {backendProbeSpec} from '../health/targets.js'
 import {leaseFor} from '../monitor/leases.js'
 import {readState, stateFilePath, type ActionRecord, type MonitorState} from '../monitor/state.js'
+import {monitorProblems} from './status-monitor.js'
 
 export interface StatusReport {
   cluster: string
@@ -70,6 +71,7 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
     if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the pool (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)
   }
   if (backends && backends.failed > 0) problems.push(`${backends.failed} backend server(s) failing: ${backends.failing.join(', ')}`)
+  problems.push(...monitorProblems(spec, state, {proxies, addresses, health}))
 
   return {
     cluster: spec.cluster,

@@ -2,7 +2,7 @@ import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {ec2Judge} from '../../src/health/judge.js'
+import {ec2Judge, type HealthJudge} from '../../src/health/judge.js'
 import type {LeaseKeeper} from '../../src/monitor/lease.js'
 import {executorRunner, runRound, type ActionRunner, type MonitorSettings} from '../../src/monitor/round.js'
 import {emptyState, type MonitorState} from '../../src/monitor/state.js'
@@ -14,7 +14,7 @@ export function providerRunner(provider: FakeProvider): ActionRunner {
   return executorRunner(provider, {verifyTimeoutMs: 500})
 }
 
-export const SETTINGS: MonitorSettings = {topology: 'pool', rise: 2, fall: 2, holdDownMs: 60_000, maxRemapsPerHour: 10, dns: {name: 'www.example.test.', ttl: 30}}
+export const SETTINGS: MonitorSettings = {topology: 'pool', rise: 2, fall: 2, holdDownMs: 60_000, maxRemapsPerHour: 10, rebalance: 'auto', dns: {name: 'www.example.test.', ttl: 30}}
 
 /** A fake cloud, a clock and the monitor's state, driven one round at a time. */
 export class World {
@@ -23,6 +23,8 @@ export class World {
   reporter = new MemoryReporter()
   rounds = 0
   lease?: LeaseKeeper
+  /** What this monitor sees; the cloud's word by default. */
+  judge: HealthJudge = ec2Judge
 
   constructor(
     readonly provider: FakeProvider,
@@ -33,7 +35,7 @@ export class World {
     this.now += stepMs
     const result = await runRound(this.state, `r${++this.rounds}`, this.settings, {
       provider: this.provider,
-      judge: ec2Judge,
+      judge: this.judge,
       run: providerRunner(this.provider),
       reporter: this.reporter,
       clock: () => this.now,

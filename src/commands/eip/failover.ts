@@ -40,7 +40,9 @@ export function renderFailover(report: FailoverReport, log: (line: string) => vo
     log(`${r.action.publicIp}: ${r.outcome} ${where}${r.outcome === 'moved' ? '' : `: ${r.detail}`}`)
   }
   for (const a of report.plan.actions) if (a.kind === 'alert') log(`alert: ${a.message}`)
-  if (report.plan.actions.length === 0) log(report.plan.notes.length > 0 ? report.plan.notes.join('\n') : 'nothing to do')
+  // A pool that waits (hold-down, budget) says for what and until when, not only that nothing moved.
+  if (report.plan.waiting) log(report.plan.waiting.message)
+  else if (report.plan.actions.length === 0) log(report.plan.notes.length > 0 ? report.plan.notes.join('\n') : 'nothing to do')
   const would = report.dryRun ? 'after this plan, ' : ''
   log(report.ok ? `${would}every address is on a healthy proxy` : `${would}not on a healthy proxy: ${report.unhealthy.join(', ')}`)
 }

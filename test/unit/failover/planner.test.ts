@@ -5,7 +5,9 @@ import type {ElasticAddress, InstanceState, ProxyInstance} from '../../../src/cl
 import {
   HOUR_MS,
   planFailover,
+  planPreempt,
   planRebalance,
+  rebalanceOutlook,
   type FailoverAction,
   type FailoverPolicy,
   type Health,
@@ -82,16 +84,55 @@ describe('failover planner', () => {
       ])
     })
 
-    it('hold-down: a proxy that lost an address recently gets none back until healthy for holdDown', () => {
+    it('hold-down: a proxy that lost an address recently gets none while another healthy proxy can take it', () => {
+      const v = view(
+        [proxy('i-a', 'z-a', 'stopped'), proxy('i-b', 'z-b'), proxy('i-c', 'z-c')],
+        [eip(1, 'i-a'), eip(2, 'i-c'), eip(3, 'i-c')],
+        {'i-a': 'unhealthy', 'i-b': 'healthy', 'i-c': 'healthy'},
+      )
+      // i-b is emptier, but it lost an address 10 s ago: the hold-down sends the address to i-c.
+      const held = planFailover(v, policy({lostAt: {'i-b': NOW - 10_000}, healthySince: {'i-b': NOW - 5_000}}))
+      expect(associations(held.actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-c'}])
+      const after = planFailover(v, policy({lostAt: {'i-b': NOW - 120_000}, healthySince: {'i-b': NOW - 61_000}}))
+      expect(associations(after.actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-b'}])
+    })
+
+    it('hold-down never keeps an address on a dead proxy: with every healthy proxy held down, one still takes it', () => {
       const v = view(
         [proxy('i-a', 'z-a', 'stopped'), proxy('i-b', 'z-b')],
         [eip(1, 'i-a')],
         {'i-a': 'unhealthy', 'i-b': 'healthy'},
       )
-      const held = planFailover(v, policy({lostAt: {'i-b': NOW - 10_000}, healthySince: {'i-b': NOW - 5_000}}))
-      expect(associations(held.actions)).to.deep.equal([])
-      const after = planFailover(v, policy({lostAt: {'i-b': NOW - 120_000}, healthySince: {'i-b': NOW - 61_000}}))
-      expect(associations(after.actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-b'}])
+      const plan = planFailover(v, policy({lostAt: {'i-b': NOW - 10_000}, healthySince: {'i-b': NOW - 5_000}}))
+      expect(associations(plan.actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-b'}])
+      expect((plan.actions[0] as {reason: string}).reason).to.include('hold-down')
+      expect(plan.actions.filter((a) => a.kind === 'alert')).to.deep.equal([])
+    })
+
+    it('hold-down: all proxies were dead and one came back, held down: every address goes to it at once', () => {
+      const v = view(
+        [proxy('i-a', 'z-a'), proxy('i-b', 'z-b'), proxy('i-c', 'z-c')],
+        [eip(1, 'i-a'), eip(2, 'i-b'), eip(3, 'i-c')],
+        {'i-a': 'healthy', 'i-b': 'unhealthy', 'i-c': 'unhealthy'},
+      )
+      const plan = planFailover(v, policy({lostAt: {'i-a': NOW - 20_000}, healthySince: {'i-a': NOW - 1_000}}))
+      expect(associations(plan.actions)).to.deep.equal([
+        {allocationId: 'eipalloc-2', to: 'i-a'},
+        {allocationId: 'eipalloc-3', to: 'i-a'},
+      ])
+      expect(associations(planRebalance(v, policy({lostAt: {'i-a': NOW - 20_000}, healthySince: {'i-a': NOW - 1_000}})).actions)).to.have.length(2)
+    })
+
+    it('no target: the alert says why each proxy cannot take the address', () => {
+      const v = view(
+        [proxy('i-a', 'z-a', 'stopped'), proxy('i-b', 'z-b'), proxy('i-c', 'z-c')],
+        [eip(1, 'i-a')],
+        {'i-a': 'unhealthy', 'i-b': 'unhealthy', 'i-c': 'unknown'},
+      )
+      const [alert] = planFailover(v, policy()).actions as {kind: string; message: string}[]
+      expect(alert.kind).to.equal('alert')
+      expect(alert.message).to.include('i-a is stopped').and.include('i-b is unhealthy').and.include('i-c is not judged healthy yet')
+      expect(alert.message).to.not.include('hold-down')
     })
 
     it('budget: past maxRemapsPerHour it alerts instead of moving', () => {
@@ -100,6 +141,14 @@ describe('failover planner', () => {
       expect(associations(plan.actions)).to.deep.equal([])
       expect(plan.actions[0]).to.include({kind: 'alert'})
       expect((plan.actions[0] as {message: string}).message).to.include('budget')
+    })
+
+    it('budget: attaching an unattached (newly allocated) address is not a remap and spends no budget', () => {
+      const v = view([proxy('i-a', 'z-a'), proxy('i-b', 'z-b')], [eip(1, 'i-a'), eip(2), eip(3)], {'i-a': 'healthy', 'i-b': 'healthy'})
+      const spent = policy({maxRemapsPerHour: 0})
+      expect(associations(planFailover(v, spent).actions).map((a) => a.allocationId)).to.deep.equal(['eipalloc-2', 'eipalloc-3'])
+      expect(associations(planRebalance(v, spent).actions).map((a) => a.allocationId)).to.deep.equal(['eipalloc-2', 'eipalloc-3'])
+      expect(planFailover(v, spent).actions.filter((a) => a.kind === 'alert')).to.deep.equal([])
     })
 
     it('budget: remaps older than an hour no longer count', () => {
@@ -214,6 +263,59 @@ describe('rebalance planner', () => {
   })
 })
 
+describe('rebalance while proxies wait out their hold-down', () => {
+  const allOnA = (): ObservedPool =>
+    view(
+      [proxy('i-a', 'z-a'), proxy('i-b', 'z-b'), proxy('i-c', 'z-c')],
+      [eip(1, 'i-a'), eip(2, 'i-a'), eip(3, 'i-a')],
+      {'i-a': 'healthy', 'i-b': 'healthy', 'i-c': 'healthy'},
+    )
+  const heldBC = {lostAt: {'i-b': NOW - 30_000, 'i-c': NOW - 20_000}, healthySince: {'i-a': NOW - HOUR_MS, 'i-b': NOW - 15_000, 'i-c': NOW - 10_000}}
+
+  it('eip rebalance says what it waits for and when, not that the pool is balanced', () => {
+    const plan = planRebalance(allOnA(), policy(heldBC))
+    expect(associations(plan.actions)).to.deep.equal([])
+    expect(plan.waiting).to.deep.include({for: 'hold-down', proxies: ['i-b', 'i-c'], until: NOW + 45_000})
+    expect(plan.notes.join('\n')).to.not.include('balanced:')
+    expect(plan.notes[0]).to.include('i-a holds 3 addresses').and.include('hold-down').and.include('in 45 s')
+  })
+
+  it('the monitor moves nothing back before the empty proxy has been healthy for the hold-down', () => {
+    const plan = planPreempt(allOnA(), policy(heldBC))
+    expect(plan.actions).to.deep.equal([])
+    expect(plan.notes.join()).to.include('after the hold-down').and.include('in 45 s')
+  })
+
+  it('after the hold-down the monitor moves one address, from the fullest proxy to an empty healthy one', () => {
+    const ready = {lostAt: {'i-b': NOW - 200_000, 'i-c': NOW - 200_000}, healthySince: {'i-a': NOW - HOUR_MS, 'i-b': NOW - 100_000, 'i-c': NOW - 90_000}}
+    const plan = planPreempt(allOnA(), policy(ready))
+    expect(plan.actions).to.have.length(1)
+    expect(plan.actions[0]).to.deep.include({kind: 'associate', from: 'i-a', to: 'i-b'})
+    // Only the empty proxy that is past its hold-down.
+    const one = planPreempt(allOnA(), policy({...ready, lostAt: {...ready.lostAt, 'i-b': NOW - 1000}}))
+    expect(associations(one.actions)).to.deep.equal([{allocationId: 'eipalloc-3', to: 'i-c'}])
+  })
+
+  it('the monitor does not rebalance past the remap budget, nor while an address needs a failover, nor in pairs', () => {
+    const ready = {healthySince: {'i-a': NOW - HOUR_MS, 'i-b': NOW - HOUR_MS, 'i-c': NOW - HOUR_MS}}
+    const spent = Array.from({length: 10}, (_, i) => ({at: NOW - 1000 * (i + 1), allocationId: 'eipalloc-9'}))
+    expect(planPreempt(allOnA(), policy({...ready, remaps: spent})).actions).to.deep.equal([])
+    expect(rebalanceOutlook(allOnA(), policy({...ready, remaps: spent}))?.wait).to.deep.include({for: 'budget', until: NOW - 10_000 + HOUR_MS})
+    const dead = allOnA()
+    dead.addresses.push(eip(4, 'i-x'))
+    expect(planPreempt(dead, policy(ready)).actions).to.deep.equal([])
+    expect(planPreempt(allOnA(), policy({...ready, topology: 'pairs'})).actions).to.deep.equal([])
+  })
+
+  it('an unbalanced pool is reported with when the monitor acts, or that rebalance is manual', () => {
+    const auto = rebalanceOutlook(allOnA(), policy(heldBC))
+    expect(auto?.message).to.include('i-b, i-c hold none').and.include('in 45 s')
+    expect(rebalanceOutlook(allOnA(), policy({...heldBC, rebalance: 'manual'}))?.message).to.include('manual').and.include('hactl eip rebalance')
+    const balanced = view([proxy('i-a', 'z-a'), proxy('i-b', 'z-b')], [eip(1, 'i-a'), eip(2, 'i-b')], {'i-a': 'healthy', 'i-b': 'healthy'})
+    expect(rebalanceOutlook(balanced, policy())).to.equal(undefined)
+  })
+})
+
 describe('failover planner properties', () => {
   const states: InstanceState[] = ['running', 'running', 'running', 'stopped', 'stopping', 'pending']
   const healths: (Health | undefined)[] = ['healthy', 'healthy', 'unhealthy', 'unknown', undefined]
@@ -259,11 +361,12 @@ describe('failover planner properties', () => {
       )
     })
 
-    it(`${name} never exceeds the hourly budget`, () => {
+    it(`${name} never exceeds the hourly budget (moves off a proxy; attaching a free address is no remap)`, () => {
       fc.assert(
         fc.property(arbitraryPool, ({policy: p, view: v}) => {
           const used = p.remaps.length
-          expect(associations(plan(v, p).actions).length).to.be.at.most(Math.max(0, p.maxRemapsPerHour - used))
+          const remaps = plan(v, p).actions.filter((a) => a.kind === 'associate' && a.from !== undefined)
+          expect(remaps.length).to.be.at.most(Math.max(0, p.maxRemapsPerHour - used))
         }),
       )
     })
@@ -281,7 +384,8 @@ describe('failover planner properties', () => {
     fc.assert(
       fc.property(arbitraryPool, ({policy: p, view: v}) => {
         const roomy = {...p, remaps: [], maxRemapsPerHour: 1000}
-        const eligible = v.proxies.some((x) => x.state === 'running' && v.health[x.id] === 'healthy' && roomy.lostAt[x.id] === undefined)
+        // Held down or not: the hold-down never keeps an address on a dead proxy.
+        const eligible = v.proxies.some((x) => x.state === 'running' && v.health[x.id] === 'healthy')
         if (!v.complete || !eligible) return
         const moved = new Map(associations(planFailover(v, roomy).actions).map((a) => [a.allocationId, a.to]))
         for (const a of v.addresses) {

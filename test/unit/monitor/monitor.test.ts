@@ -123,6 +123,10 @@ describe('monitor rounds against an in-memory cloud', () => {
     expect(a.codes('failover.verified')).to.have.length(1)
     expect(b.codes('failover.verified')).to.have.length(0)
     expect(b.codes('lease.standby')).to.have.length(1)
+    // The standby's view is marked as such; only the holder logs the planned moves, so an incident reads as one set of actions.
+    expect(b.codes('lease.standby')[0]).to.include("this monitor's view")
+    expect(b.codes('failover.planned')).to.deep.equal([])
+    expect(a.codes('failover.planned')).to.have.length(1)
   })
 })
 
