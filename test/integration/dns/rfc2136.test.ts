@@ -151,7 +151,7 @@ describe('RFC 2136 DNS zone against a real named', function () {
     expect(Date.now() - started).to.be.below(2000)
   })
 
-  describe('with a server that never answers or answers unsigned', () => {
+  describe('faults of the network or of a server that is not named', () => {
     let silent: Socket
     let silentPort: number
     let liar: Socket
@@ -186,6 +186,31 @@ describe('RFC 2136 DNS zone against a real named', function () {
       expect(error.exitCode).to.equal(7)
       expect(error.message).to.contain('no answer over UDP after 2 tries of 300 ms')
       expect(took).to.be.within(550, 3000)
+    })
+
+    it('an answer lost on the way: the resend meets its own applied update, which is success, not a conflict', async () => {
+      // A relay to named that drops the first answer it carries back, as a lossy network would.
+      let dropped = 0
+      const upstream = createSocket('udp4')
+      let client: {port: number; address: string} | undefined
+      const [relay, relayPort] = await bind((_socket, m, port, address) => {
+        client = {port, address}
+        upstream.send(m, named.port, '127.0.0.1')
+      })
+      upstream.on('message', (m) => {
+        if (dropped++ === 0 || !client) return
+        relay.send(m, client.port, client.address)
+      })
+      try {
+        const zone = zoneWith(key('hactl-test'), {port: relayPort, timeoutMs: 500, tries: 3})
+        const name = 'lossy.example.test.'
+        await zone.upsertRecordSet(set(name, ['192.0.2.77']), {expected: null})
+        expect(dropped).to.be.at.least(2)
+        expect((await named.lookup(name)).values).to.deep.equal(['192.0.2.77'])
+      } finally {
+        relay.close()
+        upstream.close()
+      }
     })
 
     it('an unsigned answer is not believed', async () => {
