@@ -30,7 +30,7 @@ export interface Named {
   dir: string
   /** `dig` against this server: the A values of `name`, sorted (empty when there are none). */
   lookup: (name: string) => Promise<{values: string[]; ttl?: number}>
-  /** Change the zone behind hactl's back, signed with `key`, as another operator would with nsupdate. */
+  /** Change the zone behind hactl's back, signed with `key`, as another operator would with nsupdate; rejects when the update fails. */
   nsupdate: (key: NamedKey, commands: string[]) => Promise<void>
   output: () => string
   stop: () => Promise<void>
@@ -105,10 +105,16 @@ export async function startNamed(options: NamedOptions = {}): Promise<Named> {
       return {values, ...(lines[0] ? {ttl: Number(lines[0].trim().split(/\s+/)[1])} : {})}
     },
     async nsupdate(key, commands) {
-      const script = [`server 127.0.0.1 ${port}`, `zone ${zone}.`, ...commands, 'send', ''].join('\n')
-      const child = execFile('nsupdate', ['-y', `${key.algorithm}:${key.name}:${key.secret}`])
+      const hasSend = commands.includes('send')
+      const script = [`server 127.0.0.1 ${port}`, `zone ${zone}.`, ...commands, ...(hasSend ? [] : ['send']), ''].join('\n')
+      // A key file, as tsig-keygen writes it: -y would show the secret in the process list.
+      const keyFile = path.join(dir, `${key.name}.key`)
+      await writeFile(keyFile, `key "${key.name}" { algorithm ${key.algorithm}; secret "${key.secret}"; };\n`, {mode: 0o600})
+      const child = execFile('nsupdate', ['-k', keyFile])
+      let stderr = ''
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
       const done = new Promise<void>((resolve, reject) =>
-        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nsupdate exited ${code}`)))),
+        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nsupdate exited ${code}: ${stderr}`)))),
       )
       child.stdin?.end(script)
       await done

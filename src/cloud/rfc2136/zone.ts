@@ -80,6 +80,26 @@ export class Rfc2136Zone implements DnsZone {
     if (options.wait !== false) await this.waitServed(name, records)
   }
 
+  /**
+   * The UPDATE `upsertRecordSet` would send, as `nsupdate` commands (for
+   * `--dry-run`): an operator can read it, or feed it to `nsupdate -k KEYFILE`.
+   * The key is named, its secret is not.
+   */
+  explainUpsert(records: RecordSet, options: Pick<UpsertOptions, 'expected'> = {}): string[] {
+    const name = absolute(records.name)
+    const prerequisites =
+      options.expected === undefined ? [] : options.expected === null ? [`prereq nxrrset ${name} IN A`] : [...new Set(options.expected.values)].map((v) => `prereq yxrrset ${name} IN A ${v}`)
+    return [
+      `; signed with TSIG key ${this.options.key.name} (${this.options.key.algorithm})`,
+      `server ${this.options.server} ${this.options.port}`,
+      `zone ${this.zone}`,
+      ...prerequisites,
+      `update delete ${name} IN A`,
+      ...[...new Set(records.values)].map((v) => `update add ${name} ${records.ttl} IN A ${v}`),
+      'send',
+    ]
+  }
+
   /** The primary applies an update before it answers, so this normally passes on the first query. */
   private async waitServed(name: string, records: RecordSet): Promise<void> {
     const deadline = Date.now() + (this.options.syncTimeoutMs ?? this.options.timeoutMs * this.options.tries)

@@ -101,6 +101,32 @@ describe('RFC 2136 DNS zone against a real named', function () {
     expect((await named.lookup(name)).values).to.deep.equal(['192.0.2.10', '192.0.2.11'])
   })
 
+  it('--dry-run text: the nsupdate commands of the very update, guard included, without the secret', async () => {
+    const zone = zoneWith(key('hactl-test'))
+    const name = 'explain.example.test.'
+    const first = zone.explainUpsert(set(name, ['192.0.2.31', '192.0.2.30']), {expected: null})
+    expect(first).to.deep.equal([
+      '; signed with TSIG key hactl-test (hmac-sha256)',
+      `server 127.0.0.1 ${named.port}`,
+      'zone example.test.',
+      `prereq nxrrset ${name} IN A`,
+      `update delete ${name} IN A`,
+      `update add ${name} 30 IN A 192.0.2.31`,
+      `update add ${name} 30 IN A 192.0.2.30`,
+      'send',
+    ])
+    expect(first.join('\n')).not.to.contain(key('hactl-test').secret)
+    // Run as written by BIND's own client, it does what upsertRecordSet does, guard included.
+    await named.nsupdate(key('hactl-test'), first)
+    expect((await named.lookup(name)).values).to.deep.equal(['192.0.2.30', '192.0.2.31'])
+    const stale = zone.explainUpsert(set(name, ['192.0.2.32']), {expected: set(name, ['192.0.2.30'])})
+    expect(stale).to.include(`prereq yxrrset ${name} IN A 192.0.2.30`)
+    let refused: unknown
+    await named.nsupdate(key('hactl-test'), stale).catch((error: unknown) => (refused = error))
+    expect(String(refused)).to.contain('NXRRSET')
+    expect((await named.lookup(name)).values).to.deep.equal(['192.0.2.30', '192.0.2.31'])
+  })
+
   it('a wrong secret or an unknown key: exit 7 naming the key, never the secret; nothing changed', async () => {
     const name = 'www.example.test.'
     const before = await named.lookup(name)
