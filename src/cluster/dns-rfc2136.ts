@@ -63,7 +63,7 @@ export const rfc2136DnsSchema = z
     tsig: tsigSchema,
     /** How long to wait for each answer before sending again. */
     timeout: duration.default(2000),
-    /** Sends per message over UDP before giving up (TCP, when used, is tried once per send). */
+    /** Sends per message over UDP, and again over TCP when TCP is needed, before giving up. */
     tries: z.number().int().min(1).max(10).default(3),
   })
   .superRefine((dns, ctx) => {

@@ -125,10 +125,15 @@ export class Rfc2136Zone implements DnsZone {
       answer = await exchange(signed.message, {host: server, port, timeoutMs, tries})
     } catch (error) {
       if (!(error instanceof TransportError)) throw error
-      throw new CloudError(`no answer from the DNS server ${this.where} to the ${purpose} of ${name}: ${error.message}`, {
+      // A send that timed out may have reached the server and been applied; a refused one was not.
+      const unsure = purpose === 'update' && error.kind !== 'refused' && error.sends > 0
+      throw new CloudError(`no answer from the DNS server ${this.where} to the ${purpose} of ${name}: ${error.message}${unsure ? ' (the update may have been applied)' : ''}`, {
         cause: error,
-        actions: ['Check dns.server and dns.port, and that the server listens there and lets this machine through.'],
-        data: {server: this.where, zone: this.zone, name, ...(purpose === 'update' ? {applied: error.sends > 0 ? 'unknown' : false} : {})},
+        actions: [
+          'Check dns.server and dns.port, and that the server listens there and lets this machine through.',
+          ...(unsure ? ['Run `hactl dns show` to see what the record holds now.'] : []),
+        ],
+        data: {server: this.where, zone: this.zone, name, ...(purpose === 'update' ? {applied: unsure ? 'unknown' : false} : {})},
       })
     }
     let message: ParsedMessage
@@ -144,7 +149,7 @@ export class Rfc2136Zone implements DnsZone {
     if (tsigError !== 0) throw this.authError(tsigError, purpose, name)
     if (!verdict.ok) {
       if (message.rcode === RCODE.NOTAUTH) throw this.refusal(message.rcode, purpose, name)
-      throw new CloudError(`the answer from ${this.where} to the ${purpose} of ${name} is not signed with TSIG key ${key.name} (${verdict.reason}): not trusting it`, {
+      throw new CloudError(`the answer from ${this.where} (${rcodeName(message.rcode)}) to the ${purpose} of ${name} is not signed with TSIG key ${key.name} (${verdict.reason}): not trusting it`, {
         actions: ['Check that dns.server is the server that holds this key, and that nothing between rewrites DNS.'],
         data: {server: this.where, zone: this.zone, name, keyName: key.name},
       })
