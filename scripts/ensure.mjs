@@ -43,6 +43,8 @@ const PACKAGES = {
   sshd: {bin: 'sshd', pkg: 'openssh-server', path: '/usr/sbin/sshd'},
   'ssh-keygen': {bin: 'ssh-keygen', pkg: 'openssh-client'},
   dig: {bin: 'dig', pkg: 'dnsutils'},
+  named: {bin: 'named', pkg: 'bind9', path: '/usr/sbin/named'},
+  nsupdate: {bin: 'nsupdate', pkg: 'bind9-dnsutils'},
   curl: {bin: 'curl', pkg: 'curl'},
   script: {bin: 'script', pkg: 'bsdutils'},
   perlbal: {bin: 'perlbal', pkg: 'perlbal'},
@@ -73,7 +75,7 @@ export function ensureDebianPackages(names) {
   sh('apt-get', ['update', '-qq'], {env})
   sh('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {env})
   // Debian starts the services it installs; hactl's tests start their own on free ports.
-  for (const service of ['haproxy', 'nginx', 'ssh']) {
+  for (const service of ['haproxy', 'nginx', 'ssh', 'named']) {
     spawnSync('sh', ['-c', `command -v systemctl >/dev/null && systemctl disable --now ${service} 2>/dev/null; service ${service} stop 2>/dev/null`], {stdio: 'ignore'})
   }
 }

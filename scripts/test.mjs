@@ -12,7 +12,7 @@ import {ensureDebianPackages, ensureNodeModules, ROOT, sh, step} from './ensure.
 const only = process.argv.slice(2)
 ensureNodeModules()
 // curl and script: docs/sandbox.md's commands are run as a reader types them, on a terminal.
-ensureDebianPackages(['haproxy', 'nginx', 'sshd', 'ssh-keygen', 'dig', 'curl', 'script', 'perlbal', 'ip'])
+ensureDebianPackages(['haproxy', 'nginx', 'sshd', 'ssh-keygen', 'dig', 'named', 'nsupdate', 'curl', 'script', 'perlbal', 'ip'])
 
 step('lint')
 sh('npx', ['eslint', '.'])

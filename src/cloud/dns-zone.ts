@@ -1,0 +1,62 @@
+/**
+ * The DNS capability: one zone where hactl keeps the round-robin A record set
+ * over the pool's addresses. It is chosen apart from the compute provider, so
+ * a static cluster can publish to Route 53 and an AWS cluster to its own BIND.
+ *
+ * The method names and meanings are those of `Provider.getRecordSet` /
+ * `upsertRecordSet` today, so the Route 53 and sandbox implementations fit it
+ * as they are; `expected` is the one addition (see UpsertOptions).
+ */
+import type {RecordSet} from './provider.js'
+import {ExitCode, HactlError, type HactlErrorOptions} from '../errors.js'
+
+export type {RecordSet} from './provider.js'
+
+export const DNS_PROVIDERS = ['route53', 'rfc2136', 'local'] as const
+export type DnsProviderKind = (typeof DNS_PROVIDERS)[number]
+
+export interface UpsertOptions {
+  /**
+   * Return only once the zone serves the new set (Route 53: the change is
+   * INSYNC; RFC 2136: the primary answers a query with it). Default true.
+   */
+  wait?: boolean
+  /**
+   * Apply the change only if the live set is still exactly this one, as read
+   * before planning (`null`: there must be no A set at the name); otherwise
+   * throw DnsConflictError and change nothing. Values are compared as sets;
+   * the TTL is not part of the guard. Omitted: replace unconditionally.
+   * Route 53 can express it as DELETE(expected) + CREATE(new) in one batch,
+   * the sandbox by comparing under its state lock.
+   */
+  expected?: RecordSet | null
+}
+
+export interface DnsZone {
+  readonly dnsKind: DnsProviderKind
+  /** The A record set at `name` (values sorted, name absolute), or undefined when there is none. */
+  getRecordSet(name: string): Promise<RecordSet | undefined>
+  /**
+   * Replace the whole A record set at `records.name` with exactly
+   * `records.values` and `records.ttl`, atomically: a reader sees the old
+   * set or the new one, never a mix. Refuses an empty set.
+   */
+  upsertRecordSet(records: RecordSet, options?: UpsertOptions): Promise<void>
+}
+
+/** The record changed between our read and our write: another actor is publishing. Exit 6, nothing changed. */
+export class DnsConflictError extends HactlError {
+  constructor(message: string, options?: HactlErrorOptions) {
+    super('dns-conflict', ExitCode.busy, message, {
+      ...options,
+      actions: options?.actions ?? ['Another actor changed the record: run `hactl dns show` to see it, then publish again.'],
+    })
+  }
+}
+
+/** Values as a set: order and duplicates do not make two record sets differ. */
+export function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  const left = [...new Set(a)].sort()
+  const right = [...new Set(b)].sort()
+  return left.length === right.length && left.every((v, i) => v === right[i])
+}
