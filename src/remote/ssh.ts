@@ -109,6 +109,8 @@ export class SshConnector {
     })
     this.openClients.add(client)
     client.once('close', () => this.openClients.delete(client))
+    // A reset after login (the host or a relay cutting the connection) reaches the steps through 'close'; unheard, it would end the process.
+    client.on('error', () => undefined)
     return client
   }
 
