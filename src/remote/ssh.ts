@@ -104,13 +104,12 @@ export class SshConnector {
     }
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve())
-      client.once('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error)))
+      // `on`, not `once`: a connection can fail twice (a reset after a refused key), and the second must not end the process.
+      client.on('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error)))
       client.connect(config)
     })
     this.openClients.add(client)
     client.once('close', () => this.openClients.delete(client))
-    // A reset after login (the host or a relay cutting the connection) reaches the steps through 'close'; unheard, it would end the process.
-    client.on('error', () => undefined)
     return client
   }
 
