@@ -50,7 +50,7 @@ async function startHosts(options: {address?: string; netns?: string}): Promise<
 
 /** `cheap`: validate, reload and check are `true`, so a host costs almost nothing and what is left is hactl's own part. */
 async function writeClusterFile(sshds: Sshd[], dir: string, options: {cheap?: boolean; name?: string} = {}): Promise<string> {
-  const knownHosts = path.join(dir, 'known_hosts')
+  const knownHosts = path.join(dir, `known_hosts-${options.name ?? 'hactl.yaml'}`)
   await writeFile(knownHosts, sshds.map((s) => `[${s.host}]:${s.port} ${s.hostKey}\n`).join(''))
   const hosts = sshds.map((s, i) => ({
     name: `h${i + 1}`,
