@@ -17,6 +17,10 @@ export interface HostPaths {
   /** The previous live file, kept until the next push. */
   backup: string
   lock: string
+  /** The SHA-256 of the config the proxy last reloaded with a passing post-check (0600). */
+  loaded: string
+  /** The output of the step running on the host; kept only while it runs. */
+  log: string
 }
 
 export interface HostPlan {
@@ -43,6 +47,8 @@ export function hostPaths(remotePath: string): HostPaths {
     temp: path.join(dir, `.${base}.hactl-new`),
     backup: path.join(dir, `${base}.hactl-backup`),
     lock: path.join(dir, `.${base}.hactl-lock`),
+    loaded: path.join(dir, `.${base}.hactl-loaded`),
+    log: path.join(dir, `.${base}.hactl-log`),
   }
 }
 
@@ -73,13 +79,14 @@ export function describePlan(plan: HostPlan): string[] {
   const run = (argv: string[]): string => quoteArgv(argv)
   return [
     `lock ${paths.lock} (a second push exits 6 while this one runs)`,
-    `read ${paths.live}; stop here when it already equals the source`,
-    `upload the source to ${paths.temp} (SFTP), with the live file's owner and mode`,
+    `send the source through the locked shell to ${paths.temp} (created 0600, then the live file's owner and mode); from here on the host finishes on its own`,
+    `stop here when ${paths.live} already equals the source and ${paths.loaded} says the proxy loaded it`,
     plan.validate ? `validate: ${run(plan.validate)}` : 'validate: no validator binary for this engine; skipped',
     `back up: ${run(plan.backup)}`,
     `install: ${run(plan.install)}`,
     `reload: ${run(plan.reload)}`,
     plan.check ? `check: ${run(plan.check)}` : 'check: the reload exit code only',
+    `record what is loaded: the source's SHA-256 into ${paths.loaded}`,
     `on failure after install: ${run(plan.restore[0])}; ${run(plan.restore[1])}; reload; check`,
   ]
 }

@@ -14,7 +14,10 @@
  * no temp files, no process per result. A line starting with `&` runs only
  * if the command before it succeeded, else is answered `MARKER skipped`: a
  * chain of steps goes out in one write and costs one round trip, yet stops
- * at the first failure.
+ * at the first failure. A line starting with `<` (after any `&`) keeps the
+ * runner's input as the command's stdin: its payload follows the line, and
+ * the command reads exactly that many bytes (`head -c N`), so the config
+ * travels through the held shell instead of a channel of its own.
  */
 import {randomBytes} from 'node:crypto'
 
@@ -29,7 +32,10 @@ export const RUNNER_SCRIPT = [
   '  case $line in',
   `    '&'*) line=\${line#?}; if [ "$ok" != 0 ]; then printf '\\n%s skipped\\n' "$m"; printf '\\n%s\\n' "$m" >&2; continue; fi ;;`,
   '  esac',
-  `  (eval "$(printf '%b' "$line")") </dev/null`,
+  '  case $line in',
+  `    '<'*) (eval "$(printf '%b' "\${line#?}")") ;;`,
+  `    *) (eval "$(printf '%b' "$line")") </dev/null ;;`,
+  '  esac',
   '  ok=$?',
   `  printf '\\n%s %s\\n' "$m" "$ok"; printf '\\n%s\\n' "$m" >&2`,
   'done',
@@ -52,6 +58,7 @@ export type ChainResult = ExecResult | undefined
 
 interface Pending {
   name: string
+  onLine?: (line: string) => void
   timeoutMs?: number
   resolve: (result: ChainResult) => void
   reject: (error: Error) => void
@@ -62,6 +69,8 @@ interface Pending {
 class Frames {
   private buffer: Buffer = Buffer.alloc(0)
   private started = false
+  /** Bytes at the start of `buffer` already handed to `onLine`. */
+  private seen = 0
   readonly frames: {body: Buffer; tail: string}[] = []
 
   constructor(
@@ -69,7 +78,21 @@ class Frames {
     private readonly start: Buffer,
     /** What ends each frame; `tail` is the rest of that line. */
     private readonly end: Buffer,
+    /** Each whole line of the frame being written, as it comes (a long command's progress). */
+    private readonly onLine?: (line: string) => void,
   ) {}
+
+  /** Hand over the whole lines in buffer[seen, upto). */
+  private lines(upto: number): void {
+    if (!this.onLine) return
+    for (;;) {
+      const nl = this.buffer.indexOf(0x0a, this.seen)
+      if (nl < 0 || nl >= upto) return
+      const line = this.buffer.subarray(this.seen, nl).toString('utf8')
+      this.seen = nl + 1
+      if (line !== '') this.onLine(line)
+    }
+  }
 
   /** Whether the start line has been seen. */
   push(chunk: Buffer): boolean {
@@ -85,9 +108,13 @@ class Frames {
       if (at < 0) break
       const nl = this.buffer.indexOf(0x0a, at + this.end.length)
       if (nl < 0) break
+      this.lines(at + 1)
       this.frames.push({body: this.buffer.subarray(0, at), tail: this.buffer.subarray(at + this.end.length, nl).toString('latin1')})
       this.buffer = this.buffer.subarray(nl + 1)
+      this.seen = 0
     }
+    // A whole line left here is body: the frame's end is a newline and the marker, and a whole one was cut off above.
+    this.lines(this.buffer.length)
     return true
   }
 }
@@ -102,8 +129,10 @@ export class RunnerParser {
     marker: string,
     private readonly onLocked: () => void,
     private readonly onResult: (result: ChainResult) => void,
+    /** Each whole stdout line of the running command as it comes. */
+    onLine?: (line: string) => void,
   ) {
-    this.out = new Frames(Buffer.from(`${marker} locked\n`), Buffer.from(`\n${marker}`))
+    this.out = new Frames(Buffer.from(`${marker} locked\n`), Buffer.from(`\n${marker}`), onLine)
     this.err = new Frames(Buffer.from(`${marker}\n`), Buffer.from(`\n${marker}`))
   }
 
@@ -151,7 +180,12 @@ export class Runner {
     let locked!: () => void
     const lockHeld = new Promise<void>((resolve) => (locked = resolve))
     const marker = `@hactl-${randomBytes(12).toString('hex')}`
-    const parser = new RunnerParser(marker, locked, (result) => this.settle(result))
+    const parser = new RunnerParser(
+      marker,
+      locked,
+      (result) => this.settle(result),
+      (line) => this.queue[0]?.onLine?.(line),
+    )
     const guarded =
       (read: (chunk: Buffer) => void) =>
       (chunk: Buffer): void => {
@@ -176,6 +210,23 @@ export class Runner {
 
   run(argv: readonly string[], timeoutMs = this.timeoutMs): Promise<ExecResult> {
     return this.chain([argv], timeoutMs)[0] as Promise<ExecResult>
+  }
+
+  /**
+   * Run one command that reads `stdin` (exactly its length: the command
+   * must consume every byte, or the rest is read as commands). Written at
+   * once, even before the lock is held: the shell reads it once it is.
+   * `onLine` sees each whole line of its stdout as it comes.
+   */
+  feed(argv: readonly string[], stdin: Buffer, options: {onLine?: (line: string) => void; timeoutMs?: number} = {}): Promise<ExecResult> {
+    const {gone} = this
+    if (gone || this.broken) return Promise.reject(gone ?? new Error(`the command runner on ${this.transport.host} is stuck behind a command that timed out`))
+    const result = new Promise<ChainResult>((resolve, reject) => {
+      this.queue.push({name: argv[0], timeoutMs: options.timeoutMs ?? this.timeoutMs, onLine: options.onLine, resolve, reject})
+    })
+    this.startTimer()
+    this.held.write(Buffer.concat([Buffer.from(`<${encodeLine(quoteArgv(argv))}\n`), stdin]))
+    return result as Promise<ExecResult>
   }
 
   /**
