@@ -187,6 +187,9 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
     const timeoutMs = t.commandTimeoutMs === undefined ? undefined : t.commandTimeoutMs + checkTimeoutMs * 2
     const applied = lock.feed(applyCommand(plan, {size: options.source.length, sha256, force: Boolean(options.forceReload), checkTimeoutMs}), options.source, {onLine, timeoutMs})
     applied.catch(() => undefined)
+    // Its input ends after the config: the shell exits (freeing the lock) as soon as the install is done, with no round trip to say so.
+    const ended = lock.end()
+    ended.catch(() => undefined)
     killPoint('send')
     try {
       await lock.ready
