@@ -1,8 +1,12 @@
 /**
- * Rollout wall time: one change pushed to 1 host, to 20 hosts at concurrency
- * 20 and to 20 hosts at concurrency 1; first with the hosts' sshds on
- * loopback, then inside a network namespace this script creates, behind a
- * veth with 50 ms of netem delay. Each host validates with the real
+ * Rollout wall time. First the round trips one push makes after TCP connect
+ * (one host behind a relay that delays data only). Then one change pushed to
+ * 1 host, to 20 hosts at concurrency 20 and to 20 hosts at concurrency 1:
+ * with the hosts' sshds on loopback (validating with the real `haproxy -c`),
+ * then inside a network namespace this script creates, behind a veth with
+ * 50 ms of netem delay (or a relay where the kernel has no netem), twice:
+ * cheap hosts (validate, reload and check are `true`, login shells read no
+ * rc files), so what is left is hactl's own part, and hosts validating with
  * `haproxy -c`. Prints times, ratios, connections opened per host and the
  * machine's CPU per host (every sshd here shares this machine's two cores).
  *
@@ -42,7 +46,7 @@ const config = (version: number): string =>
     '',
   ].join('\n')
 
-async function startHosts(options: {address?: string; netns?: string}): Promise<{sshds: Sshd[]; dir: string}> {
+async function startHosts(options: {address?: string; netns?: string; plainShell?: boolean}): Promise<{sshds: Sshd[]; dir: string}> {
   const first = await startSshd(options)
   const rest = await Promise.all(Array.from({length: HOSTS - 1}, () => startSshd({...options, identityFile: first.identityFile})))
   return {sshds: [first, ...rest], dir: await mkdtemp(path.join(tmpdir(), 'hactl-bench-rollout-'))}
@@ -282,7 +286,8 @@ async function main(): Promise<void> {
   const relays: {close: () => void}[] = []
   try {
     const netem = await createNamespace()
-    const ns = await startHosts({address: NS_ADDR, netns: NS})
+    // A proxy host's login shell does not run this machine's rc files (here they start pyenv): the namespaced hosts' shells read none.
+    const ns = await startHosts({address: NS_ADDR, netns: NS, plainShell: true})
     try {
       let sshds = ns.sshds
       if (!netem) {
@@ -292,7 +297,7 @@ async function main(): Promise<void> {
       }
       const how = netem ? `netem delay ${DELAY_MS} ms on ${VETH}` : `${DELAY_MS} ms relay delay toward it`
       const cheap = await measure(
-        `sshds in network namespace ${NS} (veth ${VETH}), ${how}; cheap hosts (validate, reload, check: true):`,
+        `sshds in network namespace ${NS} (veth ${VETH}), ${how}, login shells without rc files; cheap hosts (validate, reload, check: true):`,
         await writeClusterFile(sshds, ns.dir, {cheap: true, name: 'cheap.yaml'}),
       )
       console.log(`  goal: 20 hosts ≤ 1.5× one host → ${(cheap.par / cheap.one).toFixed(2)} ${cheap.par / cheap.one <= 1.5 ? 'met' : 'NOT met'}\n`)
