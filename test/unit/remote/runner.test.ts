@@ -116,4 +116,25 @@ describe('the command runner a host lock holds', () => {
     expect(results).to.deep.equal([{code: 0, stdout: 'ab\n', stderr: ''}, {code: 2, stdout: '', stderr: 'err\n'}, undefined])
   })
 
+  it('hands over each whole stdout line of the running command as it comes, however the chunks fall', () => {
+    const lines: string[] = []
+    const parser = new RunnerParser('M', () => undefined, () => undefined, (line) => lines.push(line))
+    const out = Buffer.from('M locked\nstep one 0\nstep two 0\n\nM 0\nnext\n\nM 1\n')
+    for (let i = 0; i < out.length; i += 2) parser.stdout(out.subarray(i, i + 2))
+    expect(lines).to.deep.equal(['step one 0', 'step two 0', 'next'])
+  })
+
+  it('feeds a command exactly its payload through the locked shell, before the lock is even held, and the next command still runs', async () => {
+    const runner = new Runner(new LocalTransport(), lockArgv())
+    const payload = Buffer.from("any bytes: 'quotes' $HOME `x` \\ \n& <second line>\n\u00e9")
+    const lines: string[] = []
+    const fed = runner.feed(['sh', '-c', `head -c ${payload.length} | od -An -c | wc -l; echo done`], payload, {onLine: (l) => lines.push(l)})
+    const after = runner.run(['echo', 'after'])
+    await runner.ready
+    expect((await fed).code).to.equal(0)
+    expect(lines.at(-1)).to.equal('done')
+    expect((await after).stdout).to.equal('after\n')
+    await runner.end()
+  })
+
 })
