@@ -1,19 +1,22 @@
 /**
- * The whole install on one host as one POSIX sh script, run in a session of
- * its own (setsid) under the host's rollout lock: read the new config from
- * the runner's input, validate, back up, install, reload, check, and on
- * failure after the install roll back. Once it has started it finishes on
- * its own: it ignores HUP, INT and PIPE, its steps' output goes to a file,
- * and its progress lines to a client that may be gone (write errors are
- * ignored). It inherits the lock's file descriptor, so the lock stays held
- * until it ends even when hactl and its connection are long gone.
+ * The whole install on one host as one POSIX sh script, started by the
+ * host's rollout lock (flock) in a session of its own (setsid), in the one
+ * command a push runs there: take the new config (from its last argument, or
+ * its input when too big for a command line), validate, back up, install,
+ * reload, check, and on failure after the install roll back. One login shell
+ * per push, no SFTP, and the lock, the command and a small config travel in
+ * the same request. Once it has started it finishes on its own: it ignores
+ * HUP, INT and PIPE, its steps' output goes to a file, and its progress lines
+ * to a client that may be gone (write errors are ignored). It inherits the
+ * lock's file descriptor, so the lock stays held until it ends even when
+ * hactl and its connection are long gone.
  *
  * It records what the proxy runs: after a reload whose post-check passed, the
  * SHA-256 of that config goes into a file beside it (`.NAME.hactl-loaded`,
  * 0600). A live file whose hash differs from the record was installed but
  * not loaded: `config diff` calls it drift and the next push reloads it.
  *
- * Progress, one line each on stdout: `upload 0`, `unchanged`, `step NAME
+ * Progress, one line each on stdout: `locked`, `upload 0`, `unchanged`, `step NAME
  * CODE`, `rollback CODE` (`none` when there was nothing to restore). The
  * output of a failed step goes to stderr, the rollback's after a line
  * `hactl-rollback`.
@@ -24,12 +27,13 @@ import {quoteArgv} from './quote.js'
 export const APPLY_SCRIPT = String.raw`trap '' HUP INT PIPE
 temp=$1 live=$2 backup=$3 loaded=$4 size=$5 sum=$6 force=$7 checkms=$8 validate=$9
 shift 9
-reload=$1 check=$2 log=$3
+reload=$1 check=$2 log=$3 how=$4 data=$5
 umask 077
+printf 'locked\n' 2>/dev/null
 say() { printf '%s\n' "$*" 2>/dev/null; }
 hash() { sha256sum < "$1" 2>/dev/null | cut -d ' ' -f 1; }
 attempt() { (eval "$1") > "$log" 2>&1 < /dev/null; }
-report() { tail -c 4096 "$log" >&2 2>/dev/null; }
+report() { tail -c 2000 "$log" >&2 2>/dev/null; }
 checked() {
   [ -n "$check" ] || return 0
   waited=0 pause=100
@@ -43,7 +47,8 @@ checked() {
 }
 finish() { rm -f -- "$temp" "$log"; exit "$1"; }
 rm -f -- "$temp"
-head -c "$size" | { cat > "$temp" || { cat > /dev/null; exit 1; }; }
+if [ "$how" = inline ]; then printf '%s' "$data"; else head -c "$size"; fi | { cat > "$temp" || { cat > /dev/null; exit 1; }; }
+data=
 exec < /dev/null
 if [ "$(hash "$temp")" != "$sum" ]; then say "upload 1 received $(wc -c < "$temp" 2>/dev/null || echo 0) of $size bytes"; finish 1; fi
 say 'upload 0'
@@ -82,8 +87,12 @@ else
 fi
 finish 1`
 
-/** The runner command that starts the script in its own session and waits for it; the payload follows it on the runner's input. */
-export function applyCommand(plan: HostPlan, options: {size: number; sha256: string; force: boolean; checkTimeoutMs: number}): string[] {
+/**
+ * The command (to follow the lock command) that runs the script in a session
+ * of its own and waits for it. The config is its last argument (`inline`), or
+ * follows on its input.
+ */
+export function applyCommand(plan: HostPlan, options: {size: number; sha256: string; force: boolean; checkTimeoutMs: number; inline?: string}): string[] {
   const {paths} = plan
   const text = (argv: string[] | undefined): string => (argv ? quoteArgv(argv) : '')
   return [
@@ -105,6 +114,7 @@ export function applyCommand(plan: HostPlan, options: {size: number; sha256: str
     text(plan.reload),
     text(plan.check),
     paths.log,
+    ...(options.inline === undefined ? ['stdin'] : ['inline', options.inline]),
   ]
 }
 

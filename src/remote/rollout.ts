@@ -12,8 +12,8 @@ import {ExitCode, HactlError, type ExitCodeValue} from '../errors.js'
 import type {Reporter} from '../ui/reporter.js'
 import {applyCommand, parseApplyLine, type ApplyEvent, type ApplyStep} from './apply.js'
 import {LOCK_BUSY, planHost, type HostPlan} from './plan.js'
+import {quote} from './quote.js'
 import type {RolloutTarget} from './hosts.js'
-import {Runner} from './runner.js'
 import type {ExecResult, Transport} from './transport.js'
 
 export type HostStatus = 'busy' | 'failed' | 'rejected' | 'skipped' | 'unchanged' | 'unreachable' | 'updated'
@@ -161,12 +161,15 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
   const {paths} = plan
   const checkTimeoutMs = options.checkTimeoutMs ?? 10_000
   say('lock', `locking ${paths.lock}`)
-  // The shell that holds the lock runs the install too: no login shell per command, no SFTP session.
-  const lock = new Runner(t, plan.lock)
-  const sha256 = createHash('sha256').update(options.source).digest('hex')
   const events: ApplyEvent[] = []
+  let locked = false
   let step: Step = 'upload'
   const onLine = (line: string): void => {
+    if (line === 'locked') {
+      locked = true
+      killPoint('lock')
+      return
+    }
     const event = parseApplyLine(line)
     if (!event) return
     events.push(event)
@@ -181,40 +184,52 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
       say('rollback', `${step} failed; the previous config was ${event.code === 0 ? 'put back and reloaded' : 'not restored'}`, 'warn')
     }
   }
-  try {
-    say('upload', `sending ${options.source.length} bytes to ${paths.temp}`)
-    // The lock, the command and the config go out in one write: the shell reads the rest once it holds the lock.
-    const timeoutMs = t.commandTimeoutMs === undefined ? undefined : t.commandTimeoutMs + checkTimeoutMs * 2
-    const applied = lock.feed(applyCommand(plan, {size: options.source.length, sha256, force: Boolean(options.forceReload), checkTimeoutMs}), options.source, {onLine, timeoutMs})
-    applied.catch(() => undefined)
-    // Its input ends after the config: the shell exits (freeing the lock) as soon as the install is done, with no round trip to say so.
-    const ended = lock.end()
-    ended.catch(() => undefined)
-    killPoint('send')
-    try {
-      await lock.ready
-    } catch (error) {
-      const result = (error as {result?: ExecResult}).result
-      if (result?.code === LOCK_BUSY) return {status: 'busy', step: 'lock', message: 'another push holds the lock on this host', exitCode: ExitCode.busy, actions: BUSY_ACTIONS}
-      // The lock and the config were on their way together: a lost connection cut the upload, nothing was installed.
-      if (result?.lost) return {status: 'failed', step: 'upload', message: `${output(result)} before the host had the config; nothing changed`}
-      return {status: 'failed', step: 'lock', message: result ? `cannot lock: ${output(result)}` : messageOf(error)}
-    }
-    killPoint('lock')
-    let result: ExecResult
-    try {
-      result = await applied
-    } catch (error) {
-      const started = events.length > 0
-      return {
-        status: 'failed',
-        step,
-        message: started ? `${messageOf(error)}; the host finishes the change or rolls it back on its own: run config diff to see which` : messageOf(error),
-      }
-    }
-    return outcome(result, events)
-  } finally {
-    await lock.end().catch(() => undefined)
+  say('upload', `sending ${options.source.length} bytes to ${paths.temp}`)
+  const sha256 = createHash('sha256').update(options.source).digest('hex')
+  const inline = fitsInline(options.source)
+  const argv = [...plan.lock, ...applyCommand(plan, {size: options.source.length, sha256, force: Boolean(options.forceReload), checkTimeoutMs, inline: inline ? options.source.toString('utf8') : undefined})]
+  const held = t.hold(argv, {stdout: lines(onLine), stderr: () => undefined})
+  // A small config travels inside the command itself: no round trip of its own. A big one follows on the command's input.
+  if (!inline) held.write(options.source)
+  const ended = held.end()
+  killPoint('send')
+  const timeoutMs = t.commandTimeoutMs === undefined ? undefined : t.commandTimeoutMs + checkTimeoutMs * 2
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<undefined>((resolve) => {
+    if (timeoutMs !== undefined) timer = setTimeout(() => resolve(undefined), timeoutMs)
+  })
+  const result = await Promise.race([ended, timedOut])
+  clearTimeout(timer)
+  const onItsOwn = 'the host finishes the change or rolls it back on its own: run config diff to see which'
+  if (!result) return {status: 'failed', step, message: `no answer from the host after ${timeoutMs} ms; ${onItsOwn}`}
+  if (!locked) {
+    if (result.code === LOCK_BUSY) return {status: 'busy', step: 'lock', message: 'another push holds the lock on this host', exitCode: ExitCode.busy, actions: BUSY_ACTIONS}
+    // The lock and the config were on their way together: a lost connection cut the upload, nothing was installed.
+    if (result.lost) return {status: 'failed', step: 'upload', message: `${output(result)} before the host had the config; nothing changed`}
+    return {status: 'failed', step: 'lock', message: `cannot lock: ${output(result)}`}
+  }
+  if (result.lost) return {status: 'failed', step, message: events.length > 0 ? `${output(result)}; ${onItsOwn}` : `${output(result)} before the host had the config; nothing changed`}
+  return outcome(result, events)
+}
+
+/** The login shell gets the whole command as one argument, and Linux takes at most 128 KiB in one. */
+const INLINE_MAX = 96 * 1024
+
+/** The config fits in the command line, quoted, and survives it byte for byte (UTF-8, no NUL). */
+function fitsInline(source: Buffer): boolean {
+  if (source.length > INLINE_MAX || source.includes(0)) return false
+  const text = source.toString('utf8')
+  return Buffer.from(text, 'utf8').equals(source) && quote(text).length <= INLINE_MAX
+}
+
+/** Cut a stream into whole lines. */
+function lines(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let rest = ''
+  return (chunk) => {
+    const text = rest + chunk.toString('utf8')
+    const parts = text.split('\n')
+    rest = parts.pop() ?? ''
+    for (const line of parts) onLine(line)
   }
 }
 
@@ -235,7 +250,7 @@ function outcome(result: ExecResult, events: readonly ApplyEvent[]): Omit<HostRe
   const failed = events.find((e): e is Extract<ApplyEvent, {kind: 'step'}> => e.kind === 'step' && e.code !== 0)
   if (!failed) {
     if (result.code === 0 && events.some((e) => e.kind === 'step' && e.step === 'install')) return {status: 'updated'}
-    return {status: 'failed', step: 'upload', message: `the install on the host did not start: ${output(result)}`}
+    return {status: 'failed', step: 'upload', message: `the install on the host did not finish: ${output(result)}`}
   }
   const message = text(stepOutput, failed.detail ?? `exit code ${failed.code}`)
   if (failed.step === 'validate') return {status: 'rejected', step: 'validate', message}
