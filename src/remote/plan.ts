@@ -26,7 +26,7 @@ export interface HostPaths {
 export interface HostPlan {
   target: RolloutTarget
   paths: HostPaths
-  /** Takes the host's lock for the command that follows it (the runner's shell), or exits LOCK_BUSY. */
+  /** Takes the host's lock for the command that follows it (the install script), or exits LOCK_BUSY. */
   lock: string[]
   validate?: string[]
   /** Keep the live file as the backup (a hard link). */
@@ -59,7 +59,7 @@ export function planHost(target: RolloutTarget): HostPlan {
   return {
     target,
     paths,
-    // flock holds the lock while the runner's shell reads our stdin: if hactl or the connection dies, the lock goes with it.
+    // flock holds the lock while the install script runs, and the script holds it too (it inherits the descriptor): it ends when the script does.
     lock: ['flock', '--nonblock', '--conflict-exit-code', String(LOCK_BUSY), paths.lock],
     validate: target.validate ? sh(fillCommand(target.validate, {file: paths.temp})) : undefined,
     backup: ['ln', '-f', '--', paths.live, paths.backup],
@@ -79,7 +79,7 @@ export function describePlan(plan: HostPlan): string[] {
   const run = (argv: string[]): string => quoteArgv(argv)
   return [
     `lock ${paths.lock} (a second push exits 6 while this one runs)`,
-    `send the source through the locked shell to ${paths.temp} (created 0600, then the live file's owner and mode); from here on the host finishes on its own`,
+    `send the source with the command (on its input when too big for a command line) to ${paths.temp}, created 0600, then given the live file's owner and mode; from here on the host finishes on its own`,
     `stop here when ${paths.live} already equals the source and ${paths.loaded} says the proxy loaded it`,
     plan.validate ? `validate: ${run(plan.validate)}` : 'validate: no validator binary for this engine; skipped',
     `back up: ${run(plan.backup)}`,

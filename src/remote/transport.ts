@@ -19,7 +19,7 @@ export interface ExecOptions {
   timeoutMs?: number
 }
 
-/** A long-running command whose stdin stays open until `end()`: a shell that holds a lock and runs commands (./runner.ts). */
+/** A long-running command whose stdin stays open until `end()`, its output handed over as it comes (the install script of ./apply.ts). */
 export interface HeldCommand {
   /** Send bytes to the command's stdin. */
   write(data: Buffer | string): void
