@@ -191,7 +191,8 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
   const held = t.hold(argv, {stdout: lines(onLine), stderr: () => undefined})
   // A small config travels inside the command itself: no round trip of its own. A big one follows on the command's input.
   if (!inline) held.write(options.source)
-  const ended = held.end()
+  // The script ends on its own; its input stays open until then, as closing it early can cut the exit status off an SSH session.
+  const ended = held.exited
   killPoint('send')
   const timeoutMs = t.commandTimeoutMs === undefined ? undefined : t.commandTimeoutMs + checkTimeoutMs * 2
   let timer: NodeJS.Timeout | undefined
@@ -200,6 +201,7 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
   })
   const result = await Promise.race([ended, timedOut])
   clearTimeout(timer)
+  void held.end().catch(() => undefined)
   const onItsOwn = 'the host finishes the change or rolls it back on its own: run config diff to see which'
   if (!result) return {status: 'failed', step, message: `no answer from the host after ${timeoutMs} ms; ${onItsOwn}`}
   if (!locked) {
