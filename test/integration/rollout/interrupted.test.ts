@@ -188,6 +188,17 @@ describe('the temp file of a push', function () {
   this.timeout(120_000)
   const fixture = useProxyHosts(['h1'])
 
+  it('a leftover of an interrupted push is removed by the next push, even one with nothing to do', async () => {
+    const [host] = fixture.hosts
+    const leftover = path.join(path.dirname(host.live), '.haproxy.cfg.hactl-new')
+    await writeFile(leftover, 'secret: half a config\n', {mode: 0o644})
+    const dir = await writeCluster([host], fixture.v1)
+    const push = await hactl(['config', 'push', '--json'], {cwd: dir})
+    expect(push.code, push.stderr).to.equal(0)
+    expect(JSON.parse(push.stdout).hosts[0].status).to.equal('unchanged')
+    expect(await readdir(path.dirname(host.live))).not.to.include('.haproxy.cfg.hactl-new')
+  })
+
   it('never has group or other bits on a 0600 config, owner and group as the live file, and an interrupted upload leaves none', async () => {
     const [host] = fixture.hosts
     await chmod(host.live, 0o600)
