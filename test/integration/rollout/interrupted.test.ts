@@ -1,7 +1,7 @@
 import {expect} from 'chai'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chmod, mkdtemp, readdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {chmod, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {createServer, connect, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -114,6 +114,33 @@ describe('a push killed half-way: every host ends old-and-loaded or new-and-load
       await expectOldOrNewAndLoaded(host, v2, v2)
     })
   }
+
+  it('a client killed while the host validates: the host still installs, reloads and records the config', async () => {
+    const folder = path.dirname(host.live)
+    const {validate} = host.entry
+    // The validator waits until the test says the client is gone, so every later step runs with nobody listening.
+    host.entry.validate = `touch ${folder}/validating; while [ ! -e ${folder}/go ]; do sleep 0.05; done; haproxy -c -f {file}`
+    try {
+      const dir = await writeCluster([host], v2)
+      const client = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'config', 'push'], {cwd: dir, stdio: 'ignore'})
+      const gone = new Promise((resolve) => client.once('exit', resolve))
+      await waitFor('the host to validate', async () => (await readdir(folder)).includes('validating') || undefined, 60_000)
+      client.kill('SIGKILL')
+      await gone
+      const sshd = Number((await readFile(path.join(host.sshd.dir, 'sshd.pid'), 'utf8')).trim())
+      // The SSH session ends with its client; only what runs on the host on its own is left.
+      await waitFor('the session to end', async () => !(await processes()).some((p) => p.ppid === sshd && p.cmdline.includes('sshd')) || undefined, 30_000)
+      await writeFile(path.join(folder, 'go'), '')
+      await settled(host)
+      expect(await expectOldOrNewAndLoaded(host, v1, v2)).to.equal(v2)
+      expect((await readFile(path.join(folder, '.haproxy.cfg.hactl-loaded'), 'latin1')).trim()).to.equal(sha256(v2))
+      expect((await hactl(['config', 'diff'], {cwd: dir})).code).to.equal(0)
+    } finally {
+      host.entry.validate = validate
+      await rm(path.join(folder, 'go'), {force: true})
+      await rm(path.join(folder, 'validating'), {force: true})
+    }
+  })
 
   it('a live file installed but never loaded is drift for config diff, and config push reloads it', async () => {
     const dir = await writeCluster([host], v2)
