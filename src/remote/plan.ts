@@ -17,12 +17,16 @@ export interface HostPaths {
   /** The previous live file, kept until the next push. */
   backup: string
   lock: string
+  /** The SHA-256 of the config the proxy last reloaded with a passing post-check (0600). */
+  loaded: string
+  /** The output of the step running on the host; kept only while it runs. */
+  log: string
 }
 
 export interface HostPlan {
   target: RolloutTarget
   paths: HostPaths
-  /** Takes the host's lock for the command that follows it (the runner's shell), or exits LOCK_BUSY. */
+  /** Takes the host's lock for the command that follows it (the install script), or exits LOCK_BUSY. */
   lock: string[]
   validate?: string[]
   /** Keep the live file as the backup (a hard link). */
@@ -43,6 +47,8 @@ export function hostPaths(remotePath: string): HostPaths {
     temp: path.join(dir, `.${base}.hactl-new`),
     backup: path.join(dir, `${base}.hactl-backup`),
     lock: path.join(dir, `.${base}.hactl-lock`),
+    loaded: path.join(dir, `.${base}.hactl-loaded`),
+    log: path.join(dir, `.${base}.hactl-log`),
   }
 }
 
@@ -53,7 +59,7 @@ export function planHost(target: RolloutTarget): HostPlan {
   return {
     target,
     paths,
-    // flock holds the lock while the runner's shell reads our stdin: if hactl or the connection dies, the lock goes with it.
+    // flock holds the lock while the install script runs, and the script holds it too (it inherits the descriptor): it ends when the script does.
     lock: ['flock', '--nonblock', '--conflict-exit-code', String(LOCK_BUSY), paths.lock],
     validate: target.validate ? sh(fillCommand(target.validate, {file: paths.temp})) : undefined,
     backup: ['ln', '-f', '--', paths.live, paths.backup],
@@ -73,13 +79,14 @@ export function describePlan(plan: HostPlan): string[] {
   const run = (argv: string[]): string => quoteArgv(argv)
   return [
     `lock ${paths.lock} (a second push exits 6 while this one runs)`,
-    `read ${paths.live}; stop here when it already equals the source`,
-    `upload the source to ${paths.temp} (SFTP), with the live file's owner and mode`,
+    `send the source with the command (on its input when too big for a command line) to ${paths.temp}, created 0600, then given the live file's owner and mode; from here on the host finishes on its own`,
+    `stop here when ${paths.live} already equals the source and ${paths.loaded} says the proxy loaded it`,
     plan.validate ? `validate: ${run(plan.validate)}` : 'validate: no validator binary for this engine; skipped',
     `back up: ${run(plan.backup)}`,
     `install: ${run(plan.install)}`,
     `reload: ${run(plan.reload)}`,
     plan.check ? `check: ${run(plan.check)}` : 'check: the reload exit code only',
+    `record what is loaded: the source's SHA-256 into ${paths.loaded}`,
     `on failure after install: ${run(plan.restore[0])}; ${run(plan.restore[1])}; reload; check`,
   ]
 }

@@ -1,15 +1,20 @@
 /**
  * The rollout pipeline: per host lock → upload → validate → backup → install
- * → reload → check, and on any failure after the install: restore, reload,
- * check. Hosts run in parallel up to `concurrency`; after more than
- * `maxFailures` failures no new host starts; `canary` hosts go first, alone.
+ * → reload → check → record what is loaded, and on any failure after the
+ * install: restore, reload, check. Everything after the lock runs on the host
+ * as one script (./apply.ts) that finishes on its own if hactl dies. Hosts
+ * run in parallel up to `concurrency`; after more than `maxFailures` failures
+ * no new host starts; `canary` hosts go first, alone.
  */
+import {createHash} from 'node:crypto'
+
 import {ExitCode, HactlError, type ExitCodeValue} from '../errors.js'
 import type {Level, Reporter} from '../ui/reporter.js'
+import {applyCommand, parseApplyLine, type ApplyEvent, type ApplyStep} from './apply.js'
 import {LOCK_BUSY, planHost, type HostPlan} from './plan.js'
+import {quote} from './quote.js'
 import type {RolloutTarget} from './hosts.js'
-import {Runner} from './runner.js'
-import type {ExecResult, FileAttributes, Transport} from './transport.js'
+import type {ExecResult, Transport} from './transport.js'
 
 export type HostStatus = 'busy' | 'failed' | 'rejected' | 'skipped' | 'unchanged' | 'unreachable' | 'updated'
 
@@ -40,6 +45,8 @@ export interface RolloutOptions {
   canary?: number
   /** How long a post-check may keep failing before the host is rolled back. */
   checkTimeoutMs?: number
+  /** Reload (and check) hosts whose live file already equals the source. */
+  forceReload?: boolean
 }
 
 export interface RolloutResult {
@@ -52,16 +59,6 @@ const FAILED: readonly HostStatus[] = ['busy', 'failed', 'rejected', 'unreachabl
 
 export function isFailure(status: HostStatus): boolean {
   return FAILED.includes(status)
-}
-
-class StepFailure extends Error {
-  constructor(
-    readonly step: Step,
-    message: string,
-    readonly status: HostStatus = 'failed',
-  ) {
-    super(message)
-  }
 }
 
 function output(result: ExecResult): string {
@@ -148,113 +145,124 @@ async function rolloutHost(plan: HostPlan, options: RolloutOptions): Promise<Hos
 
 type Say = (step: Step | 'rollback', message: string, level?: Level) => void
 
+/**
+ * A test harness hook: `HACTL_TEST_KILL_AFTER=POINT` makes this process
+ * SIGKILL itself at that point of a host's rollout (`send`: the command and
+ * the config are written; `lock`: the host's lock is held; `upload` or a
+ * step's name: the host reported that step done), so tests can cut a push
+ * at every step without timing.
+ */
+function killPoint(point: string): void {
+  if (process.env.HACTL_TEST_KILL_AFTER === point) process.kill(process.pid, 'SIGKILL')
+}
+
+const BUSY_ACTIONS = ['Another push holds the lock on this host; run the push again once it has ended (a push killed half-way still finishes or rolls back on the host within its check timeout).']
+
 async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, say: Say): Promise<Omit<HostResult, 'host' | 'ms'>> {
   const {paths} = plan
   const checkTimeoutMs = options.checkTimeoutMs ?? 10_000
   say('lock', `locking ${paths.lock}`)
-  // The shell that holds the lock runs every command too: no login shell per command, one round trip per chain.
-  const lock = new Runner(t, plan.lock)
-  try {
-    await lock.ready
-  } catch (error) {
-    const result = (error as {result?: ExecResult}).result
-    if (result?.code === LOCK_BUSY) return {status: 'busy', step: 'lock', message: 'another push holds the lock on this host', exitCode: ExitCode.busy}
-    return {status: 'failed', step: 'lock', message: result ? `cannot lock: ${output(result)}` : messageOf(error)}
-  }
-
-  let installed = false
-  let step: Step = 'read'
-  try {
-    // Independent reads (and clearing a stale temp file) go out together.
-    const [live, attributes] = await Promise.all([t.download(paths.live), t.stat(paths.live), t.remove(paths.temp)])
-    if (live?.equals(options.source)) return {status: 'unchanged'}
-    step = 'upload'
-    say('upload', `uploading ${options.source.length} bytes to ${paths.temp}`)
-    await t.upload(paths.temp, options.source)
-    if (attributes) await copyAttributes(t, paths.temp, attributes)
-    if (!plan.validate) say('validate', 'no validator for this engine; skipped', 'info')
-    // Validate, back up, install, reload, check: sent at once, each run only if the one before succeeded.
-    const steps = installSteps(plan, Boolean(live))
-    const results = lock.chain(steps.map((s) => s.argv))
-    for (const [i, s] of steps.entries()) {
-      step = s.step
-      say(s.step, s.says)
-      const result = await results[i]
-      if (!result) throw new StepFailure(s.step, 'not run: an earlier step failed')
-      if (s.step === 'check' && result.code !== 0) {
-        await checkUntilUp(lock, plan, checkTimeoutMs, result)
-      } else if (result.code !== 0) {
-        throw new StepFailure(s.step, output(result), s.step === 'validate' ? 'rejected' : 'failed')
+  const events: ApplyEvent[] = []
+  let locked = false
+  let step: Step = 'upload'
+  const onLine = (line: string): void => {
+    if (line === 'locked') {
+      locked = true
+      killPoint('lock')
+      return
+    }
+    const event = parseApplyLine(line)
+    if (!event) return
+    events.push(event)
+    if (event.kind === 'step') {
+      step = event.step
+      if (event.code === 0) {
+        say(event.step, STEP_DONE[event.step](plan))
+        if (event.step === 'upload' && !plan.validate) say('validate', 'no validator for this engine; skipped', 'info')
       }
-      if (s.step === 'install') installed = true
+      killPoint(event.step)
+    } else if (event.kind === 'rollback') {
+      say('rollback', `${step} failed; the previous config was ${event.code === 0 ? 'put back and reloaded' : 'not restored'}`, 'warn')
     }
-    return {status: 'updated'}
-  } catch (error) {
-    const failure = error instanceof StepFailure ? error : new StepFailure(step, messageOf(error))
-    if (!installed) {
-      await t.remove(paths.temp).catch(() => undefined)
-      return {status: failure.status, step: failure.step, message: failure.message}
-    }
-    say('rollback', `${failure.step} failed; restoring the previous config`, 'warn')
-    const restored = await rollBack(lock, plan, checkTimeoutMs, Boolean(await t.download(paths.backup).catch(() => undefined)))
-    return {status: 'failed', step: failure.step, message: restored ? failure.message : `${failure.message}; ROLLBACK INCOMPLETE: ${restored === undefined ? 'there was no previous config to restore' : 'the previous config was put back but its reload or check failed'}`, rolledBack: Boolean(restored)}
-  } finally {
-    await lock.end().catch(() => undefined)
+  }
+  say('upload', `sending ${options.source.length} bytes to ${paths.temp}`)
+  const sha256 = createHash('sha256').update(options.source).digest('hex')
+  const inline = fitsInline(options.source)
+  const argv = [...plan.lock, ...applyCommand(plan, {size: options.source.length, sha256, force: Boolean(options.forceReload), checkTimeoutMs, inline: inline ? options.source.toString('utf8') : undefined})]
+  const held = t.hold(argv, {stdout: lines(onLine), stderr: () => undefined})
+  // A small config travels inside the command itself: no round trip of its own. A big one follows on the command's input.
+  if (!inline) held.write(options.source)
+  // The script ends on its own; its input stays open until then, as closing it early can cut the exit status off an SSH session.
+  const ended = held.exited
+  killPoint('send')
+  const timeoutMs = t.commandTimeoutMs === undefined ? undefined : t.commandTimeoutMs + checkTimeoutMs * 2
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<undefined>((resolve) => {
+    if (timeoutMs !== undefined) timer = setTimeout(() => resolve(undefined), timeoutMs)
+  })
+  const result = await Promise.race([ended, timedOut])
+  clearTimeout(timer)
+  void held.end().catch(() => undefined)
+  const onItsOwn = 'the host finishes the change or rolls it back on its own: run config diff to see which'
+  if (!result) return {status: 'failed', step, message: `no answer from the host after ${timeoutMs} ms; ${onItsOwn}`}
+  if (!locked) {
+    if (result.code === LOCK_BUSY) return {status: 'busy', step: 'lock', message: 'another push holds the lock on this host', exitCode: ExitCode.busy, actions: BUSY_ACTIONS}
+    // The lock and the config were on their way together: a lost connection cut the upload, nothing was installed.
+    if (result.lost) return {status: 'failed', step: 'upload', message: `${output(result)} before the host had the config; nothing changed`}
+    return {status: 'failed', step: 'lock', message: `cannot lock: ${output(result)}`}
+  }
+  if (result.lost) return {status: 'failed', step, message: events.length > 0 ? `${output(result)}; ${onItsOwn}` : `${output(result)} before the host had the config; nothing changed`}
+  return outcome(result, events)
+}
+
+/** The login shell gets the whole command as one argument, and Linux takes at most 128 KiB in one. */
+const INLINE_MAX = 96 * 1024
+
+/** The config fits in the command line, quoted, and survives it byte for byte (UTF-8, no NUL). */
+function fitsInline(source: Buffer): boolean {
+  if (source.length > INLINE_MAX || source.includes(0)) return false
+  const text = source.toString('utf8')
+  return Buffer.from(text, 'utf8').equals(source) && quote(text).length <= INLINE_MAX
+}
+
+/** Cut a stream into whole lines. */
+function lines(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let rest = ''
+  return (chunk) => {
+    const text = rest + chunk.toString('utf8')
+    const parts = text.split('\n')
+    rest = parts.pop() ?? ''
+    for (const line of parts) onLine(line)
   }
 }
 
-interface ChainStep {
-  step: Step
-  says: string
-  argv: string[]
+const STEP_DONE: Record<ApplyStep, (plan: HostPlan) => string> = {
+  upload: (plan) => `received ${plan.paths.temp}`,
+  validate: (plan) => `validated ${plan.paths.temp}`,
+  backup: (plan) => `kept the live file as ${plan.paths.backup}`,
+  install: (plan) => `installed ${plan.paths.live}`,
+  reload: () => 'reloaded',
+  check: () => 'the proxy passed its check',
 }
 
-/** The steps after the upload, as commands for the host's runner; those a host does without are left out. */
-function installSteps(plan: HostPlan, hasLive: boolean): ChainStep[] {
-  const {paths} = plan
-  const steps: (ChainStep | undefined)[] = [
-    plan.validate ? {step: 'validate', says: `validating ${paths.temp}`, argv: plan.validate} : undefined,
-    hasLive ? {step: 'backup', says: `keeping the live file as ${paths.backup}`, argv: plan.backup} : undefined,
-    {step: 'install', says: `installing ${paths.live}`, argv: plan.install},
-    {step: 'reload', says: 'reloading', argv: plan.reload},
-    plan.check ? {step: 'check', says: 'checking the proxy', argv: plan.check} : undefined,
-  ]
-  return steps.filter((s): s is ChainStep => s !== undefined)
-}
-
-/** The new file gets the live file's owner and mode (a config may hold secrets: 0640 root:haproxy). */
-async function copyAttributes(t: Transport, to: string, attributes: FileAttributes): Promise<void> {
-  // Only root may give a file away; otherwise keep our ownership and copy the mode alone.
-  await t.setAttributes(to, attributes).catch(() => t.setAttributes(to, {mode: attributes.mode}))
-}
-
-/** Retry the post-check with backoff until it passes or `timeoutMs` is spent; `first` is a failed attempt already made. */
-async function checkUntilUp(runner: Runner, plan: HostPlan, timeoutMs: number, first?: ExecResult): Promise<void> {
-  if (!plan.check) return
-  const deadline = Date.now() + timeoutMs
-  let result = first
-  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
-    if (result) {
-      if (result.code === 0) return
-      if (Date.now() + wait > deadline) throw new StepFailure('check', `post-check failed: ${output(result)}`)
-      await new Promise((r) => setTimeout(r, wait))
-    }
-    result = await runner.run(plan.check)
+/** The host's result from the install script's progress lines and output. */
+function outcome(result: ExecResult, events: readonly ApplyEvent[]): Omit<HostResult, 'host' | 'ms'> {
+  if (events.some((e) => e.kind === 'unchanged')) return {status: 'unchanged'}
+  const [stepOutput, rollbackOutput = ''] = result.stderr.split('hactl-rollback\n')
+  const text = (s: string, fallback: string): string => s.trim().split('\n').slice(-5).join('\n') || fallback
+  const failed = events.find((e): e is Extract<ApplyEvent, {kind: 'step'}> => e.kind === 'step' && e.code !== 0)
+  if (!failed) {
+    if (result.code === 0 && events.some((e) => e.kind === 'step' && e.step === 'install')) return {status: 'updated'}
+    return {status: 'failed', step: 'upload', message: `the install on the host did not finish: ${output(result)}`}
   }
-}
-
-/** Put the backup back, reload, check. true: restored and up; false: tried and failed; undefined: no backup. */
-async function rollBack(runner: Runner, plan: HostPlan, checkTimeoutMs: number, haveBackup: boolean): Promise<boolean | undefined> {
-  if (!haveBackup) return undefined
-  try {
-    // A second name for the backup, renamed over the live file: the swap stays atomic and the backup stays.
-    const [linked, renamed, reloaded] = runner.chain([plan.restore[0], plan.restore[1], plan.reload])
-    if ((await linked)?.code !== 0 || (await renamed)?.code !== 0 || (await reloaded)?.code !== 0) return false
-    await checkUntilUp(runner, plan, checkTimeoutMs)
-    return true
-  } catch {
-    return false
-  }
+  const message = text(stepOutput, failed.detail ?? `exit code ${failed.code}`)
+  if (failed.step === 'validate') return {status: 'rejected', step: 'validate', message}
+  if (failed.step !== 'reload' && failed.step !== 'check') return {status: 'failed', step: failed.step, message}
+  const said = failed.step === 'check' ? `post-check failed: ${message}` : message
+  const rollback = events.find((e): e is Extract<ApplyEvent, {kind: 'rollback'}> => e.kind === 'rollback')
+  if (rollback?.code === 0) return {status: 'failed', step: failed.step, message: said, rolledBack: true}
+  const why = rollback?.code === 'none' ? 'there was no previous config to restore' : `the previous config was put back but its reload or check failed${rollbackOutput.trim() ? `: ${text(rollbackOutput, '')}` : ''}`
+  return {status: 'failed', step: failed.step, message: `${said}; ROLLBACK INCOMPLETE: ${why}`, rolledBack: false}
 }
 
 function messageOf(error: unknown): string {

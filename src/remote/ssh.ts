@@ -104,7 +104,8 @@ export class SshConnector {
     }
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve())
-      client.once('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error)))
+      // `on`, not `once`: a connection can fail twice (a reset after a refused key), and the second must not end the process.
+      client.on('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error)))
       client.connect(config)
     })
     this.openClients.add(client)
@@ -230,8 +231,6 @@ export class SshTransport implements Transport {
       client.once('close', () => reject(new RemoteError(host, 'the SSH connection closed')))
     })
     this.closed.catch(() => undefined)
-    // Open the SFTP session now: it overlaps with the lock command instead of waiting behind it.
-    this.sftp().catch(() => undefined)
   }
 
   /** Fail any pending step when the connection drops, instead of waiting forever. */
@@ -271,7 +270,8 @@ export class SshTransport implements Transport {
   hold(argv: readonly string[], on: HeldOutput): HeldCommand {
     const opened = this.channel(argv)
     let stderr = ''
-    let code = 128
+    let code: number | undefined
+    const ended = (): ExecResult => (code === undefined ? {code: 128, stdout: '', stderr: stderr || 'the SSH connection closed', lost: true} : {code, stdout: '', stderr})
     const exited = opened.then(
       (channel) =>
         new Promise<ExecResult>((resolve) => {
@@ -281,10 +281,10 @@ export class SshTransport implements Transport {
             stderr = stderrTail(stderr, d)
             on.stderr(d)
           })
-          channel.on('close', () => resolve({code, stdout: '', stderr}))
-          this.closed.catch(() => resolve({code, stdout: '', stderr}))
+          channel.on('close', () => resolve(ended()))
+          this.closed.catch(() => resolve(ended()))
         }),
-      (error: unknown) => ({code: 128, stdout: '', stderr: error instanceof Error ? error.message : String(error)}),
+      (error: unknown) => ({code: 128, stdout: '', stderr: error instanceof Error ? error.message : String(error), lost: true}),
     )
     return {
       write(data) {

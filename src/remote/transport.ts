@@ -9,6 +9,8 @@ export interface ExecResult {
   code: number
   stdout: string
   stderr: string
+  /** The connection went before the command gave an exit status. */
+  lost?: boolean
 }
 
 export interface ExecOptions {
@@ -17,10 +19,10 @@ export interface ExecOptions {
   timeoutMs?: number
 }
 
-/** A long-running command whose stdin stays open until `end()`: a shell that holds a lock and runs commands (./runner.ts). */
+/** A long-running command whose stdin stays open until `end()`, its output handed over as it comes (the install script of ./apply.ts). */
 export interface HeldCommand {
   /** Send bytes to the command's stdin. */
-  write(data: string): void
+  write(data: Buffer | string): void
   /** Resolves when the command has exited. */
   exited: Promise<ExecResult>
   /** Close its stdin and wait for it to exit. */

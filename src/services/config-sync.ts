@@ -2,6 +2,7 @@
  * config push / diff / pull: the cluster's config source against the live
  * file on every proxy host.
  */
+import {createHash} from 'node:crypto'
 import {readFile, writeFile} from 'node:fs/promises'
 
 import type {Cluster} from '../cluster/loader.js'
@@ -10,7 +11,7 @@ import '../cloud/providers.js'
 import {ConfigError, ExitCode, HactlError, UsageError, type ExitCodeValue} from '../errors.js'
 import {connections, type ConnectOptions, type Connections} from '../remote/connect.js'
 import {rolloutTargets, selectTargets, type RolloutTarget} from '../remote/hosts.js'
-import {describePlan, planHost} from '../remote/plan.js'
+import {describePlan, hostPaths, planHost} from '../remote/plan.js'
 import {rollout, type HostResult, type HostStatus} from '../remote/rollout.js'
 import {unifiedDiff} from '../ui/diff.js'
 import type {Reporter} from '../ui/reporter.js'
@@ -22,6 +23,8 @@ export interface PushOptions extends ConnectOptions {
   maxFailures?: number
   canary?: number
   dryRun?: boolean
+  /** Reload and check hosts that already have the source, too. */
+  forceReload?: boolean
   reporter: Reporter
 }
 
@@ -77,6 +80,7 @@ export async function pushConfig(cluster: Cluster, options: PushOptions): Promis
       maxFailures: options.maxFailures,
       canary: options.canary,
       checkTimeoutMs: cluster.spec.proxy.checkTimeout,
+      forceReload: options.forceReload,
     })
     return {...base, dryRun: false, ...result}
   } finally {
@@ -84,7 +88,8 @@ export async function pushConfig(cluster: Cluster, options: PushOptions): Promis
   }
 }
 
-export type DiffStatus = 'drift' | 'in-sync' | 'missing' | 'unreachable'
+/** `not-loaded`: the live file is the source, but the proxy last loaded another config (a push cut off before its reload). */
+export type DiffStatus = 'drift' | 'in-sync' | 'missing' | 'not-loaded' | 'unreachable'
 
 export interface HostDiff {
   host: string
@@ -107,16 +112,47 @@ export async function diffConfig(cluster: Cluster, options: ConnectOptions & {ho
   const targets = await clusterTargets(cluster, options.hosts)
   const open = connections(cluster, options)
   try {
-    const hosts = await mapLimit(targets, options.concurrency ?? 10, async (t) => {
-      const live = await fetchLive(open, t).catch((error: Error) => error)
-      if (live instanceof Error) return {host: t.name, path: t.remotePath, status: 'unreachable' as const, diff: '', message: live.message}
+    const hosts = await mapLimit(targets, options.concurrency ?? 10, async (t): Promise<HostDiff> => {
+      const state = await fetchState(open, t).catch((error: Error) => error)
+      if (state instanceof Error) return {host: t.name, path: t.remotePath, status: 'unreachable', diff: '', message: state.message}
+      const {live, loaded, backup} = state
       const diff = unifiedDiff(`${t.name}:${t.remotePath}`, (live ?? Buffer.alloc(0)).toString('latin1'), source.toString('latin1'))
-      const status: DiffStatus = live === undefined ? 'missing' : diff === '' ? 'in-sync' : 'drift'
-      return {host: t.name, path: t.remotePath, status, diff}
+      if (live === undefined) return {host: t.name, path: t.remotePath, status: 'missing', diff}
+      if (diff !== '') return {host: t.name, path: t.remotePath, status: 'drift', diff}
+      // No record: a file no push of this version installed; its bytes are all there is to go by.
+      if (loaded === undefined || loaded === sha256(live)) return {host: t.name, path: t.remotePath, status: 'in-sync', diff}
+      const fromBackup = backup !== undefined && loaded === sha256(backup)
+      return {
+        host: t.name,
+        path: t.remotePath,
+        status: 'not-loaded',
+        diff: fromBackup ? unifiedDiff(`${t.name}:${hostPaths(t.remotePath).backup} (loaded)`, backup.toString('latin1'), source.toString('latin1')) : '',
+        message: fromBackup
+          ? 'the proxy still runs the previous config (the backup): config push reloads it'
+          : `the proxy last loaded ${loaded === 'failed' ? 'nothing hactl could confirm (a rollback failed)' : `another config (sha256 ${loaded.slice(0, 12)}…)`}: config push reloads it`,
+      }
     })
     return {cluster: cluster.spec.cluster, source: displayPath(cluster, cluster.spec.proxy.config), hosts, inSync: hosts.every((h) => h.status === 'in-sync')}
   } finally {
     await open.close()
+  }
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+/** The live file, the record of what the proxy loaded, and the backup when the record names another config. */
+async function fetchState(open: Connections, target: RolloutTarget): Promise<{live?: Buffer; loaded?: string; backup?: Buffer}> {
+  const paths = hostPaths(target.remotePath)
+  const transport = await open.connect(target)
+  try {
+    const [live, record] = await Promise.all([transport.download(paths.live), transport.download(paths.loaded)])
+    const loaded = record?.toString('latin1').trim()
+    const backup = live && loaded && loaded !== sha256(live) ? await transport.download(paths.backup) : undefined
+    return {live, loaded, backup}
+  } finally {
+    await transport.close()
   }
 }
 

@@ -36,6 +36,7 @@ export function renderDiff(report: DiffReport, terminal: Terminal): string {
     .map((h) => {
       if (h.status === 'in-sync') return `${h.host}: in sync`
       if (h.status === 'unreachable') return `${h.host}: unreachable: ${h.message}`
+      if (h.status === 'not-loaded') return `${h.host}: installed but not loaded: ${h.message}${h.diff ? `\n${colorDiff(h.diff, terminal).trimEnd()}` : ''}`
       return `${h.host}: ${h.status === 'missing' ? `${h.path} does not exist` : 'drift'}\n${colorDiff(h.diff, terminal).trimEnd()}`
     })
     .join('\n')

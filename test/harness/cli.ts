@@ -10,6 +10,8 @@ export interface CliResult {
   code: number
   stdout: string
   stderr: string
+  /** The signal that ended the process, if one did. */
+  signal?: string
 }
 
 /**
@@ -29,7 +31,7 @@ export async function hactl(args: string[], options: {cwd?: string; env?: Record
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-        resolve({code, stdout, stderr})
+        resolve({code, stdout, stderr, signal: error?.signal ?? undefined})
       },
     )
   })

@@ -5,7 +5,7 @@
  * whether it is alive.
  */
 import {execFile} from 'node:child_process'
-import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
@@ -130,6 +130,8 @@ export async function workerPid(host: ProxyHost): Promise<string> {
  * test must not start while the reload is still under way.
  */
 export async function resetHost(host: ProxyHost, config: string): Promise<void> {
+  // A host set up by hand, as no push left it: no record of what a push loaded there.
+  await rm(path.join(path.dirname(host.live), `.${path.basename(host.live)}.hactl-loaded`), {force: true})
   await writeFile(host.live, config, 'latin1')
   const before = await workerPid(host)
   const reloaded = async (): Promise<boolean> => (await workerPid(host).catch(() => before)) !== before

@@ -33,6 +33,12 @@ export interface SshdOptions {
   address?: string
   /** Run sshd inside this network namespace (`ip netns exec NAME`). */
   netns?: string
+  /**
+   * Root only: the login shells this sshd starts read no rc files (they are
+   * hidden by /dev/null in a mount namespace of sshd's own), so a host costs
+   * what a host with a plain shell would, whatever this machine's rc files do.
+   */
+  plainShell?: boolean
 }
 
 export const SSHD_BINARY = '/usr/sbin/sshd'
@@ -66,7 +72,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     'LogLevel ERROR',
   ].join('\n')
   await writeFile(path.join(dir, 'sshd_config'), `${config}\n`)
-  const argv = [SSHD_BINARY, '-D', '-e', '-f', path.join(dir, 'sshd_config')]
+  const sshdArgv = [SSHD_BINARY, '-D', '-e', '-f', path.join(dir, 'sshd_config')]
+  const hide = 'for f in "$HOME/.bashrc" "$HOME/.profile" "$HOME/.bash_profile"; do if [ -e "$f" ]; then mount --bind /dev/null "$f" || exit 1; fi; done; exec "$@"'
+  const argv = options.plainShell ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', hide, 'sh', ...sshdArgv] : sshdArgv
   const proc = options.netns ? startProcess('ip', ['netns', 'exec', options.netns, ...argv]) : startProcess(argv[0], argv.slice(1))
   await waitFor(`sshd on port ${port}: ${proc.output()}`, () => portOpen(port, address), 15_000)
   const hostKey = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ')

@@ -7,7 +7,7 @@ import {renderDiff} from '../../ui/rollout-view.js'
 export default class ConfigDiff extends HactlCommand<typeof ConfigDiff> {
   static override summary = "Show how each proxy's live config differs from the source (drift)."
   static override description = `Prints, per host, the unified diff that \`config push\` would apply (a/ the live file, b/ the source).
-Exit 0 when every host runs the source; 5 when any host differs, lacks the file or cannot be reached.`
+Exit 0 when every host runs the source; 5 when any host differs, lacks the file, has it but never loaded it, or cannot be reached.`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --hosts lb2 --json']
 

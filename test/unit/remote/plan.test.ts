@@ -13,6 +13,8 @@ describe('rollout plan', () => {
       temp: '/etc/hap proxy/.ha$(x).cfg.hactl-new',
       backup: '/etc/hap proxy/ha$(x).cfg.hactl-backup',
       lock: '/etc/hap proxy/.ha$(x).cfg.hactl-lock',
+      loaded: '/etc/hap proxy/.ha$(x).cfg.hactl-loaded',
+      log: '/etc/hap proxy/.ha$(x).cfg.hactl-log',
     })
   })
 

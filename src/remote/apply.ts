@@ -1,0 +1,138 @@
+/**
+ * The whole install on one host as one POSIX sh script, started by the
+ * host's rollout lock (flock) in a session of its own (setsid), in the one
+ * command a push runs there: take the new config (from its last argument, or
+ * its input when too big for a command line), validate, back up, install,
+ * reload, check, and on failure after the install roll back. One login shell
+ * per push, no SFTP, and the lock, the command and a small config travel in
+ * the same request. Once it has started it finishes on its own: it ignores
+ * HUP, INT and PIPE, its steps' output goes to a file, and its progress lines
+ * to a client that may be gone (write errors are ignored). It inherits the
+ * lock's file descriptor, so the lock stays held until it ends even when
+ * hactl and its connection are long gone.
+ *
+ * It records what the proxy runs: after a reload whose post-check passed, the
+ * SHA-256 of that config goes into a file beside it (`.NAME.hactl-loaded`,
+ * 0600). A live file whose hash differs from the record was installed but
+ * not loaded: `config diff` calls it drift and the next push reloads it.
+ *
+ * Progress, one line each on stdout: `locked`, `upload 0`, `unchanged`, `step NAME
+ * CODE`, `rollback CODE` (`none` when there was nothing to restore). The
+ * output of a failed step goes to stderr, the rollback's after a line
+ * `hactl-rollback`.
+ */
+import type {HostPlan} from './plan.js'
+import {quoteArgv} from './quote.js'
+
+export const APPLY_SCRIPT = String.raw`trap '' HUP INT PIPE
+temp=$1 live=$2 backup=$3 loaded=$4 size=$5 sum=$6 force=$7 checkms=$8 validate=$9
+shift 9
+reload=$1 check=$2 log=$3 how=$4 data=$5
+umask 077
+printf 'locked\n' 2>/dev/null
+say() { printf '%s\n' "$*" 2>/dev/null; }
+hash() { sha256sum < "$1" 2>/dev/null | cut -d ' ' -f 1; }
+attempt() { (eval "$1") > "$log" 2>&1 < /dev/null; }
+report() { tail -c 2000 "$log" >&2 2>/dev/null; }
+checked() {
+  [ -n "$check" ] || return 0
+  waited=0 pause=100
+  while ! attempt "$check"; do
+    [ $((waited + pause)) -gt "$checkms" ] && return 1
+    sleep "$((pause / 1000)).$(printf '%03d' $((pause % 1000)))"
+    waited=$((waited + pause)) pause=$((pause * 2))
+    [ "$pause" -gt 1000 ] && pause=1000
+  done
+  return 0
+}
+finish() { rm -f -- "$temp" "$log"; exit "$1"; }
+rm -f -- "$temp"
+if [ "$how" = inline ]; then printf '%s' "$data"; else head -c "$size"; fi | { cat > "$temp" || { cat > /dev/null; exit 1; }; }
+data=
+exec < /dev/null
+if [ "$(hash "$temp")" != "$sum" ]; then say "upload 1 received $(wc -c < "$temp" 2>/dev/null || echo 0) of $size bytes"; finish 1; fi
+say 'upload 0'
+livesum=
+[ -e "$live" ] && livesum=$(hash "$live")
+record=$(cat -- "$loaded" 2>/dev/null)
+if [ "$livesum" = "$sum" ] && [ "$force" = 0 ] && { [ -z "$record" ] || [ "$record" = "$sum" ]; }; then say unchanged; finish 0; fi
+if [ -n "$livesum" ]; then
+  set -- $(stat -c '%u %g %a' -- "$live")
+  chown "$1:$2" -- "$temp" 2>/dev/null || chgrp "$2" -- "$temp" 2>/dev/null
+  chmod "$3" -- "$temp"
+fi
+if [ -n "$validate" ]; then
+  attempt "$validate"; code=$?; say "step validate $code"
+  [ "$code" = 0 ] || { report; finish 1; }
+fi
+if [ -n "$livesum" ] && [ "$livesum" != "$sum" ]; then
+  ln -f -- "$live" "$backup" 2> "$log"; code=$?; say "step backup $code"
+  [ "$code" = 0 ] || { report; finish 1; }
+fi
+mv -f -- "$temp" "$live" 2> "$log"; code=$?; say "step install $code"
+[ "$code" = 0 ] || { report; finish 1; }
+attempt "$reload"; code=$?; say "step reload $code"
+if [ "$code" = 0 ]; then
+  checked; code=$?
+  [ -n "$check" ] && say "step check $code"
+  if [ "$code" = 0 ]; then printf '%s\n' "$sum" > "$loaded"; finish 0; fi
+fi
+report
+printf 'hactl-rollback\n' >&2
+if [ ! -e "$backup" ]; then printf 'failed\n' > "$loaded"; say 'rollback none'; finish 1; fi
+if ln -f -- "$backup" "$temp" 2> "$log" && mv -f -- "$temp" "$live" 2> "$log" && attempt "$reload" && checked; then
+  hash "$live" > "$loaded"; say 'rollback 0'
+else
+  printf 'failed\n' > "$loaded"; report; say 'rollback 1'
+fi
+finish 1`
+
+/**
+ * The command (to follow the lock command) that runs the script in a session
+ * of its own and waits for it. The config is its last argument (`inline`), or
+ * follows on its input.
+ */
+export function applyCommand(plan: HostPlan, options: {size: number; sha256: string; force: boolean; checkTimeoutMs: number; inline?: string}): string[] {
+  const {paths} = plan
+  const text = (argv: string[] | undefined): string => (argv ? quoteArgv(argv) : '')
+  return [
+    'setsid',
+    '-w',
+    'sh',
+    '-c',
+    APPLY_SCRIPT,
+    'sh',
+    paths.temp,
+    paths.live,
+    paths.backup,
+    paths.loaded,
+    String(options.size),
+    options.sha256,
+    options.force ? '1' : '0',
+    String(options.checkTimeoutMs),
+    text(plan.validate),
+    text(plan.reload),
+    text(plan.check),
+    paths.log,
+    ...(options.inline === undefined ? ['stdin'] : ['inline', options.inline]),
+  ]
+}
+
+export type ApplyStep = 'backup' | 'check' | 'install' | 'reload' | 'upload' | 'validate'
+
+/** One progress line of the script, parsed; undefined for a line that is none of them. */
+export type ApplyEvent =
+  | {kind: 'rollback'; code: number | 'none'}
+  | {kind: 'step'; step: ApplyStep; code: number; detail?: string}
+  | {kind: 'unchanged'}
+
+export function parseApplyLine(line: string): ApplyEvent | undefined {
+  if (line === 'unchanged') return {kind: 'unchanged'}
+  const upload = /^upload (\d+)(?: (.*))?$/.exec(line)
+  if (upload) return {kind: 'step', step: 'upload', code: Number(upload[1]), detail: upload[2]}
+  const step = /^step (validate|backup|install|reload|check) (\d+)$/.exec(line)
+  if (step) return {kind: 'step', step: step[1] as ApplyStep, code: Number(step[2])}
+  const rollback = /^rollback (\d+|none)$/.exec(line)
+  if (rollback) return {kind: 'rollback', code: rollback[1] === 'none' ? 'none' : Number(rollback[1])}
+  return undefined
+}
