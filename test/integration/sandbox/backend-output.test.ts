@@ -31,7 +31,7 @@ describe('backend add|remove off a terminal: one line per host, then the result'
     const {code, stderr} = await sb.run(['backend', 'remove', 'web', `${sb.nets.backend}.9:9000`, '-v'])
     expect(code, stderr).to.equal(0)
     for (const host of ['proxy-1', 'proxy-2', 'proxy-3']) {
-      for (const step of ['locking', 'uploading', 'validating', 'installing', 'reloading', 'checking the proxy', 'updated']) {
+      for (const step of ['locking', 'sending', 'received', 'validated', 'installed', 'reloaded', 'the proxy passed its check', 'updated']) {
         expect(stderr).to.match(new RegExp(`^${host}: ${step}`, 'm'))
       }
     }
