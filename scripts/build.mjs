@@ -14,6 +14,7 @@
 import {build} from 'esbuild'
 import {readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -22,7 +23,7 @@ const SRC = path.join(ROOT, 'src')
 const DIST = path.join(ROOT, 'dist')
 
 /** The dependencies on every command's start-up path: these are bundled, every other package stays external. */
-const BUNDLED = new Set(['@oclif/core', 'zod', 'yaml', 'chalk', 'diff'])
+const BUNDLED = new Set(['@oclif/core', 'zod', 'yaml', 'chalk', 'diff', 'proper-lockfile'])
 
 function files(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
@@ -94,6 +95,35 @@ const lazyOclifRequires = {
   },
 }
 
+/**
+ * `await import('proper-lockfile')` of a CommonJS package gives, in Node, its
+ * module.exports as `default` plus each of its properties as a named export.
+ * esbuild's code splitting gives only `default` there, so `const {lock} =
+ * await import(...)` would get undefined. A bundled CommonJS package that is
+ * imported dynamically goes through a small ES facade that names its exports
+ * as Node would.
+ */
+const requireHere = createRequire(import.meta.url)
+const cjsDynamicImports = {
+  name: 'cjs-dynamic-imports',
+  setup(b) {
+    b.onResolve({filter: /^[^./]/}, (args) => {
+      if (args.kind !== 'dynamic-import' || !BUNDLED.has(args.path)) return undefined
+      return {path: args.path, namespace: 'cjs-facade'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'cjs-facade'}, (args) => {
+      const entry = requireHere.resolve(args.path, {paths: [ROOT]})
+      const exported = requireHere(entry)
+      const names = Object.keys(exported).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')
+      return {
+        contents: `import m from ${JSON.stringify(entry)}\nexport default m\nexport const {${names.join(', ')}} = m\n`,
+        resolveDir: ROOT,
+        loader: 'js',
+      }
+    })
+  },
+}
+
 rmSync(DIST, {recursive: true, force: true})
 const result = await build({
   entryPoints,
@@ -110,7 +140,7 @@ const result = await build({
   sourcesContent: false,
   // oclif and its dependencies are CommonJS and call require(); give every ES chunk one.
   banner: {js: "import {createRequire as __hactlCreateRequire} from 'node:module'; const require = __hactlCreateRequire(import.meta.url);"},
-  plugins: [externalPackages, lazyOclifRequires],
+  plugins: [cjsDynamicImports, externalPackages, lazyOclifRequires],
   logLevel: 'warning',
   legalComments: 'none',
   metafile: true,

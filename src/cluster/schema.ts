@@ -3,6 +3,10 @@ import * as z from 'zod'
 import {parseDuration} from './duration.js'
 import {ENGINES, PROVIDERS, TOPOLOGIES} from './names.js'
 
+// zod compiles a fast parser for each object schema on its first parse; a
+// command parses the cluster file once, so compiling costs more than it saves.
+z.config({jitless: true})
+
 /** A duration written as `500ms`, `2s`, `1m`, `1h`; a bare number is milliseconds. Parsed to ms. */
 export const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value
