@@ -8,7 +8,8 @@
 // Goals (issue 19): every command that does not touch the network (backend
 // list|add|remove --file … --no-validate, route …, validate, --help) ≤ 2×
 // `node -e 0`; `backend add --file` on a 10k-server config ≤ 1.5× `haproxy -c`
-// on that file; `hactl --version` ≤ 2.5× `node -e 0`.
+// on that file (two shapes: one backend of 10k, 100 backends of 100);
+// `hactl --version` ≤ 2.5× `node -e 0`.
 //
 // Run: npm run bench:startup   (RUNS=21 for more runs; HACTL_BIN=other/bin/run.js
 // times another checkout's build with the same rows, e.g. before a change)
@@ -24,30 +25,27 @@ const BIN = path.resolve(process.env.HACTL_BIN ?? path.join(ROOT, 'bin', 'run.js
 const SERVERS = 10_000
 
 const ip = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
-const haproxyConfig = (servers) =>
-  [
-    'global',
-    '    maxconn 1000',
-    'defaults',
-    '    mode http',
-    '    timeout connect 5s',
-    '    timeout client 30s',
-    '    timeout server 30s',
-    'frontend www',
-    '    bind 127.0.0.1:18080',
-    '    default_backend web',
-    'backend web',
-    '    balance roundrobin',
-    ...Array.from({length: servers}, (_, i) => `    server web${i + 1} ${ip(i + 1)}:8080`),
-    '',
-  ].join('\n')
+/** `servers` servers in backends of `perBackend` (the first is `web`), as in bench/config-edit.ts. */
+const haproxyConfig = (servers, perBackend = servers) => {
+  const lines = ['global', '    maxconn 1000', 'defaults', '    mode http', '    timeout connect 5s', '    timeout client 30s', '    timeout server 30s']
+  lines.push('frontend www', '    bind 127.0.0.1:18080', '    default_backend web')
+  for (let b = 0; b * perBackend < servers; b++) {
+    lines.push(b === 0 ? 'backend web' : `backend pool${b}`, '    balance roundrobin')
+    for (let i = b * perBackend; i < Math.min(servers, (b + 1) * perBackend); i++) lines.push(`    server web${i + 1} ${ip(i + 1)}:8080 check inter 2s`)
+  }
+  return [...lines, ''].join('\n')
+}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hactl-bench-startup-'))
 const at = (name) => path.join(dir, name)
 writeFileSync(at('small.cfg.orig'), haproxyConfig(3))
-writeFileSync(at('big.cfg.orig'), haproxyConfig(SERVERS))
+// haproxy -c checks server names within a backend pairwise: one backend of
+// 10k servers takes it seconds, 100 backends of 100 a fraction of that.
+// Both shapes are rows; the second is the one that makes the goal hard.
+writeFileSync(at('one-backend.cfg.orig'), haproxyConfig(SERVERS))
+writeFileSync(at('backends.cfg.orig'), haproxyConfig(SERVERS, 100))
 const fresh = (name) => () => copyFileSync(at(`${name}.orig`), at(name))
-for (const name of ['small.cfg', 'big.cfg']) fresh(name)()
+for (const name of ['small.cfg', 'one-backend.cfg', 'backends.cfg']) fresh(name)()
 writeFileSync(
   at('hactl.yaml'),
   ['cluster: web', 'provider: local', 'proxy:', '  engine: haproxy', '  config: ./small.cfg', 'addresses:', '  count: 3', ''].join('\n'),
@@ -55,7 +53,6 @@ writeFileSync(
 
 const node = process.execPath
 const hactl = (...args) => [node, [BIN, ...args]]
-const haproxyCheck = ['haproxy', ['-c', '-q', '-f', at('big.cfg')]]
 
 /**
  * name, command, the row it is compared to, and what to restore before each
@@ -87,18 +84,23 @@ const rows = [
   },
   {name: 'hactl route list --file small.cfg', cmd: hactl('route', 'list', '--file', at('small.cfg')), vs: 'node -e 0'},
   {name: 'hactl validate (cluster file)', cmd: hactl('validate', '-c', at('hactl.yaml')), vs: 'node -e 0', before: fresh('small.cfg')},
-  {name: `haproxy -c, ${SERVERS / 1000}k servers`, cmd: haproxyCheck, before: fresh('big.cfg')},
+  ...[
+    ['one-backend.cfg', `${SERVERS / 1000}k servers, 1 backend`],
+    ['backends.cfg', `${SERVERS / 1000}k servers, 100 backends`],
+  ].flatMap(([file, shape]) => [
+    {name: `haproxy -c, ${shape}`, cmd: ['haproxy', ['-c', '-q', '-f', at(file)]], before: fresh(file)},
+    {
+      name: `hactl backend add … --file, ${shape}, --no-validate`,
+      cmd: hactl('backend', 'add', 'web', '192.0.2.10:8080', '--file', at(file), '--no-validate'),
+      vs: `haproxy -c, ${shape}`,
+      before: fresh(file),
+    },
+  ]),
   {
-    name: `hactl backend add … --file ${SERVERS / 1000}k --no-validate`,
-    cmd: hactl('backend', 'add', 'web', '192.0.2.10:8080', '--file', at('big.cfg'), '--no-validate'),
-    vs: `haproxy -c, ${SERVERS / 1000}k servers`,
-    before: fresh('big.cfg'),
-  },
-  {
-    name: `hactl backend add … --file ${SERVERS / 1000}k (haproxy -c)`,
-    cmd: hactl('backend', 'add', 'web', '192.0.2.10:8080', '--file', at('big.cfg')),
-    vs: `haproxy -c, ${SERVERS / 1000}k servers`,
-    before: fresh('big.cfg'),
+    name: `hactl backend add … --file, ${SERVERS / 1000}k servers, 100 backends (runs haproxy -c)`,
+    cmd: hactl('backend', 'add', 'web', '192.0.2.10:8080', '--file', at('backends.cfg')),
+    vs: `haproxy -c, ${SERVERS / 1000}k servers, 100 backends`,
+    before: fresh('backends.cfg'),
   },
 ]
 
@@ -117,7 +119,7 @@ const childCpu = () => {
 }
 
 const haveHaproxy = spawnSync('haproxy', ['-v']).status === 0
-const active = rows.filter((r) => haveHaproxy || !(r.name.startsWith('haproxy') || r.name.endsWith('(haproxy -c)')))
+const active = rows.filter((r) => haveHaproxy || !r.name.includes('haproxy -c'))
 const times = new Map(active.map((r) => [r.name, []]))
 const cpu = new Map(active.map((r) => [r.name, 0]))
 const run = (row) => {
