@@ -124,6 +124,20 @@ const cjsDynamicImports = {
   },
 }
 
+/**
+ * `import process from 'node:process'` (chalk, is-wsl, …) makes Node build an
+ * ES facade of the process module, reading every property once, stdin among
+ * them: that opens a stream on fd 0 and costs each run milliseconds. The
+ * default export is the global process object itself, so it is taken from there.
+ */
+const processGlobal = {
+  name: 'process-global',
+  setup(b) {
+    b.onResolve({filter: /^(node:)?process$/}, (args) => (args.kind === 'import-statement' ? {path: 'process', namespace: 'process-global'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'process-global'}, () => ({contents: 'export default globalThis.process\n', loader: 'js'}))
+  },
+}
+
 rmSync(DIST, {recursive: true, force: true})
 const result = await build({
   entryPoints,
@@ -140,7 +154,7 @@ const result = await build({
   sourcesContent: false,
   // oclif and its dependencies are CommonJS and call require(); give every ES chunk one.
   banner: {js: "import {createRequire as __hactlCreateRequire} from 'node:module'; const require = __hactlCreateRequire(import.meta.url);"},
-  plugins: [cjsDynamicImports, externalPackages, lazyOclifRequires],
+  plugins: [processGlobal, cjsDynamicImports, externalPackages, lazyOclifRequires],
   logLevel: 'warning',
   legalComments: 'none',
   metafile: true,
