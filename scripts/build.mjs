@@ -2,7 +2,7 @@
 // `npm run build`: bundle the CLI with esbuild into dist/, one file per oclif
 // command (the layout oclif.manifest.json points at) plus shared chunks.
 //
-// Why bundle: a process that runs one command used to load ~430 ES modules
+// Why bundle: a process that runs one command used to load ~430 modules
 // (oclif and its dependencies, zod, yaml, our own ~60 files), and resolving,
 // reading and linking them one by one was most of its start-up. A command now
 // loads its own file and the few chunks it shares with the others.
