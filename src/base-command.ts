@@ -1,6 +1,6 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {loadCluster, type Cluster} from './cluster/loader.js'
+import type {Cluster} from './cluster/loader.js'
 import {ExitCode, HactlError, UsageError} from './errors.js'
 import {describeError} from './ui/errors.js'
 import {lineReporter, silentReporter, type Reporter} from './ui/reporter.js'
@@ -66,6 +66,8 @@ export abstract class HactlCommand<T extends typeof Command> extends Command {
   }
 
   protected async cluster(): Promise<Cluster> {
+    // Loaded here, not at the top: yaml and zod cost a command that never reads the cluster file (--file, --help) its start-up.
+    const {loadCluster} = await import('./cluster/loader.js')
     const cluster = await loadCluster(this.flags.cluster)
     if (this.flags.region) cluster.spec.region = this.flags.region
     if (this.flags.profile) cluster.spec.profile = this.flags.profile

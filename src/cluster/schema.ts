@@ -1,6 +1,11 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 import {parseDuration} from './duration.js'
+import {ENGINES, PROVIDERS, TOPOLOGIES} from './names.js'
+
+// zod compiles a fast parser for each object schema on its first parse; a
+// command parses the cluster file once, so compiling costs more than it saves.
+z.config({jitless: true})
 
 /** A duration written as `500ms`, `2s`, `1m`, `1h`; a bare number is milliseconds. Parsed to ms. */
 export const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -13,9 +18,7 @@ export const duration = z.union([z.number().int().nonnegative(), z.string()]).tr
   return ms
 })
 
-export const ENGINES = ['haproxy', 'nginx', 'pound', 'perlbal'] as const
-export const PROVIDERS = ['aws', 'local', 'static'] as const
-export const TOPOLOGIES = ['pool', 'pairs', 'nlb'] as const
+export {ENGINES, PROVIDERS, TOPOLOGIES}
 
 const port = z.number().int().min(1).max(65_535)
 

@@ -1,7 +1,8 @@
 /** Flags shared by the commands that read or edit a proxy config (backend …, route …). */
 import {Flags} from '@oclif/core'
 
-import {ENGINES, type EngineName} from '../cluster/schema.js'
+import {ENGINES} from '../cluster/names.js'
+import type {EngineName} from '../cluster/schema.js'
 import type {ConfigSourceOptions} from '../services/config-source.js'
 
 export const sourceFlags = {

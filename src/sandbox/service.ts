@@ -148,9 +148,14 @@ function emptyView(clusterFile: string, layout: SandboxLayout): SandboxView {
 function supervisorEntry(): string[] {
   const here = fileURLToPath(import.meta.url)
   const ext = path.extname(here)
-  const entry = path.join(path.dirname(here), `supervisor-main${ext}`)
-  // Under tsx (tests importing the service) the entry is TypeScript.
-  return ext === '.ts' ? ['--import', 'tsx', entry] : [entry]
+  // This code is src/sandbox/service.ts under tsx (tests importing the service),
+  // or somewhere in the bundle under dist/ (a chunk): the entry is
+  // <src or dist>/sandbox/supervisor-main, found by walking up.
+  for (let dir = path.dirname(here); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const entry = path.join(dir, 'sandbox', `supervisor-main${ext}`)
+    if (existsSync(entry)) return ext === '.ts' ? ['--import', 'tsx', entry] : [entry]
+  }
+  throw new Error(`sandbox/supervisor-main${ext} is missing next to ${here}: rebuild with npm run build`)
 }
 
 async function startSupervisor(cluster: Cluster): Promise<number> {

@@ -5,7 +5,6 @@
  */
 import path from 'node:path'
 
-import {loadCluster} from '../cluster/loader.js'
 import type {EngineName} from '../cluster/schema.js'
 import {ConfigError} from '../errors.js'
 import type {ConfigDocument, Engine} from '../proxy-config/engine.js'
@@ -49,6 +48,8 @@ export async function resolveSource(options: ConfigSourceOptions): Promise<Confi
     const absolute = path.resolve(options.file)
     return {path: absolute, display: options.file, origin: 'file', engineName: options.engine}
   }
+  // Imported here: with --file the cluster file (yaml + zod) is never read, so it stays off the start-up path.
+  const {loadCluster} = await import('../cluster/loader.js')
   const cluster = await loadCluster(options.clusterFile).catch((error: unknown) => {
     if (error instanceof ConfigError && error.location?.line === undefined) {
       throw new ConfigError(error.message, error.location!, {actions: [...error.actions, 'Or edit a config file directly with --file PATH.'], cause: error})

@@ -3,14 +3,13 @@
  * reload, persisted in the config source so the next reload keeps them; and
  * each proxy's live view of its servers.
  */
-import {loadCluster, type Cluster} from '../cluster/loader.js'
+import type {Cluster} from '../cluster/loader.js'
 import {ExitCode, UsageError, type ExitCodeValue} from '../errors.js'
 import type {ServerState} from '../proxy-config/engine.js'
 import {connections, type ConnectOptions} from '../remote/connect.js'
 import type {RolloutTarget} from '../remote/hosts.js'
 import {parseServersState, runtimeCommand, RUNTIME_STATE, type RuntimeServer} from '../remote/runtime.js'
 import type {Reporter} from '../ui/reporter.js'
-import {clusterTargets} from './config-sync.js'
 import {editConfig, type ConfigEditOptions, type ConfigEditResult} from './config-edit.js'
 
 export interface HostRuntimeResult {
@@ -26,6 +25,7 @@ export interface RuntimeStateResult extends ConfigEditResult {
 
 /** Run one runtime command on every proxy, each over its own connection, in parallel. */
 async function onEveryProxy<R>(cluster: Cluster, options: ConnectOptions, work: (answer: (command: string) => Promise<string>, target: RolloutTarget) => Promise<R>, failed: (target: RolloutTarget, error: Error) => R): Promise<R[]> {
+  const {clusterTargets} = await import('./config-sync.js')
   const targets = await clusterTargets(cluster)
   const missing = targets.filter((t) => !t.statsSocket)
   if (missing.length > 0) {
@@ -63,7 +63,7 @@ export async function setRuntimeState(
   if (edit.dryRun) return {...edit, runtime: [], exitCode: ExitCode.ok}
   const name = edit.server?.name ?? options.server
   const command = `set server ${runtimeWord(options.backend)}/${runtimeWord(name)} state ${RUNTIME_STATE[options.state]}`
-  const cluster = await loadCluster(options.clusterFile)
+  const cluster = await loadClusterFile(options.clusterFile)
   const runtime = await onEveryProxy(
     cluster,
     options,
@@ -76,6 +76,12 @@ export async function setRuntimeState(
   )
   const failed = runtime.filter((r) => !r.ok).length
   return {...edit, runtime, exitCode: failed === 0 ? ExitCode.ok : ExitCode.partial}
+}
+
+/** Loaded on use: `backend list` and the state commands without --live/--runtime never read the cluster file (yaml + zod). */
+async function loadClusterFile(file: string): Promise<Cluster> {
+  const {loadCluster} = await import('../cluster/loader.js')
+  return loadCluster(file)
 }
 
 export interface LiveServer extends RuntimeServer {
@@ -105,7 +111,7 @@ function runtimeWord(name: string): string {
 }
 
 export async function liveServers(options: ConnectOptions & {clusterFile: string; backend?: string}): Promise<LiveServers> {
-  const cluster = await loadCluster(options.clusterFile)
+  const cluster = await loadClusterFile(options.clusterFile)
   const results = await onEveryProxy(
     cluster,
     options,

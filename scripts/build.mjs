@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// `npm run build`: bundle the CLI with esbuild into dist/, one file per oclif
+// command (the layout oclif.manifest.json points at) plus shared chunks.
+//
+// Why bundle: a process that runs one command used to load ~430 modules
+// (oclif and its dependencies, zod, yaml, our own ~60 files), and resolving,
+// reading and linking them one by one was most of its start-up. A command now
+// loads its own file and the few chunks it shares with the others.
+//
+// Packages that are only imported lazily, on the paths that reach the network
+// or a prompt (AWS SDK, ssh2 and its native add-on, listr2, inquirer, …), stay
+// external: they load from node_modules as before, and only when used.
+// Type checking is `npm run typecheck`; this step only emits.
+import {build} from 'esbuild'
+import {readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const SRC = path.join(ROOT, 'src')
+const DIST = path.join(ROOT, 'dist')
+
+/** The dependencies on every command's start-up path: these are bundled, every other package stays external. */
+const BUNDLED = new Set(['@oclif/core', 'zod', 'yaml', 'chalk', 'diff', 'proper-lockfile'])
+
+function files(dir) {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path.join(dir, e.name)] : [],
+  )
+}
+
+const entryPoints = [
+  ...files(path.join(SRC, 'commands')),
+  // bin/run.js starts oclif from here, so oclif and the commands share one copy of it.
+  path.join(SRC, 'cli.ts'),
+  path.join(SRC, 'index.ts'),
+  // Started as its own process by `sandbox up`.
+  path.join(SRC, 'sandbox', 'supervisor-main.ts'),
+]
+
+/** A bare import of a package not in BUNDLED is left for Node to resolve at run time. */
+const externalPackages = {
+  name: 'external-packages',
+  setup(b) {
+    b.onResolve({filter: /^[^./]/}, (args) => {
+      if (args.path.startsWith('node:')) return {external: true}
+      const parts = args.path.split('/')
+      const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
+      // Imports made from inside a bundled package (its own dependencies) are bundled with it.
+      if (args.importer.includes(`${path.sep}node_modules${path.sep}`)) return name === 'typescript' ? {external: true} : undefined
+      return BUNDLED.has(name) ? undefined : {external: true}
+    })
+  },
+}
+
+/**
+ * @oclif/core is CommonJS and requires every dependency at the top of each of
+ * its files, so bundling cannot leave out what a run never uses. These are
+ * used only on some paths (help templates, the spinner, globbing commands
+ * when there is no manifest, plugin patterns, error pretty-printing, the
+ * Node version check): they load on first use instead, through a proxy that
+ * forwards property reads and calls (all oclif does with them).
+ */
+const OCLIF_LAZY = ['ansi-escapes', 'clean-stack', 'cli-spinners', 'ejs', 'indent-string', 'lilconfig', 'minimatch', 'semver', 'string-width', 'tinyglobby', 'widest-line', 'wrap-ansi']
+const LAZY_HELPER = `function __hactlLazy(load) {
+  let module
+  const get = () => (module ??= load())
+  return new Proxy(() => {}, {
+    apply: (_, self, args) => Reflect.apply(get(), self, args),
+    get: (_, key) => get()[key],
+    has: (_, key) => key in get(),
+    ownKeys: () => Reflect.ownKeys(get()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(get(), key)
+      return d && {...d, configurable: true}
+    },
+  })
+}
+`
+const lazyOclifRequires = {
+  name: 'lazy-oclif-requires',
+  setup(b) {
+    const requireLine = new RegExp(String.raw`^(\s*)(const|var|let) (\w+) = ((?:__importDefault\()?require\((["'])(${OCLIF_LAZY.join('|')})\5\)\)?);`, 'gm')
+    b.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, async (args) => {
+      const text = await readFile(args.path, 'utf8')
+      let changed = false
+      const contents = text.replace(requireLine, (_, indent, kind, name, expr) => {
+        changed = true
+        return `${indent}${kind} ${name} = __hactlLazy(() => ${expr});`
+      })
+      return {contents: changed ? `${contents}\n${LAZY_HELPER}` : text, loader: 'js'}
+    })
+  },
+}
+
+/**
+ * `await import('proper-lockfile')` of a CommonJS package gives, in Node, its
+ * module.exports as `default` plus each of its properties as a named export.
+ * esbuild's code splitting gives only `default` there, so `const {lock} =
+ * await import(...)` would get undefined. A bundled CommonJS package that is
+ * imported dynamically goes through a small ES facade that names its exports
+ * as Node would.
+ */
+const requireHere = createRequire(import.meta.url)
+const cjsDynamicImports = {
+  name: 'cjs-dynamic-imports',
+  setup(b) {
+    b.onResolve({filter: /^[^./]/}, (args) => {
+      if (args.kind !== 'dynamic-import' || !BUNDLED.has(args.path)) return undefined
+      return {path: args.path, namespace: 'cjs-facade'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'cjs-facade'}, (args) => {
+      const entry = requireHere.resolve(args.path, {paths: [ROOT]})
+      const exported = requireHere(entry)
+      const names = Object.keys(exported).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')
+      return {
+        contents: `import m from ${JSON.stringify(entry)}\nexport default m\nexport const {${names.join(', ')}} = m\n`,
+        resolveDir: ROOT,
+        loader: 'js',
+      }
+    })
+  },
+}
+
+/**
+ * `import process from 'node:process'` (chalk, is-wsl, …) makes Node build an
+ * ES facade of the process module, reading every property once, stdin among
+ * them: that opens a stream on fd 0 and costs each run milliseconds. The
+ * default export is the global process object itself, so it is taken from there.
+ */
+const processGlobal = {
+  name: 'process-global',
+  setup(b) {
+    b.onResolve({filter: /^(node:)?process$/}, (args) => (args.kind === 'import-statement' ? {path: 'process', namespace: 'process-global'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'process-global'}, () => ({contents: 'export default globalThis.process\n', loader: 'js'}))
+  },
+}
+
+rmSync(DIST, {recursive: true, force: true})
+const result = await build({
+  entryPoints,
+  outbase: SRC,
+  outdir: DIST,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Stack traces under --verbose map back to src/ (bin/run.js turns source maps on then).
+  sourcemap: 'linked',
+  sourcesContent: false,
+  // oclif and its dependencies are CommonJS and call require(); give every ES chunk one.
+  banner: {js: "import {createRequire as __hactlCreateRequire} from 'node:module'; const require = __hactlCreateRequire(import.meta.url);"},
+  plugins: [processGlobal, cjsDynamicImports, externalPackages, lazyOclifRequires],
+  logLevel: 'warning',
+  legalComments: 'none',
+  metafile: true,
+})
+// `--metafile FILE` keeps what went into each output, for a look at what a command loads (e.g. esbuild's analyzer).
+const at = process.argv.indexOf('--metafile')
+if (at > 0) writeFileSync(process.argv[at + 1], JSON.stringify(result.metafile))
