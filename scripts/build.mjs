@@ -33,6 +33,8 @@ function files(dir) {
 
 const entryPoints = [
   ...files(path.join(SRC, 'commands')),
+  // oclif loads hooks by path from package.json (oclif.hooks).
+  ...files(path.join(SRC, 'hooks')),
   // bin/run.js starts oclif from here, so oclif and the commands share one copy of it.
   path.join(SRC, 'cli.ts'),
   path.join(SRC, 'index.ts'),
