@@ -6,7 +6,8 @@
 import {loadCluster} from '../cluster/loader.js'
 import type {Reporter} from '../ui/reporter.js'
 import {editConfig, type ConfigEditOptions, type ConfigEditResult} from './config-edit.js'
-import {pushConfig, type PushReport} from './config-sync.js'
+import type {PushReport} from './config-sync.js'
+import {checkRolloutPossible, rolloutEdited} from './rollout-after-edit.js'
 
 export interface EditAndPushOptions extends ConfigEditOptions {
   push: boolean
@@ -20,9 +21,10 @@ export interface EditAndPushResult extends ConfigEditResult {
 }
 
 export async function editAndPush(options: EditAndPushOptions): Promise<EditAndPushResult> {
-  const result = await editConfig(options)
-  if (!options.push || result.origin !== 'cluster' || !result.written) return result
-  const cluster = await loadCluster(options.clusterFile)
-  const rollout = await pushConfig(cluster, {reporter: options.reporter, acceptNew: options.acceptNew})
+  // Whether a rollout can follow is checked before the write (only when one is due): a refusal then means nothing changed.
+  const cluster = options.push && options.file === undefined && !options.dryRun ? await loadCluster(options.clusterFile) : undefined
+  const result = await editConfig({...options, ...(cluster ? {beforeWrite: () => checkRolloutPossible(cluster, options.clusterFile)} : {})})
+  if (!cluster || result.origin !== 'cluster' || !result.written) return result
+  const rollout = await rolloutEdited(cluster, options.clusterFile, result, {reporter: options.reporter, acceptNew: options.acceptNew})
   return {...result, rollout}
 }
