@@ -1,3 +1,4 @@
+import {constants} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import path from 'node:path'
@@ -48,7 +49,8 @@ async function readClusterFile(file: string): Promise<string> {
     if (code === 'EISDIR') return new ConfigError('is a folder, not a cluster file', {file}, {actions: ['Point -c at the hactl.yaml inside it.'], cause: error})
     return new ConfigError(`cannot read the cluster file (${code ?? (error as Error).message})`, {file}, {actions: ['Point at it with -c FILE or HACTL_CLUSTER.'], cause: error})
   }
-  const handle = await open(file, 'r').catch((error: unknown) => {
+  // O_NONBLOCK: opening a named pipe must not wait for a writer; it is refused below like any non-regular file.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: unknown) => {
     throw unreadable(error)
   })
   try {

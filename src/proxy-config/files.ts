@@ -43,7 +43,8 @@ function notRegular(display: string): ConfigError {
 
 /** Read a config as a binary string; a ConfigError naming the file when it cannot be read or is not a regular file. */
 export async function readConfigFile(file: string, display = file): Promise<string> {
-  const handle = await open(file, 'r').catch((error: unknown) => {
+  // O_NONBLOCK: opening a named pipe must not wait for a writer; it is refused below like any non-regular file.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: unknown) => {
     throw fileProblem(error, display)
   })
   try {

@@ -114,6 +114,17 @@ describe('hostile and odd input: exit 2, file:line, nothing changed', function (
     expect(r.stderr).to.not.include('undefined')
   })
 
+  it('a named pipe as --file or -c is refused at once instead of waiting for a writer', async () => {
+    const dir = await clusterDir(HEAD)
+    execFileSync('mkfifo', [path.join(dir, 'pipe.cfg')])
+    const list = await hactl(['backend', 'list', '--file', 'pipe.cfg', '--engine', 'haproxy'], {cwd: dir, timeoutMs: 20_000})
+    expect(list.code, list.stderr).to.equal(2)
+    expect(list.stderr).to.include('pipe.cfg: is not a regular file')
+    const validate = await hactl(['validate', '-c', 'pipe.cfg'], {cwd: dir, timeoutMs: 20_000})
+    expect(validate.code, validate.stderr).to.equal(2)
+    expect(validate.stderr).to.include('pipe.cfg: is not a regular file')
+  })
+
   it('-c /dev/zero says it is not a regular file (exit 2)', async () => {
     const r = await hactl(['validate', '-c', '/dev/zero'])
     expect(r.code, r.stderr).to.equal(2)
