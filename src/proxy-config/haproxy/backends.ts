@@ -202,7 +202,11 @@ export function setServerState(doc: HaproxyDocument, backend: string, ref: Serve
 export function addServers(doc: HaproxyDocument, specs: readonly AddServerSpec[]): EditOutcome[] {
   const outcomes: EditOutcome[] = new Array(specs.length)
   const byBackend = new Map<string, number[]>()
-  specs.forEach((spec, k) => byBackend.set(spec.backend, [...(byBackend.get(spec.backend) ?? []), k]))
+  specs.forEach((spec, k) => {
+    const list = byBackend.get(spec.backend)
+    if (list) list.push(k)
+    else byBackend.set(spec.backend, [k])
+  })
   for (const [backend, indexes] of byBackend) {
     const batch = indexes.map((k) => specs[k])
     if (batch.length === 1) {
