@@ -81,7 +81,7 @@ export interface Provider {
   getRecordSet(name: string): Promise<RecordSet | undefined>
   /** Replace the record set; waits until the change is live unless `wait` is false. */
   upsertRecordSet(records: RecordSet, options?: {wait?: boolean}): Promise<void>
-  /** Instances tagged as backends of a proxy backend (`hactl:backend=<name>`), for `backend sync`. */
+  /** Instances tagged as backends of a proxy backend of this cluster (`hactl:cluster=<cluster>` and `hactl:backend=<name>`), for `backend sync`. */
   listBackendInstances?(backend: string): Promise<BackendInstance[]>
   /** The exact cloud API calls an operation makes, for `--dry-run`. */
   explain?(operation: ProviderOperation): string[]

@@ -1,8 +1,9 @@
-import {readFile} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {open} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import path from 'node:path'
 
-import {isMap, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
+import {isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Document, type Node} from 'yaml'
 import type {z} from 'zod'
 
 import {ConfigError, ConfigErrors} from '../errors.js'
@@ -24,18 +25,65 @@ export function resolvePath(dir: string, p: string): string {
   return path.resolve(dir, p)
 }
 
+/** A cluster file is a page or two of YAML; past this it is a mistake (or an attack) and is refused before it is parsed. */
+export const MAX_CLUSTER_FILE_BYTES = 1024 * 1024
+
+/** How many times YAML aliases may be expanded: enough for any real file, far too few for an alias bomb. */
+const MAX_ALIAS_EXPANSIONS = 100
+
+/** No list or map in a cluster file needs more entries (the schema holds most lists to far fewer). */
+const MAX_COLLECTION_ITEMS = 1000
+
 export async function loadCluster(file: string): Promise<Cluster> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
+  return parseCluster(await readClusterFile(file), file)
+}
+
+/** The file's text, refused at once when it is not a regular file or is larger than a cluster file can sensibly be. */
+async function readClusterFile(file: string): Promise<string> {
+  const unreadable = (error: unknown): ConfigError => {
     const code = (error as NodeJS.ErrnoException).code
-    throw new ConfigError(code === 'ENOENT' ? 'no cluster file here' : `cannot read the cluster file (${code})`, {file}, {
-      actions: ['Create one with `hactl init`, or point at it with -c FILE or HACTL_CLUSTER.'],
-      cause: error,
-    })
+    if (code === 'ENOENT') return new ConfigError('no cluster file here', {file}, {actions: ['Create one with `hactl init`, or point at it with -c FILE or HACTL_CLUSTER.'], cause: error})
+    if (code === 'EACCES' || code === 'EPERM') {
+      return new ConfigError(`permission denied: this user cannot read the cluster file (${code})`, {file}, {actions: ['Run as a user who may read it, or fix its permissions.'], cause: error})
+    }
+    if (code === 'EISDIR') return new ConfigError('is a folder, not a cluster file', {file}, {actions: ['Point -c at the hactl.yaml inside it.'], cause: error})
+    return new ConfigError(`cannot read the cluster file (${code ?? (error as Error).message})`, {file}, {actions: ['Point at it with -c FILE or HACTL_CLUSTER.'], cause: error})
   }
-  return parseCluster(text, file)
+  // O_NONBLOCK: opening a named pipe must not wait for a writer; it is refused below like any non-regular file.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: unknown) => {
+    throw unreadable(error)
+  })
+  try {
+    const info = await handle.stat()
+    if (info.isDirectory()) throw unreadable(Object.assign(new Error('is a directory'), {code: 'EISDIR'}))
+    if (!info.isFile()) {
+      throw new ConfigError('is not a regular file (a device, pipe or socket): hactl reads cluster files only from regular files', {file}, {
+        actions: ['Point -c at a hactl.yaml file.'],
+      })
+    }
+    if (info.size > MAX_CLUSTER_FILE_BYTES) throw tooLarge(file, info.size)
+    // Read one byte past the limit: a file that grew since the stat is still caught.
+    const buffer = Buffer.alloc(MAX_CLUSTER_FILE_BYTES + 1)
+    let length = 0
+    for (;;) {
+      const {bytesRead} = await handle.read(buffer, length, buffer.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+      if (length > MAX_CLUSTER_FILE_BYTES) throw tooLarge(file, length)
+    }
+    return buffer.toString('utf8', 0, length)
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw unreadable(error)
+  } finally {
+    await handle.close()
+  }
+}
+
+function tooLarge(file: string, size: number): ConfigError {
+  return new ConfigError(`is ${(size / 1024 / 1024).toFixed(1)} MB: cluster files over ${MAX_CLUSTER_FILE_BYTES / 1024 / 1024} MB are refused`, {file}, {
+    actions: ['Check that -c names the cluster file; a cluster file lists settings and a few hosts, not data.'],
+  })
 }
 
 /** Parse and check a cluster file's text; every problem is reported with its line and column. */
@@ -46,7 +94,22 @@ export function parseCluster(text: string, file: string): Cluster {
   const problems: ConfigError[] = doc.errors.map((e) => new ConfigError(e.message.split('\n')[0], {file, ...at(e.pos[0])}))
   if (problems.length > 0) throw new ConfigErrors(problems)
 
-  const result = clusterSchema.safeParse(doc.toJS() ?? {})
+  if (Buffer.byteLength(text) > MAX_CLUSTER_FILE_BYTES) throw tooLarge(file, Buffer.byteLength(text))
+  const oversized = oversizedCollection(doc)
+  if (oversized) {
+    throw new ConfigError(`${oversized.size} entries in one ${oversized.kind}: a cluster file holds at most ${MAX_COLLECTION_ITEMS} per list or map`, {file, ...at(oversized.offset)}, {
+      actions: ['Check that -c names the cluster file; list hosts, zones and backends, not data.'],
+    })
+  }
+  let value: unknown
+  try {
+    value = doc.toJS({maxAliasCount: MAX_ALIAS_EXPANSIONS})
+  } catch (error) {
+    // yaml refuses to expand aliases past the count (a "billion laughs" file): invalid input, not a bug.
+    if (!(error instanceof ReferenceError)) throw error
+    throw new ConfigError(`too many YAML alias expansions (${error.message}): write the values out instead of nesting aliases`, {file, ...at(firstAlias(doc))}, {cause: error})
+  }
+  const result = clusterSchema.safeParse(value ?? {})
   if (!result.success) {
     throw new ConfigErrors(result.error.issues.map((issue) => issueToError(issue, doc, file, at)))
   }
@@ -68,6 +131,30 @@ export function parseCluster(text: string, file: string): Cluster {
 }
 
 type Position = {col: number; line: number}
+
+/** The first list or map with more entries than any cluster file needs, found before the schema walks every entry. */
+function oversizedCollection(doc: Document): {kind: 'list' | 'map'; offset: number; size: number} | undefined {
+  let found: {kind: 'list' | 'map'; offset: number; size: number} | undefined
+  const check = (kind: 'list' | 'map', node: {items: unknown[]; range?: [number, number, number] | null}): symbol | undefined => {
+    if (node.items.length <= MAX_COLLECTION_ITEMS) return undefined
+    found = {kind, offset: node.range?.[0] ?? 0, size: node.items.length}
+    return visit.BREAK
+  }
+  visit(doc, {Seq: (_k, node) => check('list', node), Map: (_k, node) => check('map', node)})
+  return found
+}
+
+/** Offset of the first alias in the document, to point at when aliases expand too far. */
+function firstAlias(doc: Document): number {
+  let offset = 0
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) offset = node.range[0]
+      return visit.BREAK
+    },
+  })
+  return offset
+}
 
 function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, at: (o: number) => Position): ConfigError {
   const keyPath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))

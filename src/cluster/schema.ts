@@ -1,35 +1,53 @@
 import * as z from 'zod'
 
-import {parseDuration} from './duration.js'
+import {formatDuration, parseDuration} from './duration.js'
 import {ENGINES, PROVIDERS, TOPOLOGIES} from './names.js'
 
 // zod compiles a fast parser for each object schema on its first parse; a
 // command parses the cluster file once, so compiling costs more than it saves.
 z.config({jitless: true})
 
-/** A duration written as `500ms`, `2s`, `1m`, `1h`; a bare number is milliseconds. Parsed to ms. */
-export const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value
-  const ms = parseDuration(value)
-  if (ms === undefined) {
-    ctx.addIssue({code: 'custom', message: `"${value}" is not a duration: write it like 500ms, 2s, 1m or 1h`})
-    return z.NEVER
-  }
-  return ms
-})
+/** Nothing hactl waits for or repeats is meant to take longer than a day; past that Node clamps its timers. */
+export const MAX_DURATION_MS = 86_400_000
+
+/**
+ * A duration written as `500ms`, `2s`, `1m`, `1h`; a bare number is
+ * milliseconds. Parsed to ms and held to a range that means something for
+ * the key (a 0 ms probe interval spins, a timer past a day is clamped).
+ */
+export function duration(min = 1, max = MAX_DURATION_MS) {
+  return z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseDuration(value)
+    if (ms === undefined) {
+      ctx.addIssue({code: 'custom', message: `"${value}" is not a duration: write it like 500ms, 2s, 1m or 1h`})
+      return z.NEVER
+    }
+    const written = typeof value === 'number' ? `${value}ms` : value
+    if (ms < min) ctx.addIssue({code: 'custom', message: `${written} is too short: write at least ${formatDuration(min)}`})
+    else if (ms > max) ctx.addIssue({code: 'custom', message: `${written} is too long: write at most ${formatDuration(max)}`})
+    return ms
+  })
+}
+
+/** Most lists in a cluster file are a handful of entries; far past these counts the file is a mistake or an attack. */
+export const LIMITS = {hosts: 1000, zones: 32, securityGroups: 16, subnets: 64, instances: 256, addresses: 256, backends: 1000} as const
+
+function list<T extends z.ZodType>(item: T, max: number, what: string) {
+  return z.array(item).max(max, {error: `at most ${max} ${what}`})
+}
 
 export {ENGINES, PROVIDERS, TOPOLOGIES}
 
 const port = z.number().int().min(1).max(65_535)
 
 const instances = z.strictObject({
-  count: z.number().int().min(1).default(3),
-  zones: z.array(z.string()).default([]),
+  count: z.number().int().min(1).max(LIMITS.instances, {error: `at most ${LIMITS.instances} proxies`}).default(3),
+  zones: list(z.string(), LIMITS.zones, 'zones').default([]),
   type: z.string().default('t3.small'),
   image: z.string().optional(),
   keyName: z.string().optional(),
-  securityGroups: z.array(z.string()).default([]),
-  subnets: z.array(z.string()).default([]),
+  securityGroups: list(z.string(), LIMITS.securityGroups, 'security groups').default([]),
+  subnets: list(z.string(), LIMITS.subnets, 'subnets').default([]),
   /** Extra cloud-init shell run after the engine is installed. */
   userData: z.string().optional(),
 })
@@ -47,7 +65,7 @@ const proxy = z.strictObject({
   /** Shell command run on a host after a reload; exit 0 means the proxy is up (`{file}` is the live path). */
   check: z.string().optional(),
   /** How long the post-check may keep failing after a reload before the host is rolled back. */
-  checkTimeout: duration.default(10_000),
+  checkTimeout: duration(100, 3_600_000).default(10_000),
   instances: instances.prefault({}),
 })
 
@@ -58,8 +76,8 @@ const ssh = z.strictObject({
   knownHosts: z.string().default('~/.ssh/known_hosts'),
   bastion: z.string().optional(),
   acceptNewHostKeys: z.boolean().default(false),
-  connectTimeout: duration.default(10_000),
-  commandTimeout: duration.default(60_000),
+  connectTimeout: duration(100, 600_000).default(10_000),
+  commandTimeout: duration(1000).default(60_000),
 })
 
 const host = z.strictObject({
@@ -75,13 +93,16 @@ const host = z.strictObject({
   statsSocket: z.string().optional(),
 })
 
-const probe = z.strictObject({
+/** A probe round faster than this only burns CPU: no proxy answers health checks that quickly, usefully. */
+export const MIN_PROBE_INTERVAL_MS = 50
+
+const probeShape = z.strictObject({
   type: z.enum(['http', 'https', 'tcp', 'ec2']).default('http'),
   port: port.default(80),
   path: z.string().default('/'),
   host: z.string().optional(),
-  interval: duration.default(1000),
-  timeout: duration.default(500),
+  interval: duration(MIN_PROBE_INTERVAL_MS).default(1000),
+  timeout: duration(1).default(500),
   rise: z.number().int().min(1).default(2),
   fall: z.number().int().min(1).default(2),
   /** Accepted HTTP statuses, e.g. `200-399`. */
@@ -90,19 +111,32 @@ const probe = z.strictObject({
   insecure: z.boolean().default(false),
 })
 
+/** A probe must give up before the next one is due, or rounds pile up behind each other. */
+function timeoutBelowInterval(probe: {interval?: number; timeout?: number}, ctx: z.RefinementCtx): void {
+  if (probe.interval === undefined || probe.timeout === undefined || probe.timeout < probe.interval) return
+  ctx.addIssue({
+    code: 'custom',
+    path: ['timeout'],
+    message: `${formatDuration(probe.timeout)} must be shorter than the interval (${formatDuration(probe.interval)}): a probe gives up before the next one starts`,
+  })
+}
+
+const probe = probeShape.superRefine(timeoutBelowInterval)
+
 const health = z.strictObject({
   proxy: probe.prefault({}),
-  backends: probe.partial().optional(),
+  backends: probeShape.partial().superRefine(timeoutBelowInterval).optional(),
   concurrency: z.number().int().min(1).default(50),
 })
 
 const lease = z.strictObject({
   table: z.string(),
-  ttl: duration.default(30_000),
+  ttl: duration(1000).default(30_000),
 })
 
 const failover = z.strictObject({
-  holdDown: duration.default(60_000),
+  /** 0 turns flap damping off. */
+  holdDown: duration(0).default(60_000),
   maxRemapsPerHour: z.number().int().min(0).default(10),
   /** auto: after the hold-down the monitor moves addresses back onto empty healthy proxies, one at a time. */
   rebalance: z.enum(['auto', 'manual']).default('auto'),
@@ -129,7 +163,7 @@ const local = z.strictObject({
   proxyPort: port.default(80),
   backendPort: port.default(8080),
   dnsPort: port.default(5353),
-  zones: z.array(z.string()).default(['local-a', 'local-b', 'local-c']),
+  zones: list(z.string(), LIMITS.zones, 'zones').default(['local-a', 'local-b', 'local-c']),
 })
 
 export const clusterSchema = z.strictObject({
@@ -140,14 +174,17 @@ export const clusterSchema = z.strictObject({
   topology: z.enum(TOPOLOGIES).default('pool'),
   proxy,
   ssh: ssh.prefault({}),
-  hosts: z.array(host).default([]),
-  addresses: z.strictObject({count: z.number().int().min(1).default(3)}).prefault({}),
+  hosts: list(host, LIMITS.hosts, 'hosts').default([]),
+  addresses: z.strictObject({count: z.number().int().min(1).max(LIMITS.addresses, {error: `at most ${LIMITS.addresses} addresses`}).default(3)}).prefault({}),
   dns: dns.optional(),
   health: health.prefault({}),
   failover: failover.prefault({}),
   local: local.prefault({}),
   /** Backend discovery defaults for `backend sync`: backend name → port. */
-  backends: z.record(z.string(), z.strictObject({port: port.optional()})).default({}),
+  backends: z
+    .record(z.string(), z.strictObject({port: port.optional()}))
+    .refine((r) => Object.keys(r).length <= LIMITS.backends, {error: `at most ${LIMITS.backends} backends`})
+    .default({}),
 })
 
 export type ClusterInput = z.input<typeof clusterSchema>

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {HactlCommand} from '../base-command.js'
 import {parseDuration} from '../cluster/duration.js'
+import {MAX_DURATION_MS, MIN_PROBE_INTERVAL_MS} from '../cluster/schema.js'
 import {ExitCode, UsageError} from '../errors.js'
 import {monitorCluster, type MonitorReport} from '../services/monitor.js'
 
@@ -40,8 +41,13 @@ then exit 0. Exit 5 (with --once) when something could not be healed (budget spe
 
   public async run(): Promise<MonitorReport> {
     const intervalMs = this.flags.interval === undefined ? undefined : parseDuration(this.flags.interval)
-    if (this.flags.interval !== undefined && !intervalMs) {
+    if (this.flags.interval !== undefined && intervalMs === undefined) {
       throw new UsageError(`--interval ${this.flags.interval} is not a duration`, {actions: ['Write it like 500ms, 2s or 1m.']})
+    }
+    if (intervalMs !== undefined && (intervalMs < MIN_PROBE_INTERVAL_MS || intervalMs > MAX_DURATION_MS)) {
+      throw new UsageError(`--interval ${this.flags.interval} is out of range: a round every ${MIN_PROBE_INTERVAL_MS}ms at the fastest, once a day at the slowest`, {
+        actions: ['Write it like 500ms, 2s or 1m.'],
+      })
     }
     const controller = new AbortController()
     const stop = (): void => controller.abort()

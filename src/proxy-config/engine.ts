@@ -118,6 +118,13 @@ export interface Engine<D extends ConfigDocument = ConfigDocument> {
   listBackends(doc: D): BackendInfo[]
   addServer(doc: D, spec: AddServerSpec): EditOutcome
   removeServer(doc: D, backend: string, ref: ServerRef): EditOutcome
+  /**
+   * Many adds at once (`backend sync`): the same bytes as adding them one by
+   * one, in that order, but in one pass where the engine can; one outcome per spec.
+   */
+  addServers(doc: D, specs: readonly AddServerSpec[]): EditOutcome[]
+  /** Many removals from one backend at once: the same bytes as removing them one by one. */
+  removeServers(doc: D, backend: string, refs: readonly ServerRef[]): EditOutcome[]
   setServerState(doc: D, backend: string, ref: ServerRef, state: ServerState): EditOutcome
   listRoutes(doc: D): RouteInfo[]
   addRoute(doc: D, spec: RouteSpec): EditOutcome

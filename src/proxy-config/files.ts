@@ -4,27 +4,107 @@
  * an engine when the user does not name one.
  */
 import {randomBytes} from 'node:crypto'
-import {copyFile, open, readFile, realpath, rename, rm, stat} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {access, copyFile, open, realpath, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {EngineName} from '../cluster/schema.js'
 import {BusyError, ConfigError, UsageError} from '../errors.js'
+import type {Engine} from './engine.js'
 import {loadEngine, registeredEngines} from './registry.js'
 
 /** Suffix of the previous version kept next to the file after every write. */
 export const BACKUP_SUFFIX = '.hactl-bak'
 
-/** Read a config as a binary string; a ConfigError naming the file when it cannot be read. */
-export async function readConfigFile(file: string, display = file): Promise<string> {
-  try {
-    return await readFile(file, 'latin1')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new ConfigError(code === 'ENOENT' ? 'no such file' : `cannot read the file (${code})`, {file: display}, {
-      actions: ['Check the path given with --file, or proxy.config in the cluster file.'],
+/** Far past the largest real config (a 50k-server HAProxy file is a few MB): larger is not a config. */
+export const MAX_CONFIG_FILE_BYTES = 256 * 1024 * 1024
+
+/** What a failed read, stat or lock of a config file means, worded for the user; exit 2 (nothing changed). */
+export function fileProblem(error: unknown, display: string, doing = 'read'): ConfigError {
+  const code = (error as NodeJS.ErrnoException).code
+  const actions = ['Check the path given with --file, or proxy.config in the cluster file.']
+  if (code === 'ENOENT') return new ConfigError('no such file', {file: display}, {actions, cause: error})
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new ConfigError(`permission denied: this user may not ${doing} it (${code})`, {file: display}, {
+      actions: ['Run hactl as a user who may, or fix the permissions of the file and its folder.'],
       cause: error,
     })
   }
+  if (code === 'EROFS') return new ConfigError(`is on a read-only file system: hactl cannot ${doing} it (${code})`, {file: display}, {actions, cause: error})
+  if (code === 'EISDIR') return new ConfigError('is a folder, not a config file', {file: display}, {actions, cause: error})
+  return new ConfigError(`cannot ${doing} the file (${code ?? (error as Error).message})`, {file: display}, {actions, cause: error})
+}
+
+function notRegular(display: string): ConfigError {
+  return new ConfigError('is not a regular file (a device, pipe or socket): hactl reads and writes proxy configs only as regular files', {file: display}, {
+    actions: ['Check the path given with --file, or proxy.config in the cluster file.'],
+  })
+}
+
+/** Read a config as a binary string; a ConfigError naming the file when it cannot be read or is not a regular file. */
+export async function readConfigFile(file: string, display = file): Promise<string> {
+  // O_NONBLOCK: opening a named pipe must not wait for a writer; it is refused below like any non-regular file.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: unknown) => {
+    throw fileProblem(error, display)
+  })
+  try {
+    const info = await handle.stat()
+    if (info.isDirectory()) throw fileProblem(Object.assign(new Error('is a directory'), {code: 'EISDIR'}), display)
+    if (!info.isFile()) throw notRegular(display)
+    if (info.size > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigError(`is ${Math.round(info.size / 1024 / 1024)} MB: proxy configs over ${MAX_CONFIG_FILE_BYTES / 1024 / 1024} MB are refused`, {file: display}, {
+        actions: ['Check the path given with --file, or proxy.config in the cluster file.'],
+      })
+    }
+    return (await handle.readFile()).toString('latin1')
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw fileProblem(error, display)
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Before the lock is taken: the file must be a regular file this user may
+ * read and write, in a folder where the new version (and the lock) can be
+ * created. Said as what it is (exit 2), not as a lock held by someone else.
+ */
+export async function checkEditable(file: string, display = file): Promise<void> {
+  let target: string
+  try {
+    target = await realpath(file)
+    const info = await stat(target)
+    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), {code: 'EISDIR'})
+    if (!info.isFile()) throw notRegular(display)
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw fileProblem(error, display)
+  }
+  await access(target, constants.R_OK | constants.W_OK).catch((error: unknown) => {
+    throw fileProblem(error, display, 'read and write')
+  })
+  const folder = path.dirname(target)
+  await access(folder, constants.W_OK | constants.X_OK).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new ConfigError(`cannot write in its folder ${folder} (${code}): the new version and the edit lock are created there`, {file: display}, {
+      actions: ['Run hactl as a user who may write there, or fix the folder\'s permissions.'],
+      cause: error,
+    })
+  })
+}
+
+/**
+ * Whether the text is a config of this engine at all: a file that is not
+ * (a password file, notes) must never be edited or appended to. Only the
+ * content counts here, not the file name. An empty file is a config yet to
+ * be written.
+ */
+export function checkRecognised(engine: Engine, text: string, display: string): void {
+  if (text.trim() === '' || engine.detect('', text) > 0) return
+  throw new ConfigError(`does not look like a ${engine.name} config: hactl edits only files it recognises`, {file: display}, {
+    actions: ['Check the path given with --file, or proxy.config in the cluster file.', `Start from an empty file (with --engine ${engine.name}) to have hactl write a new config.`],
+  })
 }
 
 export interface WriteResult {
@@ -78,6 +158,7 @@ export async function writeConfigFile(file: string, text: string): Promise<Write
  * cannot get the lock within about two minutes gives up with BusyError (exit 6).
  */
 export async function withFileLock<T>(file: string, display: string, fn: () => Promise<T>): Promise<T> {
+  await checkEditable(file, display)
   const {lock} = await import('proper-lockfile')
   let release: () => Promise<void>
   try {
@@ -88,7 +169,8 @@ export async function withFileLock<T>(file: string, display: string, fn: () => P
     })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') await readConfigFile(file, display)
+    // Only a lock that is there and held means another run; anything else is what it is.
+    if (code !== 'ELOCKED') throw fileProblem(error, display, 'lock')
     throw new BusyError(`${display} is being edited by another hactl run`, {
       actions: ['Wait for it to finish and run the command again.', `If no hactl is running, remove the stale lock ${display}.lock.`],
       cause: error,

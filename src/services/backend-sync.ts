@@ -2,8 +2,9 @@
  * `backend sync`: the servers of each discovered backend in the config
  * source follow the cloud. Instances tagged `hactl:backend=<name>` are the
  * truth; a server whose address:port no instance has any more is removed, a
- * new instance is added (named by its instance id). Every write goes through
- * the config edit service (lock, the proxy's own validator, safe write).
+ * new instance is added (named by its instance id). The whole change is one
+ * edit through the config edit service (lock, the proxy's own validator once,
+ * one safe write), then one rollout.
  */
 import type {Cluster} from '../cluster/loader.js'
 import type {BackendInstance} from '../cloud/provider.js'
@@ -11,9 +12,10 @@ import {UnhealthyError, UsageError} from '../errors.js'
 import type {ServerInfo} from '../proxy-config/engine.js'
 import {unifiedDiff} from '../ui/diff.js'
 import {openProvider, type CloudServiceOptions} from './cloud.js'
-import {applyEdit, editConfig, type ConfigEdit} from './config-edit.js'
+import {applyEdit, editConfig, type ConfigEdit, type ServerChanges} from './config-edit.js'
 import {loadConfig, resolveSource} from './config-source.js'
-import {pushConfig, type PushReport} from './config-sync.js'
+import type {PushReport} from './config-sync.js'
+import {checkRolloutPossible, rolloutEdited} from './rollout-after-edit.js'
 
 export interface Endpoint {
   address: string
@@ -43,7 +45,7 @@ export function planSync(backend: string, servers: ServerInfo[], discovered: End
   const add = discovered.filter((d) => !have.has(key(d.address, d.port)))
   const remove = servers.filter((s) => !want.has(key(s.address, s.port))).map((s) => ({name: s.name, address: s.address, ...(s.port === undefined ? {} : {port: s.port})}))
   if (discovered.length === 0 && servers.length > 0) {
-    return {backend, discovered, add: [], remove: [], refused: `no running instance is tagged hactl:backend=${backend}: keeping its ${servers.length} servers`}
+    return {backend, discovered, add: [], remove: [], refused: `no running instance of this cluster is tagged hactl:backend=${backend}: keeping its ${servers.length} servers`}
   }
   return {backend, discovered, add, remove}
 }
@@ -91,32 +93,40 @@ export async function syncBackends(options: CloudServiceOptions & {backends?: st
     const discovered = endpointsOf(cluster, name, await provider.listBackendInstances(name))
     plans.push(planSync(name, backends.find((b) => b.name === name)?.servers ?? [], discovered))
   }
-  const edits = plans.flatMap((p) => editsOf(p))
-  // The whole change on a copy, for the diff; the writes below go edit by edit through the edit service.
-  for (const edit of edits) applyEdit(engine, doc, edit)
+  const edit: ConfigEdit = {op: 'sync-servers', changes: plans.map(changesOf).filter((c) => c.add.length + c.remove.length > 0)}
+  // The whole change on the loaded copy, for the diff; the write below applies it again under the lock.
+  if (edit.changes.length > 0) applyEdit(engine, doc, edit)
   const diff = unifiedDiff(source.display, text, doc.serialize())
   for (const p of plans) if (p.refused) options.reporter.emit({level: 'warn', code: 'backend.sync.refused', subject: p.backend, message: p.refused})
-  if (!options.dryRun) {
-    for (const edit of edits) {
-      const result = await editConfig({clusterFile: cluster.path, edit, reporter: options.reporter})
-      options.reporter.emit({level: 'info', code: 'backend.sync', message: result.summary})
-    }
+  const push = options.push !== false
+  let changed = false
+  let rollout: PushReport | undefined
+  if (!options.dryRun && edit.changes.length > 0) {
+    const result = await editConfig({
+      clusterFile: cluster.path,
+      edit,
+      reporter: options.reporter,
+      // A sync that cannot be rolled out writes nothing: exit 2 (or the cloud's code) means the source is as it was.
+      ...(push ? {beforeWrite: () => checkRolloutPossible(cluster, cluster.file)} : {}),
+    })
+    options.reporter.emit({level: 'info', code: 'backend.sync', message: result.summary})
+    changed = result.written
+    if (changed && push) rollout = await rolloutEdited(cluster, cluster.file, result, {reporter: options.reporter})
   }
-  const changed = edits.length > 0 && !options.dryRun
-  const rollout = changed && options.push !== false ? await pushConfig(cluster, {reporter: options.reporter}) : undefined
   const report: SyncReport = {plans, changed, diff, file: source.display, ...(rollout ? {rollout} : {})}
   if (plans.some((p) => p.refused)) {
     throw new UnhealthyError(plans.flatMap((p) => (p.refused ? [`${p.backend}: ${p.refused}`] : [])).join('\n'), {
-      actions: ['Check the hactl:backend tags and the region; the other backends were synced.'],
+      actions: ['Check the hactl:cluster and hactl:backend tags and the region; the other backends were synced.'],
       data: {report},
     })
   }
   return report
 }
 
-function editsOf(plan: SyncPlan): ConfigEdit[] {
-  return [
-    ...plan.add.map((d): ConfigEdit => ({op: 'add-server', spec: {backend: plan.backend, address: d.address, port: d.port, name: d.name, create: true}})),
-    ...plan.remove.map((s): ConfigEdit => ({op: 'remove-server', backend: plan.backend, server: s.name})),
-  ]
+function changesOf(plan: SyncPlan): ServerChanges {
+  return {
+    backend: plan.backend,
+    add: plan.add.map((d) => ({backend: plan.backend, address: d.address, port: d.port, name: d.name, create: true})),
+    remove: plan.remove.map((s) => s.name),
+  }
 }

@@ -16,6 +16,14 @@ export type ConfigEdit =
   | {op: 'remove-route'; spec: RouteSpec}
   | {op: 'remove-server'; backend: string; server: ServerRef}
   | {op: 'set-server-state'; backend: string; server: ServerRef; state: ServerState}
+  /** Many servers in and out at once (`backend sync`): one edit, one validation, one write. */
+  | {op: 'sync-servers'; changes: ServerChanges[]}
+
+export interface ServerChanges {
+  backend: string
+  add: AddServerSpec[]
+  remove: ServerRef[]
+}
 
 export interface ConfigEditOptions extends ConfigSourceOptions {
   edit: ConfigEdit
@@ -24,6 +32,12 @@ export interface ConfigEditOptions extends ConfigSourceOptions {
   /** false: skip the proxy's own checker (`--no-validate`). */
   validate?: boolean
   reporter?: Reporter
+  /**
+   * Checked after validation and before the write, only when there is
+   * something to write: what must hold for the command to finish (a rollout
+   * target, a stats socket). Throwing here leaves the file untouched.
+   */
+  beforeWrite?: () => Promise<void>
 }
 
 export interface ValidationReport {
@@ -72,7 +86,23 @@ export function applyEdit(engine: Engine, doc: Parameters<Engine['addServer']>[0
     case 'remove-route': {
       return engine.removeRoute(doc, edit.spec)
     }
+    case 'sync-servers': {
+      return syncServers(engine, doc, edit.changes)
+    }
   }
+}
+
+/** Adds before removals, so new lines copy the options of the servers they replace. */
+function syncServers(engine: Engine, doc: Parameters<Engine['addServer']>[0], changes: ServerChanges[]): EditOutcome {
+  const summaries: string[] = []
+  let changed = false
+  for (const c of changes) {
+    const added = c.add.length > 0 ? engine.addServers(doc, c.add).filter((o) => o.changed).length : 0
+    const removed = c.remove.length > 0 ? engine.removeServers(doc, c.backend, c.remove).filter((o) => o.changed).length : 0
+    if (added + removed > 0) changed = true
+    summaries.push(`backend ${c.backend}: ${added} added, ${removed} removed`)
+  }
+  return {changed, summary: summaries.join('; ')}
 }
 
 export async function editConfig(options: ConfigEditOptions): Promise<ConfigEditResult> {
@@ -99,6 +129,7 @@ export async function editConfig(options: ConfigEditOptions): Promise<ConfigEdit
     if (!base.changed) return {...base, validation: {validator: 'none', outcome: 'skipped'}}
     const validation = options.validate === false ? {validator: engine.name, outcome: 'skipped' as const} : await check(engine, text, after, source.display, reporter)
     if (options.dryRun) return {...base, validation}
+    await options.beforeWrite?.()
     const {backup} = await writeConfigFile(source.path, after)
     reporter.emit({level: 'debug', code: 'config.write', message: `wrote ${source.display} (previous version in ${backup})`})
     return {...base, validation, written: true, backup}

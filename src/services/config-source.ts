@@ -9,7 +9,7 @@ import type {EngineName} from '../cluster/schema.js'
 import {ConfigError} from '../errors.js'
 import type {ConfigDocument, Engine} from '../proxy-config/engine.js'
 import '../proxy-config/engines.js'
-import {detectEngine, readConfigFile} from '../proxy-config/files.js'
+import {checkRecognised, detectEngine, readConfigFile} from '../proxy-config/files.js'
 import {loadEngine} from '../proxy-config/registry.js'
 
 export interface ConfigSourceOptions {
@@ -64,5 +64,6 @@ export async function resolveSource(options: ConfigSourceOptions): Promise<Confi
 export async function loadConfig(source: ConfigSource): Promise<LoadedConfig> {
   const text = await readConfigFile(source.path, source.display)
   const engine = await loadEngine(source.engineName ?? (await detectEngine(source.display, text)))
+  checkRecognised(engine, text, source.display)
   return {source, engine, text, doc: engine.parse(text, source.display)}
 }

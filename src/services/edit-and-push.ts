@@ -19,11 +19,13 @@ export interface EditAndPushResult extends ConfigEditResult {
 }
 
 export async function editAndPush(options: EditAndPushOptions): Promise<EditAndPushResult> {
-  const result = await editConfig(options)
-  if (!options.push || result.origin !== 'cluster' || !result.written) return result
+  // Whether a rollout can follow is checked before the write (only when one is due): a refusal then means nothing changed.
+  if (!options.push || options.file !== undefined || options.dryRun) return editConfig(options)
   // The cluster file and the rollout load only when there is one to do: an edit with --file starts faster.
-  const [{loadCluster}, {pushConfig}] = await Promise.all([import('../cluster/loader.js'), import('./config-sync.js')])
+  const [{loadCluster}, {checkRolloutPossible, rolloutEdited}] = await Promise.all([import('../cluster/loader.js'), import('./rollout-after-edit.js')])
   const cluster = await loadCluster(options.clusterFile)
-  const rollout = await pushConfig(cluster, {reporter: options.reporter, acceptNew: options.acceptNew})
+  const result = await editConfig({...options, beforeWrite: () => checkRolloutPossible(cluster, options.clusterFile)})
+  if (result.origin !== 'cluster' || !result.written) return result
+  const rollout = await rolloutEdited(cluster, options.clusterFile, result, {reporter: options.reporter, acceptNew: options.acceptNew})
   return {...result, rollout}
 }

@@ -23,8 +23,8 @@ export interface RuntimeStateResult extends ConfigEditResult {
   exitCode: ExitCodeValue
 }
 
-/** Run one runtime command on every proxy, each over its own connection, in parallel. */
-async function onEveryProxy<R>(cluster: Cluster, options: ConnectOptions, work: (answer: (command: string) => Promise<string>, target: RolloutTarget) => Promise<R>, failed: (target: RolloutTarget, error: Error) => R): Promise<R[]> {
+/** The proxies, each with the admin socket the runtime API is reached through; a UsageError (exit 2) when one has none. */
+async function runtimeTargets(cluster: Cluster): Promise<RolloutTarget[]> {
   const {clusterTargets} = await import('./config-sync.js')
   const targets = await clusterTargets(cluster)
   const missing = targets.filter((t) => !t.statsSocket)
@@ -33,6 +33,11 @@ async function onEveryProxy<R>(cluster: Cluster, options: ConnectOptions, work: 
       actions: ['Set proxy.statsSocket in the cluster file (the `stats socket PATH ... level admin` of the config).'],
     })
   }
+  return targets
+}
+
+/** Run one runtime command on every proxy, each over its own connection, in parallel. */
+async function onEveryProxy<R>(cluster: Cluster, targets: RolloutTarget[], options: ConnectOptions, work: (answer: (command: string) => Promise<string>, target: RolloutTarget) => Promise<R>, failed: (target: RolloutTarget, error: Error) => R): Promise<R[]> {
   const open = connections(cluster, options)
   try {
     return await Promise.all(
@@ -58,14 +63,17 @@ export async function setRuntimeState(
   options: Omit<ConfigEditOptions, 'edit'> & ConnectOptions & {backend: string; server: string; state: ServerState; reporter: Reporter},
 ): Promise<RuntimeStateResult> {
   runtimeWord(options.backend)
+  if (options.file !== undefined) throw new UsageError('--runtime works on the cluster\'s proxies, not on --file', {actions: ['Drop --file, or drop --runtime.']})
+  // Everything the runtime step needs is checked before the source is touched: exit 2 means nothing changed.
+  const cluster = await loadClusterFile(options.clusterFile)
+  const targets = await runtimeTargets(cluster)
   const edit = await editConfig({...options, edit: {op: 'set-server-state', backend: options.backend, server: options.server, state: options.state}})
-  if (edit.origin !== 'cluster') throw new UsageError('--runtime works on the cluster\'s proxies, not on --file', {actions: ['Drop --file, or drop --runtime.']})
   if (edit.dryRun) return {...edit, runtime: [], exitCode: ExitCode.ok}
   const name = edit.server?.name ?? options.server
   const command = `set server ${runtimeWord(options.backend)}/${runtimeWord(name)} state ${RUNTIME_STATE[options.state]}`
-  const cluster = await loadClusterFile(options.clusterFile)
   const runtime = await onEveryProxy(
     cluster,
+    targets,
     options,
     async (ask, target) => {
       const answer = (await ask(command)).trim()
@@ -76,12 +84,6 @@ export async function setRuntimeState(
   )
   const failed = runtime.filter((r) => !r.ok).length
   return {...edit, runtime, exitCode: failed === 0 ? ExitCode.ok : ExitCode.partial}
-}
-
-/** Loaded on use: `backend list` and the state commands without --live/--runtime never read the cluster file (yaml + zod). */
-async function loadClusterFile(file: string): Promise<Cluster> {
-  const {loadCluster} = await import('../cluster/loader.js')
-  return loadCluster(file)
 }
 
 export interface LiveServer extends RuntimeServer {
@@ -114,6 +116,7 @@ export async function liveServers(options: ConnectOptions & {clusterFile: string
   const cluster = await loadClusterFile(options.clusterFile)
   const results = await onEveryProxy(
     cluster,
+    await runtimeTargets(cluster),
     options,
     async (ask, target): Promise<HostServers> => ({host: target.name, servers: parseServersState(await ask(`show servers state${options.backend ? ` ${runtimeWord(options.backend)}` : ''}`))}),
     (target, error): HostServers => ({host: target.name, servers: [], message: error.message}),
@@ -122,4 +125,10 @@ export async function liveServers(options: ConnectOptions & {clusterFile: string
     servers: results.flatMap((r) => r.servers.map((s) => ({host: r.host, ...s}))),
     unreachable: results.flatMap((r) => (r.message ? [{host: r.host, message: r.message}] : [])),
   }
+}
+
+// The cluster file's loader and the rollout's targets load only when a runtime command runs: an edit with --file starts faster.
+async function loadClusterFile(file: string): Promise<Cluster> {
+  const {loadCluster} = await import('../cluster/loader.js')
+  return loadCluster(file)
 }

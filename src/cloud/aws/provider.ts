@@ -236,7 +236,9 @@ export class AwsProvider implements Provider {
 
   async listBackendInstances(backend: string): Promise<BackendInstance[]> {
     const instances = await this.clients.ec2.describeInstances({
+      // Both tags: a backend of the same name in another cluster (same account and region) is not ours.
       Filters: [
+        {Name: `tag:${TAG.cluster}`, Values: [this.spec.cluster]},
         {Name: `tag:${TAG.backend}`, Values: [backend]},
         {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']},
       ],

@@ -4,12 +4,13 @@ import {CloudCommand} from '../../command-support/cloud-command.js'
 import {syncBackends, type SyncReport} from '../../services/backend-sync.js'
 
 export default class BackendSync extends CloudCommand<typeof BackendSync> {
-  static override summary = 'Make backends list the instances tagged hactl:backend=<name>.'
-  static override description = `Discovers running instances tagged hactl:backend=NAME (port from their hactl:port tag, else
-backends.NAME.port in the cluster file), adds the new ones to the backend of the config source and removes
-servers no instance has any more. Each change is checked with the proxy's own validator before it is written.
-A backend with no instance left keeps its servers (exit 5). A change is then rolled out to every proxy
-(config push) unless --no-push.`
+  static override summary = 'Make backends list the instances of this cluster tagged hactl:backend=<name>.'
+  static override description = `Discovers running instances tagged hactl:cluster=CLUSTER and hactl:backend=NAME (port from their
+hactl:port tag, else backends.NAME.port in the cluster file), adds the new ones to the backend of the config
+source and removes servers no instance has any more. The whole change is one edit: checked once with the
+proxy's own validator, written once, then rolled out once to every proxy (config push) unless --no-push;
+with no running proxy to roll it out to, nothing is written (exit 2). A backend with no instance left keeps
+its servers (exit 5).`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> web --dry-run']
   static override strict = false

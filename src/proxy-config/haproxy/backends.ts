@@ -196,3 +196,127 @@ export function setServerState(doc: HaproxyDocument, backend: string, ref: Serve
   doc.replace(index, text)
   return {changed: true, summary: `server ${backend}/${server.name}: ${server.state} → ${state}`, server: readServer(doc.lines[index], index, backend)}
 }
+
+/**
+ * Many adds in one pass per backend: the sibling lines are read once, the
+ * shared options worked out once, and the new lines inserted in one splice,
+ * so 10k new servers cost about what reading 10k lines costs. The result is
+ * the file the adds one by one would give (names made unique in order, a
+ * server already there, or twice in the batch, is left as it is).
+ */
+export function addServers(doc: HaproxyDocument, specs: readonly AddServerSpec[]): EditOutcome[] {
+  const outcomes: EditOutcome[] = new Array(specs.length)
+  const byBackend = new Map<string, number[]>()
+  specs.forEach((spec, k) => {
+    const list = byBackend.get(spec.backend)
+    if (list) list.push(k)
+    else byBackend.set(spec.backend, [k])
+  })
+  for (const [backend, indexes] of byBackend) {
+    const batch = indexes.map((k) => specs[k])
+    if (batch.length === 1) {
+      outcomes[indexes[0]] = addServer(doc, batch[0])
+      continue
+    }
+    for (const spec of batch) if (spec.name !== undefined) checkName(spec.name, 'server name')
+    let section = doc.find(BACKEND_KINDS, backend)
+    let created = false
+    if (!section) {
+      if (!batch.some((s) => s.create)) requireBackend(doc, backend)
+      checkName(backend, 'backend name')
+      section = appendSection(doc, `backend ${backend}`, [])
+      created = true
+    }
+    const siblings = serverLines(doc, section)
+    const names = new Set<string>()
+    /** address (lower case):port → the names of the servers there. */
+    const endpoints = new Map<string, string[]>()
+    const at = (address: string, port: number): string => `${address.toLowerCase()}:${port}`
+    for (const i of siblings) {
+      const name = doc.lines[i].words[1]?.value
+      if (name === undefined) continue
+      names.add(name)
+      const server = readServer(doc.lines[i], i, backend)
+      if (server?.port !== undefined) endpoints.set(at(server.address, server.port), [...(endpoints.get(at(server.address, server.port)) ?? []), name])
+    }
+    const shared = new Map<boolean, string[]>()
+    const optionsFor = (check: boolean): string[] => {
+      if (!shared.has(check)) shared.set(check, sharedOptions(doc, siblings, check))
+      return shared.get(check)!
+    }
+    const anchor = siblings.at(-1) ?? lastDirective(doc, section)
+    const model = siblings.length > 0 ? doc.lines[siblings.at(-1)!] : undefined
+    const gap = (k: number): string => {
+      const [a, b] = [model?.words[k], model?.words[k + 1]]
+      return a && b && model?.words[0].value === 'server' ? model.text.slice(a.start + a.raw.length, b.start) : ' '
+    }
+    const indent = indentNear(doc, section, anchor)
+    const texts: string[] = []
+    const added: {k: number; name: string; endpoint: string}[] = []
+    batch.forEach((spec, j) => {
+      const endpoint = formatEndpoint(spec)
+      const here = endpoints.get(at(spec.address, spec.port)) ?? []
+      const same = spec.name === undefined ? here[0] : here.find((n) => n === spec.name)
+      if (same !== undefined) {
+        outcomes[indexes[j]] = {changed: false, summary: `server ${same} ${endpoint} is already in backend ${backend}`}
+        return
+      }
+      const wanted = spec.name ?? `${spec.address}:${spec.port}`.replaceAll(/[^A-Za-z0-9_.:-]/g, '_')
+      if (spec.name !== undefined && names.has(spec.name)) {
+        throw new UsageError(`backend ${backend} already has a server named ${spec.name}`, {actions: ['Pick another --name, or remove that server first.']})
+      }
+      const name = uniqueName(names, wanted)
+      names.add(name)
+      endpoints.set(at(spec.address, spec.port), [...here, name])
+      const words = [...optionsFor(spec.check !== false).filter((o) => spec.weight === undefined || !o.startsWith('weight '))]
+      if (spec.weight !== undefined) words.push(`weight ${spec.weight}`)
+      if (spec.backup) words.push('backup')
+      texts.push(`${indent}server${gap(0)}${quoteWord(name)}${gap(1)}${endpoint}${words.map((w) => ` ${w}`).join('')}`)
+      added.push({k: indexes[j], name, endpoint})
+    })
+    const lines = doc.insertManyAfter(anchor, texts)
+    added.forEach(({endpoint, k, name}, n) => {
+      const verb = created && n === 0 ? `created backend ${backend} with` : 'added'
+      outcomes[k] = {changed: true, summary: `${verb} server ${name} ${endpoint}${created && n === 0 ? '' : ` to backend ${backend}`}`, server: readServer(doc.lines[lines[n]], lines[n], backend)}
+    })
+  }
+  return outcomes
+}
+
+/** Many removals from one backend in one pass; each ref as `removeServer` reads it (a name, else ADDRESS:PORT). */
+export function removeServers(doc: HaproxyDocument, backend: string, refs: readonly ServerRef[]): EditOutcome[] {
+  if (refs.length === 1) return [removeServer(doc, backend, refs[0])]
+  const section = requireBackend(doc, backend)
+  const byName = new Map<string, number[]>()
+  const byEndpoint = new Map<string, number[]>()
+  const all = servers(doc, section)
+  for (const server of all) {
+    const i = server.line - 1
+    const listed = listedName(doc.lines[i].words)
+    if (listed !== undefined) byName.set(listed, [...(byName.get(listed) ?? []), i])
+    if (server.port !== undefined) {
+      const key = `${server.address.toLowerCase()}:${server.port}`
+      byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), i])
+    }
+  }
+  const gone = new Set<number>()
+  const outcomes = refs.map((ref): EditOutcome => {
+    let found = byName.get(ref)?.find((i) => !gone.has(i))
+    if (found === undefined && !byName.has(ref)) {
+      const {address, port} = splitAddress(ref)
+      const matches = port === undefined ? [] : (byEndpoint.get(`${address.toLowerCase()}:${port}`) ?? []).filter((i) => !gone.has(i))
+      if (matches.length > 1) {
+        throw new UsageError(`${ref} matches ${matches.length} servers in backend ${backend}: ${matches.map((i) => doc.lines[i].words[1]?.value).join(', ')}`, {
+          actions: ['Name the server to remove.'],
+        })
+      }
+      found = matches[0]
+    }
+    if (found === undefined || gone.has(found)) return {changed: false, summary: `backend ${backend} has no server ${ref}: nothing to remove`}
+    gone.add(found)
+    const server = readServer(doc.lines[found], found, backend)!
+    return {changed: true, summary: `removed server ${server.name} ${server.address}:${server.port ?? ''} from backend ${backend}`, server}
+  })
+  doc.removeMany(gone)
+  return outcomes
+}

@@ -112,6 +112,40 @@ export class HaproxyDocument implements ConfigDocument {
     return after + 1
   }
 
+  /**
+   * Insert lines after line `after`, in one splice: the same bytes as
+   * inserting them one by one, each after the one before (a missing final
+   * newline moves to the last new line).
+   */
+  insertManyAfter(after: number, texts: readonly string[]): number[] {
+    if (texts.length === 0) return []
+    const anchor = this.lines[after] as Line | undefined
+    let eol: Eol = anchor?.eol ?? this.eol
+    let lastEol: Eol = eol
+    if (anchor && anchor.eol === '') {
+      this.lines[after] = {...anchor, eol: this.eol}
+      eol = this.eol
+      lastEol = ''
+    }
+    const lines = texts.map((text, k) => lexLine(text, k === texts.length - 1 ? lastEol : eol))
+    // Spread in chunks: one call with 10k arguments can overflow the stack.
+    for (let k = 0; k < lines.length; k += 4096) this.lines.splice(after + 1 + k, 0, ...lines.slice(k, k + 4096))
+    this.cached = undefined
+    return texts.map((_, k) => after + 1 + k)
+  }
+
+  /** Remove many lines in one pass; the same bytes as removing them one by one. */
+  removeMany(indexes: ReadonlySet<number>): void {
+    if (indexes.size === 0) return
+    const last = this.lines.length - 1
+    const lostFinalEol = indexes.has(last) && this.lines[last].eol === ''
+    const kept = this.lines.filter((_, i) => !indexes.has(i))
+    if (lostFinalEol && kept.length > 0) kept[kept.length - 1] = {...kept.at(-1)!, eol: ''}
+    this.lines.length = 0
+    for (let k = 0; k < kept.length; k += 4096) this.lines.push(...kept.slice(k, k + 4096))
+    this.cached = undefined
+  }
+
   /** Remove a line; a removed last line without a line ending passes that on to the line before. */
   remove(index: number): void {
     const [gone] = this.lines.splice(index, 1)

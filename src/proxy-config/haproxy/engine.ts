@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {runBinaryCheck} from '../binary-check.js'
 import type {Engine} from '../engine.js'
-import {addServer, listBackends, removeServer, setServerState} from './backends.js'
+import {addServer, addServers, listBackends, removeServer, removeServers, setServerState} from './backends.js'
 import {HaproxyDocument} from './document.js'
 import {addRoute, listRoutes, removeRoute} from './routes.js'
 
@@ -27,6 +27,8 @@ export const haproxyEngine: Engine<HaproxyDocument> = {
   listBackends,
   addServer,
   removeServer,
+  addServers,
+  removeServers,
   setServerState,
   listRoutes,
   addRoute,

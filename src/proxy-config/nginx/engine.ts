@@ -357,6 +357,9 @@ export const nginxEngine: Engine<NginxDocument> = {
   listBackends: (doc) => upstreams(doc).map(toBackendInfo),
   addServer,
   removeServer,
+  // Each add and removal finds its place again: lossless by construction, linear per server.
+  addServers: (doc, specs) => specs.map((spec) => addServer(doc, spec)),
+  removeServers: (doc, backend, refs) => refs.map((ref) => removeServer(doc, backend, ref)),
   setServerState,
   listRoutes,
   addRoute,

@@ -209,6 +209,9 @@ export const perlbalEngine: Engine<PerlbalDocument> = {
   listBackends,
   addServer,
   removeServer,
+  // Each add and removal finds its place again: lossless by construction, linear per server.
+  addServers: (doc, specs) => specs.map((spec) => addServer(doc, spec)),
+  removeServers: (doc, backend, refs) => refs.map((ref) => removeServer(doc, backend, ref)),
   setServerState,
   listRoutes,
   addRoute,

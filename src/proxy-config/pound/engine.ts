@@ -312,6 +312,9 @@ export const poundEngine: Engine<PoundDocument> = {
   listBackends,
   addServer,
   removeServer,
+  // Each add and removal finds its place again: lossless by construction, linear per server.
+  addServers: (doc, specs) => specs.map((spec) => addServer(doc, spec)),
+  removeServers: (doc, backend, refs) => refs.map((ref) => removeServer(doc, backend, ref)),
   setServerState,
   listRoutes,
   addRoute,

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
-import {readFile} from 'node:fs/promises'
+import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {parse, stringify} from 'yaml'
 
 import {hactl} from '../../harness/cli.js'
 import {expectServing, useProxyHosts, workerPid, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
@@ -53,5 +54,28 @@ describe('backend commands on a cluster: edit the source, then push or apply at 
     const enable = await hactl(['backend', 'enable', 'be_v1', 's1', '--runtime'], {cwd: dir})
     expect(enable.code, enable.stderr).to.equal(0)
     for (const h of hosts) expect(await h.haproxy.runtime('show servers state be_v1')).to.match(/ s1 127\.0\.0\.1 2 0 /)
+  })
+
+  it('backend drain --runtime with no stats socket known exits 2 and has written nothing', async () => {
+    const dir = await writeCluster(hosts, v1)
+    const file = path.join(dir, 'hactl.yaml')
+    const cluster = parse(await readFile(file, 'utf8')) as {hosts: Record<string, unknown>[]}
+    for (const h of cluster.hosts) delete h.statsSocket
+    await writeFile(file, stringify(cluster))
+    const drain = await hactl(['backend', 'drain', 'be_v1', 's1', '--runtime'], {cwd: dir})
+    expect(drain.code, drain.stderr).to.equal(2)
+    expect(drain.stderr).to.include('no HAProxy admin socket known')
+    expect(await readFile(path.join(dir, 'haproxy.cfg'), 'latin1')).to.equal(v1)
+  })
+
+  it('backend add that reaches no proxy says "edited FILE; not rolled out" with the real -c path, exit 4 (not 7)', async () => {
+    // No host key is known: every host refuses the connection, after the source was edited.
+    const dir = await writeCluster(hosts, v1, {knownHosts: ''})
+    const add = await hactl(['backend', 'add', 'be_v1', '127.0.0.1:12', '--name', 's4', '-c', path.join(dir, 'hactl.yaml')])
+    expect(add.code, add.stderr + add.stdout).to.equal(4)
+    expect(add.stderr).to.match(/edited .*haproxy\.cfg; not rolled out: h1 unreachable/)
+    expect(add.stderr).to.include(`hactl config push -c ${path.join(dir, 'hactl.yaml')}`)
+    expect(await readFile(path.join(dir, 'haproxy.cfg'), 'latin1')).to.include('server s4 127.0.0.1:12')
+    for (const h of hosts) expect(await readFile(h.live, 'latin1')).to.equal(v1)
   })
 })

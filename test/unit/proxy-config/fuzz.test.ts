@@ -94,4 +94,18 @@ describe('parsers under fuzzing', () => {
       {numRuns: 300},
     )
   })
+
+  it('nginx: on random upstreams, a batch of adds then the batch of removals gives back the bytes', () => {
+    const ports = fc.uniqueArray(fc.integer({min: 1, max: 65_535}), {minLength: 1, maxLength: 8})
+    fc.assert(
+      fc.property(upstream, ports, (text, list) => {
+        const doc = nginxEngine.parse(text, 'u.conf')
+        const outcomes = nginxEngine.addServers(doc, list.map((port) => ({backend: 'pool', address: '192.0.2.77', port})))
+        expect(outcomes.every((o) => o.changed)).to.equal(true)
+        nginxEngine.removeServers(doc, 'pool', list.map((port) => `192.0.2.77:${port}`))
+        expect(doc.serialize()).to.equal(text)
+      }),
+      {numRuns: 200},
+    )
+  })
 })

@@ -42,6 +42,15 @@ describe('pound engine', () => {
     expect(doc.serialize()).to.include('\t\tEnd\n\t\tBackEnd\n\t\t\tAddress 10.0.0.2\n\t\t\tPort\t8080\n\t\t\tPriority\t3\n\t\t\tTimeOut 20\n\t\tEnd\n\tEnd\n\tService\n')
   })
 
+  it('a batch of adds then the batch of removals gives back the original bytes', () => {
+    const doc = pound.parse(pound2, 'pound.cfg')
+    const added = pound.addServers(doc, [10, 11, 12].map((n) => ({backend: 'web', address: `10.0.0.${n}`, port: 8080})))
+    expect(added.map((o) => o.changed)).to.deep.equal([true, true, true])
+    expect(pound.listBackends(doc)[0].servers).to.have.length(4)
+    pound.removeServers(doc, 'web', added.map((o) => o.server!.name))
+    expect(doc.serialize()).to.equal(pound2)
+  })
+
   it('disable writes Disabled 1 and enable removes it', () => {
     const doc = pound.parse(pound2, 'pound.cfg')
     pound.setServerState(doc, '#2', '10.0.0.9:80', 'drain')
@@ -116,6 +125,14 @@ describe('perlbal engine', () => {
     const doc = perlbal.parse(lb, 'perlbal.conf')
     perlbal.addServer(doc, {backend: 'web', address: '10.0.0.2', port: 8080})
     expect(doc.serialize()).to.include('    pool web add 10.0.0.1:8080\n    pool web add 10.0.0.2:8080\n')
+  })
+
+  it('a batch of adds then the batch of removals gives back the original bytes', () => {
+    const doc = perlbal.parse(lb, 'perlbal.conf')
+    const added = perlbal.addServers(doc, [10, 11, 12].map((n) => ({backend: 'web', address: `10.0.0.${n}`, port: 8080})))
+    expect(added.map((o) => o.changed)).to.deep.equal([true, true, true])
+    perlbal.removeServers(doc, 'web', ['10.0.0.10:8080', '10.0.0.11:8080', '10.0.0.12:8080'])
+    expect(doc.serialize()).to.equal(lb)
   })
 
   it('disable keeps the node line behind a marker; enable restores it byte for byte', () => {

@@ -51,4 +51,58 @@ describe('haproxy engine: properties', () => {
       {numRuns: 300},
     )
   })
+
+  const endpoints = fc.uniqueArray(fc.tuple(fc.integer({min: 1, max: 254}), fc.integer({min: 1, max: 65_535})), {minLength: 1, maxLength: 12, selector: ([a, p]) => `${a}:${p}`})
+
+  it('a batch of adds gives the same bytes as the adds one by one, and removing the batch gives back the original', () => {
+    fc.assert(
+      fc.property(haproxyConfig.filter((c) => c.backends.length > 0), fc.nat(), endpoints, fc.boolean(), ({backends, text}, pick, list, twice) => {
+        const backend = backends[pick % backends.length]
+        const specs = list.map(([a, port]) => ({backend, address: `192.0.2.${a}`, port}))
+        // The same server twice in one batch is added once.
+        if (twice) specs.push(specs[0])
+        const one = haproxyEngine.parse(text, 'gen.cfg')
+        const singles = specs.map((spec) => haproxyEngine.addServer(one, spec))
+        const batch = haproxyEngine.parse(text, 'gen.cfg')
+        const outcomes = haproxyEngine.addServers(batch, specs)
+        expect(batch.serialize()).to.equal(one.serialize())
+        expect(outcomes.map((o) => o.changed)).to.deep.equal(singles.map((o) => o.changed))
+        const names = outcomes.filter((o) => o.changed).map((o) => o.server!.name)
+        const removed = haproxyEngine.removeServers(batch, backend, names)
+        expect(removed.every((o) => o.changed)).to.equal(true)
+        expect(batch.serialize()).to.equal(text)
+      }),
+      {numRuns: 300},
+    )
+  })
+
+  it('removing a batch by name or ADDRESS:PORT gives the same bytes as removing one by one', () => {
+    fc.assert(
+      fc.property(haproxyConfig.filter((c) => c.backends.length > 0), fc.nat(), fc.array(fc.nat(), {maxLength: 8}), fc.boolean(), ({backends, text}, pick, which, byAddress) => {
+        const backend = backends[pick % backends.length]
+        const servers = haproxyEngine.listBackends(haproxyEngine.parse(text, 'gen.cfg')).find((b) => b.name === backend)!.servers
+        if (servers.length === 0) return
+        const refs = which.map((w) => servers[w % servers.length]).map((s) => (byAddress && s.port !== undefined ? `${s.address}:${s.port}` : s.name))
+        const one = haproxyEngine.parse(text, 'gen.cfg')
+        let singles: string | Error
+        try {
+          for (const ref of refs) haproxyEngine.removeServer(one, backend, ref)
+          singles = one.serialize()
+        } catch (error) {
+          singles = error as Error
+        }
+        const batch = haproxyEngine.parse(text, 'gen.cfg')
+        let batched: string | Error
+        try {
+          haproxyEngine.removeServers(batch, backend, refs)
+          batched = batch.serialize()
+        } catch (error) {
+          batched = error as Error
+        }
+        if (typeof singles === 'string') expect(batched).to.equal(singles)
+        else expect(batched).to.be.instanceOf(HactlError)
+      }),
+      {numRuns: 300},
+    )
+  })
 })

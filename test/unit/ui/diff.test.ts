@@ -1,0 +1,31 @@
+import {expect} from 'chai'
+import {applyPatch} from 'diff'
+import fc from 'fast-check'
+
+import {anchoredDiff, unifiedDiff} from '../../../src/ui/diff.js'
+
+const line = fc.constantFrom('', 'a', 'b', 'server x 10.0.0.1:80', '    server y 10.0.0.2:80', '# c', '}', 'a\r')
+const text = fc.tuple(fc.array(line, {maxLength: 30}), fc.boolean()).map(([lines, final]) => lines.join('\n') + (final && lines.length > 0 ? '\n' : ''))
+
+describe('unified diffs', () => {
+  it('the anchored diff of any two texts, applied to the first, gives the second', () => {
+    fc.assert(
+      fc.property(text, text, (before, after) => {
+        if (before === after) return
+        expect(applyPatch(before, anchoredDiff('f', before, after))).to.equal(after)
+      }),
+      {numRuns: 1000},
+    )
+  })
+
+  it('a 10k-server churn is diffed in seconds, not the minute a minimal diff takes, and the patch applies', () => {
+    const server = (i: number): string => `    server i-${i} 10.0.${i >> 8}.${i & 255}:8080 check\n`
+    const before = `backend app\n${Array.from({length: 10_000}, (_, i) => server(i)).join('')}`
+    const after = `backend app\n${Array.from({length: 10_000}, (_, i) => server(i + 5000)).join('')}`
+    const t0 = Date.now()
+    const patch = unifiedDiff('haproxy.cfg', before, after)
+    expect(Date.now() - t0).to.be.below(5000)
+    expect(patch.split('\n').filter((l) => l.startsWith('-    server')).length).to.equal(5000)
+    expect(applyPatch(before, patch)).to.equal(after)
+  })
+})
