@@ -31,6 +31,8 @@ export interface MonitorState {
   lastRound?: {id: string; at: string; healthy: number; unhealthy: number; unknown: number}
   /** The pool's public addresses as last published to DNS. */
   published?: string[]
+  /** How the monitor that wrote this runs, so `status` can tell a stopped loop from a cron job between runs. */
+  run?: {intervalMs: number; once: boolean}
 }
 
 const KEEP_ACTIONS = 50
