@@ -85,6 +85,22 @@ export function placeProxies(existing: {zone: string}[], available: Placement[],
   return out
 }
 
+/**
+ * Each new proxy's Name: cluster, zone and the lowest index that no proxy of
+ * the cluster has in that zone (`web-proxy-us-east-1a-1`), so names stay
+ * unique across re-launches and a person can tell the proxies apart.
+ */
+export function proxyNames(cluster: string, existing: {name?: string}[], placements: Placement[]): Placement[] {
+  const taken = new Set(existing.flatMap((p) => (p.name ? [p.name] : [])))
+  return placements.map((placement) => {
+    let index = 1
+    while (taken.has(`${cluster}-proxy-${placement.zone}-${index}`)) index++
+    const name = `${cluster}-proxy-${placement.zone}-${index}`
+    taken.add(name)
+    return {...placement, name}
+  })
+}
+
 export async function launchProxies(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}): Promise<LaunchReport> {
   const provider = await openProvider(options)
   const wanted = options.count ?? options.cluster.spec.proxy.instances.count
@@ -93,7 +109,7 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
   if (missing === 0) {
     return {changed: false, summary: `the cluster already has ${existing.length} proxies (wanted ${wanted}): nothing launched`, wanted, existing: existing.length, launched: [], placements: []}
   }
-  const placements = placeProxies(existing, await slots(options, provider), missing)
+  const placements = proxyNames(options.cluster.spec.cluster, existing, placeProxies(existing, await slots(options, provider), missing))
   // The same cluster state gives the same token, so a retried launch is recognised by the cloud.
   const clientToken = `hactl-${createHash('sha256').update([options.cluster.spec.cluster, wanted, ...existing.map((p) => p.id).sort()].join('/')).digest('hex').slice(0, 32)}`
   const operations: ProviderOperation[] = [{op: 'launchProxies', placements, clientToken}]
