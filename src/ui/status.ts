@@ -1,3 +1,4 @@
+import {nameInstances} from '../cloud/labels.js'
 import {seconds, type StatusReport} from '../services/status.js'
 import {mark} from './color.js'
 import {renderTable} from './table.js'
@@ -82,8 +83,10 @@ function monitorLines(r: StatusReport): string[] {
   return [head, ...actionLines(r)]
 }
 
+/** The monitor recorded ids; the lines name the proxies as the table above does. */
 function actionLines(r: StatusReport): string[] {
-  return r.monitor.lastActions.map((a) => `  ${a.at} ${a.outcome} ${a.summary}`)
+  const labels = new Map(r.proxies.map((p) => [p.id, p.label]))
+  return r.monitor.lastActions.map((a) => `  ${a.at} ${a.outcome} ${nameInstances(a.summary, labels)}`)
 }
 
 function leaseLine(r: StatusReport): string[] {
