@@ -5,7 +5,7 @@
  */
 import type {Cluster} from '../cluster/loader.js'
 import type {ProviderOperation} from '../cloud/operations.js'
-import {labelOf, proxyLabels, type Labels} from '../cloud/labels.js'
+import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
 import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
 import {CloudError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
@@ -18,6 +18,7 @@ import type {HealthJudge} from '../health/judge.js'
 import {clusterJudge} from '../health/judges.js'
 import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
 import {pruneState, readState, stateFilePath, writeState, type MonitorState} from '../monitor/state.js'
+import type {Reporter} from '../ui/reporter.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {publishPool, type PoolPublish} from './dns.js'
 
@@ -93,6 +94,14 @@ async function apply(provider: Provider, operations: ProviderOperation[], option
 export interface AllocateReport extends MutationReport {
   allocated: ElasticAddress[]
   pool: AddressRow[]
+}
+
+/** Progress lines name proxies as a person knows them; the events' data keep ids. */
+export function namedReporter(reporter: Reporter, labels: Labels): Reporter {
+  return {
+    emit: (event) =>
+      reporter.emit({...event, message: nameInstances(event.message, labels), ...(event.subject ? {subject: nameInstances(event.subject, labels)} : {})}),
+  }
 }
 
 /** Under the moves lock, unless it is a dry run (which changes nothing and so needs no lock). */
@@ -352,7 +361,7 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
       const after = view.addresses.map((a) => ({...a, instanceId: moves.find((m) => m.allocationId === a.allocationId)?.to ?? a.instanceId}))
       return summarize(plan, [], after, view.proxies, view.health, only, labels, dryRun)
     }
-    const executed = await executeFailover(plan, provider, {reporter: options.reporter, verifyTimeoutMs: options.verifyTimeoutMs})
+    const executed = await executeFailover(plan, provider, {reporter: namedReporter(options.reporter, labels), verifyTimeoutMs: options.verifyTimeoutMs})
     if (executed.results.some((r) => r.action.kind === 'associate')) await writeState(stateFile, recordMoves(state, executed.results, Date.now(), cluster.spec.failover.holdDown))
     const merged = executed.addresses.length > 0 ? executed.addresses : view.addresses
     return summarize(plan, executed.results, merged, view.proxies, view.health, only, labels)

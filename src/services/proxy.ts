@@ -13,7 +13,8 @@ import {planFailover} from '../failover/planner.js'
 import type {Reporter} from '../ui/reporter.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {readState, stateFilePath, writeState} from '../monitor/state.js'
-import {healthJudge, policyFor, recordMoves} from './eip.js'
+import {healthJudge, namedReporter, policyFor, recordMoves} from './eip.js'
+import {proxyLabels} from '../cloud/labels.js'
 
 export interface ProxyRow {
   id: string
@@ -180,7 +181,7 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     if (options.dryRun) {
       return {changed: false, summary: `would terminate ${proxy.id}`, moved, dryRun: await dryRunReport(provider, operations, options.checkPermissions)}
     }
-    const executed = await executeFailover(plan, provider, {reporter: options.reporter, current: addresses})
+    const executed = await executeFailover(plan, provider, {reporter: namedReporter(options.reporter, proxyLabels(proxies)), current: addresses})
     if (moves.length > 0) await writeState(stateFile, recordMoves(await readState(stateFile), executed.results, Date.now(), options.cluster.spec.failover.holdDown))
     const failed = executed.results.filter((r) => r.outcome !== 'moved' && r.outcome !== 'alerted')
     if (failed.length > 0) {

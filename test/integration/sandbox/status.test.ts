@@ -87,6 +87,8 @@ describe('status, monitor and eip on a sandbox with a dead proxy or a stopped mo
     expect(all.code, all.stdout + all.stderr).to.equal(0)
     expect(all.stdout).to.include('every address is on a healthy proxy')
     expect(all.stdout, 'lines name proxies by name').to.match(/→ proxy-[13] \(/)
+    expect(all.stderr, 'progress lines too').to.match(/moving proxy-2 → proxy-[13] \(/)
+    expect(all.stdout + all.stderr).to.not.match(/\bi-[0-9a-f]{8,}/)
   })
 
   it('monitor --json prints one JSON object per line; status says when the monitor stopped', async () => {
