@@ -115,7 +115,8 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     const down = await cli(['status'], dirs[0])
     expect(down.code).to.equal(5)
     expect(down.stdout, down.stdout).to.match(/proxy \S+ is stopped/)
-    expect(down.stdout).to.match(/address \S+ is on i-\S+, which is not healthy/)
+    // These proxies share one Name (launched without names): each is named with its id beside it.
+    expect(down.stdout).to.match(/address \S+ is on status-proxy \(i-\S+\), which is not healthy/)
     expect(down.stdout).to.match(/lease monitor\/status: held by/)
   })
 
