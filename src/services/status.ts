@@ -17,6 +17,7 @@ import {probeTargets} from '../health/run-probes.js'
 import {backendProbeSpec} from '../health/targets.js'
 import {judgeWithDetail} from '../health/verdicts.js'
 import {leaseFor} from '../monitor/leases.js'
+import {RUN_LOCK_STALE_MS, runLockPath} from '../monitor/lock.js'
 import {readState, stateFilePath, type ActionRecord, type MonitorState} from '../monitor/state.js'
 import {leaseState} from './lease.js'
 
@@ -45,7 +46,7 @@ export interface MonitorSummary {
   intervalMs: number
   /** The last run was `--once` (cron): no round is due until the next run. */
   once: boolean
-  /** A looping monitor whose last round is older than three intervals: nobody is watching. */
+  /** A looping monitor whose last round is older than three intervals and whose run lock went stale: nobody is watching. */
   stopped: boolean
 }
 
@@ -135,7 +136,13 @@ async function monitorSummary(stateFile: string, state: MonitorState, specInterv
     () => 0,
   )
   const ageMs = Math.max(0, now - Math.max(written, Date.parse(state.lastRound.at) || 0))
-  return {...base, lastRound: state.lastRound, ageMs, stopped: !once && ageMs > MISSED_ROUNDS * intervalMs}
+  // A round can outlast three intervals (a move waits to be verified): a monitor that still refreshes its run lock is alive.
+  const lockAgeMs = await stat(runLockPath(stateFile)).then(
+    (s) => now - s.mtimeMs,
+    () => Number.POSITIVE_INFINITY,
+  )
+  const alive = lockAgeMs < RUN_LOCK_STALE_MS
+  return {...base, lastRound: state.lastRound, ageMs, stopped: !once && !alive && ageMs > MISSED_ROUNDS * intervalMs}
 }
 
 async function backendSummary(cluster: Cluster): Promise<StatusReport['backends']> {
