@@ -56,6 +56,8 @@ export interface RecordSet {
 export interface Placement {
   zone: string
   subnet?: string
+  /** The instance's Name, unique in the cluster (see proxyNames in src/services/proxy.ts); a provider that names its own ignores it. */
+  name?: string
 }
 
 export interface LaunchOptions {

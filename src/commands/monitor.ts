@@ -14,7 +14,8 @@ nothing when every proxy or most at once fail from here: the monitor may be cut 
 budget, zone spread), moves addresses, verifies, and publishes DNS only when the pool itself changed.
 With failover.rebalance auto it moves addresses back onto empty healthy proxies after the hold-down, one
 a round. Alerts are sent once per incident. Events are JSON lines (stdout, or --log-file); on a
-terminal, readable lines.
+terminal, readable lines that name proxies by name (with the id where two share a name). --json: JSON
+lines on stdout even on a terminal, the last one the result ({"code": "monitor.result", …}) or the error.
 
 --once runs one round, for cron; state (counters, remap history, hold-downs) is kept in the state
 file between runs. Overlapping runs never act twice: the second exits 6, or waits with --wait.
@@ -25,18 +26,22 @@ then exit 0. Exit 5 (with --once) when something could not be healed (budget spe
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --once',
+    '<%= config.bin %> <%= command.id %> --json | jq -c \'select(.level != "info")\'',
     '<%= config.bin %> <%= command.id %> --interval 500ms --log-file /var/log/hactl-monitor.jsonl',
     '* * * * * cd /etc/hactl && <%= config.bin %> <%= command.id %> --once --log-file /var/log/hactl-monitor.jsonl',
   ]
-
-  // Events are already JSON lines; a final JSON document on the same stream would only get in the way.
-  static override enableJsonFlag = false
 
   static override flags = {
     once: Flags.boolean({summary: 'Run one round and exit (for cron).'}),
     interval: Flags.string({summary: 'Time between round starts, e.g. 500ms or 2s (default: health.proxy.interval).'}),
     wait: Flags.boolean({summary: 'Wait for a running monitor of this cluster to finish instead of exiting 6.'}),
     'log-file': Flags.string({summary: 'Append the JSON-line events to this file instead of stdout.'}),
+  }
+
+  /** The result (or error) as one more JSON line, like the events before it, not a pretty document. */
+  protected override logJson(json: unknown): void {
+    const body = json && typeof json === 'object' ? (json as Record<string, unknown>) : {value: json}
+    process.stdout.write(`${JSON.stringify({time: new Date().toISOString(), code: 'error' in body ? 'monitor.error' : 'monitor.result', ...body})}\n`)
   }
 
   public async run(): Promise<MonitorReport> {
@@ -60,6 +65,7 @@ then exit 0. Exit 5 (with --once) when something could not be healed (budget spe
       wait: this.flags.wait,
       logFile: this.flags['log-file'],
       tty: this.terminal.tty,
+      json: this.jsonEnabled(),
       verbose: this.flags.verbose,
       profile: this.flags.profile,
       region: this.flags.region,

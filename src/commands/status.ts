@@ -7,9 +7,11 @@ import {renderStatus} from '../ui/status.js'
 
 export default class Status extends HactlCommand<typeof Status> {
   static override summary = 'One screen for the cluster: proxies, addresses, DNS, backends, the monitor and the lease.'
-  static override description = `Proxies (zone, state, health by health.proxy), addresses (holder, healthy or not), the DNS record
-against the pool, a backend health summary, the monitor's last actions (from its state file) and the
-lease holder. Reads only. Exits 0 when all is well, 5 when anything is degraded (each problem is listed).`
+  static override description = `Proxies (zone, the cloud's state beside what the health probe saw, health by health.proxy),
+addresses (holder, healthy or not), the DNS record against the pool, a backend health summary, the
+monitor's last actions (from its state file) and whether it still runs, and the lease holder. Reads
+only. Exits 0 when all is well, 5 when anything is degraded (each problem is listed), including a
+looping monitor that stopped (its last round older than three intervals).`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --no-backends']
 

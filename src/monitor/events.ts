@@ -22,16 +22,21 @@ export function jsonEventLog(stream: NodeJS.WritableStream, options: {verbose?: 
   }
 }
 
-export function humanEventLog(stream: NodeJS.WritableStream, options: {verbose?: boolean; clock?: () => number} = {}): RoundLog {
+/**
+ * `name` turns the instance ids in a line into the names a person knows
+ * (`proxy-1`, the EC2 Name tag); events keep ids, only the line changes.
+ */
+export function humanEventLog(stream: NodeJS.WritableStream, options: {verbose?: boolean; clock?: () => number; name?: (text: string) => string} = {}): RoundLog {
   const clock = options.clock ?? Date.now
+  const name = options.name ?? ((text: string) => text)
   return {
     round: '',
     emit(event: HactlEvent) {
       if (event.level === 'debug' && !options.verbose) return
       const time = new Date(clock()).toISOString().slice(11, 23)
       const level = event.level === 'info' || event.level === 'debug' ? '' : `${event.level}: `
-      const subject = event.subject ? `${event.subject}: ` : ''
-      stream.write(`${time} ${this.round.padEnd(8)} ${level}${subject}${event.message}\n`)
+      const subject = event.subject ? `${name(event.subject)}: ` : ''
+      stream.write(`${time} ${this.round.padEnd(8)} ${level}${subject}${name(event.message)}\n`)
     },
   }
 }

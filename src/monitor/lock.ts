@@ -17,15 +17,23 @@ export interface LockOptions {
   onCompromised?: (error: Error) => void
 }
 
+/** The run lock's folder; its mtime is refreshed every 5 s while a monitor holds it. */
+export function runLockPath(stateFile: string): string {
+  return `${stateFile}.lock`
+}
+
+/** How long a held lock goes without a refresh before it counts as its holder's leftover. */
+export const RUN_LOCK_STALE_MS = 10_000
+
 export async function lockState(stateFile: string, options: LockOptions = {}): Promise<Release> {
   const lockfile = await import('proper-lockfile')
   await mkdir(path.dirname(stateFile), {recursive: true})
   try {
     return await lockfile.lock(stateFile, {
       realpath: false,
-      lockfilePath: `${stateFile}.lock`,
+      lockfilePath: runLockPath(stateFile),
       // A holder refreshes the lock every stale/2; one that died is taken over after `stale`.
-      stale: 10_000,
+      stale: RUN_LOCK_STALE_MS,
       retries: options.wait ? {forever: true, minTimeout: 50, maxTimeout: 500, factor: 1.5} : 0,
       onCompromised: options.onCompromised ?? ((error) => { throw error }),
     })

@@ -94,7 +94,7 @@ export async function runMonitor(
         // Re-read: between rounds an operator's `eip failover` may have moved addresses and recorded them.
         if (!options.readOnly) state = await readState(options.stateFile)
         const outcome = await runRound(state, log.round, settings, {...deps, reporter: log, stopping})
-        if (!options.readOnly) await writeState(options.stateFile, outcome.state)
+        if (!options.readOnly) await writeState(options.stateFile, {...outcome.state, run: {intervalMs: options.intervalMs, once: options.once}})
         return outcome
       }
       const result = options.readOnly ? await round() : await withFailoverLock(options.stateFile, round, options.movesLockWaitMs).catch(busyRound(log))

@@ -45,6 +45,8 @@ export interface MonitorState {
   alerts: Record<string, OpenAlert>
   /** Set while the monitor doubts its own view (it may be cut off from the proxies). */
   suspect?: Suspicion
+  /** How the monitor that wrote this runs, so `status` can tell a stopped loop from a cron job between runs. */
+  run?: {intervalMs: number; once: boolean}
 }
 
 const KEEP_ACTIONS = 50

@@ -5,21 +5,29 @@
  */
 import type {Cluster} from '../cluster/loader.js'
 import type {ProviderOperation} from '../cloud/operations.js'
+import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
 import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
 import {CloudError, UsageError} from '../errors.js'
+import {barrier} from '../failover/barrier.js'
+import {absoluteName} from '../failover/dns-planner.js'
 import {executeFailover, verifyAssociations, type ExecutedAction} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {observePool} from '../failover/observe.js'
-import {planFailover, planRebalance, type FailoverPlan, type FailoverPolicy, type Health} from '../failover/planner.js'
+import {isHealthyNow, planFailover, planRebalance, type FailoverPlan, type FailoverPolicy, type Health} from '../failover/planner.js'
 import type {HealthJudge} from '../health/judge.js'
 import {clusterJudge} from '../health/judges.js'
+import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
 import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
+import type {Reporter} from '../ui/reporter.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
+import {publishPool, type PoolPublish} from './dns.js'
 
 export interface AddressRow {
   address: string
   allocationId: string
   holder?: string
+  /** The holder as a person knows it (its name; with the id where two share it). */
+  holderName?: string
   zone?: string
   /** Whether the DNS record lists it; undefined when the cluster has no dns section. */
   inDns?: boolean
@@ -47,7 +55,7 @@ function findProxy(proxies: ProxyInstance[], ref: string): ProxyInstance {
   const found = proxies.find((p) => p.id === ref || p.name === ref)
   if (!found) {
     throw new UsageError(`${ref} is not a proxy of this cluster`, {
-      actions: [`Proxies of the cluster: ${proxies.map((p) => p.id).join(', ') || 'none (hactl proxy launch)'}.`],
+      actions: [`Proxies of the cluster: ${proxies.map((p) => (p.name ? `${p.name} (${p.id})` : p.id)).join(', ') || 'none (hactl proxy launch)'}.`],
     })
   }
   return found
@@ -60,10 +68,11 @@ async function dnsValues(cluster: Cluster, provider: Provider): Promise<Set<stri
 }
 
 export function addressRows(addresses: ElasticAddress[], proxies: ProxyInstance[], inDns?: Set<string>): AddressRow[] {
+  const labels = proxyLabels(proxies)
   return addresses.map((a) => ({
     address: a.publicIp,
     allocationId: a.allocationId,
-    ...(a.instanceId ? {holder: a.instanceId} : {}),
+    ...(a.instanceId ? {holder: a.instanceId, holderName: labelOf(labels, a.instanceId)} : {}),
     ...(a.instanceId ? {zone: proxies.find((p) => p.id === a.instanceId)?.zone} : {}),
     ...(inDns ? {inDns: inDns.has(a.publicIp)} : {}),
   }))
@@ -87,42 +96,78 @@ export interface AllocateReport extends MutationReport {
   pool: AddressRow[]
 }
 
+/** Progress lines name proxies as a person knows them; the events' data keep ids. */
+export function namedReporter(reporter: Reporter, labels: Labels): Reporter {
+  return {
+    emit: (event) =>
+      reporter.emit({...event, message: nameInstances(event.message, labels), ...(event.subject ? {subject: nameInstances(event.subject, labels)} : {})}),
+  }
+}
+
+/** Under the moves lock, unless it is a dry run (which changes nothing and so needs no lock). */
+function locked<T>(options: CloudServiceOptions, work: () => Promise<T>): Promise<T> {
+  return options.dryRun ? work() : withFailoverLock(stateFilePath(options.cluster), work)
+}
+
 /** Bring the pool to `count` addresses (default: addresses.count); never releases. */
 export async function allocateEips(options: CloudServiceOptions & {count?: number}): Promise<AllocateReport> {
   const provider = await openProvider(options)
   const target = options.count ?? options.cluster.spec.addresses.count
-  const before = await provider.listAddresses()
-  const missing = Math.max(0, target - before.length)
-  const allocated: ElasticAddress[] = []
-  const operations: ProviderOperation[] = Array.from({length: missing}, () => ({op: 'allocateAddress'}))
-  const dryRun = await apply(provider, operations, options, async () => {
-    for (let i = 0; i < missing; i++) {
-      const a = await provider.allocateAddress()
-      options.reporter.emit({level: 'info', code: 'eip.allocated', subject: a.publicIp, message: `allocated ${a.allocationId}`})
-      allocated.push(a)
-    }
+  return locked(options, async () => {
+    const before = await provider.listAddresses()
+    const missing = Math.max(0, target - before.length)
+    const allocated: ElasticAddress[] = []
+    const operations: ProviderOperation[] = Array.from({length: missing}, () => ({op: 'allocateAddress'}))
+    const dryRun = await apply(provider, operations, options, async () => {
+      for (let i = 0; i < missing; i++) {
+        const a = await provider.allocateAddress()
+        options.reporter.emit({level: 'info', code: 'eip.allocated', subject: a.publicIp, message: `allocated ${a.allocationId}`})
+        allocated.push(a)
+      }
+    })
+    const pool = addressRows([...before, ...allocated], [])
+    const summary =
+      missing === 0 ? `the pool already has ${before.length} addresses (wanted ${target}): nothing allocated` : `${options.dryRun ? 'would allocate' : 'allocated'} ${missing}; the pool has ${before.length + missing}`
+    return {changed: missing > 0 && !options.dryRun, summary, allocated, pool, ...(dryRun ? {dryRun} : {})}
   })
-  const pool = addressRows([...before, ...allocated], [])
-  const summary =
-    missing === 0 ? `the pool already has ${before.length} addresses (wanted ${target}): nothing allocated` : `${options.dryRun ? 'would allocate' : 'allocated'} ${missing}; the pool has ${before.length + missing}`
-  return {changed: missing > 0 && !options.dryRun, summary, allocated, pool, ...(dryRun ? {dryRun} : {})}
 }
 
-export async function attachEip(options: CloudServiceOptions & {eip: string; instance: string}): Promise<MutationReport> {
+export interface AttachReport extends MutationReport {
+  /** The proxy the address is on afterwards, and what its health check saw. */
+  target: {id: string; name: string; health: Health; detail: string}
+  /** The address ends on a proxy that is not healthy (attached with --force): exit 5. */
+  unhealthy: boolean
+}
+
+export async function attachEip(options: CloudServiceOptions & {eip: string; instance: string; force?: boolean; judge?: HealthJudge}): Promise<AttachReport> {
   const provider = await openProvider(options)
-  const [addresses, proxies] = await Promise.all([provider.listAddresses(), provider.listProxies()])
-  const address = findAddress(addresses, options.eip)
-  const proxy = findProxy(proxies, options.instance)
-  if (address.instanceId === proxy.id) return {changed: false, summary: `${address.publicIp} is already on ${proxy.id}`}
-  if (proxy.state !== 'running') {
-    throw new UsageError(`${proxy.id} is ${proxy.state}: an address attached to it would serve nothing`, {actions: ['Pick a running proxy (hactl proxy list).']})
-  }
-  const dryRun = await apply(provider, [{op: 'associateAddress', allocationId: address.allocationId, instanceId: proxy.id}], options, async () => {
-    await provider.associateAddress(address.allocationId, proxy.id)
-    await verified(provider, [{allocationId: address.allocationId, to: proxy.id}], options)
+  return locked(options, async () => {
+    const [addresses, proxies] = await Promise.all([provider.listAddresses(), provider.listProxies()])
+    const address = findAddress(addresses, options.eip)
+    const proxy = findProxy(proxies, options.instance)
+    const labels = proxyLabels(proxies)
+    const name = labelOf(labels, proxy.id) as string
+    const verdict: Verdict = proxy.state === 'running' ? (await judgeWithDetail(healthJudge(options.cluster, options.judge), [proxy]))[proxy.id] : {health: 'unhealthy', detail: proxy.state}
+    const target = {id: proxy.id, name, ...verdict}
+    const unhealthy = verdict.health !== 'healthy'
+    const warning = unhealthy ? `; ${name} is ${verdict.health} (${verdict.detail}): ${address.publicIp} serves nothing there` : ''
+    if (address.instanceId === proxy.id) return {changed: false, summary: `${address.publicIp} is already on ${name}${warning}`, target, unhealthy}
+    if (proxy.state !== 'running') {
+      throw new UsageError(`${name} is ${proxy.state}: an address attached to it would serve nothing`, {actions: ['Pick a running, healthy proxy (hactl status).']})
+    }
+    if (unhealthy && !options.force) {
+      throw new UsageError(`${name} is ${verdict.health} (${verdict.detail}): ${address.publicIp} attached to it would serve nothing; nothing changed`, {
+        actions: ['Pick a healthy proxy (hactl status), or let hactl choose: hactl eip failover ' + address.publicIp, `Pass --force to attach it to ${name} anyway.`],
+      })
+    }
+    const dryRun = await apply(provider, [{op: 'associateAddress', allocationId: address.allocationId, instanceId: proxy.id}], options, async () => {
+      await provider.associateAddress(address.allocationId, proxy.id)
+      await verified(provider, [{allocationId: address.allocationId, to: proxy.id}], options)
+    })
+    const verb = options.dryRun ? 'would attach' : 'attached'
+    const moved = address.instanceId ? `, moving it off ${labelOf(labels, address.instanceId)}` : ''
+    return {changed: !options.dryRun, summary: `${verb} ${address.publicIp} to ${name} (${proxy.zone})${moved}${warning}`, target, unhealthy, ...(dryRun ? {dryRun} : {})}
   })
-  const verb = options.dryRun ? 'would attach' : 'attached'
-  return {changed: !options.dryRun, summary: `${verb} ${address.publicIp} to ${proxy.id} (${proxy.zone})${address.instanceId ? `, moving it off ${address.instanceId}` : ''}`, ...(dryRun ? {dryRun} : {})}
 }
 
 async function verified(provider: Provider, moves: {allocationId: string; to: string}[], options: CloudServiceOptions): Promise<void> {
@@ -137,35 +182,69 @@ async function verified(provider: Provider, moves: {allocationId: string; to: st
 
 export async function detachEip(options: CloudServiceOptions & {eip: string}): Promise<MutationReport> {
   const provider = await openProvider(options)
-  const address = findAddress(await provider.listAddresses(), options.eip)
-  if (!address.instanceId) return {changed: false, summary: `${address.publicIp} is not attached`}
-  const dryRun = await apply(provider, [{op: 'disassociateAddress', allocationId: address.allocationId}], options, () =>
-    provider.disassociateAddress(address.allocationId),
-  )
-  return {changed: !options.dryRun, summary: `${options.dryRun ? 'would detach' : 'detached'} ${address.publicIp} from ${address.instanceId}`, ...(dryRun ? {dryRun} : {})}
+  return locked(options, async () => {
+    const [addresses, proxies] = await Promise.all([provider.listAddresses(), provider.listProxies()])
+    const address = findAddress(addresses, options.eip)
+    if (!address.instanceId) return {changed: false, summary: `${address.publicIp} is not attached`}
+    const dryRun = await apply(provider, [{op: 'disassociateAddress', allocationId: address.allocationId}], options, () =>
+      provider.disassociateAddress(address.allocationId),
+    )
+    const from = labelOf(proxyLabels(proxies), address.instanceId)
+    return {changed: !options.dryRun, summary: `${options.dryRun ? 'would detach' : 'detached'} ${address.publicIp} from ${from}`, ...(dryRun ? {dryRun} : {})}
+  })
 }
 
-export async function releaseEip(options: CloudServiceOptions & {eip: string; force?: boolean}): Promise<MutationReport> {
+export interface ReleaseReport extends MutationReport {
+  /** The DNS record listed the address: what was done about it. */
+  dns?: PoolPublish
+  /** The record still lists the released address (the pool would have been empty): exit 5. */
+  stale: boolean
+}
+
+/**
+ * Release an address. Under the moves lock, so a `dns publish` never reads
+ * the pool while it changes; an address the record lists is refused without
+ * --force, and with it the record is republished without the address before
+ * the lock is let go.
+ */
+export async function releaseEip(options: CloudServiceOptions & {eip: string; force?: boolean}): Promise<ReleaseReport> {
   const provider = await openProvider(options)
-  const addresses = await provider.listAddresses()
-  const address = addresses.find((a) => a.allocationId === options.eip || a.publicIp === options.eip)
-  if (!address) return {changed: false, summary: `${options.eip} is not (or no longer) an address of this cluster: nothing to release`}
-  const inDns = (await dnsValues(options.cluster, provider))?.has(address.publicIp) ?? false
-  if (inDns && !options.force) {
-    throw new UsageError(`${address.publicIp} is in the DNS record ${options.cluster.spec.dns?.name}: releasing it would send clients to an address that is gone`, {
-      actions: ['Lower addresses.count and run `hactl dns publish` after releasing, or pass --force to release it anyway.'],
+  const {dns} = options.cluster.spec
+  return locked(options, async () => {
+    const addresses = await provider.listAddresses()
+    const address = addresses.find((a) => a.allocationId === options.eip || a.publicIp === options.eip)
+    await barrier('eip.release.read')
+    if (!address) return {changed: false, stale: false, summary: `${options.eip} is not (or no longer) an address of this cluster: nothing to release`}
+    const inDns = (await dnsValues(options.cluster, provider))?.has(address.publicIp) ?? false
+    const rest = addresses.filter((a) => a.allocationId !== address.allocationId)
+    if (inDns && !options.force) {
+      throw new UsageError(`${address.publicIp} is in the DNS record ${dns?.name}: releasing it would send clients to an address that is gone; nothing changed`, {
+        actions: [
+          `Pass --force to release it and republish ${dns?.name} with the other ${rest.length} address(es) in the same step.`,
+          'Or lower addresses.count first and run `hactl dns publish` when the address is out of the pool.',
+        ],
+      })
+    }
+    const republish = inDns && rest.length > 0 && dns ? [{op: 'upsertRecordSet', records: {name: absoluteName(dns.name), type: 'A', ttl: dns.ttl, values: rest.map((a) => a.publicIp).sort()}} as const] : []
+    const operations: ProviderOperation[] = [
+      ...(address.instanceId ? [{op: 'disassociateAddress', allocationId: address.allocationId} as const] : []),
+      {op: 'releaseAddress', allocationId: address.allocationId},
+      ...republish,
+    ]
+    let published: PoolPublish | undefined
+    const dryRun = await apply(provider, operations, options, async () => {
+      if (address.instanceId) await provider.disassociateAddress(address.allocationId)
+      await provider.releaseAddress(address.allocationId)
+      await barrier('eip.release.released')
+      if (inDns) published = await publishPool(provider, options.cluster, options.reporter)
     })
-  }
-  const operations: ProviderOperation[] = [
-    ...(address.instanceId ? [{op: 'disassociateAddress', allocationId: address.allocationId} as const] : []),
-    {op: 'releaseAddress', allocationId: address.allocationId},
-  ]
-  const dryRun = await apply(provider, operations, options, async () => {
-    if (address.instanceId) await provider.disassociateAddress(address.allocationId)
-    await provider.releaseAddress(address.allocationId)
+    const what = `${options.dryRun ? 'would release' : 'released'} ${address.publicIp} (${address.allocationId})`
+    let note = ''
+    if (options.dryRun && inDns) note = rest.length > 0 ? `, and republish ${dns?.name} without it` : `; ${dns?.name} would keep listing it: the pool would be empty`
+    if (published) note = published.written ? `; republished ${published.name} A ${published.values.join(' ')}` : published.note ? `; ${published.note}` : ''
+    const stale = published !== undefined && published.values.includes(address.publicIp)
+    return {changed: !options.dryRun, stale, summary: `${what}${note}`, ...(published ? {dns: published} : {}), ...(dryRun ? {dryRun} : {})}
   })
-  const note = inDns ? '; it is still in the DNS record: run `hactl dns publish`' : ''
-  return {changed: !options.dryRun, summary: `${options.dryRun ? 'would release' : 'released'} ${address.publicIp} (${address.allocationId})${note}`, ...(dryRun ? {dryRun} : {})}
 }
 
 export interface FailoverOptions extends CloudServiceOptions {
@@ -181,11 +260,15 @@ export interface FailoverReport {
   results: ExecutedAction[]
   /** The pool afterwards (as planned, under --dry-run). */
   addresses: AddressRow[]
-  /** Every address in scope ends on a healthy proxy. */
+  /** Every address of the pool ends on a healthy proxy. */
   ok: boolean
   changed: boolean
   /** Addresses in scope that are not on a healthy proxy at the end. */
   unhealthy: string[]
+  /** Addresses out of scope (not named on the command line) that sit on a proxy that is not healthy. */
+  elsewhere: string[]
+  /** Instance id → the name a person knows it by, for the lines the command prints. */
+  names: Record<string, string>
   dryRun?: DryRunReport
 }
 
@@ -255,7 +338,9 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
         actions: ['Run the command again; if it keeps failing, run with --verbose.'],
       })
     }
+    const labels = proxyLabels(view.proxies)
     const only = options.only?.map((ref) => findAddress(view.addresses, ref).allocationId)
+    if (options.to) refuseUnhealthyTarget(findProxy(view.proxies, options.to), verdictsOf(judge, view.proxies, view.health), labels)
     const plan = planner(view, policyFor(cluster, {...stateHistory(state), ...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
     const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
     if (options.dryRun) {
@@ -265,14 +350,24 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
         options.checkPermissions,
       )
       const after = view.addresses.map((a) => ({...a, instanceId: moves.find((m) => m.allocationId === a.allocationId)?.to ?? a.instanceId}))
-      return summarize(plan, [], after, view.proxies, view.health, only, dryRun)
+      return summarize(plan, [], after, view.proxies, view.health, only, labels, dryRun)
     }
-    const executed = await executeFailover(plan, provider, {reporter: options.reporter, verifyTimeoutMs: options.verifyTimeoutMs})
+    const executed = await executeFailover(plan, provider, {reporter: namedReporter(options.reporter, labels), verifyTimeoutMs: options.verifyTimeoutMs})
     if (executed.results.some((r) => r.action.kind === 'associate')) await writeState(stateFile, recordMoves(state, executed.results, Date.now(), cluster.spec.failover.holdDown))
     const merged = executed.addresses.length > 0 ? executed.addresses : view.addresses
-    return summarize(plan, executed.results, merged, view.proxies, view.health, only)
+    return summarize(plan, executed.results, merged, view.proxies, view.health, only, labels)
   }
   return options.dryRun ? work() : withFailoverLock(stateFile, work)
+}
+
+/** `--to` names the operator's choice: one that is not healthy now is refused before anything is planned. */
+function refuseUnhealthyTarget(target: ProxyInstance, verdicts: Record<string, Verdict>, labels: Labels): void {
+  if (isHealthyNow(target, {[target.id]: verdicts[target.id]?.health ?? 'unknown'})) return
+  const name = labelOf(labels, target.id) as string
+  const seen = target.state === 'running' ? `${verdicts[target.id]?.health ?? 'unknown'} (${verdicts[target.id]?.detail ?? 'not judged'})` : target.state
+  throw new UsageError(`${name} is ${seen}: no address is moved to it; nothing changed`, {
+    actions: ['Pick a healthy proxy for --to (hactl status), or leave --to out and hactl chooses one.', `To put an address on ${name} anyway: hactl eip attach ADDRESS ${target.name ?? target.id} --force.`],
+  })
 }
 
 function summarize(
@@ -282,20 +377,25 @@ function summarize(
   proxies: ProxyInstance[],
   health: Record<string, Health>,
   only: string[] | undefined,
+  labels: Labels,
   dryRun?: DryRunReport,
 ): FailoverReport {
-  const scoped = addresses.filter((a) => !only || only.length === 0 || only.includes(a.allocationId))
+  const inScope = (a: ElasticAddress): boolean => !only || only.length === 0 || only.includes(a.allocationId)
   const byId = new Map(proxies.map((p) => [p.id, p]))
-  const unhealthy = scoped
-    .filter((a) => !a.instanceId || byId.get(a.instanceId)?.state !== 'running' || health[a.instanceId] !== 'healthy')
-    .map((a) => a.publicIp)
+  const served = (a: ElasticAddress): boolean => a.instanceId !== undefined && byId.get(a.instanceId)?.state === 'running' && health[a.instanceId] === 'healthy'
+  const unhealthy = addresses.filter((a) => inScope(a) && !served(a)).map((a) => a.publicIp)
+  // Out of scope, an unattached address is the operator's business; one on a failed proxy is an outage.
+  const failed = (id: string): boolean => byId.get(id)?.state !== 'running' || health[id] === 'unhealthy'
+  const elsewhere = addresses.filter((a) => !inScope(a) && a.instanceId !== undefined && failed(a.instanceId)).map((a) => a.publicIp)
   return {
     plan,
     results,
     addresses: addressRows(addresses, proxies),
-    ok: unhealthy.length === 0,
+    ok: unhealthy.length === 0 && elsewhere.length === 0,
     changed: results.some((r) => r.outcome === 'moved' && !r.detail.startsWith('already')),
     unhealthy,
+    elsewhere,
+    names: Object.fromEntries(labels),
     ...(dryRun ? {dryRun} : {}),
   }
 }

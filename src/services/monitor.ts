@@ -2,6 +2,8 @@ import {createWriteStream} from 'node:fs'
 
 import type {Cluster} from '../cluster/loader.js'
 import {providerFor} from '../cloud/index.js'
+import {nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
+import type {Provider} from '../cloud/provider.js'
 import '../cloud/providers.js'
 import {UsageError} from '../errors.js'
 import type {HealthJudge} from '../health/judge.js'
@@ -22,6 +24,8 @@ export interface MonitorCommandOptions {
   logFile?: string
   /** stdout is a terminal: human lines there instead of JSON. */
   tty: boolean
+  /** --json: JSON lines on stdout even on a terminal. */
+  json?: boolean
   verbose: boolean
   profile?: string
   region?: string
@@ -62,12 +66,35 @@ export function monitorSettings(cluster: Cluster): MonitorSettings {
 /** --dry-run: the planned moves are reported and left undone. */
 const planOnly: ActionRunner = async (actions) => actions.map((action) => ({action, outcome: 'skipped', detail: 'dry run: not moved'}))
 
-function eventLog(options: MonitorCommandOptions): RoundLog {
+/**
+ * JSON lines off a terminal, under --json and in the log file; readable lines
+ * on a terminal, naming proxies by the names of the latest describe.
+ */
+function eventLog(options: MonitorCommandOptions, labels: () => Labels): RoundLog {
+  const human = (): RoundLog => humanEventLog(process.stdout, {verbose: options.verbose, name: (text) => nameInstances(text, labels())})
+  const readable = options.tty && !options.json
   if (options.logFile) {
     const file = jsonEventLog(createWriteStream(options.logFile, {flags: 'a'}), {verbose: options.verbose})
-    return options.tty ? teeLog(file, humanEventLog(process.stdout, {verbose: options.verbose})) : file
+    return readable ? teeLog(file, human()) : file
   }
-  return options.tty ? humanEventLog(process.stdout, {verbose: options.verbose}) : jsonEventLog(process.stdout, {verbose: options.verbose})
+  return readable ? human() : jsonEventLog(process.stdout, {verbose: options.verbose})
+}
+
+/** The provider, telling `seen` about every describe of the proxies, so lines can use their names. */
+function watchingNames(provider: Provider, seen: (labels: Labels) => void): Provider {
+  return new Proxy(provider, {
+    get(target, property) {
+      if (property === 'listProxies') {
+        return async () => {
+          const proxies = await target.listProxies()
+          seen(proxyLabels(proxies))
+          return proxies
+        }
+      }
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
 }
 
 /** With --verbose, each failed probe and what it saw: a timeout on a busy machine reads differently from a refusal. */
@@ -89,10 +116,11 @@ function reportingJudge(judge: HealthJudge, log: RoundLog): HealthJudge {
 export async function monitorCluster(cluster: Cluster, options: MonitorCommandOptions): Promise<MonitorReport> {
   const {dryRun = false} = options
   const settings = monitorSettings(cluster)
-  const provider = await providerFor(cluster, {profile: options.profile, region: options.region})
+  let labels: Labels = new Map()
+  const provider = watchingNames(await providerFor(cluster, {profile: options.profile, region: options.region}), (seen) => (labels = seen))
   const lease = dryRun ? undefined : await leaseFor(cluster, options)
   const stateFile = stateFilePath(cluster)
-  const log = eventLog(options)
+  const log = eventLog(options, () => labels)
   const judge = clusterJudge(cluster.spec)
   const result = await runMonitor(
     {once: options.once || dryRun, readOnly: dryRun, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},

@@ -13,7 +13,8 @@ import {planFailover} from '../failover/planner.js'
 import type {Reporter} from '../ui/reporter.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {readState, stateFilePath, writeState} from '../monitor/state.js'
-import {healthJudge, policyFor, recordMoves} from './eip.js'
+import {healthJudge, namedReporter, policyFor, recordMoves} from './eip.js'
+import {proxyLabels} from '../cloud/labels.js'
 
 export interface ProxyRow {
   id: string
@@ -85,6 +86,22 @@ export function placeProxies(existing: {zone: string}[], available: Placement[],
   return out
 }
 
+/**
+ * Each new proxy's Name: cluster, zone and the lowest index that no proxy of
+ * the cluster has in that zone (`web-proxy-us-east-1a-1`), so names stay
+ * unique across re-launches and a person can tell the proxies apart.
+ */
+export function proxyNames(cluster: string, existing: {name?: string}[], placements: Placement[]): Placement[] {
+  const taken = new Set(existing.flatMap((p) => (p.name ? [p.name] : [])))
+  return placements.map((placement) => {
+    let index = 1
+    while (taken.has(`${cluster}-proxy-${placement.zone}-${index}`)) index++
+    const name = `${cluster}-proxy-${placement.zone}-${index}`
+    taken.add(name)
+    return {...placement, name}
+  })
+}
+
 export async function launchProxies(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}): Promise<LaunchReport> {
   const provider = await openProvider(options)
   const wanted = options.count ?? options.cluster.spec.proxy.instances.count
@@ -93,7 +110,7 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
   if (missing === 0) {
     return {changed: false, summary: `the cluster already has ${existing.length} proxies (wanted ${wanted}): nothing launched`, wanted, existing: existing.length, launched: [], placements: []}
   }
-  const placements = placeProxies(existing, await slots(options, provider), missing)
+  const placements = proxyNames(options.cluster.spec.cluster, existing, placeProxies(existing, await slots(options, provider), missing))
   // The same cluster state gives the same token, so a retried launch is recognised by the cloud.
   const clientToken = `hactl-${createHash('sha256').update([options.cluster.spec.cluster, wanted, ...existing.map((p) => p.id).sort()].join('/')).digest('hex').slice(0, 32)}`
   const operations: ProviderOperation[] = [{op: 'launchProxies', placements, clientToken}]
@@ -164,7 +181,7 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     if (options.dryRun) {
       return {changed: false, summary: `would terminate ${proxy.id}`, moved, dryRun: await dryRunReport(provider, operations, options.checkPermissions)}
     }
-    const executed = await executeFailover(plan, provider, {reporter: options.reporter, current: addresses})
+    const executed = await executeFailover(plan, provider, {reporter: namedReporter(options.reporter, proxyLabels(proxies)), current: addresses})
     if (moves.length > 0) await writeState(stateFile, recordMoves(await readState(stateFile), executed.results, Date.now(), options.cluster.spec.failover.holdDown))
     const failed = executed.results.filter((r) => r.outcome !== 'moved' && r.outcome !== 'alerted')
     if (failed.length > 0) {

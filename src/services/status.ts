@@ -3,8 +3,11 @@
  * addresses and their holders, the DNS record against the pool, the backends,
  * what the monitor did last and who holds the lease. It only reads.
  */
+import {stat} from 'node:fs/promises'
+
 import type {Cluster} from '../cluster/loader.js'
 import {providerFor} from '../cloud/index.js'
+import {labelOf, proxyLabels} from '../cloud/labels.js'
 import '../cloud/providers.js'
 import {planDns} from '../failover/dns-planner.js'
 import {backendTargets} from '../health/check.js'
@@ -12,25 +15,45 @@ import type {Health} from '../health/judge.js'
 import {clusterJudge} from '../health/judges.js'
 import {probeTargets} from '../health/run-probes.js'
 import {backendProbeSpec} from '../health/targets.js'
+import {judgeWithDetail} from '../health/verdicts.js'
 import {leaseFor} from '../monitor/leases.js'
+import {RUN_LOCK_STALE_MS, runLockPath} from '../monitor/lock.js'
 import {readState, stateFilePath, type ActionRecord, type MonitorState} from '../monitor/state.js'
 import {monitorProblems} from './status-monitor.js'
+import {leaseState} from './lease.js'
 
 export interface StatusReport {
   cluster: string
   provider: string
   topology: string
-  proxies: {id: string; name?: string; zone: string; state: string; health: Health; addresses: string[]}[]
-  addresses: {publicIp: string; allocationId: string; holder?: string; zone?: string; healthy: boolean}[]
+  /** `state` is what the cloud says; `probe` what the health check saw (they disagree for a crashed proxy). */
+  proxies: {id: string; name?: string; label: string; zone: string; state: string; probe: string; health: Health; addresses: string[]}[]
+  addresses: {publicIp: string; allocationId: string; holder?: string; holderName?: string; zone?: string; healthy: boolean}[]
   dns?: {name: string; live: string[]; expected: string[]; missing: string[]; extra: string[]; ok: boolean}
   backends?: {ok: number; failed: number; skipped: number; failing: string[]; note?: string}
-  monitor: {stateFile: string; lastRound?: MonitorState['lastRound']; lastActions: ActionRecord[]}
-  lease?: {name: string; holder?: string; token?: number; expiresAt?: string; held: boolean; error?: string}
+  monitor: MonitorSummary
+  lease?: {name: string; holder?: string; token?: number; expiresAt?: string; held: boolean; released: boolean; error?: string}
   problems: string[]
   degraded: boolean
 }
 
+export interface MonitorSummary {
+  stateFile: string
+  lastRound?: MonitorState['lastRound']
+  lastActions: ActionRecord[]
+  /** Since the monitor last wrote its state. */
+  ageMs?: number
+  /** The round interval it runs at (as recorded, else health.proxy.interval). */
+  intervalMs: number
+  /** The last run was `--once` (cron): no round is due until the next run. */
+  once: boolean
+  /** A looping monitor whose last round is older than three intervals and whose run lock went stale: nobody is watching. */
+  stopped: boolean
+}
+
 const SHOW_ACTIONS = 5
+/** Rounds a looping monitor may miss before status says it is not running. */
+const MISSED_ROUNDS = 3
 
 export async function clusterStatus(cluster: Cluster, options: {profile?: string; region?: string; backends?: boolean}): Promise<StatusReport> {
   const {spec} = cluster
@@ -44,24 +67,30 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
     leaseSummary(cluster, options),
   ])
-  const health = await clusterJudge(spec)(proxies)
+  const verdicts = await judgeWithDetail(clusterJudge(spec), proxies)
+  const labels = proxyLabels(proxies)
   const problems: string[] = []
 
   const proxyRows = proxies.map((p) => ({
     id: p.id,
     ...(p.name ? {name: p.name} : {}),
+    label: labelOf(labels, p.id) as string,
     zone: p.zone,
     state: p.state,
-    health: health[p.id] ?? 'unknown',
+    probe: verdicts[p.id]?.detail ?? '-',
+    health: verdicts[p.id]?.health ?? 'unknown',
     addresses: addresses.filter((a) => a.instanceId === p.id).map((a) => a.publicIp),
   }))
-  for (const p of proxyRows) if (p.health !== 'healthy') problems.push(`proxy ${p.name ?? p.id} is ${p.state === 'running' ? p.health : p.state}`)
+  for (const p of proxyRows) {
+    if (p.health === 'healthy') continue
+    problems.push(p.state === 'running' ? `proxy ${p.label} is ${p.health}: the cloud says running, the probe saw ${p.probe}` : `proxy ${p.label} is ${p.state}`)
+  }
 
   const addressRows = addresses.map((a) => {
     const holder = proxies.find((p) => p.id === a.instanceId)
-    const healthy = holder !== undefined && health[holder.id] === 'healthy'
-    if (!healthy) problems.push(`address ${a.publicIp} is ${holder ? `on ${holder.id}, which is not healthy` : 'not attached to a proxy'}`)
-    return {publicIp: a.publicIp, allocationId: a.allocationId, ...(holder ? {holder: holder.id, zone: holder.zone} : {}), healthy}
+    const healthy = holder !== undefined && verdicts[holder.id]?.health === 'healthy'
+    if (!healthy) problems.push(`address ${a.publicIp} is ${holder ? `on ${labelOf(labels, holder.id)}, which is not healthy` : 'not attached to a proxy'}`)
+    return {publicIp: a.publicIp, allocationId: a.allocationId, ...(holder ? {holder: holder.id, holderName: labelOf(labels, holder.id), zone: holder.zone} : {}), healthy}
   })
 
   let dns: StatusReport['dns']
@@ -71,7 +100,10 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
     if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the pool (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)
   }
   if (backends && backends.failed > 0) problems.push(`${backends.failed} backend server(s) failing: ${backends.failing.join(', ')}`)
+  const health = Object.fromEntries(Object.entries(verdicts).map(([id, v]) => [id, v.health]))
   problems.push(...monitorProblems(spec, state, {proxies, addresses, health}))
+  const monitor = await monitorSummary(stateFile, state, spec.health.proxy.interval)
+  if (monitor.stopped) problems.push(`monitor not running (last round ${seconds(monitor.ageMs ?? 0)} s ago, a round is due every ${seconds(monitor.intervalMs)} s): nothing moves addresses off a failed proxy`)
 
   return {
     cluster: spec.cluster,
@@ -81,11 +113,39 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
     addresses: addressRows,
     ...(dns ? {dns} : {}),
     ...(backends ? {backends} : {}),
-    monitor: {stateFile, ...(state.lastRound ? {lastRound: state.lastRound} : {}), lastActions: state.lastActions.slice(-SHOW_ACTIONS)},
+    monitor,
     ...(lease ? {lease} : {}),
     problems,
     degraded: problems.length > 0,
   }
+}
+
+export function seconds(ms: number): string {
+  return ms >= 10_000 ? String(Math.round(ms / 1000)) : (ms / 1000).toFixed(1)
+}
+
+/**
+ * What the monitor last did and whether it still runs. The state file is
+ * written after every round, so its age (or the last round's start, if later)
+ * says when the monitor was last seen.
+ */
+async function monitorSummary(stateFile: string, state: MonitorState, specIntervalMs: number, now = Date.now()): Promise<MonitorSummary> {
+  const intervalMs = state.run?.intervalMs ?? specIntervalMs
+  const once = state.run?.once ?? false
+  const base = {stateFile, lastActions: state.lastActions.slice(-SHOW_ACTIONS), intervalMs, once}
+  if (!state.lastRound) return {...base, stopped: false}
+  const written = await stat(stateFile).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  )
+  const ageMs = Math.max(0, now - Math.max(written, Date.parse(state.lastRound.at) || 0))
+  // A round can outlast three intervals (a move waits to be verified): a monitor that still refreshes its run lock is alive.
+  const lockAgeMs = await stat(runLockPath(stateFile)).then(
+    (s) => now - s.mtimeMs,
+    () => Number.POSITIVE_INFINITY,
+  )
+  const alive = lockAgeMs < RUN_LOCK_STALE_MS
+  return {...base, lastRound: state.lastRound, ageMs, stopped: !once && !alive && ageMs > MISSED_ROUNDS * intervalMs}
 }
 
 async function backendSummary(cluster: Cluster): Promise<StatusReport['backends']> {
@@ -106,10 +166,9 @@ async function leaseSummary(cluster: Cluster, options: {profile?: string; region
   const settings = await leaseFor(cluster, options)
   if (!settings) return undefined
   try {
-    const lease = await settings.store.read(settings.name)
-    if (!lease) return {name: settings.name, held: false}
-    return {name: settings.name, holder: lease.holder, token: lease.token, expiresAt: new Date(lease.expiresAt).toISOString(), held: lease.expiresAt > Date.now()}
+    const lease = leaseState(await settings.store.read(settings.name), Date.now())
+    return {name: settings.name, ...lease, released: lease.state === 'released'}
   } catch (error) {
-    return {name: settings.name, held: false, error: (error as Error).message}
+    return {name: settings.name, held: false, released: false, error: (error as Error).message}
   }
 }

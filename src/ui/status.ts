@@ -1,45 +1,103 @@
-import type {StatusReport} from '../services/status.js'
+import {nameInstances} from '../cloud/labels.js'
+import {seconds, type StatusReport} from '../services/status.js'
 import {mark} from './color.js'
 import {renderTable} from './table.js'
 import type {Terminal} from './terminal.js'
 
-/** The status screen: a few short sections, each a table or one line. */
+/**
+ * The status screen: a few short sections, each a table or one line, each
+ * drawn by its own function below. On a terminal proxies are named as a
+ * person knows them; piped, the holder column keeps instance ids for scripts.
+ */
 export function renderStatus(r: StatusReport, terminal: Terminal): string {
-  const out: string[] = [`cluster ${r.cluster} (${r.provider}, ${r.topology})`, '', 'proxies']
-  out.push(
-    renderTable(r.proxies, [
+  return [
+    `cluster ${r.cluster} (${r.provider}, ${r.topology})`,
+    '',
+    'proxies',
+    proxiesTable(r, terminal),
+    '',
+    'addresses',
+    addressesTable(r, terminal),
+    '',
+    ...dnsLine(r, terminal),
+    ...backendsLine(r),
+    ...monitorLines(r),
+    ...leaseLine(r),
+    '',
+    verdict(r, terminal),
+  ].join('\n')
+}
+
+function proxiesTable(r: StatusReport, terminal: Terminal): string {
+  return renderTable(
+    r.proxies,
+    [
       {header: 'id', get: (p) => p.id},
       {header: 'name', get: (p) => p.name},
       {header: 'zone', get: (p) => p.zone},
+      // What the cloud says beside what the probe saw: a crashed proxy is still `running` to the cloud.
       {header: 'state', get: (p) => p.state},
+      {header: 'probe', get: (p) => p.probe},
       {header: 'health', get: (p) => p.health},
       {header: 'addresses', get: (p) => p.addresses.join(' ') || undefined},
-    ], terminal),
-    '',
-    'addresses',
-    renderTable(r.addresses, [
+    ],
+    terminal,
+  )
+}
+
+function addressesTable(r: StatusReport, terminal: Terminal): string {
+  return renderTable(
+    r.addresses,
+    [
       {header: 'address', get: (a) => a.publicIp},
-      {header: 'holder', get: (a) => a.holder},
+      {header: 'holder', get: (a) => (terminal.tty ? a.holderName : a.holder)},
       {header: 'zone', get: (a) => a.zone},
       {header: 'healthy', get: (a) => mark(a.healthy, terminal)},
-    ], terminal),
-    '',
+    ],
+    terminal,
   )
-  if (r.dns) {
-    const detail = r.dns.ok ? `lists the ${r.dns.expected.length} pool addresses` : `missing ${r.dns.missing.join(' ') || '-'}, extra ${r.dns.extra.join(' ') || '-'}`
-    out.push(`dns ${r.dns.name} A ${r.dns.live.join(' ') || '(none)'}: ${mark(r.dns.ok, terminal)} ${detail}`)
-  }
-  if (r.backends) {
-    const failing = r.backends.failed > 0 ? ` (${r.backends.failing.join(', ')})` : ''
-    out.push(`backends: ${r.backends.ok} ok, ${r.backends.failed} failing${failing}${r.backends.note ? `; ${r.backends.note}` : ''}`)
-  }
-  const round = r.monitor.lastRound
-  out.push(round ? `monitor: last round ${round.id} at ${round.at} (${round.healthy} healthy, ${round.unhealthy} unhealthy, ${round.unknown} unknown)` : 'monitor: no round recorded yet')
-  for (const a of r.monitor.lastActions) out.push(`  ${a.at} ${a.outcome} ${a.summary}`)
-  if (r.lease) {
-    const l = r.lease
-    out.push(l.error ? `lease ${l.name}: cannot read (${l.error})` : l.holder ? `lease ${l.name}: ${l.held ? 'held' : 'last held'} by ${l.holder}, token ${l.token}, ${l.held ? 'expires' : 'expired'} ${l.expiresAt}` : `lease ${l.name}: free`)
-  }
-  out.push('', r.degraded ? `degraded:\n${r.problems.map((p) => `  ${mark(false, terminal)} ${p}`).join('\n')}` : `${mark(true, terminal)} all well`)
-  return out.join('\n')
+}
+
+function dnsLine(r: StatusReport, terminal: Terminal): string[] {
+  if (!r.dns) return []
+  const detail = r.dns.ok ? `lists the ${r.dns.expected.length} pool addresses` : `missing ${r.dns.missing.join(' ') || '-'}, extra ${r.dns.extra.join(' ') || '-'}`
+  return [`dns ${r.dns.name} A ${r.dns.live.join(' ') || '(none)'}: ${mark(r.dns.ok, terminal)} ${detail}`]
+}
+
+function backendsLine(r: StatusReport): string[] {
+  if (!r.backends) return []
+  const failing = r.backends.failed > 0 ? ` (${r.backends.failing.join(', ')})` : ''
+  return [`backends: ${r.backends.ok} ok, ${r.backends.failed} failing${failing}${r.backends.note ? `; ${r.backends.note}` : ''}`]
+}
+
+function monitorLines(r: StatusReport): string[] {
+  const m = r.monitor
+  const round = m.lastRound
+  if (!round) return ['monitor: no round recorded yet', ...actionLines(r)]
+  const counts = `${round.healthy} healthy, ${round.unhealthy} unhealthy, ${round.unknown} unknown`
+  const ago = `${seconds(m.ageMs ?? 0)} s ago`
+  let head: string
+  if (m.stopped) head = `monitor not running (last round ${ago}): last round ${round.id} at ${round.at} (${counts})`
+  else if (m.once) head = `monitor: last round ${round.id} (--once) at ${round.at}, ${ago} (${counts})`
+  else head = `monitor: running, last round ${round.id} at ${round.at}, ${ago} (${counts})`
+  return [head, ...actionLines(r)]
+}
+
+/** The monitor recorded ids; the lines name the proxies as the table above does. */
+function actionLines(r: StatusReport): string[] {
+  const labels = new Map(r.proxies.map((p) => [p.id, p.label]))
+  return r.monitor.lastActions.map((a) => `  ${a.at} ${a.outcome} ${nameInstances(a.summary, labels)}`)
+}
+
+function leaseLine(r: StatusReport): string[] {
+  const l = r.lease
+  if (!l) return []
+  if (l.error) return [`lease ${l.name}: cannot read (${l.error})`]
+  if (!l.holder) return [`lease ${l.name}: free`]
+  if (l.released) return [`lease ${l.name}: free (released by ${l.holder}, token ${l.token})`]
+  return [`lease ${l.name}: ${l.held ? 'held' : 'last held'} by ${l.holder}, token ${l.token}, ${l.held ? 'expires' : 'expired'} ${l.expiresAt}`]
+}
+
+function verdict(r: StatusReport, terminal: Terminal): string {
+  return r.degraded ? `degraded:\n${r.problems.map((p) => `  ${mark(false, terminal)} ${p}`).join('\n')}` : `${mark(true, terminal)} all well`
 }

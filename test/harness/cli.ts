@@ -36,3 +36,27 @@ export async function hactl(args: string[], options: {cwd?: string; env?: Record
     )
   })
 }
+
+/** A word the shell passes through unchanged. */
+function shellWord(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/**
+ * Run the built hactl with stdout on a pseudo-terminal (util-linux `script`),
+ * as a person at a terminal sees it. Line ends come back as `\n`.
+ */
+export async function hactlOnTerminal(args: string[], options: {cwd?: string; env?: Record<string, string>; timeoutMs?: number} = {}): Promise<CliResult> {
+  const command = [process.execPath, BIN, ...args].map(shellWord).join(' ')
+  return new Promise((resolve) => {
+    execFile(
+      'script',
+      ['-qefc', command, '/dev/null'],
+      {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024},
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({code, stdout: stdout.replaceAll('\r\n', '\n'), stderr})
+      },
+    )
+  })
+}

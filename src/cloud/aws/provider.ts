@@ -93,32 +93,36 @@ export class AwsProvider implements Provider {
         actions: ['Set proxy.instances.image to a Debian, Ubuntu or Amazon Linux AMI id of your region (ami-…).'],
       })
     }
+    // One call per named instance: each gets its own Name from the first byte, so no two ever share one.
+    // Unnamed placements (older callers) are grouped by zone and subnet, as one call each.
     const groups = new Map<string, {placement: Placement; count: number}>()
-    for (const p of placements) {
-      const key = `${p.zone}/${p.subnet ?? ''}`
+    placements.forEach((p, i) => {
+      const key = p.name ? `#${i}` : `${p.zone}/${p.subnet ?? ''}`
       const g = groups.get(key) ?? {placement: p, count: 0}
       g.count++
       groups.set(key, g)
-    }
+    })
     const userData = Buffer.from(proxyUserData(this.spec.proxy.engine, this.spec.cluster, inst.userData)).toString('base64')
-    const tags = toTags(hactlTags(this.spec.cluster, 'proxy'))
-    return [...groups.values()].map(({count, placement}, n) => ({
-      ImageId: inst.image,
-      InstanceType: inst.type as RunInstancesCommandInput['InstanceType'],
-      MinCount: count,
-      MaxCount: count,
-      ...(inst.keyName ? {KeyName: inst.keyName} : {}),
-      ...(placement.subnet ? {SubnetId: placement.subnet} : {Placement: {AvailabilityZone: placement.zone}}),
-      ...(inst.securityGroups.length > 0 ? {SecurityGroupIds: inst.securityGroups} : {}),
-      // A retried RunInstances with the same token creates nothing twice (on AWS; moto ignores it).
-      ClientToken: `${clientToken}-${n}`.slice(0, 64),
-      MetadataOptions: {HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1},
-      UserData: userData,
-      TagSpecifications: [
-        {ResourceType: 'instance', Tags: tags},
-        {ResourceType: 'volume', Tags: tags},
-      ],
-    }))
+    return [...groups.values()].map(({count, placement}, n) => {
+      const tags = toTags(hactlTags(this.spec.cluster, 'proxy', placement.name ? {Name: placement.name} : {}))
+      return {
+        ImageId: inst.image,
+        InstanceType: inst.type as RunInstancesCommandInput['InstanceType'],
+        MinCount: count,
+        MaxCount: count,
+        ...(inst.keyName ? {KeyName: inst.keyName} : {}),
+        ...(placement.subnet ? {SubnetId: placement.subnet} : {Placement: {AvailabilityZone: placement.zone}}),
+        ...(inst.securityGroups.length > 0 ? {SecurityGroupIds: inst.securityGroups} : {}),
+        // A retried RunInstances with the same token creates nothing twice (on AWS; moto ignores it).
+        ClientToken: `${clientToken}-${n}`.slice(0, 64),
+        MetadataOptions: {HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1},
+        UserData: userData,
+        TagSpecifications: [
+          {ResourceType: 'instance', Tags: tags},
+          {ResourceType: 'volume', Tags: tags},
+        ],
+      }
+    })
   }
 
   async launchProxies(placements: Placement[], options: LaunchOptions): Promise<ProxyInstance[]> {

@@ -3,7 +3,7 @@ import {ExitCode} from '../../errors.js'
 import {showDns, type DnsReport} from '../../services/dns.js'
 
 export default class DnsShow extends CloudCommand<typeof DnsShow> {
-  static override summary = 'Show the live DNS record against the pool; exit 5 on drift.'
+  static override summary = 'Show the live DNS record against the pool; exit 5 on drift or when a listed address is attached to nothing.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   public async run(): Promise<DnsReport> {
@@ -12,10 +12,13 @@ export default class DnsShow extends CloudCommand<typeof DnsShow> {
     const all = [...new Set([...report.live, ...report.expected])].sort()
     for (const ip of all) {
       const mark = report.missing.includes(ip) ? '+ missing ' : report.extra.includes(ip) ? '- extra   ' : '  '
-      this.log(`${mark}${ip}`)
+      const why = report.extra.includes(ip) ? ' (not an address of the pool: released, or never hactl\'s)' : report.unattached.includes(ip) ? ' (attached to no proxy)' : ''
+      this.log(`${mark}${ip}${why}`)
     }
     if (report.drift) for (const note of report.notes) this.log(note)
-    this.log(report.drift ? 'drift: run `hactl dns publish`' : 'in sync with the pool')
-    return this.finish(report, report.drift ? ExitCode.unhealthy : ExitCode.ok)
+    const {problems} = report
+    for (const problem of problems) this.reporter.emit({level: 'warn', code: 'dns.unattached', message: problem})
+    this.log(report.drift ? 'drift: run `hactl dns publish`' : problems.length > 0 ? 'in sync with the pool, but not every address serves' : 'in sync with the pool')
+    return this.finish(report, report.drift || problems.length > 0 ? ExitCode.unhealthy : ExitCode.ok)
   }
 }

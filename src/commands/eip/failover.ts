@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {ExitCode} from '../../errors.js'
+import {nameInstances} from '../../cloud/labels.js'
 import {failoverEips, type FailoverReport} from '../../services/eip.js'
 
 export default class EipFailover extends CloudCommand<typeof EipFailover> {
@@ -34,15 +35,19 @@ first and verified by describing again. DNS does not change. Exits 0 when every 
 }
 
 export function renderFailover(report: FailoverReport, log: (line: string) => void): void {
+  const labels = new Map(Object.entries(report.names))
+  const name = (id: string): string => labels.get(id) ?? id
   for (const r of report.results) {
     if (r.action.kind !== 'associate') continue
-    const where = `${r.action.from ?? '(unattached)'} → ${r.action.to} (${r.action.toZone})`
-    log(`${r.action.publicIp}: ${r.outcome} ${where}${r.outcome === 'moved' ? '' : `: ${r.detail}`}`)
+    const where = `${r.action.from ? name(r.action.from) : '(unattached)'} → ${name(r.action.to)} (${r.action.toZone})`
+    log(`${r.action.publicIp}: ${r.outcome} ${where}${r.outcome === 'moved' ? '' : `: ${nameInstances(r.detail, labels)}`}`)
   }
-  for (const a of report.plan.actions) if (a.kind === 'alert') log(`alert: ${a.message}`)
+  for (const a of report.plan.actions) if (a.kind === 'alert') log(`alert: ${nameInstances(a.message, labels)}`)
   // A pool that waits (hold-down, budget) says for what and until when, not only that nothing moved.
-  if (report.plan.waiting) log(report.plan.waiting.message)
-  else if (report.plan.actions.length === 0) log(report.plan.notes.length > 0 ? report.plan.notes.join('\n') : 'nothing to do')
+  if (report.plan.waiting) log(nameInstances(report.plan.waiting.message, labels))
+  else if (report.plan.actions.length === 0) log(report.plan.notes.length > 0 ? nameInstances(report.plan.notes.join('\n'), labels) : 'nothing to do')
   const would = report.dryRun ? 'after this plan, ' : ''
-  log(report.ok ? `${would}every address is on a healthy proxy` : `${would}not on a healthy proxy: ${report.unhealthy.join(', ')}`)
+  if (report.unhealthy.length > 0) log(`${would}not on a healthy proxy: ${report.unhealthy.join(', ')}`)
+  if (report.elsewhere.length > 0) log(`${would}also on a failed proxy: ${report.elsewhere.join(', ')} (run \`hactl eip failover\` for the whole pool)`)
+  if (report.ok) log(`${would}every address is on a healthy proxy`)
 }

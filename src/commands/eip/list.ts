@@ -13,7 +13,8 @@ export default class EipList extends CloudCommand<typeof EipList> {
       [
         {header: 'address', get: (a) => a.address},
         {header: 'allocation id', get: (a) => a.allocationId},
-        {header: 'holder', get: (a) => a.holder},
+        // By name on a terminal; piped, the id, for scripts.
+        {header: 'holder', get: (a) => (this.terminal.tty ? a.holderName : a.holder)},
         {header: 'zone', get: (a) => a.zone},
         {header: 'in dns', get: (a) => (a.inDns === undefined ? undefined : a.inDns ? 'yes' : 'no')},
       ],

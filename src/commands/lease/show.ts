@@ -1,6 +1,20 @@
 import {HactlCommand} from '../../base-command.js'
 import {showLease, type LeaseReport} from '../../services/lease.js'
 
+function describeLease(r: LeaseReport): string {
+  const seconds = (ms: number): string => (Math.abs(ms) / 1000).toFixed(1)
+  switch (r.state) {
+    case 'free':
+      return `never taken (${r.where})`
+    case 'released':
+      return `free: released by ${r.holder}, token ${r.token} (the next holder gets a larger one; ${r.where})`
+    case 'expired':
+      return `free: held by ${r.holder}, token ${r.token}, until it expired ${seconds(r.expiresInMs ?? 0)} s ago (${r.expiresAt}; ${r.where})`
+    case 'held':
+      return `held by ${r.holder}, token ${r.token}, expires in ${seconds(r.expiresInMs ?? 0)} s (${r.expiresAt}; ${r.where})`
+  }
+}
+
 export default class LeaseShow extends HactlCommand<typeof LeaseShow> {
   static override summary = 'Show which monitor holds the lease, its fencing token and when it expires.'
   static override description = 'Reads the lease named in failover.lease (DynamoDB on AWS, a lease folder otherwise). Changes nothing.'
@@ -8,13 +22,7 @@ export default class LeaseShow extends HactlCommand<typeof LeaseShow> {
 
   public async run(): Promise<LeaseReport> {
     const report = await showLease(await this.cluster(), {profile: this.flags.profile, region: this.flags.region})
-    if (report.holder === undefined) {
-      this.log(`${report.name}: never taken (${report.where})`)
-    } else {
-      const seconds = ((report.expiresInMs ?? 0) / 1000).toFixed(1)
-      const state = report.held ? `expires in ${seconds} s` : `expired ${seconds.replace('-', '')} s ago: free`
-      this.log(`${report.name}: held by ${report.holder}, token ${report.token}, ${state} (${report.expiresAt}; ${report.where})`)
-    }
+    this.log(`${report.name}: ${describeLease(report)}`)
     return report
   }
 }

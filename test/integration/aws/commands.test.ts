@@ -59,6 +59,8 @@ describe('AWS commands against moto', function () {
     const instances = await clusterInstances(ec2, cluster)
     expect(instances).to.have.length(3)
     expect(instances.map((i) => i.Placement?.AvailabilityZone).sort()).to.deep.equal(ZONES)
+    // Each proxy has its own Name (cluster, zone, index), so lines a person reads can tell them apart.
+    expect(instances.map((i) => tag(i.Tags, 'Name')).sort()).to.deep.equal(ZONES.map((z) => `web-proxy-${z}-1`))
     for (const i of instances) {
       expect(tag(i.Tags, 'hactl:role')).to.equal('proxy')
       expect(i.MetadataOptions?.HttpTokens).to.equal('required')
@@ -221,6 +223,23 @@ describe('AWS commands against moto', function () {
     const again = await run('proxy', 'terminate', holder.InstanceId as string, '--force')
     expect(again.code).to.equal(0)
     expect(again.stdout).to.include('nothing to terminate')
+  })
+
+  it('proxy launch after a terminate and with a larger count keeps every Name unique', async () => {
+    const names = async (): Promise<string[]> => (await clusterInstances(ec2, cluster)).map((i) => tag(i.Tags, 'Name') as string).sort()
+    const r = await run('proxy', 'launch')
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    expect(await clusterInstances(ec2, cluster)).to.have.length(3)
+    expect(new Set(await names()).size).to.equal(3)
+    const more = await run('proxy', 'launch', '--count', '5')
+    expect(more.code, more.stdout + more.stderr).to.equal(0)
+    const all = await names()
+    expect(all).to.have.length(5)
+    expect(new Set(all).size, all.join(' ')).to.equal(5)
+    for (const name of all) expect(name).to.match(/^web-proxy-us-east-1[abc]-[12]$/)
+    const list = await run('status', '--no-backends')
+    const stopped = list.stdout.split('\n').filter((l) => /proxy web-proxy-\S+ is/.test(l))
+    expect(new Set(stopped).size, 'no two problem lines name the same proxy').to.equal(stopped.length)
   })
 
   it('eip failover exits 5 when no healthy proxy is left to take an address', async () => {

@@ -115,7 +115,8 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     const down = await cli(['status'], dirs[0])
     expect(down.code).to.equal(5)
     expect(down.stdout, down.stdout).to.match(/proxy \S+ is stopped/)
-    expect(down.stdout).to.match(/address \S+ is on i-\S+, which is not healthy/)
+    // These proxies share one Name (launched without names): each is named with its id beside it.
+    expect(down.stdout).to.match(/address \S+ is on status-proxy \(i-\S+\), which is not healthy/)
     expect(down.stdout).to.match(/lease monitor\/status: held by/)
   })
 
@@ -162,8 +163,13 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     const last = (await events(log)).at(-1)
     expect(last?.code).to.equal('monitor.stop')
     // The loop gave the lease up on the way out: another monitor need not wait for it to expire.
-    const shown = JSON.parse((await cli(['lease', 'show', '--json'], dirs[0])).stdout) as {held: boolean}
-    expect(shown.held).to.equal(false)
+    const shown = JSON.parse((await cli(['lease', 'show', '--json'], dirs[0])).stdout) as {held: boolean; state: string; expiresAt?: string}
+    expect(shown).to.include({held: false, state: 'released'})
+    expect(shown.expiresAt, 'a released lease has no expiry to show').to.equal(undefined)
+    // Said as it is: released and free, not "expired 1795855513.7 s ago (1970-01-01…)".
+    const text = await cli(['lease', 'show'], dirs[0])
+    expect(text.stdout).to.match(/^monitor\/sigterm: free: released by \S+:[0-9a-f]{8}, token \d+ \(/)
+    expect(text.stdout).to.not.include('1970')
   })
 
   it('two looping monitors with the lease: exactly one acts per incident; killing the holder hands over after expiry', async () => {
