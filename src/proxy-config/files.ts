@@ -9,6 +9,7 @@ import path from 'node:path'
 
 import type {EngineName} from '../cluster/schema.js'
 import {BusyError, ConfigError, UsageError} from '../errors.js'
+import {acquireLock, describeHolder, LockHeldError, type Release} from '../process/lock.js'
 import {loadEngine, registeredEngines} from './registry.js'
 
 /** Suffix of the previous version kept next to the file after every write. */
@@ -78,19 +79,26 @@ export async function writeConfigFile(file: string, text: string): Promise<Write
  * cannot get the lock within about two minutes gives up with BusyError (exit 6).
  */
 export async function withFileLock<T>(file: string, display: string, fn: () => Promise<T>): Promise<T> {
-  const {lock} = await import('proper-lockfile')
-  let release: () => Promise<void>
+  let real: string
   try {
-    release = await lock(file, {
-      realpath: true,
-      stale: 30_000,
-      retries: {retries: 600, factor: 1.2, minTimeout: 20, maxTimeout: 150, randomize: true},
-    })
+    real = await realpath(file)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') await readConfigFile(file, display)
-    throw new BusyError(`${display} is being edited by another hactl run`, {
-      actions: ['Wait for it to finish and run the command again.', `If no hactl is running, remove the stale lock ${display}.lock.`],
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') await readConfigFile(file, display)
+    throw error
+  }
+  let release: Release
+  try {
+    release = await acquireLock(`${real}.lock`, {waitMs: 120_000, pollMs: [10, 150]})
+  } catch (error) {
+    if (!(error instanceof LockHeldError)) {
+      const code = (error as NodeJS.ErrnoException).code
+      throw new UsageError(`cannot take the lock ${display}.lock (${code ?? (error as Error).message}); nothing was changed`, {
+        actions: ['hactl writes a lock file next to the file it edits: run as a user who can write that folder.'],
+        cause: error,
+      })
+    }
+    throw new BusyError(`${display} is being edited by another hactl run (${error.holder ? describeHolder(error.holder) : 'lock'})`, {
+      actions: ['Wait for it to finish and run the command again. A run that was killed holds nothing.'],
       cause: error,
     })
   }
