@@ -2,9 +2,13 @@
  * Who a pid is. A pid alone names whatever process has it now: after the
  * one hactl started died, the number may be reused, and a pid file may be
  * written by anyone who can write its folder. A process is ours only when
- * its start time (field 22 of /proc/PID/stat, in clock ticks since boot:
- * fixed for the life of the process) and its command line are the ones
- * recorded when it was started, and it runs as our user.
+ * its start time (field 22 of /proc/PID/stat, in clock ticks since boot) is
+ * the one recorded when it was started: the kernel fixes it for the life of
+ * the process, and a pid cannot be reused within one tick, so pid + start
+ * time names one process per boot. The command line is recorded too, to
+ * say in messages what a pid is, but not compared: it is not a stable
+ * identity (haproxy's master re-executes itself on a reload; a record taken
+ * between fork and exec would show the parent's).
  */
 import {readFileSync, statSync} from 'node:fs'
 import {mkdir, rename, writeFile} from 'node:fs/promises'
@@ -75,19 +79,14 @@ function aliveBySignal(pid: number): boolean {
 
 /**
  * The verdict on a recorded process: `ours` when the process running under
- * that pid now is the one recorded (same start time, same command line,
- * our uid); `gone` when nothing runs under it; `other` when the pid now
- * names another process.
+ * that pid now is the one recorded (same start time); `gone` when nothing
+ * runs under it (or only its zombie); `other` when the pid now names
+ * another process.
  */
 export function judge(recorded: ProcessIdentity): {status: 'gone' | 'other' | 'ours'; live?: ProcessIdentity} {
   const live = identify(recorded.pid)
   if (!live) return {status: 'gone'}
-  if (live.startTime === undefined || recorded.startTime === undefined) return {status: live.startTime === recorded.startTime ? 'ours' : 'other', live}
-  const same =
-    live.startTime === recorded.startTime &&
-    live.cmdline?.[0] === recorded.cmdline?.[0] &&
-    (process.getuid === undefined || live.uid === process.getuid())
-  return {status: same ? 'ours' : 'other', live}
+  return {status: live.startTime === recorded.startTime ? 'ours' : 'other', live}
 }
 
 /** Record what hactl started, written with mode 0600 from the first byte and renamed into place. */
