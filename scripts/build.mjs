@@ -23,7 +23,7 @@ const SRC = path.join(ROOT, 'src')
 const DIST = path.join(ROOT, 'dist')
 
 /** The dependencies on every command's start-up path: these are bundled, every other package stays external. */
-const BUNDLED = new Set(['@oclif/core', 'zod', 'yaml', 'chalk', 'diff', 'proper-lockfile'])
+const BUNDLED = new Set(['@oclif/core', 'zod', 'yaml', 'chalk', 'diff'])
 
 function files(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
@@ -98,7 +98,7 @@ const lazyOclifRequires = {
 }
 
 /**
- * `await import('proper-lockfile')` of a CommonJS package gives, in Node, its
+ * `await import()` of a CommonJS package gives, in Node, its
  * module.exports as `default` plus each of its properties as a named export.
  * esbuild's code splitting gives only `default` there, so `const {lock} =
  * await import(...)` would get undefined. A bundled CommonJS package that is

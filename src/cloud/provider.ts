@@ -71,8 +71,6 @@ export interface Provider {
   listProxies(): Promise<ProxyInstance[]>
   launchProxies(placements: Placement[], options: LaunchOptions): Promise<ProxyInstance[]>
   terminateProxy(id: string): Promise<void>
-  stopProxy(id: string): Promise<void>
-  startProxy(id: string): Promise<void>
   /** Every address of the cluster; one describe call. */
   listAddresses(): Promise<ElasticAddress[]>
   allocateAddress(): Promise<ElasticAddress>

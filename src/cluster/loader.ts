@@ -7,6 +7,7 @@ import {isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Document,
 import type {z} from 'zod'
 
 import {ConfigError, ConfigErrors} from '../errors.js'
+import {templateProblem} from './command-template.js'
 import {clusterSchema, type ClusterSpec} from './schema.js'
 
 export interface Cluster {
@@ -118,6 +119,7 @@ export function parseCluster(text: string, file: string): Cluster {
   if (spec.provider === 'static' && spec.hosts.length === 0) {
     extra.push(new ConfigError('provider static needs a hosts: list', {file, ...locate(doc, ['provider'], at)}))
   }
+  extra.push(...templateErrors(spec, doc, file, at))
   if (extra.length > 0) throw new ConfigErrors(extra)
 
   const absolute = path.resolve(file)
@@ -154,6 +156,23 @@ function firstAlias(doc: Document): number {
     },
   })
   return offset
+}
+
+const TEMPLATE_KEYS = ['reload', 'validate', 'check'] as const
+
+/** Every operator command template (proxy.* and each host's overrides) must take {file} safely. */
+function templateErrors(spec: ClusterSpec, doc: Document, file: string, at: (o: number) => Position): ConfigError[] {
+  const places: {keyPath: (number | string)[]; template: string | undefined}[] = [
+    ...TEMPLATE_KEYS.map((key) => ({keyPath: ['proxy', key], template: spec.proxy[key]})),
+    ...spec.hosts.flatMap((host, index) => TEMPLATE_KEYS.map((key) => ({keyPath: ['hosts', index, key], template: host[key]}))),
+  ]
+  return places.flatMap(({keyPath, template}) => {
+    const problem = template === undefined ? undefined : templateProblem(template)
+    if (!problem) return []
+    return [new ConfigError(`${keyPath.join('.')}: ${problem}`, {file, ...locate(doc, keyPath, at)}, {
+      actions: ['hactl passes {file} to your command as one word in any other place: bare ({file}) or in double quotes ("{file}").'],
+    })]
+  })
 }
 
 function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, at: (o: number) => Position): ConfigError {

@@ -56,7 +56,7 @@ then exit 0. Exit 5 (with --once) when something could not be healed (budget spe
     }
     const controller = new AbortController()
     const stop = (): void => controller.abort()
-    // `on`, not `once`: the lock library re-raises a signal when it finds no other listener left.
+    // Handled here, so SIGTERM/SIGINT end a --wait for the lock at once and let a running round finish its moves.
     process.on('SIGTERM', stop)
     process.on('SIGINT', stop)
     const report = await monitorCluster(await this.cluster(), {

@@ -6,6 +6,7 @@
 import {mkdir, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 
+import {withLock} from '../process/lock.js'
 import {writeFileAtomic} from './atomic.js'
 import type {Lease, LeaseStore} from './lease.js'
 
@@ -59,18 +60,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   private async locked<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const lockfile = await import('proper-lockfile')
     await mkdir(this.dir, {recursive: true})
-    const release = await lockfile.lock(this.file(name), {
-      realpath: false,
-      lockfilePath: `${this.file(name)}.lock`,
-      stale: 5000,
-      retries: {retries: 50, minTimeout: 5, maxTimeout: 50},
-    })
-    try {
-      return await work()
-    } finally {
-      await release()
-    }
+    return withLock(`${this.file(name)}.lock`, {waitMs: 2000, pollMs: [5, 50]}, work)
   }
 }

@@ -10,8 +10,9 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {BusyError} from '../errors.js'
 import {withFailoverLock} from '../failover/lock.js'
 import type {FailoverPlan} from '../failover/planner.js'
+import {LockAbortedError} from '../process/lock.js'
 import type {RoundLog} from './events.js'
-import {lockState} from './lock.js'
+import {lockState, type Release} from './lock.js'
 import {runRound, type MonitorDeps, type MonitorSettings, type RoundOutcome} from './round.js'
 import {readState, writeState, type MonitorState} from './state.js'
 
@@ -75,10 +76,19 @@ export async function runMonitor(
 ): Promise<MonitorResult> {
   const {log} = deps
   const stopping = (): boolean => options.signal?.aborted ?? false
-  const release = await lockState(options.stateFile, {
-    wait: options.wait,
-    onCompromised: (error) => log.emit({level: 'error', code: 'monitor.lock', message: `the local lock was lost: ${error.message}`}),
-  })
+  let release: Release
+  try {
+    release = await lockState(options.stateFile).catch((error: unknown) => {
+      if (!options.wait || !(error instanceof BusyError)) throw error
+      log.emit({level: 'info', code: 'monitor.waiting', message: `${error.message}; waiting for it (--wait)`})
+      return lockState(options.stateFile, {wait: true, signal: options.signal})
+    })
+  } catch (error) {
+    if (!(error instanceof LockAbortedError)) throw error
+    // SIGTERM/SIGINT while --wait waited: stop now, holding nothing and having done nothing.
+    log.emit({level: 'info', code: 'monitor.stop', message: 'stopped by signal while waiting for the lock; no round ran'})
+    return {rounds: 0, degraded: false, state: await readState(options.stateFile)}
+  }
   const run = Date.now().toString(36)
   let state = await readState(options.stateFile)
   let rounds = 0

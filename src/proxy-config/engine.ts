@@ -67,6 +67,16 @@ export interface AddServerSpec {
 /** A server named by its name or by `address:port`. */
 export type ServerRef = string
 
+/**
+ * Whether two route matches name the same thing: host names are
+ * case-insensitive (RFC 4343), so `A.example.com` and `a.example.com` are one
+ * host for duplicate and conflict checks; paths are compared as written.
+ * The file keeps the user's spelling.
+ */
+export function sameMatch(kind: RouteKind, a: string, b: string): boolean {
+  return kind === 'host' ? a.toLowerCase() === b.toLowerCase() : a === b
+}
+
 export interface RouteSpec {
   frontend?: string
   kind: RouteKind

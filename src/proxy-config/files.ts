@@ -10,6 +10,7 @@ import path from 'node:path'
 
 import type {EngineName} from '../cluster/schema.js'
 import {BusyError, ConfigError, UsageError} from '../errors.js'
+import {acquireLock, describeHolder, LockHeldError, type Release} from '../process/lock.js'
 import type {Engine} from './engine.js'
 import {loadEngine, registeredEngines} from './registry.js'
 
@@ -159,20 +160,21 @@ export async function writeConfigFile(file: string, text: string): Promise<Write
  */
 export async function withFileLock<T>(file: string, display: string, fn: () => Promise<T>): Promise<T> {
   await checkEditable(file, display)
-  const {lock} = await import('proper-lockfile')
-  let release: () => Promise<void>
+  let real: string
   try {
-    release = await lock(file, {
-      realpath: true,
-      stale: 30_000,
-      retries: {retries: 600, factor: 1.2, minTimeout: 20, maxTimeout: 150, randomize: true},
-    })
+    real = await realpath(file)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    // Only a lock that is there and held means another run; anything else is what it is.
-    if (code !== 'ELOCKED') throw fileProblem(error, display, 'lock')
-    throw new BusyError(`${display} is being edited by another hactl run`, {
-      actions: ['Wait for it to finish and run the command again.', `If no hactl is running, remove the stale lock ${display}.lock.`],
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') await readConfigFile(file, display)
+    throw error
+  }
+  let release: Release
+  try {
+    release = await acquireLock(`${real}.lock`, {waitMs: 120_000, pollMs: [10, 150]})
+  } catch (error) {
+    // Only a lock that is there and held by a live run means busy; anything else is what it is.
+    if (!(error instanceof LockHeldError)) throw fileProblem(error, display, 'lock')
+    throw new BusyError(`${display} is being edited by another hactl run (${error.holder ? describeHolder(error.holder) : 'lock'})`, {
+      actions: ['Wait for it to finish and run the command again. A run that was killed holds nothing.'],
       cause: error,
     })
   }

@@ -10,7 +10,7 @@ import {homedir, userInfo} from 'node:os'
 import path from 'node:path'
 import type {Duplex} from 'node:stream'
 
-import type {AgentAuthMethod, Client, ClientChannel, ConnectConfig, PublicKeyAuthMethod, SFTPWrapper} from 'ssh2'
+import type {AgentAuthMethod, Client, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod, SFTPWrapper} from 'ssh2'
 
 import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
@@ -47,7 +47,7 @@ const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa']
 /** Opens SSH connections with shared settings; a jump host is connected once and shared by all. */
 export class SshConnector {
   private readonly knownHosts: KnownHostsFile
-  private readonly keys = new Map<string, Promise<Buffer | undefined>>()
+  private readonly keys = new Map<string, Promise<LoadedKey>>()
   private readonly jumps = new Map<string, Promise<Client>>()
   private readonly openClients = new Set<Client>()
 
@@ -75,8 +75,9 @@ export class SshConnector {
     const identityFiles = [this.settings.identityFile, ...fromConfig.identityFiles].filter((f): f is string => Boolean(f))
     const {Client: SshClient} = (await import('ssh2')).default
     const client = new SshClient()
-    const auth = await this.authMethods(user, identityFiles)
+    const {methods: auth, locked} = await this.authMethods(user, identityFiles)
     if (auth.length === 0) {
+      if (locked.length > 0) throw needsPassphrase(endpoint.name, locked)
       throw new RemoteError(endpoint.name, 'no SSH key to log in with', {
         exitCode: ExitCode.cloud,
         actions: ['Set ssh.identityFile in the cluster file, start ssh-agent (SSH_AUTH_SOCK), or add IdentityFile to ~/.ssh/config.'],
@@ -105,7 +106,7 @@ export class SshConnector {
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve())
       // `on`, not `once`: a connection can fail twice (a reset after a refused key), and the second must not end the process.
-      client.on('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error)))
+      client.on('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error, locked)))
       client.connect(config)
     })
     this.openClients.add(client)
@@ -166,35 +167,44 @@ export class SshConnector {
     )
   }
 
-  private async authMethods(user: string, files: string[]): Promise<(AgentAuthMethod | PublicKeyAuthMethod)[]> {
+  /** What to offer the server, and the encrypted keys left out because no passphrase could be asked for. */
+  private async authMethods(user: string, files: string[]): Promise<{locked: string[]; methods: (AgentAuthMethod | PublicKeyAuthMethod)[]}> {
     const methods: (AgentAuthMethod | PublicKeyAuthMethod)[] = []
+    const locked: string[] = []
     const agent = process.env.SSH_AUTH_SOCK
     if (agent) methods.push({type: 'agent', username: user, agent})
     const candidates = files.length > 0 ? files : DEFAULT_KEYS.map((k) => path.join(homedir(), '.ssh', k)).filter((f) => existsSync(f))
     for (const file of candidates) {
       const key = await this.loadKey(file)
-      if (key) methods.push({type: 'publickey', username: user, key})
+      if (key.status === 'ready') methods.push({type: 'publickey', username: user, key: key.key})
+      else if (key.status === 'locked') locked.push(file)
     }
-    return methods
+    return {locked, methods}
   }
 
-  /** A private key ready to use (decrypted when it was encrypted and a passphrase was given); cached per file. */
-  private loadKey(file: string): Promise<Buffer | undefined> {
+  /**
+   * A private key ready to offer, cached per file. An encrypted key is
+   * handed to ssh2 as the key ssh2 itself decrypted (OpenSSH format:
+   * ed25519, RSA, ECDSA; or PEM), so the slow passphrase KDF runs once.
+   * (Turning the decrypted key into PEM lost ed25519 keys, which have no
+   * PEM form ssh2 reads back.)
+   */
+  private loadKey(file: string): Promise<LoadedKey> {
     let loading = this.keys.get(file)
     if (!loading) {
-      loading = (async () => {
+      loading = (async (): Promise<LoadedKey> => {
         const bytes = await readFile(file).catch(() => undefined)
-        if (!bytes) return undefined
+        if (!bytes) return {status: 'missing'}
         const {utils} = (await import('ssh2')).default
         const parsed = utils.parseKey(bytes)
-        if (!(parsed instanceof Error)) return bytes
-        if (!/passphrase|encrypted/i.test(parsed.message) || !this.settings.askPassphrase) return undefined
+        if (!(parsed instanceof Error)) return {status: 'ready', key: Array.isArray(parsed) ? parsed[0] : parsed}
+        if (!/passphrase|encrypted/i.test(parsed.message)) return {status: 'missing'}
+        if (!this.settings.askPassphrase) return {status: 'locked'}
         const passphrase = await this.settings.askPassphrase(file)
-        if (passphrase === undefined) return undefined
+        if (passphrase === undefined) return {status: 'locked'}
         const decrypted = utils.parseKey(bytes, passphrase)
         if (decrypted instanceof Error) throw new RemoteError(file, `wrong passphrase (${decrypted.message})`, {exitCode: ExitCode.cloud})
-        const one = Array.isArray(decrypted) ? decrypted[0] : decrypted
-        return Buffer.from(one.getPrivatePEM())
+        return {status: 'ready', key: Array.isArray(decrypted) ? decrypted[0] : decrypted}
       })()
       this.keys.set(file, loading)
     }
@@ -202,7 +212,28 @@ export class SshConnector {
   }
 }
 
-function connectError(name: string, address: string, port: number, user: string, error: Error & {level?: string; code?: string}): RemoteError {
+type LoadedKey = {key: Buffer | ParsedKey; status: 'ready'} | {status: 'locked' | 'missing'}
+
+function lockedKeys(locked: string[]): {actions: string[]; message: string} {
+  return {
+    message: `the SSH key ${locked.join(', ')} is encrypted and needs its passphrase, which hactl asks only on a terminal`,
+    actions: [
+      `Load it into ssh-agent once (eval "$(ssh-agent)"; ssh-add ${locked[0]}) and run again with SSH_AUTH_SOCK set,`,
+      'or run the command from a terminal to be asked for the passphrase.',
+    ],
+  }
+}
+
+function needsPassphrase(name: string, locked: string[]): RemoteError {
+  const {message, actions} = lockedKeys(locked)
+  return new RemoteError(name, message, {exitCode: ExitCode.cloud, actions})
+}
+
+function connectError(name: string, address: string, port: number, user: string, error: Error & {level?: string; code?: string}, locked: string[] = []): RemoteError {
+  if (error.level === 'client-authentication' && locked.length > 0) {
+    const {message, actions} = lockedKeys(locked)
+    return new RemoteError(name, `${user}@${address}:${port} refused every key we offered; ${message}`, {exitCode: ExitCode.cloud, cause: error, actions})
+  }
   if (error.level === 'client-authentication') {
     return new RemoteError(name, `${user}@${address}:${port} refused every key we offered`, {
       exitCode: ExitCode.cloud,

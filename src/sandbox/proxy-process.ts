@@ -5,6 +5,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import type {InstancePaths} from '../cloud/local/paths.js'
 import type {LocalInstance} from '../cloud/local/state.js'
+import {describeProcess, identify, judge, readRecord, recordProcess, type ProcessIdentity} from '../process/identity.js'
 
 /** True when a process with this pid exists (a signal 0 reaches it). */
 export function pidAlive(pid: number | undefined): boolean {
@@ -28,6 +29,61 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
       // already gone
     }
   }
+}
+
+export interface OwnedProcess {
+  /** The process hactl started, checked against /proc now; undefined when it is not running. */
+  identity?: ProcessIdentity
+  /** Pids named by the pid file or the record that are not ours: reported, never signalled. */
+  problems: string[]
+}
+
+/**
+ * The process behind a pid file, only if it is the one hactl recorded when
+ * it started it (recordFile, see process/identity.ts). A pid file naming
+ * another process, or a recorded pid now reused by another, is reported.
+ */
+export function ownedProcess(pidFile: string, recordFile: string, what: string): OwnedProcess {
+  const filePid = readPid(pidFile)
+  const record = readRecord(recordFile)
+  const problems: string[] = []
+  let identity: ProcessIdentity | undefined
+  if (record) {
+    const verdict = judge(record)
+    if (verdict.status === 'ours') identity = record
+    else if (verdict.status === 'other' && (filePid === undefined || filePid === record.pid)) {
+      problems.push(
+        `pid ${describeProcess(verdict.live, record.pid)} is not the ${what} hactl started ` +
+          `(started at tick ${verdict.live?.startTime ?? '?'}, hactl's at ${record.startTime ?? '?'}): left alone`,
+      )
+    }
+  }
+  if (filePid !== undefined && filePid !== identity?.pid && !problems.some((p) => p.startsWith(`pid ${filePid} `))) {
+    const live = identify(filePid)
+    if (live) {
+      problems.push(
+        `${pidFile} names pid ${describeProcess(live, filePid)}, which is not the ${what} hactl started${record ? '' : ' (hactl has no record of starting it)'}: left alone`,
+      )
+    }
+  }
+  return {identity, problems}
+}
+
+/** Signal a process hactl recorded, its group when it leads one; checked again just before. False when it is no longer ours. */
+export function signalOwned(identity: ProcessIdentity, signal: NodeJS.Signals): boolean {
+  const verdict = judge(identity)
+  if (verdict.status !== 'ours') return false
+  try {
+    process.kill(verdict.live?.pgid === identity.pid ? -identity.pid : identity.pid, signal)
+  } catch {
+    // gone between the check and the signal
+  }
+  return true
+}
+
+/** True while the recorded process still runs (a reused pid does not count). */
+export function ownedAlive(identity: ProcessIdentity | undefined): boolean {
+  return identity !== undefined && judge(identity).status === 'ours'
 }
 
 export function readPid(file: string): number | undefined {
@@ -102,7 +158,11 @@ export class ProxyProcess {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       if (this.exited) throw new Error(`haproxy exited at start: ${this.logTail()}`)
-      if (await tcpOpen(this.instance.address, this.port, 200)) return
+      if (await tcpOpen(this.instance.address, this.port, 200)) {
+        // haproxy has exec'd and listens: record who it is, so `sandbox kill`/`down` signal only this process.
+        if (child.pid) await recordProcess(this.paths.owner, child.pid)
+        return
+      }
       await delay(20)
     }
     this.kill('SIGKILL')

@@ -16,7 +16,7 @@ import type {Reporter} from '../ui/reporter.js'
 import {supervisorAlive, sendControl} from './control.js'
 import {DEFAULT_LAYOUT, demoBackends, sandboxClusterFile, sandboxHaproxyConfig, SANDBOX_NAME, type SandboxLayout} from './files.js'
 import {checkEndpointsFree, type Endpoint} from './ports.js'
-import {pidAlive, readPid, signalGroup} from './proxy-process.js'
+import {ownedAlive, ownedProcess, signalGroup, signalOwned} from './proxy-process.js'
 import {DNS_HOST} from './supervisor.js'
 
 export interface UpOptions {
@@ -250,9 +250,9 @@ export async function sandboxStatus(cluster: Cluster): Promise<SandboxView> {
   const provider = await createLocalProvider(cluster)
   const crashed = new Map(state.instances.map((i) => [i.id, Boolean(i.crashed)]))
   view.instances = (await provider.listProxies()).map((i) => {
-    const pid = readPid(instancePaths(paths.dir, i.id).pid)
-    const alive = pidAlive(pid) && !crashed.get(i.id)
-    return {...i, pid: alive ? pid : undefined, alive, crashed: crashed.get(i.id) ?? false}
+    const {identity} = proxyProcess(paths.dir, i.id)
+    const alive = identity !== undefined && !crashed.get(i.id)
+    return {...i, pid: alive ? identity.pid : undefined, alive, crashed: crashed.get(i.id) ?? false}
   })
   view.addresses = await provider.listAddresses()
   if (dns) view.dns.record = await provider.getRecordSet(dns.name)
@@ -265,35 +265,47 @@ export interface DownResult {
   stoppedProxies: string[]
 }
 
-/** Stop every process the sandbox started, by pid; keep the user's files (cluster file, proxy config) and the log. */
+/**
+ * Stop every process the sandbox started; keep the user's files (cluster file, proxy config) and the log.
+ * A process is signalled only when it is the one hactl recorded starting (pid, start time, program):
+ * a stale or foreign pid file is reported and left alone.
+ */
 export async function sandboxDown(cluster: Cluster, reporter: Reporter, dryRun: boolean): Promise<DownResult> {
   assertLocal(cluster)
   const paths = sandboxPaths(cluster.spec.local.dir)
   const state = await readState(paths.dir)
-  const supervisorPid = readPid(paths.supervisorPid)
-  const proxies = (state?.instances ?? [])
-    .map((i) => ({name: i.name, pid: readPid(instancePaths(paths.dir, i.id).pid)}))
-    .filter((p) => pidAlive(p.pid))
-  const wasRunning = pidAlive(supervisorPid) || proxies.length > 0
+  const supervisor = ownedProcess(paths.supervisorPid, paths.supervisorOwner, 'sandbox supervisor')
+  const found = (state?.instances ?? []).map((i) => ({name: i.name, ...proxyProcess(paths.dir, i.id)}))
+  for (const problem of [...supervisor.problems, ...found.flatMap((p) => p.problems)]) {
+    reporter.emit({level: 'warn', code: 'sandbox.pid', message: problem})
+  }
+  const proxies = found.filter((p) => p.identity !== undefined)
+  const supervisorPid = supervisor.identity?.pid
+  const wasRunning = supervisorPid !== undefined || proxies.length > 0
   if (dryRun) return {wasRunning, supervisorPid, stoppedProxies: proxies.map((p) => p.name)}
-  if (pidAlive(supervisorPid)) {
+  if (supervisor.identity) {
     await sendControl(paths.control, {op: 'shutdown'}, 5000).catch(() => undefined)
-    await waitGone(supervisorPid, 10_000)
-    if (supervisorPid && pidAlive(supervisorPid)) signalGroup(supervisorPid, 'SIGKILL')
+    await waitGone(supervisor.identity, 10_000)
+    signalOwned(supervisor.identity, 'SIGKILL')
     reporter.emit({level: 'info', code: 'sandbox.stop', message: `supervisor ${supervisorPid} stopped`})
   }
-  // Whatever outlived the supervisor (it was killed, say) is stopped by its pid file.
+  // Whatever outlived the supervisor (it was killed, say) is stopped, if it is still the process hactl started.
   for (const p of proxies) {
-    if (p.pid && pidAlive(p.pid)) signalGroup(p.pid, 'SIGKILL')
-    await waitGone(p.pid, 5000)
+    if (p.identity) signalOwned(p.identity, 'SIGKILL')
+    await waitGone(p.identity, 5000)
   }
   await clearRuntime(cluster)
   return {wasRunning, supervisorPid: wasRunning ? supervisorPid : undefined, stoppedProxies: proxies.map((p) => p.name)}
 }
 
-async function waitGone(pid: number | undefined, timeoutMs: number): Promise<void> {
+function proxyProcess(dir: string, id: string): ReturnType<typeof ownedProcess> {
+  const files = instancePaths(dir, id)
+  return ownedProcess(files.pid, files.owner, 'haproxy')
+}
+
+async function waitGone(identity: Parameters<typeof ownedAlive>[0], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (pid && pidAlive(pid) && Date.now() < deadline) await delay(25)
+  while (ownedAlive(identity) && Date.now() < deadline) await delay(25)
 }
 
 /**
@@ -302,7 +314,7 @@ async function waitGone(pid: number | undefined, timeoutMs: number): Promise<voi
  */
 async function clearRuntime(cluster: Cluster): Promise<void> {
   const paths = sandboxPaths(cluster.spec.local.dir)
-  for (const p of [paths.state, paths.control, paths.supervisorPid, paths.lock, paths.instances, stateFilePath(cluster)]) {
+  for (const p of [paths.state, paths.control, paths.supervisorPid, paths.supervisorOwner, paths.lock, paths.instances, stateFilePath(cluster)]) {
     await rm(p, {recursive: true, force: true})
   }
 }
@@ -314,6 +326,8 @@ export interface KillResult {
   changed: boolean
   /** When the kill signal was sent (ms since the epoch): the failover benchmark times the outage from it. */
   killedAt?: number
+  /** Pids hactl found but did not signal: not the process it started. */
+  skipped?: string[]
 }
 
 function findInstance(instances: LocalInstance[], key: string): LocalInstance {
@@ -335,12 +349,11 @@ export async function sandboxKill(cluster: Cluster, key: string): Promise<KillRe
     found.crashed = true
     return {...found}
   })
-  const pid = readPid(instancePaths(dir, instance.id).pid)
-  const changed = pidAlive(pid)
+  const {identity, problems} = proxyProcess(dir, instance.id)
   const killedAt = Date.now()
-  if (pid && changed) signalGroup(pid, 'SIGKILL')
-  await waitGone(pid, 5000)
-  return {instance: instance.name, id: instance.id, pid, changed, ...(pid && changed ? {killedAt} : {})}
+  const changed = identity !== undefined && signalOwned(identity, 'SIGKILL')
+  await waitGone(identity, 5000)
+  return {instance: instance.name, id: instance.id, pid: identity?.pid, changed, ...(changed ? {killedAt} : {}), ...(problems.length > 0 ? {skipped: problems} : {})}
 }
 
 /** Bring a killed instance back: the supervisor starts its haproxy again with the config it last had. */
@@ -357,6 +370,6 @@ export async function sandboxRevive(cluster: Cluster, key: string): Promise<Kill
   if (!answer.ok) {
     throw new CloudError(`${instance.name} did not come back: ${answer.problems?.map((p) => p.message).join('; ') ?? answer.error}`)
   }
-  const pid = readPid(instancePaths(dir, instance.id).pid)
+  const pid = proxyProcess(dir, instance.id).identity?.pid
   return {instance: instance.name, id: instance.id, pid, changed: instance.wasCrashed || Boolean(answer.started?.includes(instance.name))}
 }

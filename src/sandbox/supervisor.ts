@@ -4,6 +4,7 @@ import type {Server} from 'node:net'
 import {instancePaths, sandboxPaths} from '../cloud/local/paths.js'
 import {readState, type SandboxState} from '../cloud/local/state.js'
 import type {ClusterSpec} from '../cluster/schema.js'
+import {recordProcess} from '../process/identity.js'
 import type {Reporter} from '../ui/reporter.js'
 import {startDemoBackend} from './backends.js'
 import {serveControl, type ControlAnswer, type ControlRequest, type ProblemReport} from './control.js'
@@ -57,6 +58,7 @@ export class Supervisor {
       this.control?.listen(this.paths.control, () => resolve())
     })
     await writeFile(this.paths.supervisorPid, `${process.pid}\n`)
+    await recordProcess(this.paths.supervisorOwner, process.pid)
     this.reporter.emit({level: 'info', code: 'sandbox.ready', message: `supervisor ${process.pid} ready`})
   }
 
@@ -189,6 +191,7 @@ export class Supervisor {
     this.control?.close()
     await rm(this.paths.control, {force: true})
     await rm(this.paths.supervisorPid, {force: true})
+    await rm(this.paths.supervisorOwner, {force: true})
     process.exit(0)
   }
 }

@@ -2,7 +2,11 @@
  * The least-privilege IAM policy for what hactl does on AWS. Read calls are
  * allowed on all resources (EC2 describes cannot be limited by tag); every
  * change is limited to resources tagged with the cluster's name, and new
- * ones may only be created carrying that tag.
+ * ones may only be created carrying that tag. The actions are exactly the
+ * calls src/cloud/aws makes (a test collects them from the source), plus
+ * what those calls imply: tags on create (ec2:CreateTags with RunInstances
+ * and AllocateAddress, dynamodb:TagResource with CreateTable) and the
+ * waiter's DescribeTable.
  */
 import type {ClusterSpec} from '../cluster/schema.js'
 import {TAG} from '../cloud/tags.js'
@@ -53,7 +57,7 @@ export function iamPolicy(spec: ClusterSpec): IamPolicy {
     {
       Sid: 'HactlChangeOwn',
       Effect: 'Allow',
-      Action: ['ec2:TerminateInstances', 'ec2:StopInstances', 'ec2:StartInstances', 'ec2:AssociateAddress', 'ec2:DisassociateAddress', 'ec2:ReleaseAddress'],
+      Action: ['ec2:TerminateInstances', 'ec2:AssociateAddress', 'ec2:DisassociateAddress', 'ec2:ReleaseAddress'],
       Resource: ['arn:aws:ec2:*:*:instance/*', 'arn:aws:ec2:*:*:elastic-ip/*'],
       Condition: tagged,
     },
@@ -75,7 +79,8 @@ export function iamPolicy(spec: ClusterSpec): IamPolicy {
     statements.push({
       Sid: 'HactlLease',
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      // CreateTable, DescribeTable (its waiter) and TagResource (its Tags) are `lease init`; the rest every monitor round.
+      Action: ['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       Resource: `arn:aws:dynamodb:*:*:table/${spec.failover.lease.table}`,
     })
   }

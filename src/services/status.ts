@@ -17,7 +17,8 @@ import {probeTargets} from '../health/run-probes.js'
 import {backendProbeSpec} from '../health/targets.js'
 import {judgeWithDetail} from '../health/verdicts.js'
 import {leaseFor} from '../monitor/leases.js'
-import {RUN_LOCK_STALE_MS, runLockPath} from '../monitor/lock.js'
+import {monitorLockPath} from '../monitor/lock.js'
+import {liveHolder} from '../process/lock.js'
 import {readState, stateFilePath, type ActionRecord, type MonitorState} from '../monitor/state.js'
 import {monitorProblems} from './status-monitor.js'
 import {leaseState} from './lease.js'
@@ -139,12 +140,8 @@ async function monitorSummary(stateFile: string, state: MonitorState, specInterv
     () => 0,
   )
   const ageMs = Math.max(0, now - Math.max(written, Date.parse(state.lastRound.at) || 0))
-  // A round can outlast three intervals (a move waits to be verified): a monitor that still refreshes its run lock is alive.
-  const lockAgeMs = await stat(runLockPath(stateFile)).then(
-    (s) => now - s.mtimeMs,
-    () => Number.POSITIVE_INFINITY,
-  )
-  const alive = lockAgeMs < RUN_LOCK_STALE_MS
+  // A round can outlast three intervals (a move waits to be verified): a monitor that still holds its run lock is alive.
+  const alive = (await liveHolder(monitorLockPath(stateFile))) !== undefined
   return {...base, lastRound: state.lastRound, ageMs, stopped: !once && !alive && ageMs > MISSED_ROUNDS * intervalMs}
 }
 

@@ -6,6 +6,8 @@ export interface AwsEndpoint {
   attempts: Map<string, number>
   /** Every request that reached the endpoint, as `ec2:Action` or `route53:METHOD /path`. */
   calls: string[]
+  /** The body of every request, in the order of `calls` (EC2's query parameters, form-encoded). */
+  bodies: string[]
   close: () => Promise<void>
 }
 
@@ -28,12 +30,14 @@ export async function awsEndpoint(target: string, options: {failures?: number} =
   const failures = options.failures ?? 0
   const attempts = new Map<string, number>()
   const calls: string[] = []
+  const bodies: string[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       calls.push(callName(req.method ?? 'GET', req.url ?? '/', body.toString()))
+      bodies.push(body.toString())
       const key = String(req.headers['amz-sdk-invocation-id'])
       const n = (attempts.get(key) ?? 0) + 1
       attempts.set(key, n)
@@ -58,5 +62,5 @@ export async function awsEndpoint(target: string, options: {failures?: number} =
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const endpoint = `http://127.0.0.1:${(server.address() as {port: number}).port}`
-  return {endpoint, attempts, calls, close: () => new Promise<void>((resolve) => server.close(() => resolve()))}
+  return {endpoint, attempts, calls, bodies, close: () => new Promise<void>((resolve) => server.close(() => resolve()))}
 }

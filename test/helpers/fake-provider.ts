@@ -44,14 +44,6 @@ export class FakeProvider implements Provider {
     this.set(id, 'terminated')
   }
 
-  async stopProxy(id: string): Promise<void> {
-    this.set(id, 'stopped')
-  }
-
-  async startProxy(id: string): Promise<void> {
-    this.set(id, 'running')
-  }
-
   set(id: string, state: ProxyInstance['state']): void {
     const proxy = this.proxies.find((p) => p.id === id)
     if (!proxy) throw new Error(`no ${id}`)

@@ -3,7 +3,7 @@
  * the record set is a Route 53 A record. Everything is found by the
  * `hactl:cluster` and `hactl:role` tags.
  */
-import type {Address, Filter, Instance, InstanceStatus, RunInstancesCommandInput, Tag} from '@aws-sdk/client-ec2'
+import type {Address, AllocateAddressCommandInput, Filter, Instance, InstanceStatus, RunInstancesCommandInput, Tag} from '@aws-sdk/client-ec2'
 
 import type {Cluster} from '../../cluster/loader.js'
 import type {ClusterSpec} from '../../cluster/schema.js'
@@ -144,25 +144,23 @@ export class AwsProvider implements Provider {
     await this.clients.ec2.terminateInstances([id])
   }
 
-  async stopProxy(id: string): Promise<void> {
-    await this.clients.ec2.stopInstances([id])
-  }
-
-  async startProxy(id: string): Promise<void> {
-    await this.clients.ec2.startInstances([id])
-  }
-
   async listAddresses(): Promise<ElasticAddress[]> {
     const addresses = await this.clients.ec2.describeAddresses(this.clusterFilters('address'))
     return addresses.map(toAddress).sort((a, b) => a.publicIp.localeCompare(b.publicIp))
   }
 
   async allocateAddress(): Promise<ElasticAddress> {
-    const out = await this.clients.ec2.allocateAddress({
-      Domain: 'vpc',
-      TagSpecifications: [{ResourceType: 'elastic-ip', Tags: toTags(hactlTags(this.spec.cluster, 'address'))}],
-    })
+    const out = await this.clients.ec2.allocateAddress(this.allocateAddressInput())
     return {allocationId: out.AllocationId as string, publicIp: out.PublicIp as string, tags: hactlTags(this.spec.cluster, 'address')}
+  }
+
+  /**
+   * The one AllocateAddress request, for the real call and its --check-permissions dry run alike: the
+   * policy allows it only with the cluster's tag in the request, so a dry run without the tags would be
+   * judged under another condition than the call it stands for.
+   */
+  private allocateAddressInput(): AllocateAddressCommandInput {
+    return {Domain: 'vpc', TagSpecifications: [{ResourceType: 'elastic-ip', Tags: toTags(hactlTags(this.spec.cluster, 'address'))}]}
   }
 
   async associateAddress(allocationId: string, instanceId: string): Promise<void> {
@@ -323,7 +321,7 @@ export class AwsProvider implements Provider {
     const ec2 = this.clients.ec2
     switch (operation.op) {
       case 'allocateAddress':
-        return ['ec2:AllocateAddress', () => ec2.allocateAddress({Domain: 'vpc', DryRun: true})]
+        return ['ec2:AllocateAddress', () => ec2.allocateAddress({...this.allocateAddressInput(), DryRun: true})]
       case 'associateAddress':
         return [
           'ec2:AssociateAddress',

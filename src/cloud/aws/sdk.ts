@@ -14,8 +14,6 @@ import {
   paginateDescribeInstanceStatus,
   ReleaseAddressCommand,
   RunInstancesCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
   TerminateInstancesCommand,
   type Address,
   type AllocateAddressCommandInput,
@@ -43,8 +41,6 @@ export interface IEC2Client {
   describeSubnets(subnetIds: string[]): Promise<Subnet[]>
   runInstances(input: RunInstancesCommandInput): Promise<Instance[]>
   terminateInstances(instanceIds: string[], dryRun?: boolean): Promise<void>
-  stopInstances(instanceIds: string[], dryRun?: boolean): Promise<void>
-  startInstances(instanceIds: string[], dryRun?: boolean): Promise<void>
   allocateAddress(input: AllocateAddressCommandInput): Promise<AllocateAddressCommandOutput>
   associateAddress(input: AssociateAddressCommandInput): Promise<void>
   disassociateAddress(input: DisassociateAddressCommandInput): Promise<void>
@@ -94,8 +90,6 @@ function ec2Adapter(client: EC2Client): IEC2Client {
     describeSubnets: (SubnetIds) => aws('DescribeSubnets', async () => (await client.send(new DescribeSubnetsCommand({SubnetIds}))).Subnets ?? []),
     runInstances: (input) => aws('RunInstances', async () => (await client.send(new RunInstancesCommand(input))).Instances ?? []),
     terminateInstances: (InstanceIds, DryRun) => aws('TerminateInstances', async () => void (await client.send(new TerminateInstancesCommand({InstanceIds, DryRun})))),
-    stopInstances: (InstanceIds, DryRun) => aws('StopInstances', async () => void (await client.send(new StopInstancesCommand({InstanceIds, DryRun})))),
-    startInstances: (InstanceIds, DryRun) => aws('StartInstances', async () => void (await client.send(new StartInstancesCommand({InstanceIds, DryRun})))),
     allocateAddress: (input) => aws('AllocateAddress', () => client.send(new AllocateAddressCommand(input))),
     associateAddress: (input) => aws('AssociateAddress', async () => void (await client.send(new AssociateAddressCommand(input)))),
     disassociateAddress: (input) => aws('DisassociateAddress', async () => void (await client.send(new DisassociateAddressCommand(input)))),

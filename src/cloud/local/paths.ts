@@ -7,6 +7,8 @@ export interface SandboxPaths {
   lock: string
   control: string
   supervisorPid: string
+  /** The supervisor's pid, start time and program, recorded by itself: a pid file alone is not trusted. */
+  supervisorOwner: string
   supervisorLog: string
   instances: string
 }
@@ -19,6 +21,8 @@ export interface InstancePaths {
   local: string
   socket: string
   pid: string
+  /** The haproxy the supervisor started: pid, start time and program (src/process/identity.ts). */
+  owner: string
   log: string
 }
 
@@ -29,6 +33,7 @@ export function sandboxPaths(dir: string): SandboxPaths {
     lock: path.join(dir, 'state.lock'),
     control: path.join(dir, 'supervisor.sock'),
     supervisorPid: path.join(dir, 'supervisor.pid'),
+    supervisorOwner: path.join(dir, 'supervisor.owner.json'),
     supervisorLog: path.join(dir, 'supervisor.log'),
     instances: path.join(dir, 'instances'),
   }
@@ -42,6 +47,7 @@ export function instancePaths(dir: string, id: string): InstancePaths {
     local: path.join(home, 'instance.cfg'),
     socket: path.join(home, 'admin.sock'),
     pid: path.join(home, 'haproxy.pid'),
+    owner: path.join(home, 'haproxy.owner.json'),
     log: path.join(home, 'haproxy.log'),
   }
 }

@@ -82,22 +82,6 @@ export class LocalProvider implements Provider {
     await rm(instancePaths(this.dir, id).dir, {recursive: true, force: true})
   }
 
-  async stopProxy(id: string): Promise<void> {
-    await this.change((state) => {
-      const instance = this.instance(state, id)
-      instance.state = 'stopped'
-      // A stopped EC2 instance keeps a VPC Elastic IP's association; so does the sandbox.
-    })
-  }
-
-  async startProxy(id: string): Promise<void> {
-    await this.change((state) => {
-      const instance = this.instance(state, id)
-      instance.state = 'running'
-      instance.crashed = false
-    })
-  }
-
   async listAddresses(): Promise<ElasticAddress[]> {
     const state = await this.read()
     return state.addresses.map((a) => this.toAddress(a))

@@ -1,9 +1,9 @@
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 
-import {lock} from 'proper-lockfile'
 
 import {CloudError} from '../../errors.js'
+import {acquireLock} from '../../process/lock.js'
 import type {InstanceState, RecordSet} from '../provider.js'
 import {sandboxPaths} from './paths.js'
 
@@ -83,11 +83,7 @@ export async function writeState(dir: string, state: SandboxState): Promise<void
  */
 export async function updateState<T>(dir: string, change: (state: SandboxState) => Promise<T> | T): Promise<T> {
   await mkdir(dir, {recursive: true})
-  const release = await lock(dir, {
-    lockfilePath: sandboxPaths(dir).lock,
-    stale: 10_000,
-    retries: {retries: 200, minTimeout: 5, maxTimeout: 50, factor: 1.5},
-  })
+  const release = await acquireLock(sandboxPaths(dir).lock, {waitMs: 10_000, pollMs: [5, 50]})
   try {
     const state = await readState(dir)
     if (!state) throw notRunning(dir)

@@ -52,14 +52,6 @@ class StaticProvider implements Provider {
     return this.unsupported('instances to terminate')
   }
 
-  stopProxy(): Promise<void> {
-    return this.unsupported('instances to stop')
-  }
-
-  startProxy(): Promise<void> {
-    return this.unsupported('instances to start')
-  }
-
   listAddresses(): Promise<ElasticAddress[]> {
     return this.unsupported('Elastic IPs')
   }

@@ -10,6 +10,7 @@ export default class SandboxKill extends HactlCommand<typeof SandboxKill> {
 
   public async run(): Promise<KillResult> {
     const result = await sandboxKill(await this.cluster(), this.args.instance)
+    for (const skipped of result.skipped ?? []) this.reporter.emit({level: 'warn', code: 'sandbox.pid', message: skipped})
     this.log(result.changed ? `killed ${result.instance} (haproxy pid ${result.pid}, kill -9)` : `${result.instance} is already down: nothing changed`)
     return result
   }

@@ -5,7 +5,7 @@
  * rule, so adding then removing a rule gives back the original bytes.
  */
 import {UsageError} from '../../errors.js'
-import type {EditOutcome, RouteInfo, RouteKind, RouteSpec} from '../engine.js'
+import {sameMatch, type EditOutcome, type RouteInfo, type RouteKind, type RouteSpec} from '../engine.js'
 import {BACKEND_KINDS, checkName, requireBackend} from './backends.js'
 import type {HaproxyDocument, Section} from './document.js'
 import {quoteWord, type Word} from './lexer.js'
@@ -118,13 +118,14 @@ export function addRoute(doc: HaproxyDocument, spec: RouteSpec): EditOutcome {
     throw new UsageError(`${spec.kind} "${spec.match}" cannot be routed: it is empty or holds blanks or braces`, {actions: [`Pass one ${spec.kind}.`]})
   }
   const frontend = pickFrontend(doc, spec.frontend)
-  const existing = ruleValues(doc, frontend).find((v) => v.route.kind === spec.kind && v.route.match === spec.match)
+  const existing = ruleValues(doc, frontend).find((v) => v.route.kind === spec.kind && sameMatch(spec.kind, v.route.match, spec.match))
+  const spelled = existing && existing.route.match !== spec.match ? ` (written ${existing.route.match})` : ''
   if (existing?.route.backend === spec.backend) {
-    return {changed: false, summary: `${describe(spec)} already routes to ${spec.backend} in ${frontend.name}`, route: existing.route}
+    return {changed: false, summary: `${describe(spec)} already routes to ${spec.backend} in ${frontend.name}${spelled}`, route: existing.route}
   }
   if (existing) {
-    throw new UsageError(`${describe(spec)} already routes to ${existing.route.backend} in ${frontend.name} (line ${existing.route.line})`, {
-      actions: [`Remove that rule first: route remove --${spec.kind} ${spec.match} ${existing.route.backend}.`],
+    throw new UsageError(`${describe(spec)} already routes to ${existing.route.backend} in ${frontend.name} (line ${existing.route.line}${spelled ? `, written ${existing.route.match}` : ''})`, {
+      actions: [`Remove that rule first: route remove --${spec.kind} ${existing.route.match} ${existing.route.backend}.`],
     })
   }
   let created = ''
@@ -148,7 +149,7 @@ export function addRoute(doc: HaproxyDocument, spec: RouteSpec): EditOutcome {
 export function removeRoute(doc: HaproxyDocument, spec: RouteSpec): EditOutcome {
   const sections = spec.frontend === undefined ? frontends(doc) : [pickFrontend(doc, spec.frontend)]
   for (const section of sections) {
-    const hit = ruleValues(doc, section).find((v) => v.route.kind === spec.kind && v.route.match === spec.match && v.route.backend === spec.backend)
+    const hit = ruleValues(doc, section).find((v) => v.route.kind === spec.kind && sameMatch(spec.kind, v.route.match, spec.match) && v.route.backend === spec.backend)
     if (!hit) continue
     if (hit.siblings > 1) {
       doc.replace(hit.valueLine, rewriteWords(doc.lines[hit.valueLine], new Set([hit.valueWord]), []))

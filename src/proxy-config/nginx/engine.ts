@@ -6,7 +6,7 @@
  * the server — a drain at reload time. The server then lists as disabled.
  */
 import {UsageError} from '../../errors.js'
-import type {AddServerSpec, EditOutcome, Engine, RouteInfo, RouteSpec, ServerRef, ServerState} from '../engine.js'
+import {sameMatch, type AddServerSpec, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatcher} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {
@@ -242,12 +242,12 @@ function addRoute(doc: NginxDocument, spec: RouteSpec): EditOutcome {
   const unit = indentUnit(visits)
   const blocks = serverBlocks(visits)
   const outcome = spec.kind === 'host' ? addHostRoute(doc, spec, blocks, visits, unit, eol) : addPathRoute(doc, spec, blocks, unit, eol)
-  const route = listRoutes(doc).find((r) => r.kind === spec.kind && r.match === spec.match && r.backend === spec.backend)
+  const route = listRoutes(doc).find((r) => r.kind === spec.kind && sameMatch(spec.kind, r.match, spec.match) && r.backend === spec.backend)
   return {...outcome, route}
 }
 
 function addHostRoute(doc: NginxDocument, spec: RouteSpec, blocks: ServerBlock[], visits: Visit[], unit: string, eol: string): EditOutcome {
-  const server = blocks.find((b) => b.names.includes(spec.match))
+  const server = blocks.find((b) => b.names.some((n) => sameMatch('host', n, spec.match)))
   if (server) {
     const root = server.locations.find((l) => l.parents.at(-1) === server.visit.directive && isRootLocation(l.directive))
     if (root) return retargetLocation(doc, root.directive, spec, `host ${spec.match}`)
@@ -263,7 +263,7 @@ function addHostRoute(doc: NginxDocument, spec: RouteSpec, blocks: ServerBlock[]
   const node = parseSnippet(
     [
       'server {',
-      `${inner}listen 80;`,
+      ...siteListen(blocks.filter((b) => b.visit.container === home)).map((line) => `${inner}${line}`),
       `${inner}server_name ${spec.match};`,
       `${inner}location / {`,
       `${inner}${unit}proxy_pass http://${spec.backend};`,
@@ -274,6 +274,40 @@ function addHostRoute(doc: NginxDocument, spec: RouteSpec, blocks: ServerBlock[]
   if (last) insertAfter(home, home.items.indexOf(last.visit.directive), node, eol)
   else append(home, node, indent, eol)
   return {changed: true, summary: `routed host ${spec.match} to ${spec.backend} (new server block)`}
+}
+
+/**
+ * Parameters of `listen` that nginx allows once per address:port across all
+ * server blocks (a second copy is "duplicate listen options"): the new block
+ * shares the socket without them.
+ */
+const SOCKET_OPTIONS = /^(default_server|default|bind|deferred|reuseport|backlog=|rcvbuf=|sndbuf=|accept_filter=|ipv6only=|so_keepalive=|fastopen=|setfib=)/
+
+/**
+ * The listen lines a new server block needs to be reached where the site is
+ * served: every address:port the site's server blocks listen on (each once,
+ * in the order the file first names it), without the once-per-socket
+ * parameters; with `ssl`, the certificate lines of the block it came from.
+ * A file with no server block yet gets nginx's own default, port 80.
+ */
+function siteListen(blocks: ServerBlock[]): string[] {
+  const listens = new Map<string, string[]>()
+  const certificates: string[] = []
+  for (const server of blocks) {
+    for (const d of childDirectives(server.block)) {
+      if (directiveName(d) !== 'listen') continue
+      const args = directiveArgs(d).filter((a) => !SOCKET_OPTIONS.test(a))
+      if (args.length === 0 || listens.has(args[0])) continue
+      listens.set(args[0], args)
+      if (args.includes('ssl') && certificates.length === 0) {
+        for (const c of childDirectives(server.block)) {
+          if (['ssl_certificate', 'ssl_certificate_key'].includes(directiveName(c))) certificates.push(`${directiveName(c)} ${directiveArgs(c).join(' ')};`)
+        }
+      }
+    }
+  }
+  if (listens.size === 0) return ['listen 80;']
+  return [...[...listens.values()].map((args) => `listen ${args.join(' ')};`), ...certificates]
 }
 
 function addPathRoute(doc: NginxDocument, spec: RouteSpec, blocks: ServerBlock[], unit: string, eol: string): EditOutcome {
@@ -296,16 +330,17 @@ function removeRoute(doc: NginxDocument, spec: RouteSpec): EditOutcome {
   const blocks = serverBlocks(walk(doc))
   const nothing = {changed: false, summary: `no ${spec.kind} route ${spec.match} to ${spec.backend}: nothing to remove`}
   if (spec.kind === 'host') {
-    const server = blocks.find((b) => b.names.includes(spec.match))
+    const server = blocks.find((b) => b.names.some((n) => sameMatch('host', n, spec.match)))
     const root = server?.locations.find((l) => l.parents.at(-1) === server.visit.directive && isRootLocation(l.directive))
     if (!server || !root) return nothing
     checkTarget(doc, root.directive, spec)
-    const nameDirective = childDirectives(server.block).find((d) => directiveName(d) === 'server_name' && directiveArgs(d).includes(spec.match))
+    const written = server.names.find((n) => sameMatch('host', n, spec.match)) ?? spec.match
+    const nameDirective = childDirectives(server.block).find((d) => directiveName(d) === 'server_name' && directiveArgs(d).includes(written))
     if (nameDirective && server.names.length > 1) {
-      removeArg(nameDirective, argTokens(nameDirective).find((a) => a.value === spec.match)?.index ?? -1)
-      return {changed: true, summary: `removed host ${spec.match} from the server block of ${server.names.find((n) => n !== spec.match)}`}
+      removeArg(nameDirective, argTokens(nameDirective).find((a) => a.value === written)?.index ?? -1)
+      return {changed: true, summary: `removed host ${written} from the server block of ${server.names.find((n) => n !== written)}`}
     }
-    const onlyRouting = childDirectives(server.block).every((d) => ['listen', 'server_name'].includes(directiveName(d)) || d === root.directive)
+    const onlyRouting = childDirectives(server.block).every((d) => ['listen', 'server_name', 'ssl_certificate', 'ssl_certificate_key'].includes(directiveName(d)) || d === root.directive)
     if (onlyRouting) {
       const container = server.visit.container
       removeAt(container, container.items.indexOf(server.visit.directive))

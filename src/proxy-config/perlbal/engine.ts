@@ -7,7 +7,7 @@
  * VHOST lines (host) and the vpaths plugin's VPATH lines (path).
  */
 import {UsageError} from '../../errors.js'
-import type {AddServerSpec, BackendInfo, EditOutcome, Engine, RouteInfo, RouteSpec, ServerInfo, ServerRef, ServerState} from '../engine.js'
+import {sameMatch, type AddServerSpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, parseEndpoint} from '../endpoint.js'
 import {addressAsName, optionNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
@@ -137,7 +137,7 @@ function pattern(spec: RouteSpec): string {
 }
 
 function findRoute(doc: PerlbalDocument, spec: RouteSpec, selector: string): ReturnType<typeof readModel>['routes'][number] | undefined {
-  return readModel(doc).routes.find((r) => r.selector === selector && r.kind === spec.kind && (r.match === spec.match || r.match === pattern(spec)))
+  return readModel(doc).routes.find((r) => r.selector === selector && r.kind === spec.kind && (sameMatch(spec.kind, r.match, spec.match) || r.match === pattern(spec)))
 }
 
 function pickSelector(doc: PerlbalDocument, frontend: string | undefined): Service {
@@ -168,7 +168,7 @@ function addRoute(doc: PerlbalDocument, spec: RouteSpec): EditOutcome {
   const selector = pickSelector(doc, spec.frontend)
   const existing = findRoute(doc, spec, selector.name)
   const what = `${spec.kind} ${spec.match} in ${selector.name}`
-  const route = (): RouteInfo | undefined => listRoutes(doc).find((r) => r.frontend === selector.name && r.kind === spec.kind && r.backend === spec.backend && (r.match === spec.match || r.match === pattern(spec)))
+  const route = (): RouteInfo | undefined => listRoutes(doc).find((r) => r.frontend === selector.name && r.kind === spec.kind && r.backend === spec.backend && (sameMatch(spec.kind, r.match, spec.match) || r.match === pattern(spec)))
   if (existing) {
     if (existing.target.value === target.name) return {changed: false, summary: `${what} already goes to ${spec.backend}`, route: route()}
     const line = doc.lines[existing.index]

@@ -8,7 +8,7 @@
  * Service's own match: HeadRequire "Host: …"/URL (2.x) or Host/Path (4.x).
  */
 import {UsageError} from '../../errors.js'
-import type {AddServerSpec, BackendInfo, EditOutcome, Engine, RouteInfo, RouteSpec, ServerInfo, ServerRef, ServerState} from '../engine.js'
+import {sameMatch, type AddServerSpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, formatEndpoint} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
@@ -268,7 +268,7 @@ function quote(text: string): string {
 }
 
 function matches(c: Condition, spec: RouteSpec): boolean {
-  return c.kind === spec.kind && (c.match === spec.match || c.match === `^${spec.match}`)
+  return c.kind === spec.kind && (sameMatch(spec.kind, c.match, spec.match) || c.match === `^${spec.match}`)
 }
 
 function addRoute(doc: PoundDocument, spec: RouteSpec): EditOutcome {
@@ -277,6 +277,14 @@ function addRoute(doc: PoundDocument, spec: RouteSpec): EditOutcome {
   const route = (): RouteInfo | undefined => listRoutes(doc).find((r) => r.backend === spec.backend && r.kind === spec.kind)
   const current = conditions(service).filter((c) => c.kind === spec.kind)
   if (current.some((c) => matches(c, spec))) return {changed: false, summary: `Service ${service.name} already matches ${spec.kind} ${spec.match}`, route: route()}
+  // pound takes the first Service that matches: the same host in another Service of the listener would never be reached.
+  const elsewhere = services(tree).filter((s) => s.name !== service.name && s.frontend === service.frontend).flatMap((s) => conditions(s).filter((c) => matches(c, spec)).map((c) => ({s, c})))
+  if (spec.kind === 'host' && elsewhere.length > 0) {
+    const {s: other, c} = elsewhere[0]
+    throw new UsageError(`host ${spec.match} already routes to ${other.name} (line ${c.statement.index + 1}, written ${c.match})`, {
+      actions: [`Remove that rule first: route remove --host ${c.match} ${other.name}.`],
+    })
+  }
   if (current.length > 0) {
     throw new UsageError(`Service ${service.name} already matches ${spec.kind} ${current[0].match}: pound requires all of a Service's conditions`, {
       actions: ['Give the other host or path a Service of its own (backend add NEW ADDRESS:PORT --create), then route it.'],

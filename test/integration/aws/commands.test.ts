@@ -4,6 +4,7 @@ import {expect} from 'chai'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
+import {awsEndpoint} from '../../harness/aws-endpoint.js'
 import {hactl, type CliResult} from '../../harness/cli.js'
 import {startMoto, type Moto} from '../../harness/moto.js'
 import {waitFor} from '../../harness/wait.js'
@@ -73,6 +74,27 @@ describe('AWS commands against moto', function () {
     expect(code).to.equal(0)
     expect(body).to.include({changed: false})
     expect(await clusterInstances(ec2, cluster)).to.have.length(3)
+  })
+
+  it('eip allocate --dry-run --check-permissions asks AllocateAddress with the cluster tags the real call sends', async () => {
+    const recorder = await awsEndpoint(moto.endpoint)
+    try {
+      const r = await hactl(['eip', 'allocate', '--dry-run', '--check-permissions'], {cwd: dir, env: {...moto.env, AWS_ENDPOINT_URL: recorder.endpoint}})
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.match(/allowed ec2:AllocateAddress: allowed \(DryRun\)/)
+      const probes = recorder.bodies.map((b) => new URLSearchParams(b)).filter((p) => p.get('Action') === 'AllocateAddress')
+      expect(probes.length).to.be.greaterThan(0)
+      for (const p of probes) {
+        expect(p.get('DryRun')).to.equal('true')
+        // The policy allows AllocateAddress only with aws:RequestTag/hactl:cluster: the dry run must carry it as the call does.
+        expect(p.get('TagSpecification.1.ResourceType')).to.equal('elastic-ip')
+        const tags = Object.fromEntries([1, 2, 3].map((n) => [p.get(`TagSpecification.1.Tag.${n}.Key`), p.get(`TagSpecification.1.Tag.${n}.Value`)]))
+        expect(tags).to.include({'hactl:cluster': cluster, 'hactl:role': 'address'})
+      }
+      expect(await clusterAddresses(ec2, cluster)).to.have.length(0)
+    } finally {
+      await recorder.close()
+    }
   })
 
   it('eip allocate brings the pool to 3 tagged addresses, and a re-run allocates nothing', async () => {

@@ -22,7 +22,7 @@ import {awsEndpoint} from '../../harness/aws-endpoint.js'
 import {hactl} from '../../harness/cli.js'
 import {startMoto, type Moto} from '../../harness/moto.js'
 import {waitFor} from '../../harness/wait.js'
-import {clusterDir, createZone, inspect} from './helpers.js'
+import {clusterDir, createZone, inspect, stopInstance} from './helpers.js'
 
 const mockEc2 = () => mockClient(EC2Client)
 
@@ -68,8 +68,6 @@ describe('AWS faults the real cloud can produce and moto cannot', function () {
       await provider.upsertRecordSet({name: 'www.example.com.', type: 'A', ttl: 30, values: [address.publicIp]})
       expect((await provider.getRecordSet('www.example.com.'))?.values).to.deep.equal([address.publicIp])
       await provider.releaseAddress(address.allocationId)
-      await provider.stopProxy(proxy.id)
-      await provider.startProxy(proxy.id)
       await provider.listBackendInstances('app')
       await provider.terminateProxy(proxy.id)
       // Every request was refused twice before it went through.
@@ -186,7 +184,7 @@ describe('AWS faults the real cloud can produce and moto cannot', function () {
       await waitFor('proxies running', async () => (await provider.listProxies()).every((p) => p.state === 'running'))
       const address = await provider.allocateAddress()
       await provider.associateAddress(address.allocationId, a.id)
-      await provider.stopProxy(a.id)
+      await stopInstance(moto, a.id)
       await waitFor('proxy stopped', async () => (await provider.listProxies()).find((p) => p.id === a.id)?.state === 'stopped')
 
       const counter = await awsEndpoint(moto.endpoint)

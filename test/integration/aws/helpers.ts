@@ -1,4 +1,4 @@
-import {DescribeAddressesCommand, DescribeInstancesCommand, EC2Client, type Address, type Instance} from '@aws-sdk/client-ec2'
+import {DescribeAddressesCommand, DescribeInstancesCommand, EC2Client, StopInstancesCommand, type Address, type Instance} from '@aws-sdk/client-ec2'
 import {CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client} from '@aws-sdk/client-route-53'
 import {mkdtemp, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -35,6 +35,11 @@ export function inspect(moto: Moto): {ec2: EC2Client; r53: Route53Client} {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   const config = {endpoint: moto.endpoint, region: 'us-east-1', credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}}
   return {ec2: new EC2Client(config), r53: new Route53Client(config)}
+}
+
+/** Stop an instance behind hactl's back, as an outage or an operator would (hactl itself never stops one). */
+export async function stopInstance(moto: Moto, id: string): Promise<void> {
+  await inspect(moto).ec2.send(new StopInstancesCommand({InstanceIds: [id]}))
 }
 
 export async function createZone(r53: Route53Client, name = 'example.com.'): Promise<string> {

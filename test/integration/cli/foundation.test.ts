@@ -58,6 +58,8 @@ describe('hactl, the command line', () => {
     ['a wrong type', 'cluster: web\nproxy:\n  config: x\naddresses: { count: many }\n', /^broken\.yaml:4:\d+: addresses\.count: expected number/m],
     ['an unknown key', 'cluster: web\nprxy: {}\nproxy:\n  config: x\n', /^broken\.yaml:2:1: unknown key "prxy"/m],
     ['a missing required key', 'cluster: web\nproxy:\n  engine: haproxy\n', /^broken\.yaml:3:3: missing required key "proxy\.config"/m],
+    ['{file} inside single quotes in a template', `cluster: web\nproxy:\n  config: x\n  validate: haproxy -c -f '{file}'\n`, /^broken\.yaml:4:13: proxy\.validate: \{file\} stands inside single quotes/m],
+    ['{file} quoted in a host\'s override', `cluster: web\nprovider: static\nproxy:\n  config: x\nhosts:\n  - { name: lb1, address: 127.0.0.1 }\n  - name: lb2\n    address: 127.0.0.1\n    reload: sh -c 'kill -HUP $(cat {file}.pid)'\n`, /^broken\.yaml:9:13: hosts\.1\.reload: \{file\} stands inside single quotes/m],
     ['a bad duration', 'cluster: web\nproxy:\n  config: x\nhealth:\n  proxy:\n    interval: soon\n', /^broken\.yaml:6:15: health\.proxy\.interval: "soon" is not a duration/m],
   ]
   for (const [what, text, message] of broken) {

@@ -10,6 +10,7 @@ import {loadCluster} from '../../../src/cluster/loader.js'
 import {createAwsProvider, type AwsProvider} from '../../../src/cloud/aws/provider.js'
 import {BIN, hactl} from '../../harness/cli.js'
 import {startMoto, type Moto} from '../../harness/moto.js'
+import {stopInstance} from '../aws/helpers.js'
 import {waitFor} from '../../harness/wait.js'
 
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c']
@@ -84,7 +85,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
   it('health check with type ec2 judges proxies and addresses by the cloud, sending no packet', async () => {
     const {dirs, provider} = await buildCluster('health', zoneId)
     const [victim] = await provider.listProxies()
-    await provider.stopProxy(victim.id)
+    await stopInstance(moto, victim.id)
     const result = await cli(['health', 'check', '--target', 'all', '--json'], dirs[0])
     expect(result.code, result.stderr).to.equal(5)
     const report = JSON.parse(result.stdout) as {rows: {target: string; kind: string; probe: string; result: string; detail: string}[]}
@@ -111,7 +112,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     expect(report.monitor.lastRound?.healthy).to.equal(3)
 
     const [victim] = await provider.listProxies()
-    await provider.stopProxy(victim.id)
+    await stopInstance(moto, victim.id)
     const down = await cli(['status'], dirs[0])
     expect(down.code).to.equal(5)
     expect(down.stdout, down.stdout).to.match(/proxy \S+ is stopped/)
@@ -128,7 +129,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     expect(quiet.code, quiet.stderr).to.equal(0)
     const [victim] = await provider.listProxies()
     const address = (await provider.listAddresses()).find((a) => a.instanceId === victim.id)
-    await provider.stopProxy(victim.id)
+    await stopInstance(moto, victim.id)
     const dry = await cli(['monitor', '--dry-run'], dirs[0])
     expect(dry.code, dry.stderr).to.equal(0)
     expect(dry.stdout).to.include('"code":"failover.planned"')
@@ -187,7 +188,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
 
     const proxies = await provider.listProxies()
     const first = (await provider.listAddresses()).find((a) => a.instanceId === proxies[0].id)
-    await provider.stopProxy(proxies[0].id)
+    await stopInstance(moto, proxies[0].id)
     await waitFor('the address to leave the stopped proxy', async () => {
       const a = (await provider.listAddresses()).find((x) => x.allocationId === first?.allocationId)
       return a?.instanceId !== proxies[0].id ? a : undefined
@@ -201,7 +202,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
 
     const holderIndex = counts[0] === 1 ? 0 : 1
     monitors[holderIndex].kill('SIGKILL')
-    await provider.stopProxy(proxies[1].id)
+    await stopInstance(moto, proxies[1].id)
     await waitFor('the surviving monitor to take over and move every address off the stopped proxy', async () =>
       (await provider.listAddresses()).every((a) => a.instanceId !== proxies[1].id && a.instanceId !== proxies[0].id) || undefined,
     30_000, 100)

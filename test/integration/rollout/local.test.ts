@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -45,5 +46,31 @@ describe('rollout scheduling on local hosts', () => {
     expect(result.hosts.map((h) => h.status)).to.deep.equal(['updated', 'rejected', 'rejected', 'skipped', 'skipped'])
     expect(result.exitCode).to.equal(4)
     expect(result.hosts[1].message).to.include('no such keyword')
+  })
+})
+
+describe('operator templates on a host whose path holds shell text', () => {
+  it('a push runs none of it, whether the template quotes {file} or not', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'hactl-local-'))
+    const marker = path.join(root, 'ran')
+    // The folder's name cannot hold a slash: the commands find the marker through the environment they inherit.
+    process.env.HACTL_TEST_MARKER = marker
+    const folder = path.join(root, `$(touch "$HACTL_TEST_MARKER") \`touch "$HACTL_TEST_MARKER"\` "x"`)
+    await mkdir(folder)
+    const remotePath = path.join(folder, 'live.cfg')
+    await writeFile(remotePath, 'old\n')
+    const target: RolloutTarget = {
+      name: 'host1',
+      transport: 'local',
+      remotePath,
+      validate: 'grep -q new "{file}"',
+      reload: 'test -f "{file}" && test -f {file}',
+      check: 'test -s "$(printf %s "{file}")"',
+    }
+    const result = await run([target], {})
+    expect(result.hosts.map((h) => [h.status, h.message])).to.deep.equal([['updated', undefined]])
+    expect(await readFile(remotePath, 'utf8')).to.equal('new\n')
+    expect(existsSync(marker), 'a command substitution in the path ran').to.equal(false)
+    delete process.env.HACTL_TEST_MARKER
   })
 })

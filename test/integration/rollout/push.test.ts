@@ -46,7 +46,8 @@ describe('config push over SSH to real sshd and haproxy hosts', function () {
     const {code, stdout} = await hactl(['config', 'push', '--dry-run', '--hosts', 'h2'], {cwd: dir})
     expect(code).to.equal(0)
     expect(stdout).to.include('h2: would')
-    expect(stdout).to.include(`validate: sh -c 'haproxy -c -f ${path.join(path.dirname(hosts[1].live), '.haproxy.cfg.hactl-new')}'`)
+    // The path reaches the operator's command as the value of HACTL_FILE, never as shell text of its own.
+    expect(stdout).to.include(`validate: sh -c 'HACTL_FILE=${path.join(path.dirname(hosts[1].live), '.haproxy.cfg.hactl-new')}; haproxy -c -f "$HACTL_FILE"'`)
     expect(stdout).not.to.include('h1')
     await expectServing(hosts[1], [v1])
   })

@@ -91,7 +91,7 @@ describe('hactl sandbox (real haproxy, forwarders and DNS on loopback)', functio
     await sb.get(sb.eip(2)).catch(() => (failed = true))
     expect(failed, 'a request through the dead proxy\'s address fails').to.equal(true)
     const status = await sb.run(['sandbox', 'status'])
-    expect(status.stdout).to.match(new RegExp(`proxy-2\t\\S+\tlocal-b\t${sb.nets.proxy.replaceAll('.', '\\.')}\\.2\tkilled`))
+    expect(status.stdout).to.match(new RegExp(`proxy-2\\t\\S+\\tlocal-b\\t${sb.nets.proxy.replaceAll('.', '\\.')}\\.2\\tkilled`))
     const again = await sb.run(['sandbox', 'kill', 'proxy-2'])
     expect(again.stdout).to.include('already down')
     const revive = await sb.run(['sandbox', 'revive', 'proxy-2'])

@@ -18,8 +18,8 @@ describe('rollout plan', () => {
     })
   })
 
-  it('quotes the paths it substitutes into the operator\'s validate command', () => {
-    expect(planHost(target).validate).to.deep.equal(['sh', '-c', `haproxy -c -f '/etc/hap proxy/.ha$(x).cfg.hactl-new'`])
+  it('passes the path to the operator\'s validate command in a variable, quoted once', () => {
+    expect(planHost(target).validate).to.deep.equal(['sh', '-c', `HACTL_FILE='/etc/hap proxy/.ha$(x).cfg.hactl-new'; haproxy -c -f "$HACTL_FILE"`])
   })
 
   it('passes the lock path to flock as its own argument, never through a shell string', () => {

@@ -1,0 +1,78 @@
+import {expect} from 'chai'
+import {spawn, type ChildProcess} from 'node:child_process'
+import {writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {upSandbox, type TestSandbox} from '../../harness/sandbox.js'
+import {waitFor} from '../../harness/wait.js'
+
+interface View {
+  supervisorPid?: number
+  instances: {id: string; name: string; pid?: number}[]
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('sandbox pid files are not trusted', function () {
+  this.timeout(120_000)
+  let sb: TestSandbox
+  const bystanders: ChildProcess[] = []
+
+  /** A process of this test that hactl never started, in a group of its own as the proxies are. */
+  function bystander(): number {
+    const child = spawn('sleep', ['600'], {detached: true, stdio: 'ignore'})
+    bystanders.push(child)
+    return child.pid as number
+  }
+
+  before(async () => {
+    sb = await upSandbox(46)
+    expect(sb.up.code, sb.up.stderr).to.equal(0)
+  })
+
+  after(async () => {
+    await sb?.down()
+    for (const child of bystanders) if (child.pid && alive(child.pid)) process.kill(child.pid, 'SIGKILL')
+  })
+
+  async function view(): Promise<View> {
+    const status = await sb.run(['sandbox', 'status', '--json'])
+    expect(status.code, status.stderr).to.equal(0)
+    return JSON.parse(status.stdout) as View
+  }
+
+  it('kill leaves alone a process whose pid was written into a proxy\'s pid file, and still kills the proxy hactl started', async () => {
+    const before = await view()
+    const proxy = before.instances.find((i) => i.name === 'proxy-1')
+    expect(proxy?.pid).to.be.a('number')
+    const foreign = bystander()
+    await writeFile(path.join(sb.dir, '.hactl-sandbox', 'instances', proxy!.id, 'haproxy.pid'), `${foreign}\n`)
+    const kill = await sb.run(['sandbox', 'kill', 'proxy-1'])
+    expect(kill.code, kill.stderr).to.equal(0)
+    expect(kill.stderr).to.match(new RegExp(`names pid ${foreign} \\(sleep 600\\), which is not the haproxy hactl started: left alone`))
+    expect(alive(foreign), 'the unrelated process survived').to.equal(true)
+    await waitFor('the real haproxy of proxy-1 to exit', () => !alive(proxy!.pid!) || undefined)
+  })
+
+  it('down stops what it started and skips pid files that name other processes', async () => {
+    const before = await view()
+    const proxy = before.instances.find((i) => i.name === 'proxy-2')
+    const foreignProxy = bystander()
+    const foreignSupervisor = bystander()
+    await writeFile(path.join(sb.dir, '.hactl-sandbox', 'instances', proxy!.id, 'haproxy.pid'), `${foreignProxy}\n`)
+    await writeFile(path.join(sb.dir, '.hactl-sandbox', 'supervisor.pid'), `${foreignSupervisor}\n`)
+    const down = await sb.down()
+    expect(down.code, down.stderr).to.equal(0)
+    expect(down.stderr).to.include(`names pid ${foreignProxy} (sleep 600)`).and.include(`names pid ${foreignSupervisor} (sleep 600)`)
+    const ours = [before.supervisorPid, ...before.instances.map((i) => i.pid)].filter((p): p is number => typeof p === 'number')
+    await waitFor('every process the sandbox started to exit', () => ours.every((p) => !alive(p)) || undefined)
+    expect(alive(foreignProxy) && alive(foreignSupervisor), 'the unrelated processes survived').to.equal(true)
+  })
+})

@@ -1,0 +1,59 @@
+import {expect} from 'chai'
+import {readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {parseCluster} from '../../../src/cluster/loader.js'
+import {iamPolicy} from '../../../src/services/iam-policy.js'
+import {ROOT} from '../../harness/cli.js'
+
+const AWS_DIR = path.join(ROOT, 'src', 'cloud', 'aws')
+
+/** What a waiter calls until it is satisfied. */
+const WAITERS: Record<string, string> = {TableExists: 'DescribeTable'}
+
+/** Permissions a call needs beyond its own action: tags written at creation. */
+const IMPLIED: Record<string, string[]> = {
+  'ec2:RunInstances': ['ec2:CreateTags'],
+  'ec2:AllocateAddress': ['ec2:CreateTags'],
+  'dynamodb:CreateTable': ['dynamodb:TagResource'],
+}
+
+/** Every AWS action the code under src/cloud/aws can call: SDK command classes, paginators and waiters it names. */
+async function actionsInCode(): Promise<string[]> {
+  const sdks: [string, Record<string, unknown>][] = [
+    ['ec2', await import('@aws-sdk/client-ec2')],
+    ['route53', await import('@aws-sdk/client-route-53')],
+    ['dynamodb', await import('@aws-sdk/client-dynamodb')],
+  ]
+  const serviceOf = (operation: string): string => {
+    const found = sdks.filter(([, sdk]) => `${operation}Command` in sdk)
+    expect(found.map(([s]) => s), `the SDK that has ${operation}Command`).to.have.length(1)
+    return `${found[0][0]}:${operation}`
+  }
+  const operations = new Set<string>()
+  for (const file of readdirSync(AWS_DIR).filter((f) => f.endsWith('.ts'))) {
+    // Comments may name calls hactl does not make.
+    const code = readFileSync(path.join(AWS_DIR, file), 'utf8').replaceAll(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+    for (const m of code.matchAll(/\b([A-Z][A-Za-z0-9]+)Command\b/g)) operations.add(m[1])
+    for (const m of code.matchAll(/\bpaginate([A-Z][A-Za-z0-9]+)\b/g)) operations.add(m[1])
+    for (const m of code.matchAll(/\bwaitUntil([A-Z][A-Za-z0-9]+)\b/g)) {
+      expect(WAITERS, `the call behind waitUntil${m[1]}`).to.have.property(m[1])
+      operations.add(WAITERS[m[1]])
+    }
+  }
+  const actions = [...operations].map(serviceOf)
+  return [...new Set([...actions, ...actions.flatMap((a) => IMPLIED[a] ?? [])])].sort()
+}
+
+describe('hactl iam-policy', function () {
+  this.timeout(30_000)
+
+  it('grants exactly the AWS calls the code makes, and what they imply', async () => {
+    const cluster = parseCluster(
+      'cluster: web\nprovider: aws\nproxy: {config: ./haproxy.cfg}\ndns: {zone: example.com., name: www.example.com.}\nfailover: {lease: {table: hactl-leases}}\n',
+      'hactl.yaml',
+    )
+    const granted = [...new Set(iamPolicy(cluster.spec).Statement.flatMap((s) => s.Action))].sort()
+    expect(granted).to.deep.equal(await actionsInCode())
+  })
+})
