@@ -102,7 +102,8 @@ const probeShape = z.strictObject({
   path: z.string().default('/'),
   host: z.string().optional(),
   interval: duration(MIN_PROBE_INTERVAL_MS).default(1000),
-  timeout: duration(1).default(500),
+  /** Default: 500ms, or half the interval when that is shorter (a probe must give up before the next). */
+  timeout: duration(1).optional(),
   rise: z.number().int().min(1).default(2),
   fall: z.number().int().min(1).default(2),
   /** Accepted HTTP statuses, e.g. `200-399`. */
@@ -121,7 +122,9 @@ function timeoutBelowInterval(probe: {interval?: number; timeout?: number}, ctx:
   })
 }
 
-const probe = probeShape.superRefine(timeoutBelowInterval)
+const DEFAULT_PROBE_TIMEOUT_MS = 500
+
+const probe = probeShape.superRefine(timeoutBelowInterval).transform((p) => ({...p, timeout: p.timeout ?? Math.min(DEFAULT_PROBE_TIMEOUT_MS, Math.floor(p.interval / 2))}))
 
 const health = z.strictObject({
   proxy: probe.prefault({}),
