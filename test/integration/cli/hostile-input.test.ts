@@ -135,6 +135,12 @@ describe('hostile and odd input: exit 2, file:line, nothing changed', function (
     const uid = nobody()
     before(function () {
       if (uid === undefined) this.skip() // needs root and setpriv to become another user: root reads and writes everything
+      // The checkout itself must be readable by that user (a clone inside a private folder is not).
+      try {
+        execFileSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(BIN)}, 4)`], {stdio: 'ignore'})
+      } catch {
+        this.skip()
+      }
     })
 
     async function sharedDir(): Promise<string> {
