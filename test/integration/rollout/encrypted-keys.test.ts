@@ -104,8 +104,8 @@ describe('encrypted SSH keys (real sshd)', function () {
 
     it('on a terminal, asks for the passphrase and pushes', async () => {
       const cluster = await writeCluster([host], v(2))
-      // `script` gives hactl a terminal; what we write to script's stdin is typed on it.
-      const child = spawn('script', ['-qec', `${process.execPath} ${BIN} config push`, '/dev/null'], {cwd: cluster, env: {...process.env, SSH_AUTH_SOCK: '', NO_COLOR: '1'}, stdio: ['pipe', 'pipe', 'pipe']})
+      // `script` gives hactl a terminal; what we write to script's stdin is typed on it. A person at a terminal, not CI=true (which never prompts).
+      const child = spawn('script', ['-qec', `${process.execPath} ${BIN} config push`, '/dev/null'], {cwd: cluster, env: {...process.env, SSH_AUTH_SOCK: '', NO_COLOR: '1', CI: ''}, stdio: ['pipe', 'pipe', 'pipe']})
       let out = ''
       child.stdout.on('data', (d: Buffer) => (out += d.toString()))
       child.stderr.on('data', (d: Buffer) => (out += d.toString()))
