@@ -203,9 +203,9 @@ function zoneLoad(candidates: Candidate[], zone: string): number {
   return candidates.filter((c) => c.proxy.zone === zone).reduce((n, c) => n + c.eips, 0)
 }
 
-/** The best home for an address leaving `fromZone`: fewest EIPs, another zone, emptiest zone, then id. */
+/** The best home for an address leaving `fromZone`: fewest EIPs, another zone, emptiest zone, then name and id (so a tie goes the same way every time, as an operator reading names expects). */
 function pickTarget(candidates: Candidate[], fromZone: string | undefined): Candidate | undefined {
-  const key = (c: Candidate): [number, number, number, string] => [c.eips, c.proxy.zone === fromZone ? 1 : 0, zoneLoad(candidates, c.proxy.zone), c.proxy.id]
+  const key = (c: Candidate): [number, number, number, string, string] => [c.eips, c.proxy.zone === fromZone ? 1 : 0, zoneLoad(candidates, c.proxy.zone), c.proxy.name ?? '', c.proxy.id]
   return [...candidates].sort((x, y) => compareKeys(key(x), key(y)))[0]
 }
 

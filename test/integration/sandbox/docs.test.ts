@@ -74,6 +74,7 @@ function normalize(line: string): string {
     .replaceAll(/^(proxy-\d+\s.*\s)\d+$/g, '$1N')
     .replaceAll(/(\s)\d+\.\d(\s)/g, '$1S.S$2')
     .replaceAll(/\blocal-[a-z]\b/g, 'local-Z')
+    .replaceAll(/\bHTTP (\d{3}) in \d+ ms\b/g, 'HTTP $1 in N ms')
     .replaceAll(/\s+/g, ' ')
     .trim()
 }

@@ -164,7 +164,7 @@ describe('the monitor at its edges, on the sandbox', function () {
     const waiting = await hactl(['eip', 'rebalance', '-c', long])
     expect(waiting.code, waiting.stderr).to.equal(0)
     expect(waiting.stdout).to.not.include('the pool is balanced')
-    expect(waiting.stdout).to.match(new RegExp(`not balanced yet: ${c.id} holds 3 addresses while ${a.id} \\(0\\), ${b.id} \\(0\\) wait out their hold-down after losing an address, until \\S+ \\(in \\d+ s\\)`))
+    expect(waiting.stdout).to.match(new RegExp(`not balanced yet: ${c.name} holds 3 addresses while ${a.name} \\(0\\), ${b.name} \\(0\\) wait out their hold-down after losing an address, until \\S+ \\(in \\d+ s\\)`))
     expect((await holders()).get(c.name)).to.equal(3)
 
     // With a budget of none, new addresses are still attached: attaching is not a remap.
