@@ -8,6 +8,8 @@
  * state into FirewallOperations; `--dry-run` prints them through `explain`
  * and `apply` runs the same list.
  */
+import type {Cluster} from '../cluster/loader.js'
+import {UsageError} from '../errors.js'
 import type {FirewallRole, PolicyRule} from '../firewall/policy.js'
 import type {PermissionCheck} from './operations.js'
 
@@ -89,4 +91,20 @@ export function ruleCovers(rule: ObservedRule, protocol: string, port: number): 
   if (rule.protocol !== protocol) return false
   if (rule.fromPort === undefined || rule.toPort === undefined) return true
   return rule.fromPort <= port && port <= rule.toPort
+}
+
+export interface FirewallOptions {
+  profile?: string
+  region?: string
+}
+
+/**
+ * The cluster's firewall, loaded lazily (the SDK only for the commands that
+ * need it). A cluster whose provider has none is told so: exit 2.
+ */
+export async function firewallFor(cluster: Cluster, options: FirewallOptions = {}): Promise<Firewall> {
+  if (cluster.spec.provider === 'aws') return (await import('./aws/firewall.js')).createAwsFirewall(cluster, options)
+  throw new UsageError(`the cluster has no firewall capability: provider ${cluster.spec.provider} has none in this build (security groups need provider aws)`, {
+    actions: ['Use `hactl firewall` on an aws cluster; nftables for static hosts is not built yet (see docs/firewall.md).'],
+  })
 }

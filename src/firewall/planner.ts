@@ -4,9 +4,9 @@
  * revoked; a rule that already allows exactly what the policy wants counts as
  * present whoever made it.
  */
-import {ownedRule, type FirewallOperation, type FirewallState, type ObservedGroup, type ObservedRule} from '../cloud/firewall.js'
+import {describeObservedRule, ownedRule, type FirewallOperation, type FirewallState, type ObservedGroup, type ObservedRule} from '../cloud/firewall.js'
 import {UsageError} from '../errors.js'
-import {FIREWALL_ROLES, MAX_RULES_PER_ROLE, type FirewallPolicy, type FirewallRole, type PolicyRule} from './policy.js'
+import {FIREWALL_ROLES, describeRule, MAX_RULES_PER_ROLE, type FirewallPolicy, type FirewallRole, type PolicyRule} from './policy.js'
 
 export function hactlGroup(state: FirewallState, role: FirewallRole): ObservedGroup | undefined {
   return state.groups.find((g) => g.role === role)
@@ -59,4 +59,18 @@ export function planFirewallOperations(policy: FirewallPolicy, state: FirewallSt
     }
   }
   return operations
+}
+
+/** One line a person reads for each operation; the provider's `explain` gives the exact calls. */
+export function describeFirewallOperation(operation: FirewallOperation): string {
+  switch (operation.op) {
+    case 'createGroup':
+      return `create the ${operation.role}' group in ${operation.vpcId}`
+    case 'authorize':
+      return `allow ${describeRule(operation.rule)} into the ${operation.role}' group (${operation.rule.why})`
+    case 'revoke':
+      return `revoke ${describeObservedRule(operation.rule)} from the ${operation.role}' group ${operation.groupId}: the policy no longer has it`
+    case 'attach':
+      return `add the ${operation.role}' group to ${operation.instanceId}`
+  }
 }

@@ -1,0 +1,30 @@
+import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
+import {applyFirewall, type FirewallPlanReport} from '../../services/firewall.js'
+
+export default class FirewallApply extends CloudCommand<typeof FirewallApply> {
+  static override summary = 'Make the security groups match the firewall policy and attach them to the proxies and backends.'
+  static override description = `Creates the proxies' and the backends' groups (tagged hactl:cluster), adds the missing rules, adds the groups
+to the tagged instances (keeping their other groups), and revokes the rules hactl made that the policy no longer
+has. Rules hactl did not make are never touched: \`hactl firewall audit\` reports them. A re-run changes nothing.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --dry-run',
+    '<%= config.bin %> <%= command.id %> --dry-run --check-permissions',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+
+  static override flags = {'check-permissions': checkPermissionsFlag}
+
+  public async run(): Promise<FirewallPlanReport> {
+    const report = await applyFirewall(await this.cloudOptions())
+    renderFirewallPlan(report, (line) => this.log(line))
+    const code = this.showDryRun(report.dryRun)
+    this.log(report.summary)
+    return this.finish(report, code)
+  }
+}
+
+export function renderFirewallPlan(report: FirewallPlanReport, log: (line: string) => void): void {
+  // The exact calls follow (showDryRun); these lines say what each change is for. A real run reports each change as it is made.
+  if (report.dryRun) for (const o of report.operations) log(`plan: ${o.text}`)
+}
