@@ -1,0 +1,119 @@
+import {expect} from 'chai'
+import {execFile} from 'node:child_process'
+import {existsSync} from 'node:fs'
+
+import {parseCluster} from '../../../src/cluster/loader.js'
+import {compareNft, liveSignatures, renderNft} from '../../../src/firewall/nftables.js'
+import {firewallPolicy} from '../../../src/firewall/policy.js'
+import {startProcess, type Started} from '../../harness/process.js'
+import {waitFor} from '../../harness/wait.js'
+
+/** Exit code and output of a command; never throws. */
+function run(command: string, args: string[], input?: string): Promise<{code: number; output: string}> {
+  return new Promise((resolve) => {
+    const child = execFile(command, args, {timeout: 15_000}, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+      resolve({code, output: `${stdout}${stderr}`})
+    })
+    if (input !== undefined) child.stdin?.end(input)
+  })
+}
+
+const inNs = (ns: string, command: string[], input?: string) => run('ip', ['netns', 'exec', ns, ...command], input)
+
+/** Does a TCP connection from namespace `ns` to address:port get an answer within a second? */
+async function reaches(ns: string, address: string, port: number): Promise<boolean> {
+  const script = `const s=require('net').connect(${port},'${address}');s.setTimeout(1000,()=>process.exit(2));s.on('data',()=>process.exit(0));s.on('error',()=>process.exit(3))`
+  return (await inNs(ns, [process.execPath, '-e', script])).code === 0
+}
+
+const root = process.getuid?.() === 0 && existsSync('/usr/sbin/nft') && existsSync('/usr/sbin/ip')
+
+/**
+ * Three namespaces the test makes: a proxy and the "internet", each linked to
+ * a backend by its own veth pair. The backend's table is what decides.
+ */
+;(root ? describe : describe.skip)('nftables table inet hactl in network namespaces (root)', function () {
+  this.timeout(60_000)
+  const tag = `hfw${process.pid % 100_000}`
+  const ns = {proxy: `${tag}-p`, backend: `${tag}-b`, internet: `${tag}-i`}
+  let server: Started | undefined
+
+  const spec = parseCluster(
+    `cluster: shop
+provider: static
+hosts: [{name: p1, address: 10.240.1.1}]
+proxy: {config: ./haproxy.cfg}
+firewall: {public: [80], admin: [10.240.9.0/24]}
+`,
+    'hactl.yaml',
+  ).spec
+  const policy = firewallPolicy(
+    spec,
+    [{name: 'app', kind: 'backend', line: 1, servers: [{backend: 'app', name: 'b1', address: '10.240.1.2', port: 8080, state: 'enabled', backup: false, options: [], line: 2}]}],
+    'haproxy.cfg',
+  )
+  const plan = renderNft(policy, 'backends', ['10.240.1.1'])
+
+  before(async () => {
+    for (const name of Object.values(ns)) expect((await run('ip', ['netns', 'add', name])).code).to.equal(0)
+    const sh = async (...args: string[]): Promise<void> => {
+      const r = await run('ip', args)
+      expect(r.code, `ip ${args.join(' ')}: ${r.output}`).to.equal(0)
+    }
+    await sh('-n', ns.proxy, 'link', 'add', 'vp', 'type', 'veth', 'peer', 'name', 'vbp', 'netns', ns.backend)
+    await sh('-n', ns.internet, 'link', 'add', 'vi', 'type', 'veth', 'peer', 'name', 'vbi', 'netns', ns.backend)
+    await sh('-n', ns.proxy, 'addr', 'add', '10.240.1.1/24', 'dev', 'vp')
+    await sh('-n', ns.backend, 'addr', 'add', '10.240.1.2/24', 'dev', 'vbp')
+    await sh('-n', ns.internet, 'addr', 'add', '10.240.2.1/24', 'dev', 'vi')
+    await sh('-n', ns.backend, 'addr', 'add', '10.240.2.2/24', 'dev', 'vbi')
+    for (const [n, dev] of [[ns.proxy, 'vp'], [ns.backend, 'vbp'], [ns.backend, 'vbi'], [ns.internet, 'vi']]) await sh('-n', n, 'link', 'set', dev, 'up')
+    for (const n of Object.values(ns)) await sh('-n', n, 'link', 'set', 'lo', 'up')
+    server = startProcess('ip', ['netns', 'exec', ns.backend, process.execPath, '-e', "require('net').createServer((s)=>s.end('ok\\n')).listen(8080)"])
+    await waitFor('backend server in its namespace', () => reaches(ns.backend, '127.0.0.1', 8080), 15_000)
+  })
+
+  after(async () => {
+    await server?.stop()
+    for (const name of Object.values(ns)) await run('ip', ['netns', 'delete', name])
+  })
+
+  it('renders a table nft -c accepts; a broken one is refused and installs nothing', async () => {
+    expect(plan.text).to.include('ip saddr 10.240.1.1 tcp dport 8080 accept')
+    expect(plan.text).to.include('ip saddr 10.240.9.0/24 tcp dport 22 accept')
+    expect(plan.text).to.include('tcp dport { 22, 8080 } drop')
+    const check = await inNs(ns.backend, ['nft', '-c', '-f', '-'], plan.text)
+    expect(check.code, check.output).to.equal(0)
+
+    const broken = plan.text.replace('tcp dport { 22, 8080 } drop', 'tcp dport { 22, 8080 } dorp')
+    const refused = await inNs(ns.backend, ['nft', '-c', '-f', '-'], broken)
+    expect(refused.code).to.not.equal(0)
+    expect(refused.output).to.include('dorp')
+    expect((await inNs(ns.backend, ['nft', 'list', 'table', 'inet', 'hactl'])).code, 'nothing installed').to.not.equal(0)
+  })
+
+  it('after loading it the backend answers the proxy and not the internet; the live table matches the plan', async () => {
+    expect(await reaches(ns.internet, '10.240.2.2', 8080), 'open before').to.equal(true)
+    const load = await inNs(ns.backend, ['nft', '-f', '-'], plan.text)
+    expect(load.code, load.output).to.equal(0)
+    expect(await reaches(ns.proxy, '10.240.1.2', 8080)).to.equal(true)
+    expect(await reaches(ns.internet, '10.240.2.2', 8080)).to.equal(false)
+
+    const live = await inNs(ns.backend, ['nft', '-j', 'list', 'table', 'inet', 'hactl'])
+    expect(live.code, live.output).to.equal(0)
+    expect(compareNft(plan, liveSignatures(live.output))).to.deep.equal([])
+  })
+
+  it('a rule added by hand shows as a difference; loading the plan again replaces the table atomically', async () => {
+    const hole = await inNs(ns.backend, ['nft', 'insert', 'rule', 'inet', 'hactl', 'input', 'tcp', 'dport', '8080', 'accept'])
+    expect(hole.code, hole.output).to.equal(0)
+    expect(await reaches(ns.internet, '10.240.2.2', 8080)).to.equal(true)
+    const live = await inNs(ns.backend, ['nft', '-j', 'list', 'table', 'inet', 'hactl'])
+    expect(compareNft(plan, liveSignatures(live.output))).to.deep.equal([{kind: 'unexpected', rule: 'tcp dport 8080 accept'}])
+
+    expect((await inNs(ns.backend, ['nft', '-f', '-'], plan.text)).code).to.equal(0)
+    const again = await inNs(ns.backend, ['nft', '-j', 'list', 'table', 'inet', 'hactl'])
+    expect(compareNft(plan, liveSignatures(again.output))).to.deep.equal([])
+    expect(await reaches(ns.internet, '10.240.2.2', 8080)).to.equal(false)
+  })
+})
