@@ -105,6 +105,6 @@ export interface FirewallOptions {
 export async function firewallFor(cluster: Cluster, options: FirewallOptions = {}): Promise<Firewall> {
   if (cluster.spec.provider === 'aws') return (await import('./aws/firewall.js')).createAwsFirewall(cluster, options)
   throw new UsageError(`the cluster has no firewall capability: provider ${cluster.spec.provider} has none in this build (security groups need provider aws)`, {
-    actions: ['Use `hactl firewall` on an aws cluster; nftables for static hosts is not built yet (see docs/firewall.md).'],
+    actions: ['Security groups need provider aws; with provider static `hactl firewall plan` prints nftables tables (see docs/firewall.md).'],
   })
 }

@@ -7,7 +7,10 @@ import type {Cluster} from '../cluster/loader.js'
 import {firewallFor, type Firewall, type FirewallOperation, type FirewallState} from '../cloud/firewall.js'
 import {auditFirewall, type AuditResult} from '../firewall/audit.js'
 import {describeFirewallOperation, planFirewallOperations} from '../firewall/planner.js'
-import {firewallPolicy, type FirewallPolicy} from '../firewall/policy.js'
+import {renderNft} from '../firewall/nftables.js'
+import {firewallPolicy, type FirewallPolicy, type FirewallRole} from '../firewall/policy.js'
+import {UsageError} from '../errors.js'
+import {isIP} from 'node:net'
 import {displayPath, loadConfig} from './config-source.js'
 import type {CloudServiceOptions, DryRunReport} from './cloud.js'
 
@@ -23,6 +26,14 @@ export interface PlannedOperation {
   calls: string[]
 }
 
+export interface NftTable {
+  role: FirewallRole
+  /** The hosts the table is for: the cluster's hosts, or the backends the proxy config names. */
+  hosts: string[]
+  /** For `nft -f`: replaces table inet hactl in one transaction. */
+  text: string
+}
+
 export interface FirewallPlanReport {
   /** false when the cloud already matches the policy. */
   changed: boolean
@@ -30,6 +41,8 @@ export interface FirewallPlanReport {
   operations: PlannedOperation[]
   backendPorts: FirewallPolicy['backendPorts']
   dryRun?: DryRunReport
+  /** provider static: the nftables table of each role, in place of cloud operations. */
+  nftables?: NftTable[]
 }
 
 /** The policy: the cluster file's `firewall:` and every server port of the proxy config. */
@@ -53,8 +66,39 @@ function report(firewall: Firewall, policy: FirewallPolicy, operations: Firewall
   return {changed: operations.length > 0, summary, operations: planned, backendPorts: policy.backendPorts}
 }
 
+/**
+ * provider static: the table each role's hosts get. The proxies' addresses
+ * are the only sources the backends accept, so they must be IP addresses.
+ */
+export function nftTables(cluster: Cluster, policy: FirewallPolicy): NftTable[] {
+  const proxies = cluster.spec.hosts
+  const named = proxies.filter((h) => isIP(h.address) === 0)
+  if (named.length > 0) {
+    throw new UsageError(`the firewall needs the proxies' IP addresses: ${named.map((h) => `${h.name} (${h.address})`).join(', ')} ${named.length === 1 ? 'is' : 'are'} written as a name`, {
+      actions: [`Write hosts[].address as an IP address in ${cluster.file}.`],
+    })
+  }
+  const addresses = proxies.map((h) => h.address)
+  return [
+    {role: 'proxies', hosts: proxies.map((h) => h.name), text: renderNft(policy, 'proxies', addresses).text},
+    {role: 'backends', hosts: policy.backendAddresses, text: renderNft(policy, 'backends', addresses).text},
+  ]
+}
+
+function requireCloudFirewall(cluster: Cluster, what: string): void {
+  if (cluster.spec.provider !== 'static') return
+  throw new UsageError(`firewall ${what} is not built for provider static yet: nothing was changed`, {
+    actions: ['`hactl firewall plan` prints the nftables table of each role; load it on those hosts with `nft -f`.'],
+  })
+}
+
 /** What apply would do, changing nothing; with checkPermissions, EC2's DryRun answer for each call. */
 export async function planFirewall(options: FirewallServiceOptions): Promise<FirewallPlanReport> {
+  if (options.cluster.spec.provider === 'static' && !options.firewall) {
+    const policy = await loadFirewallPolicy(options.cluster)
+    const nftables = nftTables(options.cluster, policy)
+    return {changed: false, summary: `nftables: ${nftables.length} tables, one per role`, operations: [], backendPorts: policy.backendPorts, nftables}
+  }
   const {firewall, policy, state} = await observe(options)
   const operations = planFirewallOperations(policy, state)
   const out = report(firewall, policy, operations, false)
@@ -65,6 +109,7 @@ export async function planFirewall(options: FirewallServiceOptions): Promise<Fir
 
 export async function applyFirewall(options: FirewallServiceOptions): Promise<FirewallPlanReport> {
   if (options.dryRun) return planFirewall(options)
+  if (!options.firewall) requireCloudFirewall(options.cluster, 'apply')
   const {firewall, policy, state} = await observe(options)
   const operations = planFirewallOperations(policy, state)
   // One at a time, each reported once made: a failure part way leaves a record of what is done, and a re-run finishes it.
@@ -81,6 +126,7 @@ export interface FirewallAuditReport extends AuditResult {
 }
 
 export async function auditFirewallState(options: FirewallServiceOptions): Promise<FirewallAuditReport> {
+  if (!options.firewall) requireCloudFirewall(options.cluster, 'audit')
   const {policy, state} = await observe(options)
   const result = auditFirewall(policy, state)
   const {backends, proxies} = result.checked

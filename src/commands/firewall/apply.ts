@@ -27,4 +27,8 @@ has. Rules hactl did not make are never touched: \`hactl firewall audit\` report
 export function renderFirewallPlan(report: FirewallPlanReport, log: (line: string) => void): void {
   // The exact calls follow (showDryRun); these lines say what each change is for. A real run reports each change as it is made.
   if (report.dryRun) for (const o of report.operations) log(`plan: ${o.text}`)
+  for (const t of report.nftables ?? []) {
+    log(`# table inet hactl for the ${t.role}: ${t.hosts.join(', ') || '(none)'}`)
+    log(t.text)
+  }
 }

@@ -8,7 +8,8 @@ export default class FirewallPlan extends CloudCommand<typeof FirewallPlan> {
   static override summary = 'Print the changes that make the security groups match the firewall policy; change nothing.'
   static override description = `The proxies' group lets the public ports in from 0.0.0.0/0 and ::/0 and SSH from the admin networks; the
 backends' group lets each backend port in only from the proxies' group, and SSH from the admin networks. The
-same as \`hactl firewall apply --dry-run\`. See docs/firewall.md.`
+same as \`hactl firewall apply --dry-run\`. With provider static it prints the nftables table \`inet hactl\` of each
+role instead. See docs/firewall.md.`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --check-permissions --json']
   static override flags = {
