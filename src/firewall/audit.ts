@@ -9,12 +9,15 @@ import {isWorld} from './cidr.js'
 import {hactlGroup} from './planner.js'
 import type {FirewallPolicy, FirewallRole, PolicyRule} from './policy.js'
 
-export const FINDING_KINDS = ['backend-open', 'proxy-open', 'ssh-world'] as const
+/** Security groups: the first three. nftables hosts: their table is missing, differs from the plan, or could not be read. */
+export const FINDING_KINDS = ['backend-open', 'proxy-open', 'ssh-world', 'nft-missing', 'nft-differs', 'unreachable'] as const
 export type FindingKind = (typeof FINDING_KINDS)[number]
 
 export interface Finding {
   kind: FindingKind
+  /** The security group; on nftables hosts, the host. */
   groupId: string
+  /** The group's name; on nftables hosts, `table inet hactl`. */
   groupName: string
   /** The rule as the cloud holds it, in words. */
   rule: string
@@ -25,7 +28,7 @@ export interface Finding {
 
 export interface AuditResult {
   findings: Finding[]
-  /** How many instances and groups were looked at: an audit of nothing passes, and says so. */
+  /** How many instances and groups (nftables: hosts) were looked at: an audit of nothing passes, and says so. */
   checked: {proxies: number; backends: number; groups: number}
 }
 

@@ -85,10 +85,23 @@ export function nftTables(cluster: Cluster, policy: FirewallPolicy): NftTable[] 
   ]
 }
 
+async function auditCloud(options: FirewallServiceOptions): Promise<AuditResult> {
+  const {policy, state} = await observe(options)
+  return auditFirewall(policy, state)
+}
+
+async function auditStatic(cluster: Cluster): Promise<AuditResult> {
+  const policy = await loadFirewallPolicy(cluster)
+  // Refuses proxies written by name before any host is contacted, as plan does.
+  nftTables(cluster, policy)
+  const {auditNftables} = await import('./firewall-nft.js')
+  return auditNftables(cluster, policy, cluster.spec.hosts.map((h) => h.address))
+}
+
 function requireCloudFirewall(cluster: Cluster, what: string): void {
   if (cluster.spec.provider !== 'static') return
   throw new UsageError(`firewall ${what} is not built for provider static yet: nothing was changed`, {
-    actions: ['`hactl firewall plan` prints the nftables table of each role; load it on those hosts with `nft -f`.'],
+    actions: ['`hactl firewall plan` prints the nftables table of each role: load it on those hosts with `nft -f`, then check them with `hactl firewall audit`.'],
   })
 }
 
@@ -126,9 +139,7 @@ export interface FirewallAuditReport extends AuditResult {
 }
 
 export async function auditFirewallState(options: FirewallServiceOptions): Promise<FirewallAuditReport> {
-  if (!options.firewall) requireCloudFirewall(options.cluster, 'audit')
-  const {policy, state} = await observe(options)
-  const result = auditFirewall(policy, state)
+  const result = options.cluster.spec.provider === 'static' && !options.firewall ? await auditStatic(options.cluster) : await auditCloud(options)
   const {backends, proxies} = result.checked
   const ok = result.findings.length === 0
   const summary = ok

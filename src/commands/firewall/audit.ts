@@ -7,7 +7,8 @@ export default class FirewallAudit extends CloudCommand<typeof FirewallAudit> {
   static override description = `Reads every group on the proxies and the backends (tagged, or named by address in the proxy config),
 whoever made it, and reports: a backend port reachable from anything but the proxies' group, a proxy port or
 source outside the policy, SSH open to the world. Each finding names the group and the rule. Exits 5 when
-there is any finding, 0 when none.`
+there is any finding, 0 when none. With provider static it reads table inet hactl on every proxy and backend
+over SSH and reports each rule that differs from the plan (nft-missing, nft-differs, unreachable).`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 

@@ -1,11 +1,16 @@
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 
 import {parseCluster} from '../../../src/cluster/loader.js'
 import {compareNft, liveSignatures, renderNft} from '../../../src/firewall/nftables.js'
 import {firewallPolicy} from '../../../src/firewall/policy.js'
+import {hactl} from '../../harness/cli.js'
 import {startProcess, type Started} from '../../harness/process.js'
+import {startSshd, type Sshd} from '../../harness/sshd.js'
 import {waitFor} from '../../harness/wait.js'
 
 /** Exit code and output of a command; never throws. */
@@ -115,5 +120,73 @@ firewall: {public: [80], admin: [10.240.9.0/24]}
     const again = await inNs(ns.backend, ['nft', '-j', 'list', 'table', 'inet', 'hactl'])
     expect(compareNft(plan, liveSignatures(again.output))).to.deep.equal([])
     expect(await reaches(ns.internet, '10.240.2.2', 8080)).to.equal(false)
+  })
+})
+
+/**
+ * `firewall audit` on provider static reads each host's table over SSH. Each
+ * "host" is a network namespace: its sshd (on loopback, as the harness makes
+ * them) runs every session inside the namespace through a forced command.
+ */
+;(root ? describe : describe.skip)('firewall audit on static hosts over SSH (root)', function () {
+  this.timeout(120_000)
+  const tag = `hfa${process.pid % 100_000}`
+  const ns = {proxy: `${tag}-p`, backend: `${tag}-b`}
+  const servers: Sshd[] = []
+  let dir: string
+
+  const cli = (args: string[]) => hactl(args, {cwd: dir})
+
+  before(async () => {
+    for (const name of Object.values(ns)) expect((await run('ip', ['netns', 'add', name])).code).to.equal(0)
+    const proxy = await startSshd()
+    const backend = await startSshd({identityFile: proxy.identityFile})
+    servers.push(proxy, backend)
+    for (const [server, name] of [[proxy, ns.proxy], [backend, ns.backend]] as const) {
+      const key = await readFile(`${proxy.identityFile}.pub`, 'utf8')
+      await writeFile(path.join(server.dir, 'authorized_keys'), `command="ip netns exec ${name} sh -c \\"$SSH_ORIGINAL_COMMAND\\"" ${key}`)
+    }
+    dir = await mkdtemp(path.join(tmpdir(), 'hactl-fw-'))
+    await writeFile(path.join(dir, 'known_hosts'), `[127.0.0.1]:${proxy.port} ${proxy.hostKey}\n[127.0.0.1]:${backend.port} ${backend.hostKey}\n`)
+    await writeFile(
+      path.join(dir, 'hactl.yaml'),
+      `cluster: shop
+provider: static
+hosts: [{name: p1, address: 127.0.0.1, port: ${proxy.port}}]
+ssh: {user: ${proxy.user}, port: ${backend.port}, identityFile: ${proxy.identityFile}, knownHosts: ./known_hosts}
+proxy: {engine: haproxy, config: ./haproxy.cfg}
+firewall: {public: [80], admin: [10.240.9.0/24]}
+`,
+    )
+    await writeFile(path.join(dir, 'haproxy.cfg'), 'defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\nbackend app\n    server b1 127.0.0.1:8080\n')
+  })
+
+  after(async () => {
+    for (const s of servers) await s.stop()
+    for (const name of Object.values(ns)) await run('ip', ['netns', 'delete', name])
+  })
+
+  it('passes when each host runs the table plan printed; finds a missing table and a hand-added rule (exit 5)', async () => {
+    const none = await cli(['firewall', 'audit'])
+    expect(none.code, none.stderr).to.equal(5)
+    expect(none.stdout).to.include('nft-missing: p1 (table inet hactl)')
+    expect(none.stdout).to.include('nft-missing: 127.0.0.1 (table inet hactl)')
+
+    const plan = JSON.parse((await cli(['firewall', 'plan', '--json'])).stdout) as {nftables: {role: 'backends' | 'proxies'; text: string}[]}
+    for (const t of plan.nftables) {
+      const load = await inNs(t.role === 'proxies' ? ns.proxy : ns.backend, ['nft', '-f', '-'], t.text)
+      expect(load.code, load.output).to.equal(0)
+    }
+    const ok = await cli(['firewall', 'audit'])
+    expect(ok.code, ok.stdout + ok.stderr).to.equal(0)
+    expect(ok.stdout).to.include('no findings: 1 proxy and 1 backend checked')
+
+    expect((await inNs(ns.backend, ['nft', 'insert', 'rule', 'inet', 'hactl', 'input', 'tcp', 'dport', '8080', 'accept'])).code).to.equal(0)
+    const hole = await cli(['firewall', 'audit', '--json'])
+    expect(hole.code).to.equal(5)
+    const report = JSON.parse(hole.stdout) as {findings: {kind: string; groupId: string; rule: string; detail: string}[]}
+    expect(report.findings).to.deep.equal([
+      {kind: 'nft-differs', groupId: '127.0.0.1', groupName: 'table inet hactl', rule: 'tcp dport 8080 accept', instances: ['127.0.0.1'], detail: 'on the host, not in the plan'},
+    ])
   })
 })

@@ -48,13 +48,11 @@ describe('firewall plan on provider static: the nftables tables', function () {
     expect(json.nftables.map((t) => t.role)).to.deep.equal(['proxies', 'backends'])
   })
 
-  it('apply and audit say they are not built for static hosts yet (exit 2); a proxy written by name is refused', async () => {
+  it('apply says it is not built for static hosts yet (exit 2); a proxy written by name is refused', async () => {
     await writeFile(path.join(dir, 'hactl.yaml'), CLUSTER)
-    for (const command of ['apply', 'audit']) {
-      const r = await hactl(['firewall', command], {cwd: dir})
-      expect(r.code, r.stderr).to.equal(2)
-      expect(r.stderr).to.include(`firewall ${command} is not built for provider static yet`)
-    }
+    const r = await hactl(['firewall', 'apply'], {cwd: dir})
+    expect(r.code, r.stderr).to.equal(2)
+    expect(r.stderr).to.include('firewall apply is not built for provider static yet')
     await writeFile(path.join(dir, 'hactl.yaml'), CLUSTER.replace('10.240.1.3', 'proxy2.example.net'))
     const named = await hactl(['firewall', 'plan'], {cwd: dir})
     expect(named.code).to.equal(2)
