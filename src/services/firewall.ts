@@ -13,6 +13,7 @@ import {UsageError} from '../errors.js'
 import {isIP} from 'node:net'
 import {displayPath, loadConfig} from './config-source.js'
 import type {CloudServiceOptions, DryRunReport} from './cloud.js'
+import type {NftHostResult} from './firewall-nft.js'
 
 export interface FirewallServiceOptions extends CloudServiceOptions {
   /** Injected (tests); otherwise the cluster's firewall capability. */
@@ -43,6 +44,8 @@ export interface FirewallPlanReport {
   dryRun?: DryRunReport
   /** provider static: the nftables table of each role, in place of cloud operations. */
   nftables?: NftTable[]
+  /** provider static, a real apply: what happened on each host. */
+  hosts?: NftHostResult[]
 }
 
 /** The policy: the cluster file's `firewall:` and every server port of the proxy config. */
@@ -98,11 +101,18 @@ async function auditStatic(cluster: Cluster): Promise<AuditResult> {
   return auditNftables(cluster, policy, cluster.spec.hosts.map((h) => h.address))
 }
 
-function requireCloudFirewall(cluster: Cluster, what: string): void {
-  if (cluster.spec.provider !== 'static') return
-  throw new UsageError(`firewall ${what} is not built for provider static yet: nothing was changed`, {
-    actions: ['`hactl firewall plan` prints the nftables table of each role: load it on those hosts with `nft -f`, then check them with `hactl firewall audit`.'],
-  })
+async function applyStatic(options: FirewallServiceOptions): Promise<FirewallPlanReport> {
+  const {cluster} = options
+  const policy = await loadFirewallPolicy(cluster)
+  const nftables = nftTables(cluster, policy)
+  const {applyNftables} = await import('./firewall-nft.js')
+  const hosts = await applyNftables(cluster, policy, cluster.spec.hosts.map((h) => h.address), (r) =>
+    options.reporter.emit({level: r.status === 'updated' || r.status === 'unchanged' ? 'info' : 'error', code: `firewall.${r.status}`, subject: r.host, message: `${r.status}: ${r.detail}`}),
+  )
+  const changed = hosts.filter((h) => h.status === 'updated').length
+  const failed = hosts.filter((h) => h.status !== 'updated' && h.status !== 'unchanged')
+  const summary = `${changed} of ${hosts.length} host${hosts.length === 1 ? '' : 's'} updated${failed.length > 0 ? `; ${failed.map((h) => `${h.host} ${h.status}`).join(', ')}` : ''}`
+  return {changed: changed > 0, summary, operations: [], backendPorts: policy.backendPorts, nftables, hosts}
 }
 
 /** What apply would do, changing nothing; with checkPermissions, EC2's DryRun answer for each call. */
@@ -122,7 +132,7 @@ export async function planFirewall(options: FirewallServiceOptions): Promise<Fir
 
 export async function applyFirewall(options: FirewallServiceOptions): Promise<FirewallPlanReport> {
   if (options.dryRun) return planFirewall(options)
-  if (!options.firewall) requireCloudFirewall(options.cluster, 'apply')
+  if (options.cluster.spec.provider === 'static' && !options.firewall) return applyStatic(options)
   const {firewall, policy, state} = await observe(options)
   const operations = planFirewallOperations(policy, state)
   // One at a time, each reported once made: a failure part way leaves a record of what is done, and a re-run finishes it.

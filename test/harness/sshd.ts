@@ -33,6 +33,8 @@ export interface SshdOptions {
   address?: string
   /** Run sshd inside this network namespace (`ip netns exec NAME`). */
   netns?: string
+  /** Wait for the port from inside this network namespace (when `address` is not reachable from the test's own). */
+  probeFromNetns?: string
 }
 
 export const SSHD_BINARY = '/usr/sbin/sshd'
@@ -68,7 +70,17 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   await writeFile(path.join(dir, 'sshd_config'), `${config}\n`)
   const argv = [SSHD_BINARY, '-D', '-e', '-f', path.join(dir, 'sshd_config')]
   const proc = options.netns ? startProcess('ip', ['netns', 'exec', options.netns, ...argv]) : startProcess(argv[0], argv.slice(1))
-  await waitFor(`sshd on port ${port}: ${proc.output()}`, () => portOpen(port, address), 15_000)
+  const probe = options.probeFromNetns
+  const open = probe
+    ? async (): Promise<boolean> => {
+        const script = `require('net').connect(${port},'${address}').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`
+        return run('ip', ['netns', 'exec', probe, process.execPath, '-e', script]).then(
+          () => true,
+          () => false,
+        )
+      }
+    : () => portOpen(port, address)
+  await waitFor(`sshd on port ${port}: ${proc.output()}`, open, 15_000)
   const hostKey = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ')
   const knownHosts = path.join(dir, 'known_hosts')
   await writeFile(knownHosts, `[${address}]:${port} ${hostKey}\n`)

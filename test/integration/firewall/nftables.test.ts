@@ -8,7 +8,7 @@ import path from 'node:path'
 import {parseCluster} from '../../../src/cluster/loader.js'
 import {compareNft, liveSignatures, renderNft} from '../../../src/firewall/nftables.js'
 import {firewallPolicy} from '../../../src/firewall/policy.js'
-import {hactl} from '../../harness/cli.js'
+import {BIN, hactl} from '../../harness/cli.js'
 import {startProcess, type Started} from '../../harness/process.js'
 import {startSshd, type Sshd} from '../../harness/sshd.js'
 import {waitFor} from '../../harness/wait.js'
@@ -188,5 +188,81 @@ firewall: {public: [80], admin: [10.240.9.0/24]}
     expect(report.findings).to.deep.equal([
       {kind: 'nft-differs', groupId: '127.0.0.1', groupName: 'table inet hactl', rule: 'tcp dport 8080 accept', instances: ['127.0.0.1'], detail: 'on the host, not in the plan'},
     ])
+  })
+})
+
+/**
+ * `firewall apply` on provider static, with hactl in one namespace and the
+ * host (its sshd and its table) in another, so SSH crosses the table it loads.
+ */
+;(root ? describe : describe.skip)('firewall apply on static hosts over SSH: load, post-check, roll back (root)', function () {
+  this.timeout(120_000)
+  const tag = `hfr${process.pid % 100_000}`
+  const ns = {client: `${tag}-c`, host: `${tag}-h`}
+  let sshd: Sshd | undefined
+  let dir: string
+
+  const cli = (args: string[]): Promise<{code: number; stdout: string; stderr: string}> =>
+    new Promise((resolve) => {
+      execFile('ip', ['netns', 'exec', ns.client, process.execPath, BIN, ...args], {cwd: dir, env: {...process.env, NO_COLOR: '1'}, timeout: 60_000}, (error, stdout, stderr) => {
+        resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr})
+      })
+    })
+  const cluster = (admin: string): string => `cluster: shop
+provider: static
+hosts: [{name: p1, address: 10.240.1.2}]
+ssh: {user: ${sshd?.user}, port: ${sshd?.port}, identityFile: ${sshd?.identityFile}, knownHosts: ${sshd?.knownHosts}, connectTimeout: 2s}
+proxy: {engine: haproxy, config: ./haproxy.cfg}
+firewall: {public: [80], admin: [${admin}]}
+`
+
+  before(async () => {
+    for (const name of Object.values(ns)) expect((await run('ip', ['netns', 'add', name])).code).to.equal(0)
+    for (const args of [
+      ['-n', ns.client, 'link', 'add', 'vc', 'type', 'veth', 'peer', 'name', 'vh', 'netns', ns.host],
+      ['-n', ns.client, 'addr', 'add', '10.240.1.1/24', 'dev', 'vc'],
+      ['-n', ns.host, 'addr', 'add', '10.240.1.2/24', 'dev', 'vh'],
+      ['-n', ns.client, 'link', 'set', 'vc', 'up'],
+      ['-n', ns.host, 'link', 'set', 'vh', 'up'],
+      ['-n', ns.client, 'link', 'set', 'lo', 'up'],
+      ['-n', ns.host, 'link', 'set', 'lo', 'up'],
+    ]) {
+      const r = await run('ip', args)
+      expect(r.code, `ip ${args.join(' ')}: ${r.output}`).to.equal(0)
+    }
+    sshd = await startSshd({netns: ns.host, address: '10.240.1.2', probeFromNetns: ns.client})
+    dir = await mkdtemp(path.join(tmpdir(), 'hactl-fw-'))
+    await writeFile(path.join(dir, 'haproxy.cfg'), 'defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n')
+  })
+
+  after(async () => {
+    await sshd?.stop()
+    for (const name of Object.values(ns)) await run('ip', ['netns', 'delete', name])
+  })
+
+  it('loads the table, a re-run changes nothing; a table that would shut SSH out is rolled back and SSH still answers', async () => {
+    await writeFile(path.join(dir, 'hactl.yaml'), cluster('10.240.1.0/24'))
+    const first = await cli(['firewall', 'apply'])
+    expect(first.code, first.stdout + first.stderr).to.equal(0)
+    expect(first.stderr).to.include('p1: updated: table inet hactl loaded; a new SSH connection still answers')
+    const loaded = await inNs(ns.host, ['nft', 'list', 'table', 'inet', 'hactl'])
+    expect(loaded.output).to.include(`ip saddr 10.240.1.0/24 tcp dport ${sshd?.port} accept`)
+
+    const again = await cli(['firewall', 'apply'])
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stderr).to.include('p1: unchanged')
+
+    // Our own address is not an admin network any more: loading this table shuts new SSH sessions out.
+    await writeFile(path.join(dir, 'hactl.yaml'), cluster('10.240.9.0/24'))
+    const locked = await cli(['firewall', 'apply', '--json'])
+    expect(locked.code, locked.stdout + locked.stderr).to.equal(4)
+    const report = JSON.parse(locked.stdout) as {hosts: {host: string; status: string}[]}
+    expect(report.hosts.map((h) => `${h.host} ${h.status}`)).to.deep.equal(['p1 rolled-back'])
+    expect((await inNs(ns.host, ['nft', 'list', 'table', 'inet', 'hactl'])).output).to.equal(loaded.output)
+
+    await writeFile(path.join(dir, 'hactl.yaml'), cluster('10.240.1.0/24'))
+    const after = await cli(['firewall', 'apply'])
+    expect(after.code, 'SSH still answers and the table is the good one').to.equal(0)
+    expect(after.stderr).to.include('p1: unchanged')
   })
 })

@@ -48,14 +48,12 @@ describe('firewall plan on provider static: the nftables tables', function () {
     expect(json.nftables.map((t) => t.role)).to.deep.equal(['proxies', 'backends'])
   })
 
-  it('apply says it is not built for static hosts yet (exit 2); a proxy written by name is refused', async () => {
-    await writeFile(path.join(dir, 'hactl.yaml'), CLUSTER)
-    const r = await hactl(['firewall', 'apply'], {cwd: dir})
-    expect(r.code, r.stderr).to.equal(2)
-    expect(r.stderr).to.include('firewall apply is not built for provider static yet')
+  it('a proxy written by name is refused before any host is contacted (exit 2)', async () => {
     await writeFile(path.join(dir, 'hactl.yaml'), CLUSTER.replace('10.240.1.3', 'proxy2.example.net'))
-    const named = await hactl(['firewall', 'plan'], {cwd: dir})
-    expect(named.code).to.equal(2)
-    expect(named.stderr).to.include("the firewall needs the proxies' IP addresses: p2 (proxy2.example.net) is written as a name")
+    for (const command of ['plan', 'apply', 'audit']) {
+      const named = await hactl(['firewall', command], {cwd: dir})
+      expect(named.code).to.equal(2)
+      expect(named.stderr).to.include("the firewall needs the proxies' IP addresses: p2 (proxy2.example.net) is written as a name")
+    }
   })
 })
