@@ -3,14 +3,15 @@
  * the proxy config, the state from the cluster's Firewall capability, and
  * the pure planner and audit between them.
  */
+import {isIP} from 'node:net'
+
 import type {Cluster} from '../cluster/loader.js'
 import {firewallFor, type Firewall, type FirewallOperation, type FirewallState} from '../cloud/firewall.js'
-import {auditFirewall, type AuditResult} from '../firewall/audit.js'
-import {describeFirewallOperation, planFirewallOperations} from '../firewall/planner.js'
-import {renderNft} from '../firewall/nftables.js'
-import {firewallPolicy, type FirewallPolicy, type FirewallRole} from '../firewall/policy.js'
 import {UsageError} from '../errors.js'
-import {isIP} from 'node:net'
+import {auditFirewall, type AuditResult} from '../firewall/audit.js'
+import {renderNft} from '../firewall/nftables.js'
+import {describeFirewallOperation, planFirewallOperations} from '../firewall/planner.js'
+import {firewallPolicy, type FirewallPolicy, type FirewallRole} from '../firewall/policy.js'
 import {displayPath, loadConfig} from './config-source.js'
 import type {CloudServiceOptions, DryRunReport} from './cloud.js'
 import type {NftHostResult} from './firewall-nft.js'
