@@ -1,5 +1,6 @@
 import * as z from 'zod'
 
+import {isCidr} from './cidr.js'
 import {formatDuration, parseDuration} from './duration.js'
 import {ENGINES, PROVIDERS, TOPOLOGIES} from './names.js'
 
@@ -169,6 +170,27 @@ const local = z.strictObject({
   zones: list(z.string(), LIMITS.zones, 'zones').default(['local-a', 'local-b', 'local-c']),
 })
 
+/** An IPv4 or IPv6 network in CIDR form; a bare address is not accepted (write /32 or /128). */
+const cidr = z.string().refine((value) => isCidr(value), {error: (issue) => `"${String(issue.input)}" is not a CIDR: write it like 203.0.113.0/24 or 2001:db8::/48`})
+
+const firewallRule = z.strictObject({
+  /** Which hosts the rule opens: the proxies or the backends. */
+  role: z.enum(['proxies', 'backends']),
+  port,
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  from: z.array(cidr).min(1).max(50),
+  /** Shown in the rule's description, so an operator knows why it is there. */
+  note: z.string().max(100).regex(/^[\w .:/,()-]*$/, 'notes may use letters, digits, spaces and . : / , ( ) -').optional(),
+})
+
+const firewall = z.strictObject({
+  /** Ports the world reaches on the proxies. Default: the port the proxies serve (health.proxy.port). */
+  public: z.array(port).min(1).max(32).optional(),
+  /** Networks allowed to SSH to proxies and backends. Empty: SSH is closed to everyone. */
+  admin: z.array(cidr).max(50).default([]),
+  extra: z.array(firewallRule).max(50).default([]),
+})
+
 export const clusterSchema = z.strictObject({
   cluster: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'cluster names use lower-case letters, digits and "-"'),
   provider: z.enum(PROVIDERS).default('local'),
@@ -188,6 +210,8 @@ export const clusterSchema = z.strictObject({
     .record(z.string(), z.strictObject({port: port.optional()}))
     .refine((r) => Object.keys(r).length <= LIMITS.backends, {error: `at most ${LIMITS.backends} backends`})
     .default({}),
+  /** Who may reach the proxies and the backends; see docs/firewall.md. */
+  firewall: firewall.optional(),
 })
 
 export type ClusterInput = z.input<typeof clusterSchema>
@@ -195,4 +219,6 @@ export type ClusterSpec = z.output<typeof clusterSchema>
 export type ProbeSpec = ClusterSpec['health']['proxy']
 export type HostSpec = ClusterSpec['hosts'][number]
 export type EngineName = (typeof ENGINES)[number]
+export type FirewallSpec = NonNullable<ClusterSpec['firewall']>
+export type FirewallRuleSpec = FirewallSpec['extra'][number]
 export type ProviderKind = (typeof PROVIDERS)[number]

@@ -75,6 +75,7 @@ export function iamPolicy(spec: ClusterSpec): IamPolicy {
       {Sid: 'HactlDnsRecord', Effect: 'Allow', Action: ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'], Resource: zone},
     )
   }
+  if (spec.firewall) statements.push(...firewallStatements(spec.cluster))
   if (spec.failover.lease) {
     statements.push({
       Sid: 'HactlLease',
@@ -85,4 +86,56 @@ export function iamPolicy(spec: ClusterSpec): IamPolicy {
     })
   }
   return {Version: '2012-10-17', Statement: statements}
+}
+
+/**
+ * `hactl firewall`: describe every group; create groups and rules only
+ * tagged with the cluster; change only the cluster's groups; add groups only
+ * to the cluster's proxies and to backends tagged hactl:backend.
+ */
+function firewallStatements(cluster: string): PolicyStatement[] {
+  const groups = 'arn:aws:ec2:*:*:security-group/*'
+  const rules = 'arn:aws:ec2:*:*:security-group-rule/*'
+  return [
+    {Sid: 'HactlFirewallDescribe', Effect: 'Allow', Action: ['ec2:DescribeSecurityGroups'], Resource: '*'},
+    {
+      Sid: 'HactlFirewallCreate',
+      Effect: 'Allow',
+      Action: ['ec2:CreateSecurityGroup'],
+      Resource: groups,
+      Condition: {StringEquals: {[`aws:RequestTag/${TAG.cluster}`]: cluster}},
+    },
+    {Sid: 'HactlFirewallInVpc', Effect: 'Allow', Action: ['ec2:CreateSecurityGroup'], Resource: 'arn:aws:ec2:*:*:vpc/*'},
+    {
+      Sid: 'HactlFirewallTagOnCreate',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: [groups, rules],
+      Condition: {StringEquals: {'ec2:CreateAction': ['CreateSecurityGroup', 'AuthorizeSecurityGroupIngress']}},
+    },
+    {
+      Sid: 'HactlFirewallRules',
+      Effect: 'Allow',
+      Action: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
+      Resource: groups,
+      Condition: {StringEquals: {[`aws:ResourceTag/${TAG.cluster}`]: cluster}},
+    },
+    {Sid: 'HactlFirewallRuleTags', Effect: 'Allow', Action: ['ec2:AuthorizeSecurityGroupIngress'], Resource: rules},
+    {
+      Sid: 'HactlFirewallAttachProxies',
+      Effect: 'Allow',
+      Action: ['ec2:ModifyInstanceAttribute'],
+      Resource: 'arn:aws:ec2:*:*:instance/*',
+      Condition: {StringEquals: {[`aws:ResourceTag/${TAG.cluster}`]: cluster}},
+    },
+    {
+      Sid: 'HactlFirewallAttachBackends',
+      Effect: 'Allow',
+      Action: ['ec2:ModifyInstanceAttribute'],
+      Resource: 'arn:aws:ec2:*:*:instance/*',
+      Condition: {Null: {[`aws:ResourceTag/${TAG.backend}`]: 'false'}},
+    },
+    // The groups an instance keeps are named in the same call, whoever made them.
+    {Sid: 'HactlFirewallAttachGroups', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: groups},
+  ]
 }

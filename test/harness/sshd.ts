@@ -39,6 +39,8 @@ export interface SshdOptions {
    * what a host with a plain shell would, whatever this machine's rc files do.
    */
   plainShell?: boolean
+  /** Wait for the port from inside this network namespace (when `address` is not reachable from the test's own). */
+  probeFromNetns?: string
 }
 
 export const SSHD_BINARY = '/usr/sbin/sshd'
@@ -76,7 +78,17 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const hide = 'for f in "$HOME/.bashrc" "$HOME/.profile" "$HOME/.bash_profile"; do if [ -e "$f" ]; then mount --bind /dev/null "$f" || exit 1; fi; done; exec "$@"'
   const argv = options.plainShell ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', hide, 'sh', ...sshdArgv] : sshdArgv
   const proc = options.netns ? startProcess('ip', ['netns', 'exec', options.netns, ...argv]) : startProcess(argv[0], argv.slice(1))
-  await waitFor(`sshd on port ${port}: ${proc.output()}`, () => portOpen(port, address), 15_000)
+  const probe = options.probeFromNetns
+  const open = probe
+    ? async (): Promise<boolean> => {
+        const script = `require('net').connect(${port},'${address}').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`
+        return run('ip', ['netns', 'exec', probe, process.execPath, '-e', script]).then(
+          () => true,
+          () => false,
+        )
+      }
+    : () => portOpen(port, address)
+  await waitFor(`sshd on port ${port}: ${proc.output()}`, open, 15_000)
   const hostKey = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ')
   const knownHosts = path.join(dir, 'known_hosts')
   await writeFile(knownHosts, `[${address}]:${port} ${hostKey}\n`)

@@ -6,25 +6,35 @@
 import {
   AllocateAddressCommand,
   AssociateAddressCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
   DescribeAddressesCommand,
   DescribeSubnetsCommand,
   DisassociateAddressCommand,
   EC2Client,
+  ModifyInstanceAttributeCommand,
+  paginateDescribeSecurityGroups,
   paginateDescribeInstances,
   paginateDescribeInstanceStatus,
   ReleaseAddressCommand,
+  RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type Address,
   type AllocateAddressCommandInput,
   type AllocateAddressCommandOutput,
   type AssociateAddressCommandInput,
+  type AuthorizeSecurityGroupIngressCommandInput,
+  type CreateSecurityGroupCommandInput,
   type DescribeInstancesCommandInput,
   type DisassociateAddressCommandInput,
   type Filter,
   type Instance,
   type InstanceStatus,
+  type ModifyInstanceAttributeCommandInput,
   type ReleaseAddressCommandInput,
+  type RevokeSecurityGroupIngressCommandInput,
+  type SecurityGroup,
   type RunInstancesCommandInput,
   type Subnet,
 } from '@aws-sdk/client-ec2'
@@ -45,6 +55,13 @@ export interface IEC2Client {
   associateAddress(input: AssociateAddressCommandInput): Promise<void>
   disassociateAddress(input: DisassociateAddressCommandInput): Promise<void>
   releaseAddress(input: ReleaseAddressCommandInput): Promise<void>
+  /** By filters, or by ids when given (then filters are ignored). */
+  describeSecurityGroups(query: {filters?: Filter[]; groupIds?: string[]}): Promise<SecurityGroup[]>
+  /** The new group's id. */
+  createSecurityGroup(input: CreateSecurityGroupCommandInput): Promise<string>
+  authorizeSecurityGroupIngress(input: AuthorizeSecurityGroupIngressCommandInput): Promise<void>
+  revokeSecurityGroupIngress(input: RevokeSecurityGroupIngressCommandInput): Promise<void>
+  modifyInstanceAttribute(input: ModifyInstanceAttributeCommandInput): Promise<void>
 }
 
 export interface IRoute53Client {
@@ -94,6 +111,18 @@ function ec2Adapter(client: EC2Client): IEC2Client {
     associateAddress: (input) => aws('AssociateAddress', async () => void (await client.send(new AssociateAddressCommand(input)))),
     disassociateAddress: (input) => aws('DisassociateAddress', async () => void (await client.send(new DisassociateAddressCommand(input)))),
     releaseAddress: (input) => aws('ReleaseAddress', async () => void (await client.send(new ReleaseAddressCommand(input)))),
+    describeSecurityGroups: ({filters, groupIds}) =>
+      aws('DescribeSecurityGroups', async () => {
+        if (groupIds && groupIds.length === 0) return []
+        const out: SecurityGroup[] = []
+        const input = groupIds ? {GroupIds: groupIds} : {Filters: filters}
+        for await (const page of paginateDescribeSecurityGroups({client}, input)) out.push(...(page.SecurityGroups ?? []))
+        return out
+      }),
+    createSecurityGroup: (input) => aws('CreateSecurityGroup', async () => (await client.send(new CreateSecurityGroupCommand(input))).GroupId as string),
+    authorizeSecurityGroupIngress: (input) => aws('AuthorizeSecurityGroupIngress', async () => void (await client.send(new AuthorizeSecurityGroupIngressCommand(input)))),
+    revokeSecurityGroupIngress: (input) => aws('RevokeSecurityGroupIngress', async () => void (await client.send(new RevokeSecurityGroupIngressCommand(input)))),
+    modifyInstanceAttribute: (input) => aws('ModifyInstanceAttribute', async () => void (await client.send(new ModifyInstanceAttributeCommand(input)))),
   }
 }
 

@@ -48,12 +48,18 @@ async function actionsInCode(): Promise<string[]> {
 describe('hactl iam-policy', function () {
   this.timeout(30_000)
 
-  it('grants exactly the AWS calls the code makes, and what they imply', async () => {
-    const cluster = parseCluster(
-      'cluster: web\nprovider: aws\nproxy: {config: ./haproxy.cfg}\ndns: {zone: example.com., name: www.example.com.}\nfailover: {lease: {table: hactl-leases}}\n',
-      'hactl.yaml',
-    )
+  const everything = 'cluster: web\nprovider: aws\nproxy: {config: ./haproxy.cfg}\ndns: {zone: example.com., name: www.example.com.}\nfailover: {lease: {table: hactl-leases}}\nfirewall: {admin: [203.0.113.0/24]}\n'
+
+  it('grants exactly the AWS calls the code makes, and what they imply, to a cluster that uses every feature', async () => {
+    const cluster = parseCluster(everything, 'hactl.yaml')
     const granted = [...new Set(iamPolicy(cluster.spec).Statement.flatMap((s) => s.Action))].sort()
     expect(granted).to.deep.equal(await actionsInCode())
+  })
+
+  it('grants the firewall calls only to a cluster with a firewall policy', () => {
+    const cluster = parseCluster(everything.replace(/^firewall:.*\n/m, ''), 'hactl.yaml')
+    const granted = iamPolicy(cluster.spec).Statement.flatMap((s) => s.Action)
+    expect(granted).to.not.include('ec2:AuthorizeSecurityGroupIngress')
+    expect(granted).to.not.include('ec2:ModifyInstanceAttribute')
   })
 })
