@@ -1,8 +1,7 @@
 /**
- * Merging proxies' logs into one stream in time order: a binary heap over the
- * sources' heads (k-way merge), and for `--follow` a heap of recent records
- * held back for a bounded window so a line that arrives a little late from
- * one proxy still takes its place.
+ * The heap the k-way merge (./source.ts) and `--follow`'s reordering window
+ * use: records held back for a bounded window so a line that arrives a
+ * little late from one proxy still takes its place.
  */
 import type {AccessRecord} from './record.js'
 
@@ -63,41 +62,6 @@ export class Heap<T> {
       i = c
     }
   }
-}
-
-interface Head {
-  record: AccessRecord
-  source: number
-  index: number
-}
-
-/** Earlier time first; equal times keep the sources' order, then each source's own order. */
-const headBefore = (a: Head, b: Head): boolean => a.record.time < b.record.time || (a.record.time === b.record.time && (a.source < b.source || (a.source === b.source && a.index < b.index)))
-
-/** Merge sources that are each in time order into one in time order; every record comes out once. */
-export function* mergeSorted(sources: readonly (readonly AccessRecord[])[]): Generator<AccessRecord> {
-  const heap = new Heap<Head>(headBefore)
-  sources.forEach((records, source) => {
-    if (records.length > 0) heap.push({record: records[0], source, index: 0})
-  })
-  while (heap.size > 0) {
-    const head = heap.peek() as Head
-    yield head.record
-    const records = sources[head.source]
-    const index = head.index + 1
-    if (index < records.length) heap.replaceTop({record: records[index], source: head.source, index})
-    else heap.pop()
-  }
-}
-
-/**
- * One proxy writes a request's line when it ends, stamped with when it
- * began, so a file is in time order only nearly. A stable sort puts it in
- * order (cheap on nearly sorted input).
- */
-export function inTimeOrder(records: AccessRecord[]): AccessRecord[] {
-  for (let i = 1; i < records.length; i++) if (records[i].time < records[i - 1].time) return records.sort((a, b) => a.time - b.time)
-  return records
 }
 
 /**
