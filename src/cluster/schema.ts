@@ -41,6 +41,8 @@ const proxy = z.strictObject({
   validate: z.string().optional(),
   /** HAProxy admin stats socket on the hosts, for `--runtime` changes. */
   statsSocket: z.string().optional(),
+  /** The access log on the hosts, read by `hactl logs` (default: the engine's usual path). */
+  accessLog: z.string().optional(),
   /** Shell command run on a host after a reload; exit 0 means the proxy is up (`{file}` is the live path). */
   check: z.string().optional(),
   /** How long the post-check may keep failing after a reload before the host is rolled back. */
@@ -70,6 +72,7 @@ const host = z.strictObject({
   validate: z.string().optional(),
   check: z.string().optional(),
   statsSocket: z.string().optional(),
+  accessLog: z.string().optional(),
 })
 
 const probe = z.strictObject({

@@ -20,6 +20,8 @@ export interface InstancePaths {
   socket: string
   pid: string
   log: string
+  /** The access log: haproxy's `log stdout` lines, the process's stdout. */
+  access: string
 }
 
 export function sandboxPaths(dir: string): SandboxPaths {
@@ -43,5 +45,6 @@ export function instancePaths(dir: string, id: string): InstancePaths {
     socket: path.join(home, 'admin.sock'),
     pid: path.join(home, 'haproxy.pid'),
     log: path.join(home, 'haproxy.log'),
+    access: path.join(home, 'access.log'),
   }
 }
