@@ -103,7 +103,9 @@ export class WindowedSource implements RecordSource {
   }
 
   private take(): AccessRecord {
-    const record = this.held[this.first++]
+    const record = this.held[this.first]
+    // Let go of it now: a slot kept until compaction outlives the young generation and makes old-generation garbage.
+    this.held[this.first++] = undefined as unknown as AccessRecord
     if (this.first > 4096 && this.first * 2 > this.held.length) {
       this.held = this.held.slice(this.first)
       this.first = 0
