@@ -54,9 +54,13 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
   const bracket = acceptDate(line)
   if (bracket < 0) return undefined
   const clientStart = line.lastIndexOf(' ', bracket - 2) + 1
-  const clientField = line.slice(clientStart, bracket - 1)
-  const colon = clientField.lastIndexOf(':')
-  const client = colon > 0 && clientField.charCodeAt(0) !== 91 ? clientField.slice(0, colon) : clientField.startsWith('[') ? clientField.slice(1, clientField.indexOf(']')) : clientField
+  // `1.2.3.4:port`, `[::1]:port`, or a unix socket's name with no port.
+  let client: string
+  if (line.charCodeAt(clientStart) === 91) client = line.slice(clientStart + 1, line.indexOf(']', clientStart))
+  else {
+    const colon = line.lastIndexOf(':', bracket - 2)
+    client = line.slice(clientStart, colon > clientStart ? colon : bracket - 1)
+  }
   const seconds = clfDate(line, bracket + 1)
   if (Number.isNaN(seconds)) return undefined
   // `.mmm]`

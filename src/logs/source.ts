@@ -131,7 +131,10 @@ export function mergeSources(sources: readonly RecordSource[], emit: (record: Ac
     const head = heap.peek() as Head
     emit(head.record)
     const record = sources[head.source].next()
-    if (record) heap.replaceTop({record, source: head.source})
-    else heap.pop()
+    if (record) {
+      // The head object is reused: one allocation per source, not per record.
+      head.record = record
+      heap.replaceTop(head)
+    } else heap.pop()
   }
 }
