@@ -85,6 +85,8 @@ defaults
     mode http
     log global
     option httplog
+    # connections that send nothing (the sandbox's own port probes) are not requests
+    option dontlognull
     timeout connect 1s
     timeout client 30s
     timeout server 30s
