@@ -9,7 +9,7 @@
  * second in `bench/logs` and does one scan of the line. The accept date is
  * the host's local time with no zone, so it is read in this machine's zone.
  */
-import {field, splitRequest, type AccessRecord} from './record.js'
+import {field, type AccessRecord} from './record.js'
 import {clfDate} from './time.js'
 
 const SPACE = 32
@@ -94,7 +94,21 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
   const open = line.indexOf('"', bytesEnd)
   const close = line.lastIndexOf('"')
   if (open < 0 || close <= open) return undefined
-  const {method, path, proto} = splitRequest(line.slice(open + 1, close))
+  // The request line read in place (splitRequest's rules, no intermediate string or object).
+  let method = '-'
+  let path: string
+  let proto = '-'
+  const a = line.indexOf(' ', open + 1)
+  if (a < 0 || a >= close) path = line.slice(open + 1, close)
+  else {
+    method = line.slice(open + 1, a)
+    const b = line.lastIndexOf(' ', close)
+    if (b === a) path = line.slice(a + 1, close)
+    else {
+      path = line.slice(a + 1, b)
+      proto = line.slice(b + 1, close)
+    }
+  }
   const record: AccessRecord = {
     time: seconds + ms,
     client,
@@ -117,7 +131,7 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
     const vhost = field(line.slice(brace + 1, bar > 0 && bar < end ? bar : end))
     if (vhost) record.vhost = vhost
   }
-  if (method !== '-' && path.includes('://')) {
+  if (method !== '-' && path.charCodeAt(0) !== 47 && path.includes('://')) {
     // HTTP/2 and absolute-form requests carry the authority in the URI.
     const m = /^[a-z]+:\/\/([^/]+)(\/.*)?$/i.exec(path)
     if (m) {
