@@ -8,6 +8,7 @@ import path from 'node:path'
 
 import {combined} from '../src/logs/format.js'
 import {parseHaproxy} from '../src/logs/haproxy.js'
+import {LineBuffer} from '../src/logs/output.js'
 import {mergeSources, TextSource, Unparsed, WindowedSource} from '../src/logs/source.js'
 import {MONTHS} from '../src/logs/time.js'
 
@@ -40,16 +41,12 @@ function run(): {ms: number; cpuMs: number; lines: number; unparsed: number} {
   const unparsed = new Unparsed()
   const sources = files.map((file, i) => new WindowedSource(new TextSource(readFileSync(file, 'utf8'), parseHaproxy, `lb${i + 1}`, unparsed), 2000))
   let lines = 0
-  let chunk = ''
+  const out = new LineBuffer((chunk) => writeSync(sink, chunk))
   mergeSources(sources, (r) => {
-    chunk += `${combined(r)}\n`
+    out.line(combined(r))
     lines++
-    if (chunk.length > 65_536) {
-      writeSync(sink, chunk)
-      chunk = ''
-    }
   })
-  writeSync(sink, chunk)
+  out.flush()
   const used = process.cpuUsage(cpu)
   return {ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, lines, unparsed: unparsed.count}
 }

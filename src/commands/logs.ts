@@ -49,7 +49,7 @@ Exit 4 when some proxy's log could not be read.`
       status: this.flags.status,
       format: this.flags.format as (typeof LOG_FORMATS)[number],
       window: this.flags.window,
-      write: (text) => process.stdout.write(text),
+      write: (chunk) => process.stdout.write(Buffer.from(chunk)),
       signal: stop.signal,
       acceptNew: this.flags['accept-new'],
       askPassphrase: passphrasePrompt(this.canPrompt),

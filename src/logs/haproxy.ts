@@ -111,6 +111,8 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
   }
   const record: AccessRecord = {
     time: seconds + ms,
+    // Present from the start, so the reader's assignment keeps the object's shape (hidden class) the same.
+    proxy: undefined,
     client,
     vhost: undefined,
     method,

@@ -11,6 +11,7 @@ import {lineParser} from '../logs/engines.js'
 import {matches, parseStatus, parseWhen, type LogFilter} from '../logs/filter.js'
 import {formatter, type LogFormat} from '../logs/format.js'
 import {ReorderWindow} from '../logs/merge.js'
+import {LineBuffer} from '../logs/output.js'
 import type {AccessRecord, LineParser} from '../logs/record.js'
 import {mergeSources, TextSource, Unparsed, WindowedSource} from '../logs/source.js'
 import {connections, type ConnectOptions} from '../remote/connect.js'
@@ -29,8 +30,8 @@ export interface LogsOptions extends ConnectOptions {
   format: LogFormat
   /** How late a line may arrive (or stand out of place in a file) and still take its place in time order: `2s`. */
   window?: string
-  /** Each output line, newline included. */
-  write: (text: string) => void
+  /** Output, in chunks of whole lines; the chunk is valid only during the call (copy it to keep it). */
+  write: (chunk: Buffer) => void
   /** Ends --follow. */
   signal?: AbortSignal
 }
@@ -92,15 +93,16 @@ export async function readLogs(cluster: Cluster, options: LogsOptions): Promise<
   const targets = await targetsFor(cluster, options.proxies)
   const print = formatter(options.format)
   const report: LogsReport = {lines: 0, unparsed: 0, unparsedLines: [], late: 0, failed: []}
+  const out = new LineBuffer(options.write)
   const emit = (r: AccessRecord): void => {
     if (!matches(filter, r)) return
     report.lines++
-    options.write(`${print(r)}\n`)
+    out.line(print(r))
   }
   const unparsed = new Unparsed()
   const open = connections(cluster, options)
   try {
-    if (options.follow) await follow(targets, open, parse, unparsed, emit, report, options)
+    if (options.follow) await follow(targets, open, parse, unparsed, emit, () => out.flush(), report, options)
     else {
       const texts = await Promise.all(targets.map((t) => readLog(open, t).catch((error: Error) => error)))
       const sources: WindowedSource[] = []
@@ -113,6 +115,7 @@ export async function readLogs(cluster: Cluster, options: LogsOptions): Promise<
       report.late = sources.reduce((n, s) => n + s.late, 0)
     }
   } finally {
+    out.flush()
     await open.close()
   }
   report.unparsed = unparsed.count
@@ -144,6 +147,7 @@ async function follow(
   parse: LineParser,
   unparsed: Unparsed,
   emit: (r: AccessRecord) => void,
+  flush: () => void,
   report: LogsReport,
   options: LogsOptions,
 ): Promise<void> {
@@ -180,7 +184,10 @@ async function follow(
       if (!options.signal?.aborted) report.failed.push({proxy: t.name, path: t.accessLog ?? '', message: `tail ended (exit ${result.code})`})
     })
   })
-  const timer = setInterval(() => window.release(Date.now()), 250)
+  const timer = setInterval(() => {
+    window.release(Date.now())
+    flush()
+  }, 250)
   try {
     await new Promise<void>((resolve) => {
       if (!options.signal || options.signal.aborted) resolve()
