@@ -22,6 +22,8 @@ export interface HostAccess {
   /** Post-reload check command (exit 0: the proxy is up). */
   check?: string
   statsSocket?: string
+  /** The access log `hactl logs` reads. */
+  accessLog?: string
 }
 
 export interface ProxyInstance {

@@ -63,6 +63,8 @@ const proxy = z.strictObject({
   validate: z.string().optional(),
   /** HAProxy admin stats socket on the hosts, for `--runtime` changes. */
   statsSocket: z.string().optional(),
+  /** The access log on the hosts, read by `hactl logs` (default: the engine's usual path). */
+  accessLog: z.string().optional(),
   /** Shell command run on a host after a reload; exit 0 means the proxy is up (`{file}` is the live path). */
   check: z.string().optional(),
   /** How long the post-check may keep failing after a reload before the host is rolled back. */
@@ -92,6 +94,7 @@ const host = z.strictObject({
   validate: z.string().optional(),
   check: z.string().optional(),
   statsSocket: z.string().optional(),
+  accessLog: z.string().optional(),
 })
 
 /** A probe round faster than this only burns CPU: no proxy answers health checks that quickly, usefully. */

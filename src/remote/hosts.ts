@@ -22,10 +22,14 @@ export interface RolloutTarget {
   /** Operator's shell text run after a reload; undefined: no post-check beyond the reload's exit code. */
   check?: string
   statsSocket?: string
+  /** The access log `hactl logs` reads (always set by rolloutTargets). */
+  accessLog?: string
 }
 
 interface EngineDefaults {
   remotePath: string
+  /** Where a Debian-like host's packaged proxy (and its syslog) writes requests. */
+  accessLog: string
   reload: string
   validate?: string
   check: string
@@ -38,10 +42,13 @@ export const ENGINE_DEFAULTS: Record<EngineName, EngineDefaults> = {
     reload: 'systemctl reload haproxy',
     validate: 'haproxy -c -f {file}',
     check: 'systemctl is-active --quiet haproxy',
+    // Debian's haproxy package has rsyslog write its /dev/log messages here.
+    accessLog: '/var/log/haproxy.log',
   },
-  nginx: {remotePath: '/etc/nginx/nginx.conf', reload: 'systemctl reload nginx', validate: 'nginx -t -c {file}', check: 'systemctl is-active --quiet nginx'},
-  pound: {remotePath: '/etc/pound/pound.cfg', reload: 'systemctl reload pound', validate: 'pound -c -f {file}', check: 'systemctl is-active --quiet pound'},
-  perlbal: {remotePath: '/etc/perlbal/perlbal.conf', reload: 'systemctl restart perlbal', check: 'systemctl is-active --quiet perlbal'},
+  nginx: {remotePath: '/etc/nginx/nginx.conf', reload: 'systemctl reload nginx', validate: 'nginx -t -c {file}', check: 'systemctl is-active --quiet nginx', accessLog: '/var/log/nginx/access.log'},
+  // pound logs through syslog (facility daemon).
+  pound: {remotePath: '/etc/pound/pound.cfg', reload: 'systemctl reload pound', validate: 'pound -c -f {file}', check: 'systemctl is-active --quiet pound', accessLog: '/var/log/syslog'},
+  perlbal: {remotePath: '/etc/perlbal/perlbal.conf', reload: 'systemctl restart perlbal', check: 'systemctl is-active --quiet perlbal', accessLog: '/var/log/perlbal/access.log'},
 }
 
 export function rolloutTargets(cluster: Cluster, instances: readonly ProxyInstance[]): RolloutTarget[] {
@@ -63,6 +70,7 @@ export function rolloutTargets(cluster: Cluster, instances: readonly ProxyInstan
         validate: access.validate ?? proxy.validate ?? defaults.validate,
         check: access.check ?? proxy.check ?? defaults.check,
         statsSocket: access.statsSocket ?? proxy.statsSocket,
+        accessLog: access.accessLog ?? proxy.accessLog ?? defaults.accessLog,
       }
     })
 }

@@ -78,9 +78,15 @@ export function sandboxHaproxyConfig(layout: SandboxLayout): string {
   const servers = demoBackends(layout).map((b) => `    server ${b.name} ${b.address}:${b.port} check inter 1s`)
   return `global
     maxconn 4096
+    # one line per request on haproxy's stdout, which the sandbox keeps as each proxy's access.log (\`hactl logs\`)
+    log stdout format raw local0
 
 defaults
     mode http
+    log global
+    option httplog
+    # connections that send nothing (the sandbox's own port probes) are not requests
+    option dontlognull
     timeout connect 1s
     timeout client 30s
     timeout server 30s
@@ -91,6 +97,8 @@ frontend www
     bind "\${HACTL_PROXY_ADDRESS}:${layout.proxyPort}"
     # answered by the proxy itself: what hactl's health checks probe
     monitor-uri /healthz
+    # the first capture is the virtual host in \`hactl logs --format vhost_combined\`
+    capture request header Host len 64
     http-response set-header X-Proxy "\${HACTL_INSTANCE-proxy}"
     default_backend web
 

@@ -140,9 +140,11 @@ export class ProxyProcess {
   /** Start haproxy and wait until it accepts connections on its private address. */
   async start(timeoutMs = 10_000): Promise<void> {
     const log = openSync(this.paths.log, 'a')
+    // haproxy writes its own messages to stderr and, with `log stdout`, one line per request to stdout: the access log.
+    const access = openSync(this.paths.access, 'a', 0o640)
     const child = spawn('haproxy', ['-W', '-db', '-f', this.paths.local, '-f', this.paths.config, '-p', this.paths.pid], {
       detached: true,
-      stdio: ['ignore', log, log],
+      stdio: ['ignore', access, log],
       env: {
         ...process.env,
         HACTL_INSTANCE: this.instance.name,
@@ -151,6 +153,7 @@ export class ProxyProcess {
       },
     })
     closeSync(log)
+    closeSync(access)
     this.child = child
     this.exited = false
     child.once('exit', () => (this.exited = true))

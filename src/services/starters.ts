@@ -5,7 +5,8 @@ export const STARTER_CONFIGS: Record<EngineName, {file: string; text: string}> =
   haproxy: {
     file: 'haproxy.cfg',
     text: `global
-    log stdout format raw local0
+    # Debian's rsyslog writes these to /var/log/haproxy.log, which \`hactl logs\` reads (proxy.accessLog)
+    log /dev/log local0
     maxconn 4096
 
 defaults
@@ -35,6 +36,9 @@ backend web
 }
 
 http {
+    # \`hactl logs\` reads this file (proxy.accessLog) in this format
+    access_log /var/log/nginx/access.log combined;
+
     upstream web {
         server 10.0.1.10:8080 max_fails=2 fail_timeout=10s;
     }
@@ -55,7 +59,10 @@ http {
   },
   pound: {
     file: 'pound.cfg',
-    text: `ListenHTTP
+    text: `# Apache combined with the virtual host, through syslog: what \`hactl logs\` reads
+LogLevel 3
+
+ListenHTTP
     Address 0.0.0.0
     Port 80
 

@@ -24,6 +24,8 @@ export interface InstancePaths {
   /** The haproxy the supervisor started: pid, start time and program (src/process/identity.ts). */
   owner: string
   log: string
+  /** The access log: haproxy's `log stdout` lines, the process's stdout. */
+  access: string
 }
 
 export function sandboxPaths(dir: string): SandboxPaths {
@@ -49,5 +51,6 @@ export function instancePaths(dir: string, id: string): InstancePaths {
     pid: path.join(home, 'haproxy.pid'),
     owner: path.join(home, 'haproxy.owner.json'),
     log: path.join(home, 'haproxy.log'),
+    access: path.join(home, 'access.log'),
   }
 }

@@ -209,6 +209,7 @@ export class LocalProvider implements Provider {
         check: `kill -0 "$(cat '${paths.pid}')"`,
         validate: `haproxy -c -f '${paths.local}' -f {file}`,
         statsSocket: paths.socket,
+        accessLog: paths.access,
       },
     }
   }

@@ -34,6 +34,7 @@ class StaticProvider implements Provider {
         validate: host.validate,
         check: host.check,
         statsSocket: host.statsSocket,
+        accessLog: host.accessLog,
       },
     }))
   }

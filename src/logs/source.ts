@@ -1,0 +1,140 @@
+/**
+ * Records read one at a time from a log's text, so a merge of large files
+ * holds only each file's head (and a short reordering window), not every
+ * record: records die young and the garbage collector stays cheap.
+ */
+import {Heap} from './merge.js'
+import type {AccessRecord, LineParser} from './record.js'
+
+export interface RecordSource {
+  /** The next record, or undefined when the source is exhausted. */
+  next(): AccessRecord | undefined
+}
+
+/** Lines that are not access-log lines, kept for `-v`: counted always, the first ones kept. */
+export class Unparsed {
+  count = 0
+  readonly lines: {proxy: string; line: string}[] = []
+
+  constructor(private readonly keep = 20) {}
+
+  add(proxy: string, line: string): void {
+    this.count++
+    if (this.lines.length < this.keep) this.lines.push({proxy, line})
+  }
+}
+
+/** The records of one log's text, in file order; blank lines are skipped, others that do not parse are counted. */
+export class TextSource implements RecordSource {
+  private at = 0
+
+  constructor(
+    private readonly text: string,
+    private readonly parse: LineParser,
+    private readonly proxy: string,
+    private readonly unparsed: Unparsed,
+  ) {}
+
+  next(): AccessRecord | undefined {
+    const {text} = this
+    while (this.at < text.length) {
+      let end = text.indexOf('\n', this.at)
+      if (end < 0) end = text.length
+      const lineEnd = text.charCodeAt(end - 1) === 13 ? end - 1 : end
+      const line = text.slice(this.at, lineEnd)
+      this.at = end + 1
+      if (line === '') continue
+      const record = this.parse(line)
+      if (record) {
+        record.proxy = this.proxy
+        return record
+      }
+      this.unparsed.add(this.proxy, line)
+    }
+    return undefined
+  }
+}
+
+/**
+ * A proxy writes a request's line when the request ends, stamped with when it
+ * began, so a file is only nearly in time order. This puts a source in order
+ * for records out of place by up to `windowMs`; one later than that comes out
+ * where it stands and is counted in `late` (never dropped).
+ */
+export class WindowedSource implements RecordSource {
+  // Held records in time order. Input is nearly sorted, so an insertion from the tail is O(1) almost always: cheaper than a heap.
+  private held: AccessRecord[] = []
+  private first = 0
+  private newest = Number.NEGATIVE_INFINITY
+  private emitted = Number.NEGATIVE_INFINITY
+  private done = false
+  late = 0
+
+  constructor(
+    private readonly inner: RecordSource,
+    private readonly windowMs: number,
+  ) {}
+
+  next(): AccessRecord | undefined {
+    for (;;) {
+      if (this.first < this.held.length && (this.done || this.held[this.first].time <= this.newest - this.windowMs)) return this.take()
+      if (this.done) return undefined
+      const record = this.inner.next()
+      if (!record) {
+        this.done = true
+        continue
+      }
+      if (record.time < this.emitted) {
+        this.late++
+        return record
+      }
+      if (record.time > this.newest) this.newest = record.time
+      this.insert(record)
+    }
+  }
+
+  private insert(record: AccessRecord): void {
+    const {held} = this
+    let i = held.length
+    // After equal times: a file's order is kept among records of one millisecond.
+    while (i > this.first && held[i - 1].time > record.time) i--
+    if (i === held.length) held.push(record)
+    else held.splice(i, 0, record)
+  }
+
+  private take(): AccessRecord {
+    const record = this.held[this.first]
+    // Let go of it now: a slot kept until compaction outlives the young generation and makes old-generation garbage.
+    this.held[this.first++] = undefined as unknown as AccessRecord
+    if (this.first > 4096 && this.first * 2 > this.held.length) {
+      this.held = this.held.slice(this.first)
+      this.first = 0
+    }
+    this.emitted = record.time
+    return record
+  }
+}
+
+interface Head {
+  record: AccessRecord
+  source: number
+}
+
+/** k-way merge by time: earliest head first, ties in the sources' order. Every record reaches `emit` once. */
+export function mergeSources(sources: readonly RecordSource[], emit: (record: AccessRecord) => void): void {
+  const heap = new Heap<Head>((a, b) => a.record.time < b.record.time || (a.record.time === b.record.time && a.source < b.source))
+  sources.forEach((s, source) => {
+    const record = s.next()
+    if (record) heap.push({record, source})
+  })
+  while (heap.size > 0) {
+    const head = heap.peek() as Head
+    emit(head.record)
+    const record = sources[head.source].next()
+    if (record) {
+      // The head object is reused: one allocation per source, not per record.
+      head.record = record
+      heap.replaceTop(head)
+    } else heap.pop()
+  }
+}
