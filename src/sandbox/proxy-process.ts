@@ -43,11 +43,17 @@ export interface OwnedProcess {
  * it started it (recordFile, see process/identity.ts). A pid file naming
  * another process, or a recorded pid now reused by another, is reported.
  */
-export function ownedProcess(pidFile: string, recordFile: string, what: string): OwnedProcess {
+export function ownedProcess(pidFile: string, recordFile: string, what: string, legacyMark?: string): OwnedProcess {
   const filePid = readPid(pidFile)
   const record = readRecord(recordFile)
   const problems: string[] = []
   let identity: ProcessIdentity | undefined
+  if (!record && filePid !== undefined && legacyMark !== undefined) {
+    // A sandbox started by a hactl that kept no records: its process is ours only when its own argv names
+    // this sandbox's file (haproxy's -p PIDFILE, the supervisor's cluster file), which no other process does.
+    const live = identify(filePid)
+    if (live?.cmdline?.includes(legacyMark)) identity = live
+  }
   if (record) {
     const verdict = judge(record)
     if (verdict.status === 'ours') identity = record

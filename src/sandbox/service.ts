@@ -275,7 +275,7 @@ export async function sandboxDown(cluster: Cluster, reporter: Reporter, dryRun: 
   assertLocal(cluster)
   const paths = sandboxPaths(cluster.spec.local.dir)
   const state = await readState(paths.dir)
-  const supervisor = ownedProcess(paths.supervisorPid, paths.supervisorOwner, 'sandbox supervisor')
+  const supervisor = ownedProcess(paths.supervisorPid, paths.supervisorOwner, 'sandbox supervisor', cluster.path)
   const found = (state?.instances ?? []).map((i) => ({name: i.name, ...proxyProcess(paths.dir, i.id)}))
   for (const problem of [...supervisor.problems, ...found.flatMap((p) => p.problems)]) {
     reporter.emit({level: 'warn', code: 'sandbox.pid', message: problem})
@@ -295,13 +295,16 @@ export async function sandboxDown(cluster: Cluster, reporter: Reporter, dryRun: 
     if (p.identity) signalOwned(p.identity, 'SIGKILL')
     await waitGone(p.identity, 5000)
   }
-  await clearRuntime(cluster)
+  const leftAlone = supervisor.problems.length + found.reduce((n, p) => n + p.problems.length, 0)
+  // Forgetting the instances while a process was left alone would leave it running with nothing that names it.
+  if (leftAlone === 0) await clearRuntime(cluster)
+  else reporter.emit({level: 'warn', code: 'sandbox.kept', message: `kept the sandbox's state and pid files: ${leftAlone} process(es) above were left alone; stop them yourself, then run sandbox down again`})
   return {wasRunning, supervisorPid: wasRunning ? supervisorPid : undefined, stoppedProxies: proxies.map((p) => p.name)}
 }
 
 function proxyProcess(dir: string, id: string): ReturnType<typeof ownedProcess> {
   const files = instancePaths(dir, id)
-  return ownedProcess(files.pid, files.owner, 'haproxy')
+  return ownedProcess(files.pid, files.owner, 'haproxy', files.pid)
 }
 
 async function waitGone(identity: Parameters<typeof ownedAlive>[0], timeoutMs: number): Promise<void> {

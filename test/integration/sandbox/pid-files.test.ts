@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import {spawn, type ChildProcess} from 'node:child_process'
-import {writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {readdir, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {upSandbox, type TestSandbox} from '../../harness/sandbox.js'
@@ -74,5 +75,27 @@ describe('sandbox pid files are not trusted', function () {
     const ours = [before.supervisorPid, ...before.instances.map((i) => i.pid)].filter((p): p is number => typeof p === 'number')
     await waitFor('every process the sandbox started to exit', () => ours.every((p) => !alive(p)) || undefined)
     expect(alive(foreignProxy) && alive(foreignSupervisor), 'the unrelated processes survived').to.equal(true)
+    // What was left alone is still named by the sandbox's files, so nothing runs on unaccounted for.
+    expect(down.stderr).to.include("kept the sandbox's state and pid files")
+    expect(existsSync(path.join(sb.dir, '.hactl-sandbox', 'instances', proxy!.id, 'haproxy.pid'))).to.equal(true)
+  })
+
+  it('down stops a sandbox started by a hactl that kept no records, by the files its processes name', async () => {
+    const legacy = await upSandbox(47)
+    try {
+      expect(legacy.up.code, legacy.up.stderr).to.equal(0)
+      const status = await legacy.run(['sandbox', 'status', '--json'])
+      const started = JSON.parse(status.stdout) as View
+      // Remove every ownership record, as a sandbox from before they existed has none.
+      const home = path.join(legacy.dir, '.hactl-sandbox')
+      await rm(path.join(home, 'supervisor.owner.json'), {force: true})
+      for (const i of started.instances) for (const f of await readdir(path.join(home, 'instances', i.id))) if (f.endsWith('.json') && f.includes('owner')) await rm(path.join(home, 'instances', i.id, f))
+      const down = await legacy.down()
+      expect(down.code, down.stderr).to.equal(0)
+      const ours = [started.supervisorPid, ...started.instances.map((i) => i.pid)].filter((p): p is number => typeof p === 'number')
+      await waitFor('every process of the record-less sandbox to exit', () => ours.every((p) => !alive(p)) || undefined)
+    } finally {
+      await legacy.down()
+    }
   })
 })
