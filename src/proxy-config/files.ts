@@ -11,8 +11,9 @@ import path from 'node:path'
 import type {EngineName} from '../cluster/schema.js'
 import {BusyError, ConfigError, UsageError} from '../errors.js'
 import {acquireLock, describeHolder, LockHeldError, type Release} from '../process/lock.js'
+import {DETECTORS} from './detect.js'
 import type {Engine} from './engine.js'
-import {loadEngine, registeredEngines} from './registry.js'
+import {registeredEngines} from './registry.js'
 
 /** Suffix of the previous version kept next to the file after every write. */
 export const BACKUP_SUFFIX = '.hactl-bak'
@@ -189,7 +190,7 @@ export async function withFileLock<T>(file: string, display: string, fn: () => P
 export async function detectEngine(file: string, text: string): Promise<EngineName> {
   let best: {name: EngineName; score: number} | undefined
   for (const name of registeredEngines()) {
-    const score = (await loadEngine(name)).detect(file, text)
+    const score = DETECTORS[name](file, text)
     if (score > (best?.score ?? 0)) best = {name, score}
   }
   if (!best || best.score < 0.3) {

@@ -1,27 +1,15 @@
 /** The HAProxy engine: lossless parse, semantic edits, and `haproxy -c` validation. */
-import path from 'node:path'
-
 import {runBinaryCheck} from '../binary-check.js'
+import {detectHaproxy} from '../detect.js'
 import type {Engine} from '../engine.js'
 import {addServer, addServers, listBackends, removeServer, removeServers, setServerState} from './backends.js'
 import {HaproxyDocument} from './document.js'
 import {addRoute, listRoutes, removeRoute} from './routes.js'
 
-const HAPROXY_SECTIONS = /^[ \t]*(global|defaults|frontend|backend|listen)\b/m
-const HAPROXY_WORDS = /^[ \t]*(server|bind|default_backend|use_backend|balance|timeout)[ \t]/m
-
 export const haproxyEngine: Engine<HaproxyDocument> = {
   name: 'haproxy',
 
-  detect(file, text) {
-    const base = path.basename(file).toLowerCase()
-    let score = 0
-    if (HAPROXY_SECTIONS.test(text)) score += 0.5
-    if (HAPROXY_WORDS.test(text)) score += 0.2
-    if (base.includes('haproxy')) score += 0.3
-    else if (base.endsWith('.cfg')) score += 0.1
-    return Math.min(score, 1)
-  },
+  detect: detectHaproxy,
 
   parse: (text, file) => HaproxyDocument.parse(text, file),
   listBackends,

@@ -6,6 +6,7 @@
  * the server — a drain at reload time. The server then lists as disabled.
  */
 import {UsageError} from '../../errors.js'
+import {detectNginx} from '../detect.js'
 import {sameMatch, type AddServerSpec, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatcher} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
@@ -366,28 +367,9 @@ function checkTarget(doc: NginxDocument, location: Directive, spec: RouteSpec): 
   }
 }
 
-/** Content that says "nginx", with how much each says it. */
-const NGINX_HINTS: [RegExp, number][] = [
-  [/^\s*upstream\s+\S+\s*\{/m, 0.4],
-  [/^\s*server\s*\{/m, 0.3],
-  [/^\s*location\s+[^\n]*\{/m, 0.3],
-  [/^\s*(http|events|stream)\s*\{/m, 0.3],
-  [/^\s*(proxy_pass|fastcgi_pass)\s+[^\n]*;/m, 0.2],
-  [/^\s*server_name\s+[^\n]*;/m, 0.2],
-  [/^\s*listen\s+[^\n]*;/m, 0.1],
-  [/^[^#\n]*;[ \t]*(#[^\n]*)?\r?$/m, 0.1],
-  [/^\s*(map|geo|split_clients)\s+\S+\s+\S+\s*\{/m, 0.3],
-  // A word opening a block with a brace at the end of its line: no other format here writes that.
-  [/^[ \t]*[a-z_]+([ \t]+[^\s{;#]+)*[ \t]*\{[ \t]*\r?$/m, 0.3],
-]
-
 export const nginxEngine: Engine<NginxDocument> = {
   name: 'nginx',
-  detect(file, text) {
-    let score = /nginx|sites-(available|enabled)|conf\.d/i.test(file) ? 0.3 : 0
-    for (const [hint, weight] of NGINX_HINTS) if (hint.test(text)) score += weight
-    return Math.min(1, score)
-  },
+  detect: detectNginx,
   parse: parseNginx,
   listBackends: (doc) => upstreams(doc).map(toBackendInfo),
   addServer,

@@ -7,6 +7,7 @@
  * VHOST lines (host) and the vpaths plugin's VPATH lines (path).
  */
 import {UsageError} from '../../errors.js'
+import {detectPerlbal} from '../detect.js'
 import {sameMatch, type AddServerSpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, parseEndpoint} from '../endpoint.js'
 import {addressAsName, optionNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
@@ -198,13 +199,7 @@ function removeRoute(doc: PerlbalDocument, spec: RouteSpec): EditOutcome {
 
 export const perlbalEngine: Engine<PerlbalDocument> = {
   name: 'perlbal',
-  detect(file, text) {
-    let score = /perlbal/i.test(file) ? 0.4 : 0
-    if (/^\s*CREATE\s+(POOL|SERVICE)\s+\S+/im.test(text)) score += 0.4
-    if (/^\s*POOL\s+\S+\s+ADD\s+/im.test(text)) score += 0.3
-    if (/^\s*SET\s+role\s*=\s*(reverse_proxy|web_server|management|selector)/im.test(text)) score += 0.3
-    return Math.min(1, score)
-  },
+  detect: detectPerlbal,
   parse: parsePerlbal,
   listBackends,
   addServer,

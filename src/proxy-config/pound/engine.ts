@@ -8,6 +8,7 @@
  * Service's own match: HeadRequire "Host: …"/URL (2.x) or Host/Path (4.x).
  */
 import {UsageError} from '../../errors.js'
+import {detectPound} from '../detect.js'
 import {sameMatch, type AddServerSpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, formatEndpoint} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
@@ -309,13 +310,7 @@ function removeRoute(doc: PoundDocument, spec: RouteSpec): EditOutcome {
 
 export const poundEngine: Engine<PoundDocument> = {
   name: 'pound',
-  detect(file, text) {
-    let score = /pound/i.test(file) ? 0.4 : 0
-    if (/^\s*ListenHTTPS?\b/im.test(text)) score += 0.4
-    if (/^\s*BackEnd\s*$/im.test(text) || /^\s*Service\b/m.test(text)) score += 0.2
-    if (/^\s*End\s*$/im.test(text)) score += 0.2
-    return Math.min(1, score)
-  },
+  detect: detectPound,
   parse: parsePound,
   listBackends,
   addServer,
