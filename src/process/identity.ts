@@ -34,7 +34,7 @@ export function identify(pid: number): ProcessIdentity | undefined {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || hasProc()) return undefined
-    return aliveBySignal(pid) ? {pid} : undefined
+    return pidAlive(pid) ? {pid} : undefined
   }
   // The command name (field 2) is in parentheses and may hold spaces or ')': the fields after it follow the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
@@ -68,7 +68,9 @@ function hasProc(): boolean {
   return procPresent
 }
 
-function aliveBySignal(pid: number): boolean {
+/** True when a process with this pid exists (a signal 0 reaches it, or is refused for lack of permission). */
+export function pidAlive(pid: number | undefined): boolean {
+  if (!pid) return false
   try {
     process.kill(pid, 0)
     return true

@@ -5,18 +5,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import type {InstancePaths} from '../cloud/local/paths.js'
 import type {LocalInstance} from '../cloud/local/state.js'
-import {describeProcess, identify, judge, readRecord, recordProcess, type ProcessIdentity} from '../process/identity.js'
-
-/** True when a process with this pid exists (a signal 0 reaches it). */
-export function pidAlive(pid: number | undefined): boolean {
-  if (!pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
+import {describeProcess, identify, judge, pidAlive, readRecord, recordProcess, type ProcessIdentity} from '../process/identity.js'
 
 /** Signal a whole process group (haproxy's master and its workers); a group already gone is fine. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -4,21 +4,13 @@ import {existsSync} from 'node:fs'
 import {readdir, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
+import {pidAlive} from '../../../src/process/identity.js'
 import {upSandbox, type TestSandbox} from '../../harness/sandbox.js'
 import {waitFor} from '../../harness/wait.js'
 
 interface View {
   supervisorPid?: number
   instances: {id: string; name: string; pid?: number}[]
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 describe('sandbox pid files are not trusted', function () {
@@ -40,7 +32,7 @@ describe('sandbox pid files are not trusted', function () {
 
   after(async () => {
     await sb?.down()
-    for (const child of bystanders) if (child.pid && alive(child.pid)) process.kill(child.pid, 'SIGKILL')
+    for (const child of bystanders) if (child.pid && pidAlive(child.pid)) process.kill(child.pid, 'SIGKILL')
   })
 
   async function view(): Promise<View> {
@@ -58,8 +50,8 @@ describe('sandbox pid files are not trusted', function () {
     const kill = await sb.run(['sandbox', 'kill', 'proxy-1'])
     expect(kill.code, kill.stderr).to.equal(0)
     expect(kill.stderr).to.match(new RegExp(`names pid ${foreign} \\(sleep 600\\), which is not the haproxy hactl started: left alone`))
-    expect(alive(foreign), 'the unrelated process survived').to.equal(true)
-    await waitFor('the real haproxy of proxy-1 to exit', () => !alive(proxy!.pid!) || undefined)
+    expect(pidAlive(foreign), 'the unrelated process survived').to.equal(true)
+    await waitFor('the real haproxy of proxy-1 to exit', () => !pidAlive(proxy!.pid!) || undefined)
   })
 
   it('down stops what it started and skips pid files that name other processes', async () => {
@@ -73,8 +65,8 @@ describe('sandbox pid files are not trusted', function () {
     expect(down.code, down.stderr).to.equal(0)
     expect(down.stderr).to.include(`names pid ${foreignProxy} (sleep 600)`).and.include(`names pid ${foreignSupervisor} (sleep 600)`)
     const ours = [before.supervisorPid, ...before.instances.map((i) => i.pid)].filter((p): p is number => typeof p === 'number')
-    await waitFor('every process the sandbox started to exit', () => ours.every((p) => !alive(p)) || undefined)
-    expect(alive(foreignProxy) && alive(foreignSupervisor), 'the unrelated processes survived').to.equal(true)
+    await waitFor('every process the sandbox started to exit', () => ours.every((p) => !pidAlive(p)) || undefined)
+    expect(pidAlive(foreignProxy) && pidAlive(foreignSupervisor), 'the unrelated processes survived').to.equal(true)
     // What was left alone is still named by the sandbox's files, so nothing runs on unaccounted for.
     expect(down.stderr).to.include("kept the sandbox's state and pid files")
     expect(existsSync(path.join(sb.dir, '.hactl-sandbox', 'instances', proxy!.id, 'haproxy.pid'))).to.equal(true)
@@ -93,7 +85,7 @@ describe('sandbox pid files are not trusted', function () {
       const down = await legacy.down()
       expect(down.code, down.stderr).to.equal(0)
       const ours = [started.supervisorPid, ...started.instances.map((i) => i.pid)].filter((p): p is number => typeof p === 'number')
-      await waitFor('every process of the record-less sandbox to exit', () => ours.every((p) => !alive(p)) || undefined)
+      await waitFor('every process of the record-less sandbox to exit', () => ours.every((p) => !pidAlive(p)) || undefined)
     } finally {
       await legacy.down()
     }

@@ -6,6 +6,7 @@ import path from 'node:path'
 
 import {LocalProvider} from '../../../src/cloud/local/provider.js'
 import {loadCluster} from '../../../src/cluster/loader.js'
+import {pidAlive} from '../../../src/process/identity.js'
 import {hactl} from '../../harness/cli.js'
 import {freePort} from '../../harness/ports.js'
 import {upSandbox, type TestSandbox} from '../../harness/sandbox.js'
@@ -14,15 +15,6 @@ import {portOpen, waitFor} from '../../harness/wait.js'
 function pidsOf(text: string): number[] {
   const view = JSON.parse(text) as {supervisorPid?: number; instances: {pid?: number}[]}
   return [view.supervisorPid, ...view.instances.map((i) => i.pid)].filter((p): p is number => typeof p === 'number')
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 describe('hactl sandbox (real haproxy, forwarders and DNS on loopback)', function () {
@@ -134,7 +126,7 @@ describe('hactl sandbox (real haproxy, forwarders and DNS on loopback)', functio
     expect(pids).to.have.length(4)
     const down = await sb.down()
     expect(down.code, down.stderr).to.equal(0)
-    await waitFor('every sandbox process to exit', () => pids.every((p) => !alive(p)) || undefined)
+    await waitFor('every sandbox process to exit', () => pids.every((p) => !pidAlive(p)) || undefined)
     for (const host of [sb.eip(1), sb.eip(2), sb.eip(3), `${sb.nets.proxy}.1`, `${sb.nets.proxy}.2`, `${sb.nets.proxy}.3`]) {
       expect(await portOpen(sb.ports.proxy, host), host).to.equal(false)
     }
