@@ -15,6 +15,7 @@ import type {AgentAuthMethod, Client, ClientChannel, ConnectConfig, ParsedKey, P
 import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
 import {quoteArgv} from './quote.js'
+import {signFirstOffer} from './sign-first.js'
 import {parseJump, sshConfigFor} from './ssh-config.js'
 import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, stderrTail, type Transport} from './transport.js'
 
@@ -108,6 +109,7 @@ export class SshConnector {
       // `on`, not `once`: a connection can fail twice (a reset after a refused key), and the second must not end the process.
       client.on('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error, locked)))
       client.connect(config)
+      signFirstOffer(client)
     })
     this.openClients.add(client)
     client.once('close', () => this.openClients.delete(client))

@@ -1,0 +1,91 @@
+import {expect} from 'chai'
+import {mkdtemp, writeFile} from 'node:fs/promises'
+import {createConnection, createServer, type Server, type Socket} from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {stringify} from 'yaml'
+
+import {hactl} from '../../harness/cli.js'
+import {startSshd, type Sshd} from '../../harness/sshd.js'
+
+/**
+ * A relay on 127.0.0.1 that counts the client's turns: each time the client
+ * sends after the server has spoken, the client waited for an answer — one
+ * round trip on a real link, whatever the machine's speed. The last turns
+ * that get no answer (closing the channel) cost no waiting and are not counted.
+ */
+async function turnCounter(target: number): Promise<{port: number; turns: () => number; close: () => void}> {
+  let turns = 0
+  let answered = 0
+  const sockets: Socket[] = []
+  const server: Server = createServer((client) => {
+    const upstream = createConnection({host: '127.0.0.1', port: target})
+    sockets.push(client, upstream)
+    let serverSpoke = false
+    client.on('data', (chunk) => {
+      if (serverSpoke) turns++
+      serverSpoke = false
+      upstream.write(chunk)
+    })
+    upstream.on('data', (chunk) => {
+      serverSpoke = true
+      answered = turns
+      client.write(chunk)
+    })
+    const end = (): void => {
+      client.destroy()
+      upstream.destroy()
+    }
+    client.on('close', end).on('error', end)
+    upstream.on('close', end).on('error', end)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    turns: () => answered,
+    close: () => {
+      server.close()
+      for (const s of sockets) s.destroy()
+    },
+  }
+}
+
+describe('the round trips one push makes to a host', function () {
+  this.timeout(60_000)
+  let sshd: Sshd
+  let relay: Awaited<ReturnType<typeof turnCounter>>
+  let dir: string
+
+  before(async () => {
+    sshd = await startSshd()
+    relay = await turnCounter(sshd.port)
+    dir = await mkdtemp(path.join(tmpdir(), 'hactl-rtt-'))
+    const knownHosts = path.join(dir, 'known_hosts')
+    await writeFile(knownHosts, `[127.0.0.1]:${relay.port} ${sshd.hostKey}\n`)
+    const remotePath = path.join(sshd.dir, 'haproxy.cfg')
+    await writeFile(remotePath, 'global\n')
+    await writeFile(path.join(dir, 'haproxy.cfg'), 'global\n    maxconn 100\n')
+    // The host's own commands cost nothing, so what is counted is hactl's part: the handshake, the login and the push.
+    const host = {name: 'h1', address: '127.0.0.1', port: relay.port, remotePath, validate: 'true', reload: 'true', check: 'true'}
+    await writeFile(
+      path.join(dir, 'hactl.yaml'),
+      stringify({cluster: 'rtt', provider: 'static', proxy: {engine: 'haproxy', config: './haproxy.cfg'}, ssh: {identityFile: sshd.identityFile, knownHosts}, hosts: [host]}),
+    )
+  })
+
+  after(async () => {
+    relay?.close()
+    await sshd?.stop()
+  })
+
+  it('offers the key signed, so the login is one round trip and the whole push seven', async () => {
+    const push = await hactl(['config', 'push'], {cwd: dir})
+    expect(push.code, push.stderr).to.equal(0)
+    expect(push.stdout).to.include('updated')
+    // Version and key exchange (2), the userauth service (1), the signed key (1), the session channel (1),
+    // its exec (1) and the host's answer (1); ssh2 alone would first ask whether the key is welcome.
+    expect(relay.turns(), 'round trips after connect').to.be.at.most(7)
+  })
+})
