@@ -186,11 +186,16 @@ export async function withFileLock<T>(file: string, display: string, fn: () => P
   }
 }
 
+/** What detection reads: a config says what it is near its top, and a 10k-server file's tail only costs time. */
+const DETECT_BYTES = 64 * 1024
+
 /** The engine whose `detect` is most sure about this file; a UsageError asking for --engine when none is. */
 export async function detectEngine(file: string, text: string): Promise<EngineName> {
+  const cut = text.length > DETECT_BYTES ? text.lastIndexOf('\n', DETECT_BYTES) + 1 || DETECT_BYTES : text.length
+  const head = text.slice(0, cut)
   let best: {name: EngineName; score: number} | undefined
   for (const name of registeredEngines()) {
-    const score = DETECTORS[name](file, text)
+    const score = DETECTORS[name](file, head)
     if (score > (best?.score ?? 0)) best = {name, score}
   }
   if (!best || best.score < 0.3) {

@@ -1,4 +1,4 @@
-import {createTwoFilesPatch, formatPatch} from 'diff'
+import {diffArrays, formatPatch} from 'diff'
 
 import {paint} from './color.js'
 import type {Terminal} from './terminal.js'
@@ -17,28 +17,39 @@ export function unifiedDiff(file: string, before: string, after: string): string
   let tail = 0
   while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++
   if (a.length + b.length - 2 * (head + tail) > MYERS_LIMIT) return anchoredDiff(file, a, b)
-  return createTwoFilesPatch(`a/${file}`, `b/${file}`, before, after, undefined, undefined, {context: CONTEXT})
-    .split('\n')
-    .filter((l) => !l.startsWith('====='))
-    .join('\n')
+  // Only the lines between the common head and tail go through the minimal diff: an edit of a
+  // 10k-line file is a few lines, and diffing all of it cost more than the rest of the command.
+  const changes: Change[] = head > 0 ? [{lines: a.slice(0, head)}] : []
+  for (const c of diffArrays(a.slice(head, a.length - tail), b.slice(head, b.length - tail))) {
+    changes.push({lines: c.value, ...(c.added ? {added: true} : c.removed ? {removed: true} : {})})
+  }
+  if (tail > 0) changes.push({lines: a.slice(a.length - tail)})
+  return patchOf(file, changes)
 }
 
 /** The same unified diff, anchored on unique lines instead of minimal: for large changes (exported for its tests). */
 export function anchoredDiff(file: string, before: string | string[], after: string | string[]): string {
   const a = typeof before === 'string' ? lineTokens(before) : before
   const b = typeof after === 'string' ? lineTokens(after) : after
-  return formatPatch({oldFileName: `a/${file}`, newFileName: `b/${file}`, oldHeader: undefined, newHeader: undefined, hunks: toHunks(anchoredChanges(a, b))})
+  return patchOf(file, anchoredChanges(a, b))
 }
 
-/** Lines with their line endings, as the diff library splits them. */
+function patchOf(file: string, changes: Change[]): string {
+  return formatPatch({oldFileName: `a/${file}`, newFileName: `b/${file}`, oldHeader: undefined, newHeader: undefined, hunks: toHunks(changes)})
+    .split('\n')
+    .filter((l) => !l.startsWith('====='))
+    .join('\n')
+}
+
+/** Lines with their line endings, as the diff library splits them (a lone `\r` stays inside its line). */
 function lineTokens(text: string): string[] {
-  const parts = text.split(/(\n|\r\n)/)
-  if (!parts.at(-1)) parts.pop()
   const out: string[] = []
-  for (let i = 0; i < parts.length; i++) {
-    if (i % 2) out[out.length - 1] += parts[i]
-    else out.push(parts[i])
+  let start = 0
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+    out.push(text.slice(start, nl + 1))
+    start = nl + 1
   }
+  if (start < text.length) out.push(text.slice(start))
   return out
 }
 

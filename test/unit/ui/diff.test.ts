@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {applyPatch} from 'diff'
+import {applyPatch, createTwoFilesPatch} from 'diff'
 import fc from 'fast-check'
 
 import {anchoredDiff, unifiedDiff} from '../../../src/ui/diff.js'
@@ -15,6 +15,19 @@ describe('unified diffs', () => {
         expect(applyPatch(before, anchoredDiff('f', before, after))).to.equal(after)
       }),
       {numRuns: 1000},
+    )
+  })
+
+  it('diffing only what lies between the common head and tail gives a patch that applies and is as small as the library\'s own', () => {
+    const changed = (patch: string): number => patch.split('\n').filter((l) => /^[+-](?![+-]{2} [ab]\/)/.test(l)).length
+    fc.assert(
+      fc.property(text, text, (before, after) => {
+        if (before === after) return
+        const patch = unifiedDiff('f', before, after)
+        expect(applyPatch(before, patch)).to.equal(after)
+        expect(changed(patch)).to.equal(changed(createTwoFilesPatch('a/f', 'b/f', before, after, undefined, undefined, {context: 3})))
+      }),
+      {numRuns: 2000},
     )
   })
 
