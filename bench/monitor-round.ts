@@ -4,7 +4,7 @@
 import {ec2Judge} from '../src/health/judge.js'
 import {runRound} from '../src/monitor/round.js'
 import {emptyState} from '../src/monitor/state.js'
-import {silentReporter} from '../src/ui/reporter.js'
+import {silentReporter} from '../src/events.js'
 import {FakeProvider} from '../test/helpers/fake-provider.js'
 import {providerRunner, SETTINGS} from '../test/helpers/monitor-world.js'
 

@@ -12,7 +12,7 @@ import type {ElasticAddress, ProxyInstance, RecordSet} from '../cloud/provider.j
 import {loadCluster, parseCluster, type Cluster} from '../cluster/loader.js'
 import {CloudError, UsageError} from '../errors.js'
 import {stateFilePath} from '../monitor/state.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import {supervisorAlive, sendControl} from './control.js'
 import {DEFAULT_LAYOUT, demoBackends, sandboxClusterFile, sandboxHaproxyConfig, SANDBOX_NAME, type SandboxLayout} from './files.js'
 import {checkEndpointsFree, type Endpoint} from './ports.js'

@@ -18,7 +18,7 @@ import type {HealthJudge} from '../health/judge.js'
 import {clusterJudge} from '../health/judges.js'
 import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
 import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {publishPool, type PoolPublish} from './dns.js'
 
