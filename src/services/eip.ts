@@ -9,7 +9,7 @@ import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.
 import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
 import {CloudError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
-import {absoluteName} from '../failover/dns-planner.js'
+import {absoluteName} from '../cloud/dns-name.js'
 import {executeFailover, verifyAssociations, type ExecutedAction} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {observePool} from '../failover/observe.js'
