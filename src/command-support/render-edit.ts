@@ -1,6 +1,6 @@
 import type {ConfigEditResult} from '../services/config-edit.js'
 import type {EditAndPushResult} from '../services/edit-and-push.js'
-import {pushSummary, renderPush} from '../ui/rollout-view.js'
+import {pushSummary, renderPush} from './rollout-view.js'
 import {colorDiff} from '../ui/diff.js'
 import type {Terminal} from '../ui/terminal.js'
 
