@@ -75,6 +75,11 @@ describe('npm run lint keeps the imports pointing down', () => {
     expect(lint('src/remote/ssh-like.ts', ssh)).to.deep.equal([])
   })
 
+  it('keeps the engines off every I/O layer', () => {
+    expect(lint('src/proxy-config/haproxy/x.ts', "import type {Transport} from '../../remote/transport.js'\nexport type T = Transport\n")).to.have.length(1)
+    expect(lint('src/proxy-config/x.ts', "import type {Provider} from '../cloud/provider.js'\nexport type P = Provider\n")).to.have.length(1)
+  })
+
   it('keeps the planners free of I/O; types from an I/O module are fine', () => {
     expect(lint('src/failover/planner.ts', "import {readFile} from 'node:fs/promises'\nexport const r = readFile\n").map((f) => f.rule)).to.deep.equal(['hactl/pure'])
     expect(lint('src/firewall/planner.ts', "import {openProvider} from '../cloud/index.js'\nexport const o = openProvider\n").map((f) => f.rule)).to.deep.equal(['hactl/pure'])
