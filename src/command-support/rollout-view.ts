@@ -1,7 +1,7 @@
 /** How config push / diff results read on a terminal or in a pipe. */
 import type {DiffReport, PushReport} from '../services/config-sync.js'
 import type {HostResult} from '../remote/rollout.js'
-import {colorDiff} from '../ui/diff.js'
+import {colorDiff} from '../ui/color.js'
 import {renderTable} from '../ui/table.js'
 import type {Terminal} from '../ui/terminal.js'
 
