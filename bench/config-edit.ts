@@ -15,7 +15,7 @@ import path from 'node:path'
 import type {AddServerSpec, ConfigDocument, Engine} from '../src/proxy-config/engine.js'
 import {haproxyEngine} from '../src/proxy-config/haproxy/engine.js'
 import {nginxEngine} from '../src/proxy-config/nginx/engine.js'
-import {unifiedDiff} from '../src/ui/diff.js'
+import {unifiedDiff} from '../src/diff.js'
 
 interface BenchEngine {
   /** What the row is called, when an engine has more than one shape of file. */

@@ -4,9 +4,9 @@
 import {ec2Judge} from '../src/health/judge.js'
 import {runRound} from '../src/monitor/round.js'
 import {emptyState} from '../src/monitor/state.js'
-import {silentReporter} from '../src/ui/reporter.js'
-import {FakeProvider} from '../test/helpers/fake-provider.js'
-import {providerRunner, SETTINGS} from '../test/helpers/monitor-world.js'
+import {silentReporter} from '../src/events.js'
+import {FakeProvider} from '../test/harness/fake-provider.js'
+import {providerRunner, SETTINGS} from '../test/harness/monitor-world.js'
 
 const N = 50
 const ROUNDS = 500

@@ -23,7 +23,7 @@ import {stringify} from 'yaml'
 
 import {loadCluster} from '../src/cluster/loader.js'
 import {pushConfig} from '../src/services/config-sync.js'
-import type {HactlEvent, Reporter} from '../src/ui/reporter.js'
+import type {HactlEvent, Reporter} from '../src/events.js'
 import {startSshd, type Sshd} from '../test/harness/sshd.js'
 
 const run = promisify(execFile)

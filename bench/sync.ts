@@ -21,7 +21,7 @@ import path from 'node:path'
 import {loadCluster} from '../src/cluster/loader.js'
 import type {BackendInstance, Provider} from '../src/cloud/provider.js'
 import {syncBackends} from '../src/services/backend-sync.js'
-import {silentReporter} from '../src/ui/reporter.js'
+import {silentReporter} from '../src/events.js'
 
 const SIZES = (process.env.SIZES ?? '1000,10000').split(',').map(Number)
 const RUNS = Number(process.env.RUNS ?? 3)

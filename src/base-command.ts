@@ -3,7 +3,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {Cluster} from './cluster/loader.js'
 import {ExitCode, HactlError, UsageError} from './errors.js'
 import {describeError} from './ui/errors.js'
-import {lineReporter, silentReporter, type Reporter} from './ui/reporter.js'
+import {lineReporter, silentReporter, type Reporter} from './events.js'
 import {detectTerminal, type Terminal} from './ui/terminal.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof HactlCommand)['baseFlags'] & T['flags']>

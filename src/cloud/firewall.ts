@@ -10,11 +10,24 @@
  */
 import type {Cluster} from '../cluster/loader.js'
 import {UsageError} from '../errors.js'
-import type {FirewallRole, PolicyRule} from '../firewall/policy.js'
 import type {PermissionCheck} from './operations.js'
 
 export const FIREWALL_KINDS = ['security-groups'] as const
 export type FirewallKind = (typeof FIREWALL_KINDS)[number]
+
+export const FIREWALL_ROLES = ['proxies', 'backends'] as const
+export type FirewallRole = (typeof FIREWALL_ROLES)[number]
+
+/** Where traffic may come from: a network, or the members of one of hactl's groups. */
+export type RuleSource = {cidr: string} | {role: FirewallRole}
+
+export interface PolicyRule {
+  protocol: 'tcp' | 'udp'
+  port: number
+  source: RuleSource
+  /** Why the rule exists; the rule's description on the cloud starts with `hactl:` and says this. */
+  why: string
+}
 
 /** An ingress rule as the cloud holds it. `protocol` is `tcp`, `udp`, `icmp` … or `all`. */
 export interface ObservedRule {

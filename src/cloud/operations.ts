@@ -3,7 +3,7 @@
  * list of these; `--dry-run` prints them (through the provider's `explain`,
  * which names the exact cloud API calls); the same list is then executed.
  */
-import type {Placement, RecordSet} from './provider.js'
+import type {Placement, RecordSet} from './resources.js'
 
 export type ProviderOperation =
   | {op: 'allocateAddress'}

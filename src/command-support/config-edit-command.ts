@@ -5,7 +5,7 @@ import {HactlCommand} from '../base-command.js'
 import type {ConfigEdit} from '../services/config-edit.js'
 import {editAndPush, type EditAndPushResult} from '../services/edit-and-push.js'
 import {hostTasks} from '../ui/host-tasks.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import {editOptions} from './config-flags.js'
 import {renderEditAndPush} from './render-edit.js'
 

@@ -1,7 +1,7 @@
 import type {ConfigEditResult} from '../services/config-edit.js'
 import type {EditAndPushResult} from '../services/edit-and-push.js'
-import {pushSummary, renderPush} from '../ui/rollout-view.js'
-import {colorDiff} from '../ui/diff.js'
+import {pushSummary, renderPush} from './rollout-view.js'
+import {colorDiff} from '../ui/color.js'
 import type {Terminal} from '../ui/terminal.js'
 
 /** The edit line, then the rollout's table and summary when one followed. */

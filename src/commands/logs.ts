@@ -4,7 +4,7 @@ import {HactlCommand} from '../base-command.js'
 import {ExitCode} from '../errors.js'
 import {LOG_FORMATS} from '../logs/format.js'
 import {readLogs, type LogsReport} from '../services/logs.js'
-import {passphrasePrompt} from '../ui/remote-flags.js'
+import {passphrasePrompt} from '../command-support/remote-flags.js'
 
 export default class Logs extends HactlCommand<typeof Logs> {
   static override summary = "Every proxy's access log as one stream in time order, in Apache combined format."

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {HactlCommand} from '../base-command.js'
 import {ExitCode} from '../errors.js'
 import {clusterStatus, type StatusReport} from '../services/status.js'
-import {renderStatus} from '../ui/status.js'
+import {renderStatus} from '../command-support/status-view.js'
 
 export default class Status extends HactlCommand<typeof Status> {
   static override summary = 'One screen for the cluster: proxies, addresses, DNS, backends, the monitor and the lease.'

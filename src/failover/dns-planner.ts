@@ -3,6 +3,7 @@
  * to do, or one UPSERT. Pure. It never plans an empty record set: with no
  * address in the pool it keeps the last good record and says so.
  */
+import {absoluteName} from '../cloud/dns-name.js'
 import type {ElasticAddress, RecordSet} from '../cloud/provider.js'
 
 export interface DnsSpec {
@@ -20,11 +21,6 @@ export interface DnsPlan {
   extra: string[]
   upsert?: RecordSet
   notes: string[]
-}
-
-export function absoluteName(name: string): string {
-  const lower = name.toLowerCase()
-  return lower.endsWith('.') ? lower : `${lower}.`
 }
 
 export function planDns(current: RecordSet | undefined, addresses: ElasticAddress[], spec: DnsSpec): DnsPlan {

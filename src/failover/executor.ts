@@ -6,7 +6,7 @@
  * cloud is eventually consistent), within a bounded wait.
  */
 import type {ElasticAddress, Provider} from '../cloud/provider.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import type {FailoverAction, FailoverPlan} from './planner.js'
 
 export type Outcome = 'alerted' | 'failed' | 'moved' | 'skipped' | 'unverified'

@@ -19,10 +19,10 @@
  */
 import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
 import {TAG} from '../cloud/tags.js'
+import type {Health} from '../health/judge.js'
 
 export type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
-
-export type Health = 'healthy' | 'unhealthy' | 'unknown'
+export type {Health} from '../health/judge.js'
 
 export interface ObservedPool {
   proxies: ProxyInstance[]

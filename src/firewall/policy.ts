@@ -3,23 +3,12 @@
  * group must allow, derived from the cluster file's `firewall:` section and
  * the backend ports the proxy config lists. Pure: no cloud, no files.
  */
+import type {PolicyRule, RuleSource} from '../cloud/firewall.js'
 import type {ClusterSpec} from '../cluster/schema.js'
 import type {BackendInfo} from '../proxy-config/engine.js'
 import {WORLD_V4, WORLD_V6} from '../cluster/cidr.js'
 
-export const FIREWALL_ROLES = ['proxies', 'backends'] as const
-export type FirewallRole = (typeof FIREWALL_ROLES)[number]
-
-/** Where traffic may come from: a network, or the members of one of hactl's groups. */
-export type RuleSource = {cidr: string} | {role: FirewallRole}
-
-export interface PolicyRule {
-  protocol: 'tcp' | 'udp'
-  port: number
-  source: RuleSource
-  /** Why the rule exists; the rule's description on the cloud starts with `hactl:` and says this. */
-  why: string
-}
+export {FIREWALL_ROLES, type FirewallRole, type PolicyRule, type RuleSource} from '../cloud/firewall.js'
 
 export interface FirewallPolicy {
   proxies: PolicyRule[]

@@ -6,9 +6,8 @@
  * are invented and must never be contacted).
  */
 import type {ProxyInstance} from '../cloud/provider.js'
-import type {Health} from '../failover/planner.js'
 
-export type {Health} from '../failover/planner.js'
+export type Health = 'healthy' | 'unhealthy' | 'unknown'
 
 export type HealthJudge = (proxies: ProxyInstance[]) => Promise<Record<string, Health>>
 

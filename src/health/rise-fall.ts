@@ -5,9 +5,9 @@
  * state is plain data so the monitor can keep it in its state file between
  * `--once` runs.
  */
-import type {Health} from '../failover/planner.js'
+import type {Health} from './judge.js'
 
-export type {Health} from '../failover/planner.js'
+export type {Health} from './judge.js'
 
 export interface Counter {
   health: Health

@@ -3,7 +3,7 @@
  * timestamp and the round id) for logs and machines, or short human lines
  * on a terminal.
  */
-import type {HactlEvent, Reporter} from '../ui/reporter.js'
+import type {HactlEvent, Reporter} from '../events.js'
 
 export interface RoundLog extends Reporter {
   /** Stamped on every event from now on. */

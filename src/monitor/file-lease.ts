@@ -6,9 +6,9 @@
 import {mkdir, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 
+import type {Lease, LeaseStore} from '../cloud/lease-store.js'
 import {withLock} from '../process/lock.js'
 import {writeFileAtomic} from './atomic.js'
-import type {Lease, LeaseStore} from './lease.js'
 
 export class FileLeaseStore implements LeaseStore {
   constructor(readonly dir: string) {}

@@ -2,10 +2,10 @@ import {createHash} from 'node:crypto'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
+import type {LeaseStore} from '../cloud/lease-store.js'
 import type {Cluster} from '../cluster/loader.js'
 import {UsageError} from '../errors.js'
 import {FileLeaseStore} from './file-lease.js'
-import type {LeaseStore} from './lease.js'
 
 export interface LeaseSettings {
   store: LeaseStore

@@ -11,7 +11,7 @@ import {observePool} from '../failover/observe.js'
 import {suspectView, type Suspicion} from '../failover/suspect.js'
 import type {HealthJudge} from '../health/judge.js'
 import {observeAll} from '../health/rise-fall.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import type {LeaseKeeper} from './lease.js'
 import {pruneState, type ActionRecord, type MonitorState, type OpenAlert} from './state.js'
 

@@ -9,7 +9,7 @@
 import {createHash} from 'node:crypto'
 
 import {ExitCode, HactlError, type ExitCodeValue} from '../errors.js'
-import type {Level, Reporter} from '../ui/reporter.js'
+import type {Level, Reporter} from '../events.js'
 import {applyCommand, parseApplyLine, type ApplyEvent, type ApplyStep} from './apply.js'
 import {LOCK_BUSY, planHost, type HostPlan} from './plan.js'
 import {quote} from './quote.js'

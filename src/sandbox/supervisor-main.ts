@@ -3,7 +3,7 @@
  * with the cluster file as its only argument. Its output is the sandbox log.
  */
 import {loadCluster} from '../cluster/loader.js'
-import {jsonLinesReporter} from '../ui/reporter.js'
+import {jsonLinesReporter} from '../events.js'
 import {Supervisor} from './supervisor.js'
 
 const reporter = jsonLinesReporter(process.stdout)

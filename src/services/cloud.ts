@@ -8,7 +8,7 @@ import {providerFor} from '../cloud/index.js'
 import {describeOperation, type PermissionCheck, type ProviderOperation} from '../cloud/operations.js'
 import type {Provider} from '../cloud/provider.js'
 import '../cloud/providers.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 
 export interface CloudServiceOptions {
   cluster: Cluster

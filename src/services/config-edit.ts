@@ -6,8 +6,8 @@
 import type {AddServerSpec, EditOutcome, Engine, RouteInfo, RouteSpec, ServerInfo, ServerRef, ServerState, ValidationResult} from '../proxy-config/engine.js'
 import {writeConfigFile, withFileLock} from '../proxy-config/files.js'
 import {ValidationRejectedError} from '../errors.js'
-import {unifiedDiff} from '../ui/diff.js'
-import {silentReporter, type Reporter} from '../ui/reporter.js'
+import {unifiedDiff} from '../diff.js'
+import {silentReporter, type Reporter} from '../events.js'
 import {loadConfig, resolveSource, type ConfigSourceOptions} from './config-source.js'
 
 export type ConfigEdit =

@@ -13,8 +13,8 @@ import {connections, type ConnectOptions, type Connections} from '../remote/conn
 import {rolloutTargets, selectTargets, type RolloutTarget} from '../remote/hosts.js'
 import {describePlan, hostPaths, planHost} from '../remote/plan.js'
 import {rollout, type HostResult, type HostStatus} from '../remote/rollout.js'
-import {unifiedDiff} from '../ui/diff.js'
-import type {Reporter} from '../ui/reporter.js'
+import {unifiedDiff} from '../diff.js'
+import type {Reporter} from '../events.js'
 import {displayPath} from './validate.js'
 
 export interface PushOptions extends ConnectOptions {

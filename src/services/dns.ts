@@ -11,7 +11,7 @@ import {barrier} from '../failover/barrier.js'
 import {planDns, type DnsPlan} from '../failover/dns-planner.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {stateFilePath} from '../monitor/state.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 
 export interface DnsReport {

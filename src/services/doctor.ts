@@ -98,12 +98,7 @@ export async function runDoctor(clusterFile: string, deps: DoctorDeps = {}): Pro
 }
 
 async function resolveAwsCredentials(cluster: Cluster): Promise<string> {
-  const {EC2Client} = await import('@aws-sdk/client-ec2')
-  const client = new EC2Client({region: cluster.spec.region, profile: cluster.spec.profile})
-  try {
-    const creds = await client.config.credentials()
-    return `access key ${creds.accessKeyId.slice(0, 4)}…${creds.accessKeyId.slice(-4)}`
-  } finally {
-    client.destroy()
-  }
+  // Loaded here so that the SDK is read only when the cluster is on AWS.
+  const {describeCredentials} = await import('../cloud/aws/credentials.js')
+  return describeCredentials({region: cluster.spec.region, profile: cluster.spec.profile})
 }

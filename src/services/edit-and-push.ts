@@ -3,7 +3,7 @@
  * `backend add|remove|drain|disable|enable` and `route add|remove` do without
  * --file. Edits of any other file (--file), dry runs and --no-push stop after the edit.
  */
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import {editConfig, type ConfigEditOptions, type ConfigEditResult} from './config-edit.js'
 import type {PushReport} from './config-sync.js'
 

@@ -1,5 +1,5 @@
 import type {Cluster} from '../cluster/loader.js'
-import type {Lease} from '../monitor/lease.js'
+import type {Lease} from '../cloud/lease-store.js'
 import {leaseFor, requireLease} from '../monitor/leases.js'
 
 export interface LeaseReport {

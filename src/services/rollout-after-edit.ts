@@ -7,7 +7,7 @@
 import type {Cluster} from '../cluster/loader.js'
 import {ExitCode, HactlError} from '../errors.js'
 import {quote} from '../remote/quote.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import {clusterTargets, pushConfig, type PushReport} from './config-sync.js'
 
 export interface EditedSource {

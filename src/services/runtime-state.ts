@@ -9,7 +9,7 @@ import type {ServerState} from '../proxy-config/engine.js'
 import {connections, type ConnectOptions} from '../remote/connect.js'
 import type {RolloutTarget} from '../remote/hosts.js'
 import {parseServersState, runtimeCommand, RUNTIME_STATE, type RuntimeServer} from '../remote/runtime.js'
-import type {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../events.js'
 import {editConfig, type ConfigEditOptions, type ConfigEditResult} from './config-edit.js'
 
 export interface HostRuntimeResult {

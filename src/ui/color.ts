@@ -11,3 +11,17 @@ export function mark(ok: boolean, terminal: Pick<Terminal, 'color'>): string {
   const c = paint(terminal)
   return ok ? c.green('✓') : c.red('✗')
 }
+
+export function colorDiff(diff: string, terminal: Pick<Terminal, 'color'>): string {
+  const c = paint(terminal)
+  return diff
+    .split('\n')
+    .map((l) => {
+      if (l.startsWith('+++') || l.startsWith('---')) return c.bold(l)
+      if (l.startsWith('+')) return c.green(l)
+      if (l.startsWith('-')) return c.red(l)
+      if (l.startsWith('@@')) return c.cyan(l)
+      return l
+    })
+    .join('\n')
+}

@@ -3,7 +3,7 @@
  * events: the TTY face of the same Reporter that prints plain lines in CI.
  * Drawn on stderr so stdout keeps only the result.
  */
-import type {Reporter} from './reporter.js'
+import type {Reporter} from '../events.js'
 
 export interface HostTasks {
   reporter: Reporter

@@ -11,7 +11,7 @@ import {readFile} from 'node:fs/promises'
 import type {RolloutTarget} from '../../src/remote/hosts.js'
 import {LocalTransport} from '../../src/remote/local.js'
 import {rollout} from '../../src/remote/rollout.js'
-import {MemoryReporter} from '../../src/ui/reporter.js'
+import {MemoryReporter} from '../../src/events.js'
 
 const [targetJson, sourceFile] = process.argv.slice(2)
 const target = JSON.parse(targetJson) as RolloutTarget

@@ -19,8 +19,7 @@ import type {
 
 import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
-import type {FirewallRole, PolicyRule} from '../../firewall/policy.js'
-import {RULE_MARK, type Firewall, type FirewallOperation, type FirewallScope, type FirewallState, type ObservedGroup, type ObservedInstance, type ObservedRule} from '../firewall.js'
+import {RULE_MARK, type Firewall, type FirewallRole, type PolicyRule, type FirewallOperation, type FirewallScope, type FirewallState, type ObservedGroup, type ObservedInstance, type ObservedRule} from '../firewall.js'
 import type {ProviderOptions} from '../index.js'
 import type {PermissionCheck} from '../operations.js'
 import {hactlTags, TAG, type Role} from '../tags.js'

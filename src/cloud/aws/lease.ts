@@ -7,7 +7,7 @@
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 
 import {CloudError} from '../../errors.js'
-import type {Lease, LeaseStore} from '../../monitor/lease.js'
+import type {Lease, LeaseStore} from '../lease-store.js'
 import {awsClientConfig, type AwsClientOptions} from './client-config.js'
 import {aws, errorName} from './errors.js'
 

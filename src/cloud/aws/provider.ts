@@ -15,7 +15,7 @@ import {hactlTags, TAG} from '../tags.js'
 import {proxyUserData} from '../user-data.js'
 import type {RetryPolicy} from './client-config.js'
 import {errorName} from './errors.js'
-import {absoluteName as absolute} from '../../failover/dns-planner.js'
+import {absoluteName as absolute} from '../dns-name.js'
 import {sdkClients, type AwsClients} from './sdk.js'
 
 export interface AwsProviderOptions extends ProviderOptions {

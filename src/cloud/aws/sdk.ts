@@ -40,7 +40,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import type {ChangeInfo, ChangeResourceRecordSetsCommandInput, HostedZone, ResourceRecordSet} from '@aws-sdk/client-route-53'
 
-import {absoluteName as absolute} from '../../failover/dns-planner.js'
+import {absoluteName as absolute} from '../dns-name.js'
 import {awsClientConfig, type AwsClientOptions} from './client-config.js'
 import {aws} from './errors.js'
 

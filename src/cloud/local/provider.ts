@@ -3,7 +3,7 @@ import {copyFile, mkdir, rm, writeFile} from 'node:fs/promises'
 
 import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
-import {sendControl, type ControlAnswer} from '../../sandbox/control.js'
+import {sendControl, type ControlAnswer} from './control.js'
 import type {ElasticAddress, LaunchOptions, Placement, Provider, ProxyInstance, RecordSet} from '../provider.js'
 import {instancePaths, sandboxPaths} from './paths.js'
 import {notRunning, readState, updateState, type LocalAddress, type LocalInstance, type SandboxState} from './state.js'

@@ -1,8 +1,8 @@
 import {ExitCode} from '../../errors.js'
 import {HactlCommand} from '../../base-command.js'
 import {diffConfig, type DiffReport} from '../../services/config-sync.js'
-import {passphrasePrompt, remoteFlags} from '../../ui/remote-flags.js'
-import {renderDiff} from '../../ui/rollout-view.js'
+import {passphrasePrompt, remoteFlags} from '../../command-support/remote-flags.js'
+import {renderDiff} from '../../command-support/rollout-view.js'
 
 export default class ConfigDiff extends HactlCommand<typeof ConfigDiff> {
   static override summary = "Show how each proxy's live config differs from the source (drift)."

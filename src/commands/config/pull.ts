@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
 import {pullConfig, type PullReport} from '../../services/config-sync.js'
-import {colorDiff} from '../../ui/diff.js'
-import {passphrasePrompt, remoteFlags} from '../../ui/remote-flags.js'
+import {colorDiff} from '../../ui/color.js'
+import {passphrasePrompt, remoteFlags} from '../../command-support/remote-flags.js'
 
 export default class ConfigPull extends HactlCommand<typeof ConfigPull> {
   static override summary = "Copy one proxy's live config into the config source."

@@ -3,8 +3,8 @@ import {Flags} from '@oclif/core'
 import {HactlCommand} from '../../base-command.js'
 import {pushConfig, type PushReport} from '../../services/config-sync.js'
 import {hostTasks} from '../../ui/host-tasks.js'
-import {passphrasePrompt, remoteFlags} from '../../ui/remote-flags.js'
-import {pushSummary, renderPush} from '../../ui/rollout-view.js'
+import {passphrasePrompt, remoteFlags} from '../../command-support/remote-flags.js'
+import {pushSummary, renderPush} from '../../command-support/rollout-view.js'
 
 export default class ConfigPush extends HactlCommand<typeof ConfigPush> {
   static override summary = 'Roll the config source out to every proxy: validate, install atomically, reload, check, roll back.'

@@ -1,5 +1,5 @@
 import {HactlCommand} from '../../base-command.js'
-import {renderSandbox} from '../../sandbox/render.js'
+import {renderSandbox} from '../../command-support/sandbox-view.js'
 import {sandboxStatus, type SandboxView} from '../../sandbox/service.js'
 
 export default class SandboxStatus extends HactlCommand<typeof SandboxStatus> {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
-import {renderSandbox} from '../../sandbox/render.js'
+import {renderSandbox} from '../../command-support/sandbox-view.js'
 import {sandboxUp, type UpResult} from '../../sandbox/service.js'
 
 const net = (summary: string) => Flags.string({summary, helpGroup: 'LAYOUT'})

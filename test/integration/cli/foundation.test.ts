@@ -114,6 +114,18 @@ describe('hactl, the command line', () => {
     expect(code).to.equal(5)
     expect(stdout).to.match(/^✗ known_hosts: .*nowhere/m)
   })
+
+  it('doctor on an aws cluster names the access key the credential chain finds, and never shows it whole', async () => {
+    const dir = await tempDir()
+    await hactl(['init', '--yes', '--provider', 'aws'], {cwd: dir})
+    const noFiles = {AWS_CONFIG_FILE: path.join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: ''}
+    const found = await hactl(['doctor'], {cwd: dir, env: {...noFiles, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE0000WXYZ', AWS_SECRET_ACCESS_KEY: 'secret'}})
+    expect(found.stdout).to.match(/^✓ aws credentials: access key AKIA…WXYZ$/m)
+    expect(found.stdout).not.to.include('AKIAEXAMPLE0000WXYZ')
+    const missing = await hactl(['doctor'], {cwd: dir, env: {...noFiles, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: ''}})
+    expect(missing.code).to.equal(5)
+    expect(missing.stdout).to.match(/^✗ aws credentials: /m)
+  })
 })
 
 describe('hactl --version', () => {

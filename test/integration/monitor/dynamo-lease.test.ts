@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 
 import {createDynamoLeaseStore} from '../../../src/cloud/aws/lease.js'
-import type {LeaseStore} from '../../../src/monitor/lease.js'
-import {leaseContract} from '../../helpers/lease-contract.js'
+import type {LeaseStore} from '../../../src/cloud/lease-store.js'
+import {leaseContract} from '../../harness/lease-contract.js'
 import {startMoto, type Moto} from '../../harness/moto.js'
 
 describe('DynamoDB lease store (moto)', function () {

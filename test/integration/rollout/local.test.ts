@@ -7,7 +7,7 @@ import path from 'node:path'
 import type {RolloutTarget} from '../../../src/remote/hosts.js'
 import {LocalTransport} from '../../../src/remote/local.js'
 import {rollout} from '../../../src/remote/rollout.js'
-import {MemoryReporter} from '../../../src/ui/reporter.js'
+import {MemoryReporter} from '../../../src/events.js'
 
 /** Hosts that are folders on this machine, reached through the local transport; `validate` decides who rejects. */
 async function localHosts(count: number, rejecting: number[] = []): Promise<RolloutTarget[]> {

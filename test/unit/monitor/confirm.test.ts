@@ -12,8 +12,8 @@ import {jsonEventLog} from '../../../src/monitor/events.js'
 import {runMonitor} from '../../../src/monitor/loop.js'
 import {netOctet} from '../../harness/sandbox.js'
 import {waitFor} from '../../harness/wait.js'
-import {FakeProvider} from '../../helpers/fake-provider.js'
-import {providerRunner, SETTINGS, tempDir} from '../../helpers/monitor-world.js'
+import {FakeProvider} from '../../harness/fake-provider.js'
+import {providerRunner, SETTINGS, tempDir} from '../../harness/monitor-world.js'
 
 const INTERVAL = 1600
 

@@ -5,7 +5,8 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {FileLeaseStore} from '../../../src/monitor/file-lease.js'
-import {LeaseKeeper, type LeaseStore} from '../../../src/monitor/lease.js'
+import type {LeaseStore} from '../../../src/cloud/lease-store.js'
+import {LeaseKeeper} from '../../../src/monitor/lease.js'
 
 describe('lease keeper', () => {
   let now = 0

@@ -6,8 +6,8 @@ import type {ProxyInstance} from '../../../src/cloud/provider.js'
 import type {Health, HealthJudge} from '../../../src/health/judge.js'
 import {FileLeaseStore} from '../../../src/monitor/file-lease.js'
 import {LeaseKeeper} from '../../../src/monitor/lease.js'
-import {FakeProvider} from '../../helpers/fake-provider.js'
-import {SETTINGS, tempDir, World} from '../../helpers/monitor-world.js'
+import {FakeProvider} from '../../harness/fake-provider.js'
+import {SETTINGS, tempDir, World} from '../../harness/monitor-world.js'
 
 const associates = (world: World): string[] => world.provider.calls.filter((c) => c.startsWith('associate'))
 

@@ -3,8 +3,8 @@ import fc from 'fast-check'
 
 import {HOUR_MS} from '../../../src/failover/planner.js'
 import type {ActionRunner} from '../../../src/monitor/round.js'
-import {FakeProvider} from '../../helpers/fake-provider.js'
-import {providerRunner, SETTINGS, World} from '../../helpers/monitor-world.js'
+import {FakeProvider} from '../../harness/fake-provider.js'
+import {providerRunner, SETTINGS, World} from '../../harness/monitor-world.js'
 
 type Change = {proxy: number; to: 'running' | 'sick' | 'stopped' | 'well'}
 

@@ -8,8 +8,8 @@ import {jsonEventLog} from '../../../src/monitor/events.js'
 import {runMonitor} from '../../../src/monitor/loop.js'
 import {readState} from '../../../src/monitor/state.js'
 import {ec2Judge} from '../../../src/health/judge.js'
-import {FakeProvider} from '../../helpers/fake-provider.js'
-import {providerRunner, SETTINGS, tempDir, World} from '../../helpers/monitor-world.js'
+import {FakeProvider} from '../../harness/fake-provider.js'
+import {providerRunner, SETTINGS, tempDir, World} from '../../harness/monitor-world.js'
 
 describe('monitor rounds against an in-memory cloud', () => {
   it('moves the address of a failing proxy once fall is reached, to another zone, and leaves DNS alone', async () => {

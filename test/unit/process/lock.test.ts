@@ -12,7 +12,7 @@ import {acquireLock, LockAbortedError, LockHeldError} from '../../../src/process
 import {withFileLock} from '../../../src/proxy-config/files.js'
 import {waitFor} from '../../harness/wait.js'
 
-const HOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../helpers/hold-lock.ts')
+const HOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../harness/hold-lock.ts')
 
 /** A child process holding one of hactl's locks; resolves once it says it holds it. */
 async function holder(kind: string, target: string): Promise<ChildProcess> {

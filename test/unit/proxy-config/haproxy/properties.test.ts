@@ -3,7 +3,7 @@ import fc from 'fast-check'
 
 import {HactlError} from '../../../../src/errors.js'
 import {haproxyEngine} from '../../../../src/proxy-config/haproxy/engine.js'
-import {binaryText, haproxyConfig} from '../../../support/haproxy-arbitraries.js'
+import {binaryText, haproxyConfig} from '../../../harness/haproxy-arbitraries.js'
 
 describe('haproxy engine: properties', () => {
   it('any config built from the grammar round-trips and lists its backends', () => {

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import type {LeaseStore} from '../../src/monitor/lease.js'
+import type {LeaseStore} from '../../src/cloud/lease-store.js'
 
 /** What every LeaseStore must do; run against the file store and against DynamoDB in moto. */
 export function leaseContract(make: () => Promise<LeaseStore>): void {

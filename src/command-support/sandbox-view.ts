@@ -1,6 +1,6 @@
 import {renderTable} from '../ui/table.js'
 import type {Terminal} from '../ui/terminal.js'
-import type {SandboxView} from './service.js'
+import type {SandboxView} from '../sandbox/service.js'
 
 /** The sandbox at a glance: its proxies, where each address points, and what DNS answers. */
 export function renderSandbox(view: SandboxView, terminal: Pick<Terminal, 'tty'>): string {

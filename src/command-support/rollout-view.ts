@@ -1,9 +1,9 @@
 /** How config push / diff results read on a terminal or in a pipe. */
 import type {DiffReport, PushReport} from '../services/config-sync.js'
 import type {HostResult} from '../remote/rollout.js'
-import {colorDiff} from './diff.js'
-import {renderTable} from './table.js'
-import type {Terminal} from './terminal.js'
+import {colorDiff} from '../ui/color.js'
+import {renderTable} from '../ui/table.js'
+import type {Terminal} from '../ui/terminal.js'
 
 export function renderPush(report: PushReport, terminal: Terminal): string {
   if (report.plan) {

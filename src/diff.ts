@@ -1,8 +1,5 @@
 import {diffArrays, formatPatch} from 'diff'
 
-import {paint} from './color.js'
-import type {Terminal} from './terminal.js'
-
 /** Past this many differing lines, the minimal (Myers) diff costs seconds to minutes: a 10k-server sync took 37 s. */
 const MYERS_LIMIT = 2000
 const CONTEXT = 3
@@ -187,18 +184,4 @@ function toHunks(changes: Change[]): {oldStart: number; oldLines: number; newSta
     hunk.lines = lines
   }
   return hunks
-}
-
-export function colorDiff(diff: string, terminal: Pick<Terminal, 'color'>): string {
-  const c = paint(terminal)
-  return diff
-    .split('\n')
-    .map((l) => {
-      if (l.startsWith('+++') || l.startsWith('---')) return c.bold(l)
-      if (l.startsWith('+')) return c.green(l)
-      if (l.startsWith('-')) return c.red(l)
-      if (l.startsWith('@@')) return c.cyan(l)
-      return l
-    })
-    .join('\n')
 }

@@ -1,8 +1,8 @@
 import {nameInstances} from '../cloud/labels.js'
 import {seconds, type StatusReport} from '../services/status.js'
-import {mark} from './color.js'
-import {renderTable} from './table.js'
-import type {Terminal} from './terminal.js'
+import {mark} from '../ui/color.js'
+import {renderTable} from '../ui/table.js'
+import type {Terminal} from '../ui/terminal.js'
 
 /**
  * The status screen: a few short sections, each a table or one line, each

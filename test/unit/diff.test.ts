@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {applyPatch, createTwoFilesPatch} from 'diff'
 import fc from 'fast-check'
 
-import {anchoredDiff, unifiedDiff} from '../../../src/ui/diff.js'
+import {anchoredDiff, unifiedDiff} from '../../src/diff.js'
 
 const line = fc.constantFrom('', 'a', 'b', 'server x 10.0.0.1:80', '    server y 10.0.0.2:80', '# c', '}', 'a\r')
 const text = fc.tuple(fc.array(line, {maxLength: 30}), fc.boolean()).map(([lines, final]) => lines.join('\n') + (final && lines.length > 0 ? '\n' : ''))

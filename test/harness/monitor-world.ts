@@ -6,7 +6,7 @@ import {ec2Judge, type HealthJudge} from '../../src/health/judge.js'
 import type {LeaseKeeper} from '../../src/monitor/lease.js'
 import {executorRunner, runRound, type ActionRunner, type MonitorSettings} from '../../src/monitor/round.js'
 import {emptyState, type MonitorState} from '../../src/monitor/state.js'
-import {MemoryReporter} from '../../src/ui/reporter.js'
+import {MemoryReporter} from '../../src/events.js'
 import {FakeProvider} from './fake-provider.js'
 
 /** The real executor over the fake cloud. */

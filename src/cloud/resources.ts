@@ -1,0 +1,75 @@
+/**
+ * What a cloud holds, as plain data: proxy instances, addresses, record sets
+ * and where to launch. Providers, their operations and the planners all speak
+ * of these, so they sit below each of them.
+ */
+export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'stopped' | 'stopping' | 'terminated'
+
+/** How to reach a proxy host to push configs and run commands. */
+export interface HostAccess {
+  transport: 'local' | 'ssh'
+  /** Address to SSH to (ssh transport). */
+  address?: string
+  port?: number
+  user?: string
+  /** Per-host overrides of the cluster's proxy settings. */
+  remotePath?: string
+  reload?: string
+  validate?: string
+  /** Post-reload check command (exit 0: the proxy is up). */
+  check?: string
+  statsSocket?: string
+  /** The access log `hactl logs` reads. */
+  accessLog?: string
+}
+
+export interface ProxyInstance {
+  id: string
+  name?: string
+  zone: string
+  state: InstanceState
+  privateAddress?: string
+  publicAddress?: string
+  /** Cloud status checks (EC2 system + instance); undefined when unknown. */
+  statusOk?: boolean
+  launchedAt?: string
+  tags: Record<string, string>
+  access?: HostAccess
+}
+
+export interface ElasticAddress {
+  allocationId: string
+  publicIp: string
+  instanceId?: string
+  associationId?: string
+  tags: Record<string, string>
+}
+
+export interface RecordSet {
+  name: string
+  type: 'A'
+  ttl: number
+  values: string[]
+}
+
+export interface Placement {
+  zone: string
+  subnet?: string
+  /** The instance's Name, unique in the cluster (see proxyNames in src/services/proxy.ts); a provider that names its own ignores it. */
+  name?: string
+}
+
+export interface LaunchOptions {
+  /** Makes a retried launch create nothing twice where the provider supports it. */
+  clientToken: string
+}
+
+export interface BackendInstance {
+  id: string
+  zone?: string
+  state: InstanceState
+  privateAddress?: string
+  /** From the instance's `hactl:port` tag, when it has one. */
+  port?: number
+  tags: Record<string, string>
+}
