@@ -16,6 +16,7 @@ import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
 import {quoteArgv} from './quote.js'
 import {signFirstOffer} from './sign-first.js'
+import {execEarly, handChannelsOutEarly} from './early-exec.js'
 import {parseJump, sshConfigFor} from './ssh-config.js'
 import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, stderrTail, type Transport} from './transport.js'
 
@@ -110,6 +111,7 @@ export class SshConnector {
       client.on('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error, locked)))
       client.connect(config)
       signFirstOffer(client)
+      handChannelsOutEarly(client)
     })
     this.openClients.add(client)
     client.once('close', () => this.openClients.delete(client))
@@ -271,14 +273,14 @@ export class SshTransport implements Transport {
     return Promise.race([new Promise<T>(work), this.closed])
   }
 
-  private channel(argv: readonly string[]): Promise<ClientChannel> {
+  private channel(argv: readonly string[]): Promise<{channel: ClientChannel; refused: () => Error | undefined}> {
     return this.guard((resolve, reject) => {
-      this.client.exec(quoteArgv(argv), (error, channel) => (error ? reject(error) : resolve(channel)))
+      execEarly(this.client, quoteArgv(argv)).then(resolve, reject)
     })
   }
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const channel = await this.channel(argv)
+    const {channel, refused} = await this.channel(argv)
     const timeoutMs = options.timeoutMs ?? this.commandTimeoutMs
     return this.guard((resolve, reject) => {
       let stdout = ''
@@ -294,14 +296,14 @@ export class SshTransport implements Transport {
       channel.on('exit', (exitCode: number | null) => (code = exitCode ?? 128))
       channel.on('close', () => {
         clearTimeout(timer)
-        resolve({code, stdout, stderr})
+        resolve({code, stdout, stderr: stderr || (refused()?.message ?? '')})
       })
       channel.end(options.stdin ?? '')
     })
   }
 
   hold(argv: readonly string[], on: HeldOutput): HeldCommand {
-    const opened = this.channel(argv)
+    const opened = this.channel(argv).then(({channel}) => channel)
     let stderr = ''
     let code: number | undefined
     const ended = (): ExecResult => (code === undefined ? {code: 128, stdout: '', stderr: stderr || 'the SSH connection closed', lost: true} : {code, stdout: '', stderr})
