@@ -21,6 +21,14 @@ export interface PermissionCheck {
   detail: string
 }
 
+/** What a cloud says about planned operations before they run, for `--dry-run`. */
+export interface OperationPlanner {
+  /** The exact cloud API calls an operation makes. */
+  explain(operation: ProviderOperation): string[]
+  /** Ask the cloud whether the caller may make these calls, changing nothing (EC2 DryRun). */
+  checkPermissions?(operations: ProviderOperation[]): Promise<PermissionCheck[]>
+}
+
 /** Provider-neutral wording, for providers without an `explain` of their own. */
 export function describeOperation(operation: ProviderOperation): string {
   switch (operation.op) {

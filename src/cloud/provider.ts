@@ -1,10 +1,7 @@
-import type {PermissionCheck, ProviderOperation} from './operations.js'
-
 /**
- * What hactl needs from a place that runs proxies: instances, addresses that
- * can move between them, and a DNS record set. AWS, the local
- * sandbox and static hosts implement it; commands, the monitor and the
- * failover planner see only this interface.
+ * The things hactl sees in the place that runs its proxies, as plain data:
+ * instances, addresses that move between them, record sets. What can be done
+ * with them is split into capabilities (./capabilities.ts).
  */
 export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'stopped' | 'stopping' | 'terminated'
 
@@ -65,30 +62,6 @@ export interface Placement {
 export interface LaunchOptions {
   /** Makes a retried launch create nothing twice where the provider supports it. */
   clientToken: string
-}
-
-export interface Provider {
-  readonly kind: 'aws' | 'local' | 'static'
-  /** Every proxy of the cluster that is not terminated; one describe call. */
-  listProxies(): Promise<ProxyInstance[]>
-  launchProxies(placements: Placement[], options: LaunchOptions): Promise<ProxyInstance[]>
-  terminateProxy(id: string): Promise<void>
-  /** Every address of the cluster; one describe call. */
-  listAddresses(): Promise<ElasticAddress[]>
-  allocateAddress(): Promise<ElasticAddress>
-  /** Move or attach; reassociation allowed (the address may be on another instance). */
-  associateAddress(allocationId: string, instanceId: string): Promise<void>
-  disassociateAddress(allocationId: string): Promise<void>
-  releaseAddress(allocationId: string): Promise<void>
-  getRecordSet(name: string): Promise<RecordSet | undefined>
-  /** Replace the record set; waits until the change is live unless `wait` is false. */
-  upsertRecordSet(records: RecordSet, options?: {wait?: boolean}): Promise<void>
-  /** Instances tagged as backends of a proxy backend of this cluster (`hactl:cluster=<cluster>` and `hactl:backend=<name>`), for `backend sync`. */
-  listBackendInstances?(backend: string): Promise<BackendInstance[]>
-  /** The exact cloud API calls an operation makes, for `--dry-run`. */
-  explain?(operation: ProviderOperation): string[]
-  /** Ask the cloud whether the caller may make these calls, changing nothing (EC2 DryRun). */
-  checkPermissions?(operations: ProviderOperation[]): Promise<PermissionCheck[]>
 }
 
 export interface BackendInstance {
