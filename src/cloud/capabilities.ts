@@ -72,7 +72,7 @@ const MISSING: Record<CapabilityName, {what: string; actions: string[]}> = {
   },
   dns: {
     what: 'DNS zone capability',
-    actions: ['Add a dns: section to the cluster file; Route 53 needs provider: aws (provider: local serves DNS on this machine).'],
+    actions: ['Route 53 record sets need provider: aws (provider: local serves DNS on this machine).'],
   },
   backends: {
     what: 'backend discovery capability (instances found by tags)',
