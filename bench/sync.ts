@@ -19,7 +19,8 @@ import {loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {loadCluster} from '../src/cluster/loader.js'
-import type {BackendInstance, Provider} from '../src/cloud/provider.js'
+import type {Cloud} from '../src/cloud/capabilities.js'
+import type {BackendInstance} from '../src/cloud/provider.js'
 import {syncBackends} from '../src/services/backend-sync.js'
 import {silentReporter} from '../src/events.js'
 
@@ -66,7 +67,7 @@ try {
   writeFileSync(clusterFile, 'cluster: bench\nprovider: aws\nregion: us-east-1\nproxy: {engine: haproxy, config: ./haproxy.cfg}\nbackends: {app: {port: 8080}}\n')
   const cluster = await loadCluster(clusterFile)
   let discovered: BackendInstance[] = []
-  const provider = {kind: 'aws', listBackendInstances: async () => discovered} as unknown as Provider
+  const cloud: Cloud = {kind: 'aws', hosts: {listProxies: async () => []}, backends: {listBackendInstances: async () => discovered}}
 
   const cases = [
     {name: 'first sync', before: () => [] as BackendInstance[], after: (n: number) => Array.from({length: n}, (_, i) => instance(i + 1))},
@@ -83,7 +84,7 @@ try {
   // Warm the JIT on a small sync, so the first size is not timed cold.
   discovered = cases[0].after(200)
   writeFileSync(source, config([]))
-  await syncBackends({cluster, provider, reporter: silentReporter, push: false})
+  await syncBackends({cluster, cloud, reporter: silentReporter, push: false})
 
   for (const n of SIZES) {
     for (const c of cases) {
@@ -95,7 +96,7 @@ try {
       for (let r = 0; r < RUNS; r++) {
         writeFileSync(source, start)
         const t0 = process.hrtime.bigint()
-        const report = await syncBackends({cluster, provider, reporter: silentReporter, push: false})
+        const report = await syncBackends({cluster, cloud, reporter: silentReporter, push: false})
         runs.push(ms(t0))
         added = report.plans[0].add.length
         removed = report.plans[0].remove.length

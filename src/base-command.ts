@@ -65,13 +65,20 @@ export abstract class HactlCommand<T extends typeof Command> extends Command {
     return this.terminal.interactive && !this.flags.yes && !this.jsonEnabled()
   }
 
-  protected async cluster(): Promise<Cluster> {
-    // Loaded here, not at the top: yaml and zod cost a command that never reads the cluster file (--file, --help) its start-up.
-    const {loadCluster} = await import('./cluster/loader.js')
-    const cluster = await loadCluster(this.flags.cluster)
-    if (this.flags.region) cluster.spec.region = this.flags.region
-    if (this.flags.profile) cluster.spec.profile = this.flags.profile
-    return cluster
+  private loaded?: Promise<Cluster>
+
+  /**
+   * The one way a command gets its cluster: the file read once, with
+   * --region and --profile applied once (see withOverrides); services are
+   * handed this value and never read the file themselves.
+   */
+  protected cluster(): Promise<Cluster> {
+    this.loaded ??= (async () => {
+      // Loaded here, not at the top: yaml and zod cost a command that never reads the cluster file (--file, --help) its start-up.
+      const {loadCluster, withOverrides} = await import('./cluster/loader.js')
+      return withOverrides(await loadCluster(this.flags.cluster), {region: this.flags.region, profile: this.flags.profile})
+    })()
+    return this.loaded
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The firewall capability: groups of ingress rules a cloud (or a host's
  * packet filter) enforces, one for the proxies and one for the backends, and
- * the instances they apply to. It is separate from `Provider`, so a cluster
+ * the instances they apply to. A capability like those in ./capabilities.ts, so a cluster
  * can have it or not; today AWS security groups implement it.
  *
  * The planner (src/firewall/planner.ts) turns the policy and the observed
@@ -106,17 +106,12 @@ export function ruleCovers(rule: ObservedRule, protocol: string, port: number): 
   return rule.fromPort <= port && port <= rule.toPort
 }
 
-export interface FirewallOptions {
-  profile?: string
-  region?: string
-}
-
 /**
  * The cluster's firewall, loaded lazily (the SDK only for the commands that
  * need it). A cluster whose provider has none is told so: exit 2.
  */
-export async function firewallFor(cluster: Cluster, options: FirewallOptions = {}): Promise<Firewall> {
-  if (cluster.spec.provider === 'aws') return (await import('./aws/firewall.js')).createAwsFirewall(cluster, options)
+export async function firewallFor(cluster: Cluster): Promise<Firewall> {
+  if (cluster.spec.provider === 'aws') return (await import('./aws/firewall.js')).createAwsFirewall(cluster)
   throw new UsageError(`the cluster has no firewall capability: provider ${cluster.spec.provider} has none in this build (security groups need provider aws)`, {
     actions: ['Security groups need provider aws; with provider static `hactl firewall plan` prints nftables tables (see docs/firewall.md).'],
   })

@@ -1,35 +1,20 @@
-import type {Cluster} from '../cluster/loader.js'
-import {UsageError} from '../errors.js'
-import type {Provider} from './provider.js'
-
-export interface ProviderOptions {
-  profile?: string
-  region?: string
-}
-
 /**
- * The provider for a cluster, loaded lazily so only the commands that talk to
- * a cloud pay for its SDK.
+ * The one way to a cluster's cloud: `openCloud(cluster)` builds the
+ * capabilities its provider offers. The region and profile come from the
+ * cluster as the command loaded it (--region and --profile applied there).
+ * Each provider is imported only when a command opens it, so only the
+ * commands that talk to a cloud pay for its SDK.
  */
-export async function providerFor(cluster: Cluster, options: ProviderOptions = {}): Promise<Provider> {
-  const factories: Record<string, (() => Promise<Provider>) | undefined> = providerFactories(cluster, options)
-  const make = factories[cluster.spec.provider]
-  if (!make) {
-    throw new UsageError(`provider ${cluster.spec.provider} is not available in this build`)
+import type {Cluster} from '../cluster/loader.js'
+import type {Cloud} from './capabilities.js'
+
+export async function openCloud(cluster: Cluster): Promise<Cloud> {
+  switch (cluster.spec.provider) {
+    case 'aws':
+      return (await import('./aws/provider.js')).awsCloud(cluster)
+    case 'local':
+      return (await import('./local/provider.js')).localCloud(cluster)
+    case 'static':
+      return (await import('./static/provider.js')).staticCloud(cluster)
   }
-  return make()
-}
-
-const registry: Record<string, (cluster: Cluster, options: ProviderOptions) => Promise<Provider>> = {}
-
-/** Providers register a lazy factory here (see ./providers.ts). */
-export function registerProvider(
-  kind: Provider['kind'],
-  factory: (cluster: Cluster, options: ProviderOptions) => Promise<Provider>,
-): void {
-  registry[kind] = factory
-}
-
-function providerFactories(cluster: Cluster, options: ProviderOptions): Record<string, () => Promise<Provider>> {
-  return Object.fromEntries(Object.entries(registry).map(([kind, f]) => [kind, () => f(cluster, options)]))
 }

@@ -3,7 +3,7 @@
  * list of these; `--dry-run` prints them (through the provider's `explain`,
  * which names the exact cloud API calls); the same list is then executed.
  */
-import type {Placement, RecordSet} from './resources.js'
+import type {Placement, RecordSet} from './provider.js'
 
 export type ProviderOperation =
   | {op: 'allocateAddress'}
@@ -19,6 +19,14 @@ export interface PermissionCheck {
   action: string
   allowed: boolean
   detail: string
+}
+
+/** What a cloud says about planned operations before they run, for `--dry-run`. */
+export interface OperationPlanner {
+  /** The exact cloud API calls an operation makes. */
+  explain(operation: ProviderOperation): string[]
+  /** Ask the cloud whether the caller may make these calls, changing nothing (EC2 DryRun). */
+  checkPermissions?(operations: ProviderOperation[]): Promise<PermissionCheck[]>
 }
 
 /** Provider-neutral wording, for providers without an `explain` of their own. */

@@ -12,11 +12,29 @@ import {clusterSchema, type ClusterSpec} from './schema.js'
 
 export interface Cluster {
   /** The cluster file as given (for messages) and its absolute path. */
-  file: string
-  path: string
+  readonly file: string
+  readonly path: string
   /** Folder relative paths in the file are resolved against. */
-  dir: string
-  spec: ClusterSpec
+  readonly dir: string
+  readonly spec: ClusterSpec
+}
+
+/** What the command line may set over the cluster file for one run (`--region`, `--profile`). */
+export interface ClusterOverrides {
+  region?: string
+  profile?: string
+}
+
+/**
+ * The cluster as one run sees it: the file's settings with the command line's
+ * overrides on top, as a new value. The parsed file is left as it was read,
+ * so nothing can pick up the file's region by reading it again or by holding
+ * the value from before the overrides.
+ */
+export function withOverrides(cluster: Cluster, overrides: ClusterOverrides): Cluster {
+  const set = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined && value !== '')) as ClusterOverrides
+  if (Object.keys(set).length === 0) return cluster
+  return {...cluster, spec: {...cluster.spec, ...set}}
 }
 
 /** Expand `~/` and resolve a relative path against the cluster file's folder. */

@@ -16,12 +16,10 @@ export const checkPermissionsFlag = Flags.boolean({
  */
 export abstract class CloudCommand<T extends typeof Command> extends HactlCommand<T> {
   protected async cloudOptions(): Promise<CloudServiceOptions> {
-    const flags = this.flags as {'check-permissions'?: boolean; 'dry-run'?: boolean; profile?: string; region?: string}
+    const flags = this.flags as {'check-permissions'?: boolean; 'dry-run'?: boolean}
     return {
       cluster: await this.cluster(),
       reporter: this.reporter,
-      profile: flags.profile,
-      region: flags.region,
       dryRun: flags['dry-run'],
       checkPermissions: flags['check-permissions'],
     }

@@ -29,7 +29,7 @@ export abstract class ConfigEditCommand<T extends typeof Command> extends HactlC
     const live = this.terminal.tty && process.stderr.isTTY && !this.jsonEnabled() && !this.flags['dry-run'] && flags.push
     const view = live ? await hostTasks() : undefined
     const result = await editAndPush({
-      ...editOptions(flags),
+      ...(await editOptions(flags, () => this.cluster())),
       push: flags.push,
       acceptNew: flags['accept-new'],
       edit,

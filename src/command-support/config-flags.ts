@@ -1,8 +1,10 @@
 /** Flags shared by the commands that read or edit a proxy config (backend …, route …). */
 import {Flags} from '@oclif/core'
 
+import type {Cluster} from '../cluster/loader.js'
 import {ENGINES} from '../cluster/names.js'
 import type {EngineName} from '../cluster/schema.js'
+import {ConfigError} from '../errors.js'
 import type {ConfigSourceOptions} from '../services/config-source.js'
 
 export const sourceFlags = {
@@ -25,11 +27,25 @@ export const editFlags = {
   'accept-new': Flags.boolean({summary: 'When pushing: record the host key of a host never seen before (a changed key is still refused).'}),
 }
 
-/** Where the config comes from, from the flags every config command shares. */
-export function sourceOptions(flags: {cluster: string; engine?: EngineName; file?: string}): ConfigSourceOptions {
-  return {file: flags.file, engine: flags.engine, clusterFile: flags.cluster}
+/**
+ * Where the config comes from, from the flags every config command shares:
+ * --file alone (the cluster file is then never read: a quick edit needs no
+ * cluster), else the command's loaded cluster.
+ */
+export async function sourceOptions(flags: {engine?: EngineName; file?: string}, cluster: () => Promise<Cluster>): Promise<ConfigSourceOptions> {
+  if (flags.file !== undefined) return {file: flags.file, engine: flags.engine}
+  const loaded = await cluster().catch((error: unknown) => {
+    if (error instanceof ConfigError && error.location?.line === undefined) {
+      throw new ConfigError(error.message, error.location!, {actions: [...error.actions, 'Or edit a config file directly with --file PATH.'], cause: error})
+    }
+    throw error
+  })
+  return {engine: flags.engine, cluster: loaded}
 }
 
-export function editOptions(flags: {cluster: string; 'dry-run': boolean; engine?: EngineName; file?: string; validate: boolean}): ConfigSourceOptions & {dryRun: boolean; validate: boolean} {
-  return {...sourceOptions(flags), dryRun: flags['dry-run'], validate: flags.validate}
+export async function editOptions(
+  flags: {'dry-run': boolean; engine?: EngineName; file?: string; validate: boolean},
+  cluster: () => Promise<Cluster>,
+): Promise<ConfigSourceOptions & {dryRun: boolean; validate: boolean}> {
+  return {...(await sourceOptions(flags, cluster)), dryRun: flags['dry-run'], validate: flags.validate}
 }

@@ -38,7 +38,7 @@ export function serverStateCommand(state: ServerState, text: StateCommandText) {
       const edit = {op: 'set-server-state', backend: this.args.backend, server: this.args.server, state} as const
       if (!this.flags.runtime) return this.edit(edit)
       const result = await setRuntimeState({
-        ...editOptions(this.flags),
+        ...(await editOptions(this.flags, () => this.cluster())),
         backend: this.args.backend,
         server: this.args.server,
         state,

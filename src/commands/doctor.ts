@@ -11,7 +11,7 @@ the SSH key and known_hosts (aws and static clusters). Exits 5 when any check fa
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   public async run(): Promise<{checks: Check[]; ok: boolean}> {
-    const checks = await runDoctor(this.flags.cluster)
+    const checks = await runDoctor(() => this.cluster())
     for (const c of checks) {
       this.log(`${mark(c.ok, this.terminal)} ${c.name}: ${c.detail}${!c.ok && c.fix ? `\n    → ${c.fix}` : ''}`)
     }

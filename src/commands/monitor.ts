@@ -67,8 +67,6 @@ then exit 0. Exit 5 (with --once) when something could not be healed (budget spe
       tty: this.terminal.tty,
       json: this.jsonEnabled(),
       verbose: this.flags.verbose,
-      profile: this.flags.profile,
-      region: this.flags.region,
       signal: controller.signal,
       dryRun: this.flags['dry-run'],
     })

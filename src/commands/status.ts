@@ -20,7 +20,7 @@ looping monitor that stopped (its last round older than three intervals).`
   }
 
   public async run(): Promise<StatusReport> {
-    const report = await clusterStatus(await this.cluster(), {profile: this.flags.profile, region: this.flags.region, backends: this.flags.backends})
+    const report = await clusterStatus(await this.cluster(), {backends: this.flags.backends})
     this.log(renderStatus(report, this.terminal))
     return this.finish(report, report.degraded ? ExitCode.unhealthy : ExitCode.ok)
   }

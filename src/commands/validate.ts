@@ -15,7 +15,7 @@ the binary that check is reported as skipped. Nothing is changed, nothing is con
   ]
 
   public async run(): Promise<ValidateReport> {
-    const report = await validateCluster(this.flags.cluster)
+    const report = await validateCluster(await this.cluster())
     const where = `provider ${report.provider}, engine ${report.engine}`
     this.log(
       report.skipped

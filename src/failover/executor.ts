@@ -1,11 +1,12 @@
 /**
- * Runs the associate actions of a failover plan through a Provider: one
+ * Runs the associate actions of a failover plan on the address pool: one
  * describe right before the moves to check that each address is still where
  * the plan saw it (another actor may have moved it meanwhile), the moves,
  * then describes with capped backoff until every association shows (the
  * cloud is eventually consistent), within a bounded wait.
  */
-import type {ElasticAddress, Provider} from '../cloud/provider.js'
+import type {PoolCloud} from '../cloud/capabilities.js'
+import type {ElasticAddress} from '../cloud/provider.js'
 import type {Reporter} from '../events.js'
 import type {FailoverAction, FailoverPlan} from './planner.js'
 
@@ -39,7 +40,7 @@ type Associate = Extract<FailoverAction, {kind: 'associate'}>
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-export async function executeFailover(plan: FailoverPlan, provider: Provider, options: ExecuteOptions): Promise<ExecutionResult> {
+export async function executeFailover(plan: FailoverPlan, provider: PoolCloud, options: ExecuteOptions): Promise<ExecutionResult> {
   const {reporter} = options
   const results: ExecutedAction[] = []
   for (const action of plan.actions) {
@@ -85,7 +86,7 @@ export async function executeFailover(plan: FailoverPlan, provider: Provider, op
 
 /** Describe until every move shows, waiting 100 ms, 200 ms, … capped at 2 s, within the timeout. */
 export async function verifyAssociations(
-  provider: Provider,
+  provider: PoolCloud,
   moves: {allocationId: string; to: string}[],
   options: Pick<ExecuteOptions, 'firstVerifyDelayMs' | 'reporter' | 'verifyTimeoutMs'>,
 ): Promise<{addresses: ElasticAddress[]; rounds: number}> {

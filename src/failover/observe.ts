@@ -3,7 +3,7 @@
  * judge. Any failure makes the view incomplete, and the planner then acts on
  * nothing: a half-seen cloud is never acted on.
  */
-import type {Provider} from '../cloud/provider.js'
+import type {PoolCloud} from '../cloud/capabilities.js'
 import type {HealthJudge} from '../health/judge.js'
 import type {ObservedPool} from './planner.js'
 
@@ -13,7 +13,7 @@ export interface Observation {
   error?: unknown
 }
 
-export async function observePool(provider: Provider, judge: HealthJudge): Promise<Observation> {
+export async function observePool(provider: PoolCloud, judge: HealthJudge): Promise<Observation> {
   try {
     const [proxies, addresses] = await Promise.all([provider.listProxies(), provider.listAddresses()])
     const health = await judge(proxies)

@@ -7,7 +7,8 @@
 import {readFile} from 'node:fs/promises'
 
 import type {Cluster} from '../cluster/loader.js'
-import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
+import {need, type Cloud} from '../cloud/capabilities.js'
+import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
 import {isHactlError} from '../errors.js'
 import {loadEngine} from '../proxy-config/registry.js'
 import '../proxy-config/engines.js'
@@ -79,18 +80,21 @@ export async function backendTargets(cluster: Cluster): Promise<{targets: Target
   return {targets}
 }
 
-export async function checkHealth(cluster: Cluster, provider: () => Promise<Provider>, target: CheckTarget): Promise<HealthReport> {
+export async function checkHealth(cluster: Cluster, open: () => Promise<Cloud>, target: CheckTarget): Promise<HealthReport> {
   const {spec} = cluster
   const want = (t: CheckTarget): boolean => target === 'all' || target === t
   const rows: HealthRow[] = []
   const notes: string[] = []
-  const cloud = want('proxies') || want('addresses') ? await provider().catch((error: unknown) => {
+  const cloud = want('proxies') || want('addresses') ? await open().catch((error: unknown) => {
     // A build without this cluster's provider can still check the backends.
     if (isHactlError(error) && error.code === 'usage' && target === 'all') return undefined
     throw error
   }) : undefined
   if (cloud) {
-    const [proxies, addresses] = await Promise.all([cloud.listProxies(), want('addresses') ? cloud.listAddresses() : Promise.resolve(undefined)])
+    // Asked for by name, a missing address pool is an error (exit 2); within `all` it is a note.
+    const pool = target === 'addresses' ? need(cloud, 'addresses') : want('addresses') ? cloud.addresses : undefined
+    if (want('addresses') && !pool) notes.push(`addresses skipped: provider ${cloud.kind} has no address pool`)
+    const [proxies, addresses] = await Promise.all([cloud.hosts.listProxies(), pool ? pool.listAddresses() : Promise.resolve(undefined)])
     if (spec.health.proxy.type === 'ec2') {
       rows.push(...ec2Rows(want('proxies') ? proxies : [], addresses).filter((r) => r.kind === 'address' || want('proxies')))
     } else {

@@ -19,14 +19,14 @@ export interface LeaseSettings {
  * folder beside the cluster file otherwise (the sandbox, static hosts, tests).
  * Undefined when `failover.lease` is not set: the local lock is then the only guard.
  */
-export async function leaseFor(cluster: Cluster, options: {profile?: string; region?: string} = {}): Promise<LeaseSettings | undefined> {
+export async function leaseFor(cluster: Cluster): Promise<LeaseSettings | undefined> {
   const lease = cluster.spec.failover.lease
   if (!lease) return undefined
   const store =
     cluster.spec.provider === 'aws'
       ? await (await import('../cloud/aws/lease.js')).createDynamoLeaseStore(lease.table, {
-          region: options.region ?? cluster.spec.region,
-          profile: options.profile ?? cluster.spec.profile,
+          region: cluster.spec.region,
+          profile: cluster.spec.profile,
         })
       : new FileLeaseStore(path.join(cluster.dir, '.hactl-leases', lease.table))
   return {store, name: `monitor/${cluster.spec.cluster}`, ttlMs: lease.ttl}

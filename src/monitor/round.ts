@@ -4,7 +4,9 @@
  * association verified → publish DNS only when the pool itself changed →
  * the new state. Everything the round sees and does is an event.
  */
-import type {ElasticAddress, Provider} from '../cloud/provider.js'
+import type {PoolCloud} from '../cloud/capabilities.js'
+import type {DnsZone} from '../cloud/dns-zone.js'
+import type {ElasticAddress} from '../cloud/provider.js'
 import {planFailover, planPreempt, type FailoverAction, type FailoverPlan, type FailoverPolicy, type Health, type ObservedPool} from '../failover/planner.js'
 import {executeFailover, type ExecutedAction} from '../failover/executor.js'
 import {observePool} from '../failover/observe.js'
@@ -24,7 +26,7 @@ export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
 export type ActionRunner = (actions: AssociateAction[], current: ElasticAddress[], reporter: Reporter) => Promise<ExecutedAction[]>
 
 /** The executor, as the monitor runs it. */
-export function executorRunner(provider: Provider, options: {verifyTimeoutMs?: number} = {}): ActionRunner {
+export function executorRunner(provider: PoolCloud, options: {verifyTimeoutMs?: number} = {}): ActionRunner {
   return async (actions, current, reporter) =>
     (await executeFailover({actions, notes: []}, provider, {reporter, current, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000, firstVerifyDelayMs: 50})).results
 }
@@ -46,8 +48,11 @@ export interface MonitorSettings {
   dns?: {name: string; ttl: number}
 }
 
+/** What a round works on: the pool, and the record set when the cluster has a dns section. */
+export type MonitorCloud = PoolCloud & Pick<DnsZone, 'getRecordSet' | 'upsertRecordSet'>
+
 export interface MonitorDeps {
-  provider: Provider
+  provider: MonitorCloud
   judge: HealthJudge
   run: ActionRunner
   reporter: Reporter

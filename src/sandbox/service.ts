@@ -191,7 +191,7 @@ function fatalLine(log: string): string {
   return 'the supervisor exited'
 }
 
-/** Through the Provider, as on AWS: launch the proxies, allocate and spread the addresses, publish DNS. */
+/** Through the capabilities, as on AWS: launch the proxies, allocate and spread the addresses, publish DNS. */
 async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void> {
   const provider = await createLocalProvider(cluster)
   const {addresses, dns, proxy, local} = cluster.spec

@@ -7,11 +7,12 @@
  * one safe write), then one rollout.
  */
 import type {Cluster} from '../cluster/loader.js'
+import {need} from '../cloud/capabilities.js'
 import type {BackendInstance} from '../cloud/provider.js'
 import {UnhealthyError, UsageError} from '../errors.js'
 import type {ServerInfo} from '../proxy-config/engine.js'
 import {unifiedDiff} from '../diff.js'
-import {openProvider, type CloudServiceOptions} from './cloud.js'
+import {clusterCloud, type CloudServiceOptions} from './cloud.js'
 import {applyEdit, editConfig, type ConfigEdit, type ServerChanges} from './config-edit.js'
 import {loadConfig, resolveSource} from './config-source.js'
 import type {PushReport} from './config-sync.js'
@@ -83,14 +84,13 @@ export async function syncBackends(options: CloudServiceOptions & {backends?: st
   if (names.length === 0) {
     throw new UsageError('no backend to sync', {actions: ['Name backends (hactl backend sync web api), or list them under backends: in the cluster file.']})
   }
-  const provider = await openProvider(options)
-  if (!provider.listBackendInstances) throw new UsageError(`provider ${provider.kind} cannot discover backend instances`)
-  const source = await resolveSource({clusterFile: cluster.path})
+  const discovery = need(await clusterCloud(options), 'backends')
+  const source = resolveSource({cluster})
   const {doc, engine, text} = await loadConfig(source)
   const backends = engine.listBackends(doc)
   const plans: SyncPlan[] = []
   for (const name of names) {
-    const discovered = endpointsOf(cluster, name, await provider.listBackendInstances(name))
+    const discovered = endpointsOf(cluster, name, await discovery.listBackendInstances(name))
     plans.push(planSync(name, backends.find((b) => b.name === name)?.servers ?? [], discovered))
   }
   const edit: ConfigEdit = {op: 'sync-servers', changes: plans.map(changesOf).filter((c) => c.add.length + c.remove.length > 0)}
@@ -103,15 +103,15 @@ export async function syncBackends(options: CloudServiceOptions & {backends?: st
   let rollout: PushReport | undefined
   if (!options.dryRun && edit.changes.length > 0) {
     const result = await editConfig({
-      clusterFile: cluster.path,
+      cluster,
       edit,
       reporter: options.reporter,
       // A sync that cannot be rolled out writes nothing: exit 2 (or the cloud's code) means the source is as it was.
-      ...(push ? {beforeWrite: () => checkRolloutPossible(cluster, cluster.file)} : {}),
+      ...(push ? {beforeWrite: () => checkRolloutPossible(cluster)} : {}),
     })
     options.reporter.emit({level: 'info', code: 'backend.sync', message: result.summary})
     changed = result.written
-    if (changed && push) rollout = await rolloutEdited(cluster, cluster.file, result, {reporter: options.reporter})
+    if (changed && push) rollout = await rolloutEdited(cluster, result, {reporter: options.reporter})
   }
   const report: SyncReport = {plans, changed, diff, file: source.display, ...(rollout ? {rollout} : {})}
   if (plans.some((p) => p.refused)) {

@@ -1,28 +1,26 @@
 /**
- * What the cloud commands share: opening the cluster's provider, and the
- * dry-run report (the exact API calls, and with --check-permissions the
- * cloud's own answer on whether the caller may make them).
+ * What the cloud commands share: the cluster's capabilities, and the dry-run
+ * report (the exact API calls, and with --check-permissions the cloud's own
+ * answer on whether the caller may make them).
  */
 import type {Cluster} from '../cluster/loader.js'
-import {providerFor} from '../cloud/index.js'
+import type {Cloud} from '../cloud/capabilities.js'
+import {openCloud} from '../cloud/index.js'
 import {describeOperation, type PermissionCheck, type ProviderOperation} from '../cloud/operations.js'
-import type {Provider} from '../cloud/provider.js'
-import '../cloud/providers.js'
 import type {Reporter} from '../events.js'
 
 export interface CloudServiceOptions {
+  /** The cluster as the command loaded it (--region and --profile applied). */
   cluster: Cluster
   reporter: Reporter
-  /** Injected (tests); otherwise the cluster's provider. */
-  provider?: Provider
-  profile?: string
-  region?: string
+  /** Injected (tests, benchmarks); otherwise the cluster's provider's. */
+  cloud?: Cloud
   dryRun?: boolean
   checkPermissions?: boolean
 }
 
-export async function openProvider(options: CloudServiceOptions): Promise<Provider> {
-  return options.provider ?? providerFor(options.cluster, {profile: options.profile, region: options.region})
+export async function clusterCloud(options: Pick<CloudServiceOptions, 'cloud' | 'cluster'>): Promise<Cloud> {
+  return options.cloud ?? openCloud(options.cluster)
 }
 
 export interface DryRunReport {
@@ -31,15 +29,16 @@ export interface DryRunReport {
   permissions?: PermissionCheck[]
 }
 
-export function explainAll(provider: Provider, operations: ProviderOperation[]): string[] {
-  return operations.flatMap((o) => provider.explain?.(o) ?? [describeOperation(o)])
+export function explainAll(cloud: Cloud, operations: ProviderOperation[]): string[] {
+  return operations.flatMap((o) => cloud.planner?.explain(o) ?? [describeOperation(o)])
 }
 
 /** The dry-run report of a plan; asks the cloud about permissions when told to. */
-export async function dryRunReport(provider: Provider, operations: ProviderOperation[], checkPermissions?: boolean): Promise<DryRunReport> {
-  const calls = explainAll(provider, operations)
+export async function dryRunReport(cloud: Cloud, operations: ProviderOperation[], checkPermissions?: boolean): Promise<DryRunReport> {
+  const calls = explainAll(cloud, operations)
   if (!checkPermissions) return {calls}
-  const permissions = provider.checkPermissions ? await provider.checkPermissions(operations) : operations.map((o) => ({action: describeOperation(o), allowed: true, detail: 'this provider has no permissions to check'}))
+  const check = cloud.planner?.checkPermissions?.bind(cloud.planner)
+  const permissions = check ? await check(operations) : operations.map((o) => ({action: describeOperation(o), allowed: true, detail: 'this provider has no permissions to check'}))
   return {calls, permissions}
 }
 

@@ -107,7 +107,7 @@ function syncServers(engine: Engine, doc: Parameters<Engine['addServer']>[0], ch
 
 export async function editConfig(options: ConfigEditOptions): Promise<ConfigEditResult> {
   const reporter = options.reporter ?? silentReporter
-  const source = await resolveSource(options)
+  const source = resolveSource(options)
   const cycle = async (): Promise<ConfigEditResult> => {
     const {doc, engine, text} = await loadConfig(source)
     const outcome = applyEdit(engine, doc, options.edit)

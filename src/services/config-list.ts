@@ -16,7 +16,7 @@ export interface RouteList {
 }
 
 export async function listBackends(options: ConfigSourceOptions & {backend?: string}): Promise<BackendList> {
-  const {doc, engine, source} = await loadConfig(await resolveSource(options))
+  const {doc, engine, source} = await loadConfig(resolveSource(options))
   const all = engine.listBackends(doc)
   const backends = options.backend === undefined ? all : all.filter((b) => b.name === options.backend)
   if (options.backend !== undefined && backends.length === 0) {
@@ -28,7 +28,7 @@ export async function listBackends(options: ConfigSourceOptions & {backend?: str
 }
 
 export async function listRoutes(options: ConfigSourceOptions & {frontend?: string}): Promise<RouteList> {
-  const {doc, engine, source} = await loadConfig(await resolveSource(options))
+  const {doc, engine, source} = await loadConfig(resolveSource(options))
   const routes = engine.listRoutes(doc).filter((r) => options.frontend === undefined || r.frontend === options.frontend)
   return {file: source.display, engine: engine.name, routes}
 }

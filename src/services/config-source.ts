@@ -5,8 +5,9 @@
  */
 import path from 'node:path'
 
+import type {Cluster} from '../cluster/loader.js'
 import type {EngineName} from '../cluster/schema.js'
-import {ConfigError} from '../errors.js'
+import {UsageError} from '../errors.js'
 import type {ConfigDocument, Engine} from '../proxy-config/engine.js'
 import '../proxy-config/engines.js'
 import {checkRecognised, detectEngine, readConfigFile} from '../proxy-config/files.js'
@@ -17,8 +18,8 @@ export interface ConfigSourceOptions {
   file?: string
   /** --engine: overrides the cluster file and detection. */
   engine?: EngineName
-  /** The cluster file, used when no --file is given. */
-  clusterFile: string
+  /** The loaded cluster, whose `proxy.config` is the source when no --file is given (absent with --file: the cluster file is not read then). */
+  cluster?: Cluster
 }
 
 export interface ConfigSource {
@@ -43,19 +44,13 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith('..') && rel.length < p.length ? rel : p
 }
 
-export async function resolveSource(options: ConfigSourceOptions): Promise<ConfigSource> {
+export function resolveSource(options: ConfigSourceOptions): ConfigSource {
   if (options.file !== undefined) {
     const absolute = path.resolve(options.file)
     return {path: absolute, display: options.file, origin: 'file', engineName: options.engine}
   }
-  // Imported here: with --file the cluster file (yaml + zod) is never read, so it stays off the start-up path.
-  const {loadCluster} = await import('../cluster/loader.js')
-  const cluster = await loadCluster(options.clusterFile).catch((error: unknown) => {
-    if (error instanceof ConfigError && error.location?.line === undefined) {
-      throw new ConfigError(error.message, error.location!, {actions: [...error.actions, 'Or edit a config file directly with --file PATH.'], cause: error})
-    }
-    throw error
-  })
+  const {cluster} = options
+  if (!cluster) throw new UsageError('no config file to work on', {actions: ['Pass --file PATH, or a cluster file with -c FILE.']})
   const absolute = cluster.spec.proxy.config
   return {path: absolute, display: displayPath(absolute), origin: 'cluster', engineName: options.engine ?? cluster.spec.proxy.engine}
 }

@@ -6,8 +6,7 @@ import {createHash} from 'node:crypto'
 import {readFile, writeFile} from 'node:fs/promises'
 
 import type {Cluster} from '../cluster/loader.js'
-import {providerFor} from '../cloud/index.js'
-import '../cloud/providers.js'
+import {openCloud} from '../cloud/index.js'
 import {ConfigError, ExitCode, HactlError, UsageError, type ExitCodeValue} from '../errors.js'
 import {connections, type ConnectOptions, type Connections} from '../remote/connect.js'
 import {rolloutTargets, selectTargets, type RolloutTarget} from '../remote/hosts.js'
@@ -41,8 +40,8 @@ export interface PushReport {
 
 /** The proxies a command works on: the provider's, narrowed by --hosts. */
 export async function clusterTargets(cluster: Cluster, names?: string[]): Promise<RolloutTarget[]> {
-  const provider = await providerFor(cluster, {profile: cluster.spec.profile, region: cluster.spec.region})
-  const targets = selectTargets(rolloutTargets(cluster, await provider.listProxies()), names)
+  const {hosts} = await openCloud(cluster)
+  const targets = selectTargets(rolloutTargets(cluster, await hosts.listProxies()), names)
   if (targets.length === 0) {
     throw new UsageError('this cluster has no running proxies to work on', {actions: ['Check hosts: in the cluster file, or launch proxies first.']})
   }

@@ -5,14 +5,16 @@
  * listed address is attached to no proxy: clients sent there get nothing.
  */
 import type {Cluster} from '../cluster/loader.js'
-import type {ElasticAddress, Provider} from '../cloud/provider.js'
+import {need, type Cloud} from '../cloud/capabilities.js'
+import type {DnsZone} from '../cloud/dns-zone.js'
+import type {ElasticAddress} from '../cloud/provider.js'
 import {ConfigError, UnhealthyError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
 import {planDns, type DnsPlan} from '../failover/dns-planner.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {stateFilePath} from '../monitor/state.js'
 import type {Reporter} from '../events.js'
-import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
+import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 
 export interface DnsReport {
   name: string
@@ -43,9 +45,9 @@ function dnsSpec(cluster: Cluster): NonNullable<Cluster['spec']['dns']> {
   return cluster.spec.dns
 }
 
-async function observe(provider: Provider, cluster: Cluster): Promise<{plan: DnsPlan; addresses: ElasticAddress[]}> {
+async function observe(cloud: Cloud, cluster: Cluster): Promise<{plan: DnsPlan; addresses: ElasticAddress[]}> {
   const dns = dnsSpec(cluster)
-  const [current, addresses] = await Promise.all([provider.getRecordSet(dns.name), provider.listAddresses()])
+  const [current, addresses] = await Promise.all([need(cloud, 'dns').getRecordSet(dns.name), need(cloud, 'addresses').listAddresses()])
   return {plan: planDns(current, addresses, dns), addresses}
 }
 
@@ -73,7 +75,7 @@ function report(p: DnsPlan, addresses: ElasticAddress[], cluster: Cluster, chang
 }
 
 export async function showDns(options: CloudServiceOptions): Promise<DnsReport> {
-  const {plan: p, addresses} = await observe(await openProvider(options), options.cluster)
+  const {plan: p, addresses} = await observe(await clusterCloud(options), options.cluster)
   return report(p, addresses, options.cluster, false)
 }
 
@@ -84,25 +86,25 @@ export async function showDns(options: CloudServiceOptions): Promise<DnsReport> 
  * after the change to make sure it holds.
  */
 export async function publishDns(options: CloudServiceOptions & {wait?: boolean}): Promise<DnsReport> {
-  const provider = await openProvider(options)
+  const cloud = await clusterCloud(options)
   const work = async (): Promise<DnsReport> => {
-    const {plan: p, addresses} = await observe(provider, options.cluster)
+    const {plan: p, addresses} = await observe(cloud, options.cluster)
     await barrier('dns.publish.read')
     if (!p.upsert) return report(p, addresses, options.cluster, false)
     if (options.dryRun) {
-      return report(p, addresses, options.cluster, false, await dryRunReport(provider, [{op: 'upsertRecordSet', records: p.upsert}], options.checkPermissions))
+      return report(p, addresses, options.cluster, false, await dryRunReport(cloud, [{op: 'upsertRecordSet', records: p.upsert}], options.checkPermissions))
     }
-    await upsertVerified(provider, p.upsert, options.reporter, options.wait !== false)
+    await upsertVerified(need(cloud, 'dns'), p.upsert, options.reporter, options.wait !== false)
     return report(p, addresses, options.cluster, true)
   }
   return options.dryRun ? work() : withFailoverLock(stateFilePath(options.cluster), work)
 }
 
-async function upsertVerified(provider: Provider, records: NonNullable<DnsPlan['upsert']>, reporter: Reporter, wait: boolean): Promise<void> {
+async function upsertVerified(zone: DnsZone, records: NonNullable<DnsPlan['upsert']>, reporter: Reporter, wait: boolean): Promise<void> {
   reporter.emit({level: 'info', code: 'dns.upsert', subject: records.name, message: `publishing ${records.values.join(' ')}${wait ? ', waiting until in sync' : ''}`})
-  await provider.upsertRecordSet(records, {wait})
+  await zone.upsertRecordSet(records, {wait})
   await barrier('dns.publish.written')
-  const after = await provider.getRecordSet(records.name)
+  const after = await zone.getRecordSet(records.name)
   const lists = [...(after?.values ?? [])].sort()
   if (lists.join(' ') !== [...records.values].sort().join(' ')) {
     throw new UnhealthyError(`after publishing, ${records.name} lists ${lists.join(' ') || 'nothing'} instead of ${records.values.join(' ')}: something else changed it`, {
@@ -125,13 +127,13 @@ export interface PoolPublish {
  * Make the record list the pool as it is now, for a command that already
  * holds the moves lock and just changed the pool (a release).
  */
-export async function publishPool(provider: Provider, cluster: Cluster, reporter: Reporter): Promise<PoolPublish> {
-  const {plan: p} = await observe(provider, cluster)
+export async function publishPool(cloud: Cloud, cluster: Cluster, reporter: Reporter): Promise<PoolPublish> {
+  const {plan: p} = await observe(cloud, cluster)
   const name = p.expected?.name ?? dnsSpec(cluster).name
   if (!p.upsert) {
     const note = p.drift ? `${name} still lists ${p.extra.join(' ')}: ${p.notes.join('; ')}` : undefined
     return {name, written: false, values: p.current?.values ?? [], ...(note ? {note} : {})}
   }
-  await upsertVerified(provider, p.upsert, reporter, true)
+  await upsertVerified(need(cloud, 'dns'), p.upsert, reporter, true)
   return {name, written: true, values: p.upsert.values}
 }

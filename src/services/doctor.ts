@@ -2,7 +2,7 @@ import {constants} from 'node:fs'
 import {access} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadCluster, type Cluster} from '../cluster/loader.js'
+import type {Cluster} from '../cluster/loader.js'
 import type {EngineName} from '../cluster/schema.js'
 import {HactlError} from '../errors.js'
 
@@ -36,8 +36,12 @@ export interface DoctorDeps {
   resolveAwsCredentials?: (cluster: Cluster) => Promise<string>
 }
 
-/** Each check on one line: what hactl needs on this machine to run the cluster. */
-export async function runDoctor(clusterFile: string, deps: DoctorDeps = {}): Promise<Check[]> {
+/**
+ * Each check on one line: what hactl needs on this machine to run the
+ * cluster. The cluster comes from the command (`load`), so a file that does
+ * not load is one failed check among the others, not the end of the report.
+ */
+export async function runDoctor(load: () => Promise<Cluster>, deps: DoctorDeps = {}): Promise<Check[]> {
   const checks: Check[] = []
   const major = Number(process.versions.node.split('.')[0])
   checks.push({
@@ -49,8 +53,8 @@ export async function runDoctor(clusterFile: string, deps: DoctorDeps = {}): Pro
 
   let cluster: Cluster | undefined
   try {
-    cluster = await loadCluster(clusterFile)
-    checks.push({name: 'cluster file', ok: true, detail: `${clusterFile}: ${cluster.spec.provider}, ${cluster.spec.proxy.engine}`})
+    cluster = await load()
+    checks.push({name: 'cluster file', ok: true, detail: `${cluster.file}: ${cluster.spec.provider}, ${cluster.spec.proxy.engine}`})
   } catch (error) {
     const message = error instanceof HactlError ? error.located : String(error)
     checks.push({name: 'cluster file', ok: false, detail: message.split('\n')[0], fix: 'Run `hactl init`, or fix the file (`hactl validate` lists every problem).'})

@@ -20,12 +20,12 @@ export interface EditAndPushResult extends ConfigEditResult {
 
 export async function editAndPush(options: EditAndPushOptions): Promise<EditAndPushResult> {
   // Whether a rollout can follow is checked before the write (only when one is due): a refusal then means nothing changed.
-  if (!options.push || options.file !== undefined || options.dryRun) return editConfig(options)
-  // The cluster file and the rollout load only when there is one to do: an edit with --file starts faster.
-  const [{loadCluster}, {checkRolloutPossible, rolloutEdited}] = await Promise.all([import('../cluster/loader.js'), import('./rollout-after-edit.js')])
-  const cluster = await loadCluster(options.clusterFile)
-  const result = await editConfig({...options, beforeWrite: () => checkRolloutPossible(cluster, options.clusterFile)})
+  const {cluster} = options
+  if (!options.push || options.file !== undefined || options.dryRun || !cluster) return editConfig(options)
+  // The rollout loads only when there is one to do: an edit with --file starts faster.
+  const {checkRolloutPossible, rolloutEdited} = await import('./rollout-after-edit.js')
+  const result = await editConfig({...options, beforeWrite: () => checkRolloutPossible(cluster)})
   if (result.origin !== 'cluster' || !result.written) return result
-  const rollout = await rolloutEdited(cluster, options.clusterFile, result, {reporter: options.reporter, acceptNew: options.acceptNew})
+  const rollout = await rolloutEdited(cluster, result, {reporter: options.reporter, acceptNew: options.acceptNew})
   return {...result, rollout}
 }

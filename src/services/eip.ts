@@ -6,7 +6,8 @@
 import type {Cluster} from '../cluster/loader.js'
 import type {ProviderOperation} from '../cloud/operations.js'
 import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
-import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
+import {need, poolOf, type Cloud, type PoolCloud} from '../cloud/capabilities.js'
+import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
 import {CloudError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
 import {absoluteName} from '../cloud/dns-name.js'
@@ -19,7 +20,7 @@ import {clusterJudge} from '../health/judges.js'
 import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
 import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
 import type {Reporter} from '../events.js'
-import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
+import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {publishPool, type PoolPublish} from './dns.js'
 
 export interface AddressRow {
@@ -61,9 +62,9 @@ function findProxy(proxies: ProxyInstance[], ref: string): ProxyInstance {
   return found
 }
 
-async function dnsValues(cluster: Cluster, provider: Provider): Promise<Set<string> | undefined> {
+async function dnsValues(cluster: Cluster, cloud: Cloud): Promise<Set<string> | undefined> {
   if (!cluster.spec.dns) return undefined
-  const record = await provider.getRecordSet(cluster.spec.dns.name)
+  const record = await need(cloud, 'dns').getRecordSet(cluster.spec.dns.name)
   return new Set(record?.values ?? [])
 }
 
@@ -79,14 +80,15 @@ export function addressRows(addresses: ElasticAddress[], proxies: ProxyInstance[
 }
 
 export async function listEips(options: CloudServiceOptions): Promise<AddressRow[]> {
-  const provider = await openProvider(options)
-  const [addresses, proxies, inDns] = await Promise.all([provider.listAddresses(), provider.listProxies(), dnsValues(options.cluster, provider)])
+  const cloud = await clusterCloud(options)
+  const provider = poolOf(cloud)
+  const [addresses, proxies, inDns] = await Promise.all([provider.listAddresses(), provider.listProxies(), dnsValues(options.cluster, cloud)])
   return addressRows(addresses, proxies, inDns)
 }
 
 /** Run planned operations, or only report them under --dry-run. */
-async function apply(provider: Provider, operations: ProviderOperation[], options: CloudServiceOptions, run: () => Promise<void>): Promise<DryRunReport | undefined> {
-  if (options.dryRun) return dryRunReport(provider, operations, options.checkPermissions)
+async function apply(cloud: Cloud, operations: ProviderOperation[], options: CloudServiceOptions, run: () => Promise<void>): Promise<DryRunReport | undefined> {
+  if (options.dryRun) return dryRunReport(cloud, operations, options.checkPermissions)
   await run()
   return undefined
 }
@@ -111,14 +113,15 @@ function locked<T>(options: CloudServiceOptions, work: () => Promise<T>): Promis
 
 /** Bring the pool to `count` addresses (default: addresses.count); never releases. */
 export async function allocateEips(options: CloudServiceOptions & {count?: number}): Promise<AllocateReport> {
-  const provider = await openProvider(options)
+  const cloud = await clusterCloud(options)
+  const provider = poolOf(cloud)
   const target = options.count ?? options.cluster.spec.addresses.count
   return locked(options, async () => {
     const before = await provider.listAddresses()
     const missing = Math.max(0, target - before.length)
     const allocated: ElasticAddress[] = []
     const operations: ProviderOperation[] = Array.from({length: missing}, () => ({op: 'allocateAddress'}))
-    const dryRun = await apply(provider, operations, options, async () => {
+    const dryRun = await apply(cloud, operations, options, async () => {
       for (let i = 0; i < missing; i++) {
         const a = await provider.allocateAddress()
         options.reporter.emit({level: 'info', code: 'eip.allocated', subject: a.publicIp, message: `allocated ${a.allocationId}`})
@@ -140,7 +143,8 @@ export interface AttachReport extends MutationReport {
 }
 
 export async function attachEip(options: CloudServiceOptions & {eip: string; instance: string; force?: boolean; judge?: HealthJudge}): Promise<AttachReport> {
-  const provider = await openProvider(options)
+  const cloud = await clusterCloud(options)
+  const provider = poolOf(cloud)
   return locked(options, async () => {
     const [addresses, proxies] = await Promise.all([provider.listAddresses(), provider.listProxies()])
     const address = findAddress(addresses, options.eip)
@@ -160,7 +164,7 @@ export async function attachEip(options: CloudServiceOptions & {eip: string; ins
         actions: ['Pick a healthy proxy (hactl status), or let hactl choose: hactl eip failover ' + address.publicIp, `Pass --force to attach it to ${name} anyway.`],
       })
     }
-    const dryRun = await apply(provider, [{op: 'associateAddress', allocationId: address.allocationId, instanceId: proxy.id}], options, async () => {
+    const dryRun = await apply(cloud, [{op: 'associateAddress', allocationId: address.allocationId, instanceId: proxy.id}], options, async () => {
       await provider.associateAddress(address.allocationId, proxy.id)
       await verified(provider, [{allocationId: address.allocationId, to: proxy.id}], options)
     })
@@ -170,7 +174,7 @@ export async function attachEip(options: CloudServiceOptions & {eip: string; ins
   })
 }
 
-async function verified(provider: Provider, moves: {allocationId: string; to: string}[], options: CloudServiceOptions): Promise<void> {
+async function verified(provider: PoolCloud, moves: {allocationId: string; to: string}[], options: CloudServiceOptions): Promise<void> {
   const {addresses, rounds} = await verifyAssociations(provider, moves, {reporter: options.reporter})
   const missing = moves.filter((m) => addresses.find((a) => a.allocationId === m.allocationId)?.instanceId !== m.to)
   if (missing.length > 0) {
@@ -181,12 +185,13 @@ async function verified(provider: Provider, moves: {allocationId: string; to: st
 }
 
 export async function detachEip(options: CloudServiceOptions & {eip: string}): Promise<MutationReport> {
-  const provider = await openProvider(options)
+  const cloud = await clusterCloud(options)
+  const provider = poolOf(cloud)
   return locked(options, async () => {
     const [addresses, proxies] = await Promise.all([provider.listAddresses(), provider.listProxies()])
     const address = findAddress(addresses, options.eip)
     if (!address.instanceId) return {changed: false, summary: `${address.publicIp} is not attached`}
-    const dryRun = await apply(provider, [{op: 'disassociateAddress', allocationId: address.allocationId}], options, () =>
+    const dryRun = await apply(cloud, [{op: 'disassociateAddress', allocationId: address.allocationId}], options, () =>
       provider.disassociateAddress(address.allocationId),
     )
     const from = labelOf(proxyLabels(proxies), address.instanceId)
@@ -208,14 +213,15 @@ export interface ReleaseReport extends MutationReport {
  * the lock is let go.
  */
 export async function releaseEip(options: CloudServiceOptions & {eip: string; force?: boolean}): Promise<ReleaseReport> {
-  const provider = await openProvider(options)
+  const cloud = await clusterCloud(options)
+  const provider = poolOf(cloud)
   const {dns} = options.cluster.spec
   return locked(options, async () => {
     const addresses = await provider.listAddresses()
     const address = addresses.find((a) => a.allocationId === options.eip || a.publicIp === options.eip)
     await barrier('eip.release.read')
     if (!address) return {changed: false, stale: false, summary: `${options.eip} is not (or no longer) an address of this cluster: nothing to release`}
-    const inDns = (await dnsValues(options.cluster, provider))?.has(address.publicIp) ?? false
+    const inDns = (await dnsValues(options.cluster, cloud))?.has(address.publicIp) ?? false
     const rest = addresses.filter((a) => a.allocationId !== address.allocationId)
     if (inDns && !options.force) {
       throw new UsageError(`${address.publicIp} is in the DNS record ${dns?.name}: releasing it would send clients to an address that is gone; nothing changed`, {
@@ -232,11 +238,11 @@ export async function releaseEip(options: CloudServiceOptions & {eip: string; fo
       ...republish,
     ]
     let published: PoolPublish | undefined
-    const dryRun = await apply(provider, operations, options, async () => {
+    const dryRun = await apply(cloud, operations, options, async () => {
       if (address.instanceId) await provider.disassociateAddress(address.allocationId)
       await provider.releaseAddress(address.allocationId)
       await barrier('eip.release.released')
-      if (inDns) published = await publishPool(provider, options.cluster, options.reporter)
+      if (inDns) published = await publishPool(cloud, options.cluster, options.reporter)
     })
     const what = `${options.dryRun ? 'would release' : 'released'} ${address.publicIp} (${address.allocationId})`
     let note = ''
@@ -325,7 +331,8 @@ export function rebalanceEips(options: FailoverOptions): Promise<FailoverReport>
 }
 
 async function runPlanner(options: FailoverOptions, planner: typeof planFailover): Promise<FailoverReport> {
-  const provider = await openProvider(options)
+  const cloud = await clusterCloud(options)
+  const provider = poolOf(cloud)
   const judge = healthJudge(options.cluster, options.judge)
   const {cluster} = options
   const stateFile = stateFilePath(cluster)
@@ -345,7 +352,7 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
     const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
     if (options.dryRun) {
       const dryRun = await dryRunReport(
-        provider,
+        cloud,
         moves.map((m) => ({op: 'associateAddress', allocationId: m.allocationId, instanceId: m.to})),
         options.checkPermissions,
       )

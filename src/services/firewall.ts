@@ -58,7 +58,7 @@ export async function loadFirewallPolicy(cluster: Cluster): Promise<FirewallPoli
 
 async function observe(options: FirewallServiceOptions): Promise<{firewall: Firewall; policy: FirewallPolicy; state: FirewallState}> {
   const policy = await loadFirewallPolicy(options.cluster)
-  const firewall = options.firewall ?? (await firewallFor(options.cluster, {profile: options.profile, region: options.region}))
+  const firewall = options.firewall ?? (await firewallFor(options.cluster))
   const state = await firewall.observe({backendNames: policy.backendNames, backendAddresses: policy.backendAddresses})
   return {firewall, policy, state}
 }

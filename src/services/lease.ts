@@ -25,12 +25,12 @@ export function leaseState(lease: Lease | undefined, now: number): Pick<LeaseRep
   return {...who, state: held ? 'held' : 'expired', held, expiresAt: new Date(lease.expiresAt).toISOString(), expiresInMs: lease.expiresAt - now}
 }
 
-export async function showLease(cluster: Cluster, options: {profile?: string; region?: string}, now = Date.now()): Promise<LeaseReport> {
-  const {name, store} = requireLease(await leaseFor(cluster, options), cluster)
+export async function showLease(cluster: Cluster, now = Date.now()): Promise<LeaseReport> {
+  const {name, store} = requireLease(await leaseFor(cluster), cluster)
   return {name, where: store.where, ...leaseState(await store.read(name), now)}
 }
 
-export async function initLease(cluster: Cluster, options: {profile?: string; region?: string}): Promise<{where: string; created: boolean}> {
-  const {store} = requireLease(await leaseFor(cluster, options), cluster)
+export async function initLease(cluster: Cluster): Promise<{where: string; created: boolean}> {
+  const {store} = requireLease(await leaseFor(cluster), cluster)
   return {where: store.where, ...(await store.init())}
 }

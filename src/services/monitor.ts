@@ -1,10 +1,9 @@
 import {createWriteStream} from 'node:fs'
 
 import type {Cluster} from '../cluster/loader.js'
-import {providerFor} from '../cloud/index.js'
+import {need, poolOf, type Cloud} from '../cloud/capabilities.js'
+import {openCloud} from '../cloud/index.js'
 import {nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
-import type {Provider} from '../cloud/provider.js'
-import '../cloud/providers.js'
 import {UsageError} from '../errors.js'
 import type {HealthJudge} from '../health/judge.js'
 import {answeredFailures, clusterJudge, type ProbeJudge} from '../health/judges.js'
@@ -12,7 +11,7 @@ import {humanEventLog, jsonEventLog, teeLog, type RoundLog} from '../monitor/eve
 import {LeaseKeeper} from '../monitor/lease.js'
 import {holderId, leaseFor} from '../monitor/leases.js'
 import {runMonitor, type MonitorResult} from '../monitor/loop.js'
-import {executorRunner, type ActionRunner, type MonitorSettings} from '../monitor/round.js'
+import {executorRunner, type ActionRunner, type MonitorCloud, type MonitorSettings} from '../monitor/round.js'
 import {stateFilePath} from '../monitor/state.js'
 
 export interface MonitorCommandOptions {
@@ -27,8 +26,6 @@ export interface MonitorCommandOptions {
   /** --json: JSON lines on stdout even on a terminal. */
   json?: boolean
   verbose: boolean
-  profile?: string
-  region?: string
   signal?: AbortSignal
   /** One round that plans and moves nothing, publishes nothing, and keeps the state file as it was. */
   dryRun?: boolean
@@ -80,21 +77,23 @@ function eventLog(options: MonitorCommandOptions, labels: () => Labels): RoundLo
   return readable ? human() : jsonEventLog(process.stdout, {verbose: options.verbose})
 }
 
-/** The provider, telling `seen` about every describe of the proxies, so lines can use their names. */
-function watchingNames(provider: Provider, seen: (labels: Labels) => void): Provider {
-  return new Proxy(provider, {
-    get(target, property) {
-      if (property === 'listProxies') {
-        return async () => {
-          const proxies = await target.listProxies()
-          seen(proxyLabels(proxies))
-          return proxies
-        }
-      }
-      const value: unknown = Reflect.get(target, property, target)
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+/**
+ * What the rounds work on: the pool (a cluster without one is refused, exit 2)
+ * and the record set, asked for only when the cluster has a dns section. Every
+ * describe of the proxies tells `seen` their names, so lines can use them.
+ */
+function monitorCloud(cloud: Cloud, seen: (labels: Labels) => void): MonitorCloud {
+  const pool = poolOf(cloud)
+  return {
+    ...pool,
+    async listProxies() {
+      const proxies = await pool.listProxies()
+      seen(proxyLabels(proxies))
+      return proxies
     },
-  })
+    getRecordSet: (name) => need(cloud, 'dns').getRecordSet(name),
+    upsertRecordSet: (records, options) => need(cloud, 'dns').upsertRecordSet(records, options),
+  }
 }
 
 /** With --verbose, each failed probe and what it saw: a timeout on a busy machine reads differently from a refusal. */
@@ -117,8 +116,8 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const {dryRun = false} = options
   const settings = monitorSettings(cluster)
   let labels: Labels = new Map()
-  const provider = watchingNames(await providerFor(cluster, {profile: options.profile, region: options.region}), (seen) => (labels = seen))
-  const lease = dryRun ? undefined : await leaseFor(cluster, options)
+  const provider = monitorCloud(await openCloud(cluster), (seen) => (labels = seen))
+  const lease = dryRun ? undefined : await leaseFor(cluster)
   const stateFile = stateFilePath(cluster)
   const log = eventLog(options, () => labels)
   const judge = clusterJudge(cluster.spec)

@@ -5,13 +5,14 @@
 import {createHash} from 'node:crypto'
 
 import type {ProviderOperation} from '../cloud/operations.js'
-import type {Placement, Provider, ProxyInstance} from '../cloud/provider.js'
+import {need, poolOf, type Instances} from '../cloud/capabilities.js'
+import type {Placement, ProxyInstance} from '../cloud/provider.js'
 import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
 import {executeFailover} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {planFailover} from '../failover/planner.js'
 import type {Reporter} from '../events.js'
-import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
+import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {readState, stateFilePath, writeState} from '../monitor/state.js'
 import {healthJudge, namedReporter, policyFor, recordMoves} from './eip.js'
 import {proxyLabels} from '../cloud/labels.js'
@@ -28,8 +29,9 @@ export interface ProxyRow {
 }
 
 export async function listProxyRows(options: CloudServiceOptions): Promise<ProxyRow[]> {
-  const provider = await openProvider(options)
-  const [proxies, addresses] = await Promise.all([provider.listProxies(), provider.listAddresses()])
+  const cloud = await clusterCloud(options)
+  // A cluster without an address pool (static hosts) lists its proxies holding none.
+  const [proxies, addresses] = await Promise.all([cloud.hosts.listProxies(), cloud.addresses?.listAddresses() ?? []])
   return proxies.map((p) => ({
     id: p.id,
     ...(p.name ? {name: p.name} : {}),
@@ -52,7 +54,7 @@ export interface LaunchReport {
 }
 
 /** Where proxies may go: the configured subnets (each in its zone), else the configured zones. */
-async function slots(options: CloudServiceOptions, provider: Provider): Promise<Placement[]> {
+async function slots(options: CloudServiceOptions, provider: Instances): Promise<Placement[]> {
   const {subnets, zones} = options.cluster.spec.proxy.instances
   if (subnets.length > 0) {
     const lookup = (provider as Partial<{subnetZones(s: string[]): Promise<Map<string, string>>}>).subnetZones
@@ -103,7 +105,8 @@ export function proxyNames(cluster: string, existing: {name?: string}[], placeme
 }
 
 export async function launchProxies(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}): Promise<LaunchReport> {
-  const provider = await openProvider(options)
+  const cloud = await clusterCloud(options)
+  const provider = need(cloud, 'instances')
   const wanted = options.count ?? options.cluster.spec.proxy.instances.count
   const existing = await provider.listProxies()
   const missing = Math.max(0, wanted - existing.length)
@@ -115,7 +118,7 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
   const clientToken = `hactl-${createHash('sha256').update([options.cluster.spec.cluster, wanted, ...existing.map((p) => p.id).sort()].join('/')).digest('hex').slice(0, 32)}`
   const operations: ProviderOperation[] = [{op: 'launchProxies', placements, clientToken}]
   if (options.dryRun) {
-    const dryRun = await dryRunReport(provider, operations, options.checkPermissions)
+    const dryRun = await dryRunReport(cloud, operations, options.checkPermissions)
     return {changed: false, summary: `would launch ${missing} (have ${existing.length}, want ${wanted})`, wanted, existing: existing.length, launched: [], placements, dryRun}
   }
   options.reporter.emit({level: 'info', code: 'proxy.launch', message: `launching ${missing} in ${placements.map((p) => p.subnet ?? p.zone).join(', ')}`})
@@ -125,7 +128,7 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
 }
 
 /** Describe with capped backoff until every id is running; report progress when the count changes. */
-async function waitRunning(provider: Provider, ids: string[], reporter: Reporter, timeoutMs: number): Promise<ProxyInstance[]> {
+async function waitRunning(provider: Instances, ids: string[], reporter: Reporter, timeoutMs: number): Promise<ProxyInstance[]> {
   const deadline = Date.now() + timeoutMs
   let last = -1
   for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
@@ -151,7 +154,9 @@ export interface TerminateReport {
 }
 
 export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean}): Promise<TerminateReport> {
-  const provider = await openProvider(options)
+  const cloud = await clusterCloud(options)
+  const instances = need(cloud, 'instances')
+  const provider = poolOf(cloud)
   const stateFile = stateFilePath(options.cluster)
   const work = async (): Promise<TerminateReport> => {
     const [proxies, addresses] = await Promise.all([provider.listProxies(), provider.listAddresses()])
@@ -179,7 +184,7 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     ]
     const moved = moves.map((m) => ({address: m.publicIp, to: m.to}))
     if (options.dryRun) {
-      return {changed: false, summary: `would terminate ${proxy.id}`, moved, dryRun: await dryRunReport(provider, operations, options.checkPermissions)}
+      return {changed: false, summary: `would terminate ${proxy.id}`, moved, dryRun: await dryRunReport(cloud, operations, options.checkPermissions)}
     }
     const executed = await executeFailover(plan, provider, {reporter: namedReporter(options.reporter, proxyLabels(proxies)), current: addresses})
     if (moves.length > 0) await writeState(stateFile, recordMoves(await readState(stateFile), executed.results, Date.now(), options.cluster.spec.failover.holdDown))
@@ -187,7 +192,7 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     if (failed.length > 0) {
       throw new UnhealthyError(`could not move every address off ${proxy.id}: nothing terminated`, {actions: ['See `hactl eip list`, then run again.'], data: {results: executed.results}})
     }
-    await provider.terminateProxy(proxy.id)
+    await instances.terminateProxy(proxy.id)
     options.reporter.emit({level: 'info', code: 'proxy.terminate', subject: proxy.id, message: 'terminating'})
     return {changed: true, summary: `terminated ${proxy.id}${moved.length > 0 ? ` after moving ${moved.map((m) => `${m.address} → ${m.to}`).join(', ')}` : ''}`, moved}
   }

@@ -64,8 +64,9 @@ export async function setRuntimeState(
 ): Promise<RuntimeStateResult> {
   runtimeWord(options.backend)
   if (options.file !== undefined) throw new UsageError('--runtime works on the cluster\'s proxies, not on --file', {actions: ['Drop --file, or drop --runtime.']})
+  const {cluster} = options
+  if (!cluster) throw new UsageError('--runtime works on the cluster\'s proxies: it needs the cluster file', {actions: ['Pass the cluster file with -c FILE.']})
   // Everything the runtime step needs is checked before the source is touched: exit 2 means nothing changed.
-  const cluster = await loadClusterFile(options.clusterFile)
   const targets = await runtimeTargets(cluster)
   const edit = await editConfig({...options, edit: {op: 'set-server-state', backend: options.backend, server: options.server, state: options.state}})
   if (edit.dryRun) return {...edit, runtime: [], exitCode: ExitCode.ok}
@@ -112,8 +113,7 @@ function runtimeWord(name: string): string {
   return name
 }
 
-export async function liveServers(options: ConnectOptions & {clusterFile: string; backend?: string}): Promise<LiveServers> {
-  const cluster = await loadClusterFile(options.clusterFile)
+export async function liveServers(cluster: Cluster, options: ConnectOptions & {backend?: string}): Promise<LiveServers> {
   const results = await onEveryProxy(
     cluster,
     await runtimeTargets(cluster),
@@ -125,10 +125,4 @@ export async function liveServers(options: ConnectOptions & {clusterFile: string
     servers: results.flatMap((r) => r.servers.map((s) => ({host: r.host, ...s}))),
     unreachable: results.flatMap((r) => (r.message ? [{host: r.host, message: r.message}] : [])),
   }
-}
-
-// The cluster file's loader and the rollout's targets load only when a runtime command runs: an edit with --file starts faster.
-async function loadClusterFile(file: string): Promise<Cluster> {
-  const {loadCluster} = await import('../cluster/loader.js')
-  return loadCluster(file)
 }

@@ -6,9 +6,8 @@
 import {stat} from 'node:fs/promises'
 
 import type {Cluster} from '../cluster/loader.js'
-import {providerFor} from '../cloud/index.js'
+import {openCloud} from '../cloud/index.js'
 import {labelOf, proxyLabels} from '../cloud/labels.js'
-import '../cloud/providers.js'
 import {planDns} from '../failover/dns-planner.js'
 import {backendTargets} from '../health/check.js'
 import type {Health} from '../health/judge.js'
@@ -56,17 +55,18 @@ const SHOW_ACTIONS = 5
 /** Rounds a looping monitor may miss before status says it is not running. */
 const MISSED_ROUNDS = 3
 
-export async function clusterStatus(cluster: Cluster, options: {profile?: string; region?: string; backends?: boolean}): Promise<StatusReport> {
+export async function clusterStatus(cluster: Cluster, options: {backends?: boolean}): Promise<StatusReport> {
   const {spec} = cluster
-  const provider = await providerFor(cluster, options)
+  const cloud = await openCloud(cluster)
   const stateFile = stateFilePath(cluster)
   const [proxies, addresses, record, state, backends, lease] = await Promise.all([
-    provider.listProxies(),
-    provider.listAddresses(),
-    spec.dns ? provider.getRecordSet(spec.dns.name) : Promise.resolve(undefined),
+    cloud.hosts.listProxies(),
+    // A cluster without an address pool or a DNS zone (static hosts) shows its proxies only.
+    cloud.addresses?.listAddresses() ?? [],
+    spec.dns && cloud.dns ? cloud.dns.getRecordSet(spec.dns.name) : Promise.resolve(undefined),
     readState(stateFile),
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
-    leaseSummary(cluster, options),
+    leaseSummary(cluster),
   ])
   const verdicts = await judgeWithDetail(clusterJudge(spec), proxies)
   const labels = proxyLabels(proxies)
@@ -159,8 +159,8 @@ async function backendSummary(cluster: Cluster): Promise<StatusReport['backends'
   }
 }
 
-async function leaseSummary(cluster: Cluster, options: {profile?: string; region?: string}): Promise<StatusReport['lease']> {
-  const settings = await leaseFor(cluster, options)
+async function leaseSummary(cluster: Cluster): Promise<StatusReport['lease']> {
+  const settings = await leaseFor(cluster)
   if (!settings) return undefined
   try {
     const lease = leaseState(await settings.store.read(settings.name), Date.now())

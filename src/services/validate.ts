@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadCluster, type Cluster} from '../cluster/loader.js'
+import type {Cluster} from '../cluster/loader.js'
 import {ConfigError, ValidationRejectedError} from '../errors.js'
 import type {Engine, ValidationResult} from '../proxy-config/engine.js'
 import {loadEngine} from '../proxy-config/registry.js'
@@ -28,8 +28,7 @@ const VALIDATORS: Record<string, string> = {haproxy: 'haproxy -c', nginx: 'nginx
  * file:line on a broken file, and ValidationRejectedError (exit 3) with the
  * validator's own lines when it rejects the config.
  */
-export async function validateCluster(file: string): Promise<ValidateReport> {
-  const cluster = await loadCluster(file)
+export async function validateCluster(cluster: Cluster): Promise<ValidateReport> {
   const checks = ['cluster file']
   const source = await readProxyConfig(cluster)
   const report: ValidateReport = {

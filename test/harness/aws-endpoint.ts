@@ -8,6 +8,8 @@ export interface AwsEndpoint {
   calls: string[]
   /** The body of every request, in the order of `calls` (EC2's query parameters, form-encoded). */
   bodies: string[]
+  /** The SigV4 credential scope of every request, in the order of `calls`: who signed it, for which region and service. */
+  scopes: {accessKey: string; region: string; service: string}[]
   close: () => Promise<void>
 }
 
@@ -31,6 +33,7 @@ export async function awsEndpoint(target: string, options: {failures?: number} =
   const attempts = new Map<string, number>()
   const calls: string[] = []
   const bodies: string[] = []
+  const scopes: AwsEndpoint['scopes'] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -38,6 +41,8 @@ export async function awsEndpoint(target: string, options: {failures?: number} =
       const body = Buffer.concat(chunks)
       calls.push(callName(req.method ?? 'GET', req.url ?? '/', body.toString()))
       bodies.push(body.toString())
+      const scope = /Credential=([^/]+)\/[^/]+\/([^/]+)\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))
+      scopes.push({accessKey: scope?.[1] ?? '', region: scope?.[2] ?? '', service: scope?.[3] ?? ''})
       const key = String(req.headers['amz-sdk-invocation-id'])
       const n = (attempts.get(key) ?? 0) + 1
       attempts.set(key, n)
@@ -62,5 +67,5 @@ export async function awsEndpoint(target: string, options: {failures?: number} =
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const endpoint = `http://127.0.0.1:${(server.address() as {port: number}).port}`
-  return {endpoint, attempts, calls, bodies, close: () => new Promise<void>((resolve) => server.close(() => resolve()))}
+  return {endpoint, attempts, calls, bodies, scopes, close: () => new Promise<void>((resolve) => server.close(() => resolve()))}
 }

@@ -1,11 +1,14 @@
-import type {ElasticAddress, Provider, ProxyInstance, RecordSet} from '../../src/cloud/provider.js'
+import type {AddressPool, Instances} from '../../src/cloud/capabilities.js'
+import type {DnsZone} from '../../src/cloud/dns-zone.js'
+import type {ElasticAddress, ProxyInstance, RecordSet} from '../../src/cloud/provider.js'
 
 /**
  * An in-memory cloud for unit tests and benchmarks: instances, addresses and
  * record sets as plain data; faults switched on by the test.
  */
-export class FakeProvider implements Provider {
+export class FakeProvider implements Instances, AddressPool, DnsZone {
   readonly kind = 'local' as const
+  readonly dnsKind = 'local' as const
   proxies: ProxyInstance[] = []
   addresses: ElasticAddress[] = []
   records = new Map<string, RecordSet>()

@@ -20,13 +20,12 @@ import type {
 import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
 import {RULE_MARK, type Firewall, type FirewallRole, type PolicyRule, type FirewallOperation, type FirewallScope, type FirewallState, type ObservedGroup, type ObservedInstance, type ObservedRule} from '../firewall.js'
-import type {ProviderOptions} from '../index.js'
 import type {PermissionCheck} from '../operations.js'
 import {hactlTags, TAG, type Role} from '../tags.js'
 import {errorName} from './errors.js'
 import {sdkClients, type AwsClients} from './sdk.js'
 
-export interface AwsFirewallOptions extends ProviderOptions {
+export interface AwsFirewallOptions {
   clients?: AwsClients
 }
 
@@ -42,7 +41,7 @@ const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped']
 const MAX_FILTER_VALUES = 200
 
 export async function createAwsFirewall(cluster: Cluster, options: AwsFirewallOptions = {}): Promise<AwsFirewall> {
-  const clients = options.clients ?? sdkClients({region: options.region ?? cluster.spec.region, profile: options.profile ?? cluster.spec.profile})
+  const clients = options.clients ?? sdkClients({region: cluster.spec.region, profile: cluster.spec.profile})
   return new AwsFirewall(cluster.spec.cluster, clients)
 }
 

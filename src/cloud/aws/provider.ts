@@ -1,6 +1,6 @@
 /**
- * The Provider on AWS: proxies are EC2 instances, addresses are Elastic IPs,
- * the record set is a Route 53 A record. Everything is found by the
+ * The capabilities on AWS: proxies are EC2 instances (Instances), addresses
+ * are Elastic IPs (AddressPool), the record set is a Route 53 A record (DnsZone). Everything is found by the
  * `hactl:cluster` and `hactl:role` tags.
  */
 import type {Address, AllocateAddressCommandInput, Filter, Instance, InstanceStatus, RunInstancesCommandInput, Tag} from '@aws-sdk/client-ec2'
@@ -8,9 +8,10 @@ import type {Address, AllocateAddressCommandInput, Filter, Instance, InstanceSta
 import type {Cluster} from '../../cluster/loader.js'
 import type {ClusterSpec} from '../../cluster/schema.js'
 import {CloudError, ConfigError} from '../../errors.js'
-import type {ProviderOptions} from '../index.js'
-import type {PermissionCheck, ProviderOperation} from '../operations.js'
-import type {BackendInstance, ElasticAddress, InstanceState, LaunchOptions, Placement, Provider, ProxyInstance, RecordSet} from '../provider.js'
+import type {AddressPool, BackendDiscovery, Cloud, Instances} from '../capabilities.js'
+import type {DnsZone} from '../dns-zone.js'
+import type {OperationPlanner, PermissionCheck, ProviderOperation} from '../operations.js'
+import type {BackendInstance, ElasticAddress, InstanceState, LaunchOptions, Placement, ProxyInstance, RecordSet} from '../provider.js'
 import {hactlTags, TAG} from '../tags.js'
 import {proxyUserData} from '../user-data.js'
 import type {RetryPolicy} from './client-config.js'
@@ -18,7 +19,7 @@ import {errorName} from './errors.js'
 import {absoluteName as absolute} from '../dns-name.js'
 import {sdkClients, type AwsClients} from './sdk.js'
 
-export interface AwsProviderOptions extends ProviderOptions {
+export interface AwsProviderOptions {
   /** Injected clients (tests); real SDK clients otherwise. */
   clients?: AwsClients
   retry?: Partial<RetryPolicy>
@@ -27,8 +28,18 @@ export interface AwsProviderOptions extends ProviderOptions {
 }
 
 export async function createAwsProvider(cluster: Cluster, options: AwsProviderOptions = {}): Promise<AwsProvider> {
-  const clients = options.clients ?? sdkClients({region: options.region ?? cluster.spec.region, profile: options.profile ?? cluster.spec.profile, retry: options.retry})
+  // The region and profile are the cluster's: the command applied --region and --profile to it once.
+  const clients = options.clients ?? sdkClients({region: cluster.spec.region, profile: cluster.spec.profile, retry: options.retry})
   return new AwsProvider(cluster.spec, clients, options, cluster.file)
+}
+
+/** An AWS cluster has every capability hactl knows, from one set of SDK clients. */
+export async function awsCloud(cluster: Cluster): Promise<Cloud> {
+  return cloudOf(await createAwsProvider(cluster))
+}
+
+export function cloudOf(aws: AwsProvider): Cloud {
+  return {kind: 'aws', hosts: aws, instances: aws, addresses: aws, dns: aws, backends: aws, planner: aws}
 }
 
 function tagsOf(tags: Tag[] | undefined): Record<string, string> {
@@ -39,8 +50,9 @@ function toTags(tags: Record<string, string>): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({Key, Value}))
 }
 
-export class AwsProvider implements Provider {
+export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDiscovery, OperationPlanner {
   readonly kind = 'aws' as const
+  readonly dnsKind = 'route53' as const
   private hostedZoneId?: string
 
   constructor(

@@ -4,7 +4,9 @@ import {copyFile, mkdir, rm, writeFile} from 'node:fs/promises'
 import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
 import {sendControl, type ControlAnswer} from './control.js'
-import type {ElasticAddress, LaunchOptions, Placement, Provider, ProxyInstance, RecordSet} from '../provider.js'
+import type {AddressPool, Cloud, Instances} from '../capabilities.js'
+import type {DnsZone} from '../dns-zone.js'
+import type {ElasticAddress, LaunchOptions, Placement, ProxyInstance, RecordSet} from '../provider.js'
 import {instancePaths, sandboxPaths} from './paths.js'
 import {notRunning, readState, updateState, type LocalAddress, type LocalInstance, type SandboxState} from './state.js'
 
@@ -24,12 +26,13 @@ export function instanceConfig(socket: string): string {
 }
 
 /**
- * `provider: local`: the same Provider as AWS, over a state file in the
+ * `provider: local`: the same capabilities as AWS, over a state file in the
  * sandbox folder. Every change is written under the lock and then handed to
  * the supervisor, which makes it real before the call returns.
  */
-export class LocalProvider implements Provider {
+export class LocalProvider implements Instances, AddressPool, DnsZone {
   readonly kind = 'local' as const
+  readonly dnsKind = 'local' as const
   private readonly dir: string
 
   constructor(private readonly cluster: Cluster) {
@@ -235,6 +238,12 @@ function inZone(name: string, zone: string): boolean {
   return n === z || n.endsWith(`.${z}`)
 }
 
-export async function createLocalProvider(cluster: Cluster): Promise<Provider> {
+export async function createLocalProvider(cluster: Cluster): Promise<LocalProvider> {
   return new LocalProvider(cluster)
+}
+
+/** The sandbox has what AWS has, except backend discovery; it plans with the provider-neutral wording. */
+export async function localCloud(cluster: Cluster): Promise<Cloud> {
+  const local = await createLocalProvider(cluster)
+  return {kind: 'local', hosts: local, instances: local, addresses: local, dns: local}
 }

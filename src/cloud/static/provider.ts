@@ -1,19 +1,18 @@
 /**
  * `provider: static`: proxies you already run, listed in the cluster file's
  * `hosts:`. They are reached over SSH; there is no cloud API behind them, so
- * nothing can be launched and there are no Elastic IPs or DNS records to move.
+ * the cluster has its hosts and no other capability: nothing to launch, no
+ * Elastic IPs or DNS records to move.
  */
 import type {Cluster} from '../../cluster/loader.js'
-import {UsageError} from '../../errors.js'
-import type {ElasticAddress, Provider, ProxyInstance, RecordSet} from '../provider.js'
+import type {Cloud, ProxyHosts} from '../capabilities.js'
+import type {ProxyInstance} from '../provider.js'
 
-export function createStaticProvider(cluster: Cluster): Provider {
-  return new StaticProvider(cluster)
+export function staticCloud(cluster: Cluster): Cloud {
+  return {kind: 'static', hosts: new StaticHosts(cluster)}
 }
 
-class StaticProvider implements Provider {
-  readonly kind = 'static' as const
-
+class StaticHosts implements ProxyHosts {
   constructor(private readonly cluster: Cluster) {}
 
   async listProxies(): Promise<ProxyInstance[]> {
@@ -37,47 +36,5 @@ class StaticProvider implements Provider {
         accessLog: host.accessLog,
       },
     }))
-  }
-
-  private unsupported(what: string): never {
-    throw new UsageError(`static clusters have no ${what}: their hosts are listed in the cluster file and reached over SSH`, {
-      actions: ['Edit hosts: in the cluster file to add or remove proxies.', 'For Elastic IPs and DNS failover use provider: aws (or provider: local to try it on this machine).'],
-    })
-  }
-
-  launchProxies(): Promise<ProxyInstance[]> {
-    return this.unsupported('instances to launch')
-  }
-
-  terminateProxy(): Promise<void> {
-    return this.unsupported('instances to terminate')
-  }
-
-  listAddresses(): Promise<ElasticAddress[]> {
-    return this.unsupported('Elastic IPs')
-  }
-
-  allocateAddress(): Promise<ElasticAddress> {
-    return this.unsupported('Elastic IPs')
-  }
-
-  associateAddress(): Promise<void> {
-    return this.unsupported('Elastic IPs')
-  }
-
-  disassociateAddress(): Promise<void> {
-    return this.unsupported('Elastic IPs')
-  }
-
-  releaseAddress(): Promise<void> {
-    return this.unsupported('Elastic IPs')
-  }
-
-  getRecordSet(): Promise<RecordSet | undefined> {
-    return this.unsupported('DNS record sets managed by hactl')
-  }
-
-  upsertRecordSet(): Promise<void> {
-    return this.unsupported('DNS record sets managed by hactl')
   }
 }

@@ -30,7 +30,7 @@ backup, and the line of the config it is on. Piped, the columns are tab-separate
 
   public async run(): Promise<BackendList | LiveServers> {
     if (this.flags.live) {
-      const live = await liveServers({clusterFile: this.flags.cluster, backend: this.args.backend, acceptNew: this.flags['accept-new']})
+      const live = await liveServers(await this.cluster(), {backend: this.args.backend, acceptNew: this.flags['accept-new']})
       this.log(
         renderTable<LiveServer>(
           live.servers,
@@ -51,7 +51,7 @@ backup, and the line of the config it is on. Piped, the columns are tab-separate
       return this.finish(live, live.unreachable.length > 0 ? 5 : 0)
     }
 
-    const result = await listBackends({...sourceOptions(this.flags), backend: this.args.backend})
+    const result = await listBackends({...(await sourceOptions(this.flags, () => this.cluster())), backend: this.args.backend})
     const rows = result.backends.flatMap((b) => b.servers)
     this.log(
       renderTable<ServerInfo>(

@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
-import {providerFor} from '../../cloud/index.js'
-import '../../cloud/providers.js'
+import {openCloud} from '../../cloud/index.js'
 import {ExitCode} from '../../errors.js'
 import {CHECK_TARGETS, checkHealth, type HealthReport, type HealthRow} from '../../health/check.js'
 import {renderTable} from '../../ui/table.js'
@@ -25,8 +24,7 @@ nothing is probed: the cloud's instance state and status checks decide. Exits 5 
 
   public async run(): Promise<HealthReport> {
     const cluster = await this.cluster()
-    const options = {profile: this.flags.profile, region: this.flags.region}
-    const report = await checkHealth(cluster, () => providerFor(cluster, options), this.flags.target as (typeof CHECK_TARGETS)[number])
+    const report = await checkHealth(cluster, () => openCloud(cluster), this.flags.target as (typeof CHECK_TARGETS)[number])
     this.log(
       renderTable<HealthRow>(
         report.rows,

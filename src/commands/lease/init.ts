@@ -7,7 +7,7 @@ export default class LeaseInit extends HactlCommand<typeof LeaseInit> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --region eu-west-1']
 
   public async run(): Promise<{where: string; created: boolean}> {
-    const result = await initLease(await this.cluster(), {profile: this.flags.profile, region: this.flags.region})
+    const result = await initLease(await this.cluster())
     this.log(result.created ? `created ${result.where}` : `${result.where} already exists: nothing to do`)
     return result
   }

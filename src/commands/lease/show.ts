@@ -21,7 +21,7 @@ export default class LeaseShow extends HactlCommand<typeof LeaseShow> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   public async run(): Promise<LeaseReport> {
-    const report = await showLease(await this.cluster(), {profile: this.flags.profile, region: this.flags.region})
+    const report = await showLease(await this.cluster())
     this.log(`${report.name}: ${describeLease(report)}`)
     return report
   }

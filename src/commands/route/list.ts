@@ -19,7 +19,7 @@ backend, written inline or through named acl lines. Other use_backend conditions
   }
 
   public async run(): Promise<RouteList> {
-    const result = await listRoutes({...sourceOptions(this.flags), frontend: this.flags.frontend})
+    const result = await listRoutes({...(await sourceOptions(this.flags, () => this.cluster())), frontend: this.flags.frontend})
     this.log(
       renderTable<RouteInfo>(
         result.routes,

@@ -12,7 +12,7 @@ import {createServer, type Server} from 'node:http'
 import {writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {createAwsProvider, type AwsProvider} from '../../../src/cloud/aws/provider.js'
+import {cloudOf, createAwsProvider, type AwsProvider} from '../../../src/cloud/aws/provider.js'
 import {sdkClients} from '../../../src/cloud/aws/sdk.js'
 import {loadCluster, type Cluster} from '../../../src/cluster/loader.js'
 import type {HactlError} from '../../../src/errors.js'
@@ -121,7 +121,7 @@ describe('AWS faults the real cloud can produce and moto cannot', function () {
         .resolvesOnce({Addresses: [address('eipalloc-1', '127.0.0.10', 'i-a')] as never}) // verify: not yet
         .resolves({Addresses: [address('eipalloc-1', '127.0.0.10', 'i-b')] as never})
       ec2Mock.on(AssociateAddressCommand).resolves({AssociationId: 'eipassoc-new'})
-      const report = await failoverEips({cluster, reporter: new MemoryReporter(), provider: await provider()})
+      const report = await failoverEips({cluster, reporter: new MemoryReporter(), cloud: cloudOf(await provider())})
       expect(report.ok).to.equal(true)
       expect(report.results.map((r) => r.outcome)).to.deep.equal(['moved'])
       expect(ec2Mock.commandCalls(AssociateAddressCommand)).to.have.length(1)
@@ -134,7 +134,7 @@ describe('AWS faults the real cloud can produce and moto cannot', function () {
         .on(DescribeAddressesCommand)
         .resolvesOnce({Addresses: [address('eipalloc-1', '127.0.0.10', 'i-a')] as never})
         .rejects(Object.assign(new Error('We encountered an internal error'), {name: 'InternalError', $metadata: {httpStatusCode: 400}}))
-      const error = (await failoverEips({cluster, reporter: new MemoryReporter(), provider: await provider()}).catch((e: unknown) => e)) as HactlError
+      const error = (await failoverEips({cluster, reporter: new MemoryReporter(), cloud: cloudOf(await provider())}).catch((e: unknown) => e)) as HactlError
       expect(error.exitCode).to.equal(7)
       expect(ec2Mock.commandCalls(AssociateAddressCommand)).to.have.length(0)
     })
@@ -142,7 +142,7 @@ describe('AWS faults the real cloud can produce and moto cannot', function () {
     it('a describe failing before the plan means no action at all', async () => {
       ec2Mock.on(DescribeInstancesCommand).rejects(Object.assign(new Error('Service Unavailable'), {name: 'Unavailable', $metadata: {httpStatusCode: 400}}))
       ec2Mock.on(DescribeAddressesCommand).resolves({Addresses: [address('eipalloc-1', '127.0.0.10', 'i-a')] as never})
-      const error = (await failoverEips({cluster, reporter: new MemoryReporter(), provider: await provider()}).catch((e: unknown) => e)) as HactlError
+      const error = (await failoverEips({cluster, reporter: new MemoryReporter(), cloud: cloudOf(await provider())}).catch((e: unknown) => e)) as HactlError
       expect(error.exitCode).to.equal(7)
       expect(error.message).to.include('nothing was changed')
       expect(ec2Mock.commandCalls(AssociateAddressCommand)).to.have.length(0)

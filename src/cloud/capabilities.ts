@@ -1,0 +1,115 @@
+/**
+ * What a cluster can do with the place it runs in, as small capabilities
+ * instead of one wide interface. A provider implements the ones it has and
+ * leaves the others out; the cluster's `Cloud` holds what its provider
+ * offers. A command that needs one the cluster lacks asks for it with
+ * `need()`, which says which one is missing and what to do (exit 2): no
+ * stub method that throws.
+ *
+ * A new capability (LoadBalancer, Certificates, …): its interface here (or in
+ * its own module, as the Firewall in ./firewall.ts), an optional member of
+ * Cloud, a line in MISSING, and its implementations in the providers that
+ * have it (wired in ./open.ts).
+ */
+import {UsageError} from '../errors.js'
+import type {DnsZone} from './dns-zone.js'
+import type {OperationPlanner} from './operations.js'
+import type {BackendInstance, ElasticAddress, LaunchOptions, Placement, ProxyInstance} from './provider.js'
+
+export type ProviderKind = 'aws' | 'local' | 'static'
+
+/** The proxies of the cluster, wherever they run: every cluster has them. */
+export interface ProxyHosts {
+  /** Every proxy of the cluster that is not terminated; one describe call. */
+  listProxies(): Promise<ProxyInstance[]>
+}
+
+/** Machines the cloud starts and ends for the cluster. */
+export interface Instances extends ProxyHosts {
+  launchProxies(placements: Placement[], options: LaunchOptions): Promise<ProxyInstance[]>
+  terminateProxy(id: string): Promise<void>
+}
+
+/** Public addresses that move between proxies (Elastic IPs). */
+export interface AddressPool {
+  /** Every address of the cluster; one describe call. */
+  listAddresses(): Promise<ElasticAddress[]>
+  allocateAddress(): Promise<ElasticAddress>
+  /** Move or attach; reassociation allowed (the address may be on another instance). */
+  associateAddress(allocationId: string, instanceId: string): Promise<void>
+  disassociateAddress(allocationId: string): Promise<void>
+  releaseAddress(allocationId: string): Promise<void>
+}
+
+/** Backend instances found by their tags, for `backend sync`. */
+export interface BackendDiscovery {
+  /** Instances tagged `hactl:cluster=<cluster>` and `hactl:backend=<name>`. */
+  listBackendInstances(backend: string): Promise<BackendInstance[]>
+}
+
+/** The capabilities of one cluster, as its provider offers them. */
+export interface Cloud {
+  readonly kind: ProviderKind
+  readonly hosts: ProxyHosts
+  readonly instances?: Instances
+  readonly addresses?: AddressPool
+  readonly dns?: DnsZone
+  readonly backends?: BackendDiscovery
+  /** The exact API calls of planned operations (and the cloud's answer on permissions), for --dry-run. */
+  readonly planner?: OperationPlanner
+}
+
+export type CapabilityName = 'addresses' | 'backends' | 'dns' | 'instances'
+
+const MISSING: Record<CapabilityName, {what: string; actions: string[]}> = {
+  instances: {
+    what: 'instances capability (launch, terminate)',
+    actions: ['Edit hosts: in the cluster file to add or remove proxies, or use provider: aws (provider: local to try it on this machine).'],
+  },
+  addresses: {
+    what: 'address pool capability (Elastic IPs)',
+    actions: ['Elastic IPs and their failover need provider: aws (or provider: local to try it on this machine).'],
+  },
+  dns: {
+    what: 'DNS zone capability',
+    actions: ['Route 53 record sets need provider: aws (provider: local serves DNS on this machine).'],
+  },
+  backends: {
+    what: 'backend discovery capability (instances found by tags)',
+    actions: ['List the backend servers in the proxy config (hactl backend add), or use provider: aws.'],
+  },
+}
+
+/** The cluster lacks a capability a command needs: exit 2, nothing changed. */
+export class MissingCapabilityError extends UsageError {
+  constructor(
+    readonly capability: CapabilityName,
+    kind: ProviderKind,
+  ) {
+    const {actions, what} = MISSING[capability]
+    super(`the cluster has no ${what}: provider ${kind} does not offer it`, {actions, data: {capability, provider: kind}})
+  }
+}
+
+/** The capability, or a MissingCapabilityError that names it. */
+export function need<K extends CapabilityName>(cloud: Cloud, capability: K): NonNullable<Cloud[K]> {
+  const found = cloud[capability]
+  if (!found) throw new MissingCapabilityError(capability, cloud.kind)
+  return found as NonNullable<Cloud[K]>
+}
+
+/** The proxies and the address pool as one view: what observing and moving addresses works on. */
+export type PoolCloud = ProxyHosts & AddressPool
+
+/** The pool view of a cluster, or a MissingCapabilityError when it has no address pool. */
+export function poolOf(cloud: Cloud): PoolCloud {
+  const pool = need(cloud, 'addresses')
+  return {
+    listProxies: () => cloud.hosts.listProxies(),
+    listAddresses: () => pool.listAddresses(),
+    allocateAddress: () => pool.allocateAddress(),
+    associateAddress: (allocationId, instanceId) => pool.associateAddress(allocationId, instanceId),
+    disassociateAddress: (allocationId) => pool.disassociateAddress(allocationId),
+    releaseAddress: (allocationId) => pool.releaseAddress(allocationId),
+  }
+}
