@@ -8,6 +8,7 @@ import type {z} from 'zod'
 
 import {ConfigError, ConfigErrors} from '../errors.js'
 import {templateProblem} from './command-template.js'
+import {dnsProblems, DNS_PROVIDER_NAMES} from './dns.js'
 import {clusterSchema, type ClusterSpec} from './schema.js'
 
 export interface Cluster {
@@ -120,6 +121,7 @@ export function parseCluster(text: string, file: string): Cluster {
     extra.push(new ConfigError('provider static needs a hosts: list', {file, ...locate(doc, ['provider'], at)}))
   }
   extra.push(...templateErrors(spec, doc, file, at))
+  extra.push(...dnsProblems(spec).map(([keyPath, message]) => new ConfigError(message, {file, ...locate(doc, keyPath, at)})))
   if (extra.length > 0) throw new ConfigErrors(extra)
 
   const absolute = path.resolve(file)
@@ -197,6 +199,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   // zod's own messages start with "Invalid"; a schema's custom message says more and is kept.
   if (issue.code === 'invalid_value' && /^Invalid/.test(issue.message)) return `must be one of ${issue.values.map(String).join(', ')}`
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`
+  // Only dns.provider chooses between shapes of a section (see cluster/dns.ts).
+  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') return `must be one of ${DNS_PROVIDER_NAMES.join(', ')}`
   return issue.message
 }
 

@@ -4,6 +4,7 @@
  * association verified → publish DNS only when the pool itself changed →
  * the new state. Everything the round sees and does is an event.
  */
+import type {DnsZone} from '../cloud/dns-zone.js'
 import type {ElasticAddress, Provider} from '../cloud/provider.js'
 import {planFailover, planPreempt, type FailoverAction, type FailoverPlan, type FailoverPolicy, type Health, type ObservedPool} from '../failover/planner.js'
 import {executeFailover, type ExecutedAction} from '../failover/executor.js'
@@ -48,6 +49,8 @@ export interface MonitorSettings {
 
 export interface MonitorDeps {
   provider: Provider
+  /** Where the record lives (dns.provider); without it, the provider's own record set. */
+  dns?: Pick<DnsZone, 'getRecordSet' | 'upsertRecordSet'>
   judge: HealthJudge
   run: ActionRunner
   reporter: Reporter
@@ -296,10 +299,11 @@ async function publishPool(
     return false
   }
   if (state.published && sameSet(state.published, pool)) return false
+  const zone = deps.dns ?? deps.provider
   try {
-    const current = await deps.provider.getRecordSet(dns.name)
+    const current = await zone.getRecordSet(dns.name)
     if (!current || !sameSet(current.values, pool)) {
-      await deps.provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool})
+      await zone.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool})
       const summary = `published ${dns.name} A ${pool.join(' ')}`
       deps.reporter.emit({level: 'info', code: 'dns.published', subject: dns.name, message: summary, data: {values: pool}})
       record({kind: 'dns'}, summary, 'done')

@@ -20,7 +20,7 @@ import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
 import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
 import type {Reporter} from '../ui/reporter.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
-import {publishPool, type PoolPublish} from './dns.js'
+import {openZone, publishPool, type PoolPublish} from './dns.js'
 
 export interface AddressRow {
   address: string
@@ -61,9 +61,10 @@ function findProxy(proxies: ProxyInstance[], ref: string): ProxyInstance {
   return found
 }
 
-async function dnsValues(cluster: Cluster, provider: Provider): Promise<Set<string> | undefined> {
-  if (!cluster.spec.dns) return undefined
-  const record = await provider.getRecordSet(cluster.spec.dns.name)
+async function dnsValues(options: CloudServiceOptions): Promise<Set<string> | undefined> {
+  const {dns} = options.cluster.spec
+  if (!dns) return undefined
+  const record = await (await openZone(options)).getRecordSet(dns.name)
   return new Set(record?.values ?? [])
 }
 
@@ -80,7 +81,7 @@ export function addressRows(addresses: ElasticAddress[], proxies: ProxyInstance[
 
 export async function listEips(options: CloudServiceOptions): Promise<AddressRow[]> {
   const provider = await openProvider(options)
-  const [addresses, proxies, inDns] = await Promise.all([provider.listAddresses(), provider.listProxies(), dnsValues(options.cluster, provider)])
+  const [addresses, proxies, inDns] = await Promise.all([provider.listAddresses(), provider.listProxies(), dnsValues(options)])
   return addressRows(addresses, proxies, inDns)
 }
 
@@ -215,7 +216,7 @@ export async function releaseEip(options: CloudServiceOptions & {eip: string; fo
     const address = addresses.find((a) => a.allocationId === options.eip || a.publicIp === options.eip)
     await barrier('eip.release.read')
     if (!address) return {changed: false, stale: false, summary: `${options.eip} is not (or no longer) an address of this cluster: nothing to release`}
-    const inDns = (await dnsValues(options.cluster, provider))?.has(address.publicIp) ?? false
+    const inDns = (await dnsValues(options))?.has(address.publicIp) ?? false
     const rest = addresses.filter((a) => a.allocationId !== address.allocationId)
     if (inDns && !options.force) {
       throw new UsageError(`${address.publicIp} is in the DNS record ${dns?.name}: releasing it would send clients to an address that is gone; nothing changed`, {
@@ -236,7 +237,7 @@ export async function releaseEip(options: CloudServiceOptions & {eip: string; fo
       if (address.instanceId) await provider.disassociateAddress(address.allocationId)
       await provider.releaseAddress(address.allocationId)
       await barrier('eip.release.released')
-      if (inDns) published = await publishPool(provider, options.cluster, options.reporter)
+      if (inDns) published = await publishPool(await openZone(options), provider, options.cluster, options.reporter)
     })
     const what = `${options.dryRun ? 'would release' : 'released'} ${address.publicIp} (${address.allocationId})`
     let note = ''

@@ -1,6 +1,8 @@
 import {createWriteStream} from 'node:fs'
 
+import {dnsProviderOf} from '../cluster/dns.js'
 import type {Cluster} from '../cluster/loader.js'
+import {openDnsZone} from '../cloud/dns-zones.js'
 import {providerFor} from '../cloud/index.js'
 import {nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
 import type {Provider} from '../cloud/provider.js'
@@ -118,6 +120,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const settings = monitorSettings(cluster)
   let labels: Labels = new Map()
   const provider = watchingNames(await providerFor(cluster, {profile: options.profile, region: options.region}), (seen) => (labels = seen))
+  const dns = settings.dns && !dryRun && dnsProviderOf(cluster.spec) ? await openDnsZone(cluster, {profile: options.profile, region: options.region}) : undefined
   const lease = dryRun ? undefined : await leaseFor(cluster, options)
   const stateFile = stateFilePath(cluster)
   const log = eventLog(options, () => labels)
@@ -127,6 +130,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
     dryRun ? {...settings, dns: undefined} : settings,
     {
       provider,
+      ...(dns ? {dns} : {}),
       judge: options.verbose ? reportingJudge(judge, log) : judge,
       answered: () => answeredFailures(judge),
       // No lock around the moves: the monitor holds the state file's lock for its whole run, and that is

@@ -6,6 +6,8 @@
 import {stat} from 'node:fs/promises'
 
 import type {Cluster} from '../cluster/loader.js'
+import {dnsProviderOf} from '../cluster/dns.js'
+import {openDnsZone} from '../cloud/dns-zones.js'
 import {providerFor} from '../cloud/index.js'
 import {labelOf, proxyLabels} from '../cloud/labels.js'
 import '../cloud/providers.js'
@@ -63,7 +65,7 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
   const [proxies, addresses, record, state, backends, lease] = await Promise.all([
     provider.listProxies(),
     provider.listAddresses(),
-    spec.dns ? provider.getRecordSet(spec.dns.name) : Promise.resolve(undefined),
+    spec.dns && dnsProviderOf(spec) ? openDnsZone(cluster, options).then((zone) => zone.getRecordSet(spec.dns?.name ?? '')) : Promise.resolve(undefined),
     readState(stateFile),
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
     leaseSummary(cluster, options),
@@ -95,7 +97,7 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
   })
 
   let dns: StatusReport['dns']
-  if (spec.dns) {
+  if (spec.dns && dnsProviderOf(spec)) {
     const plan = planDns(record, addresses, spec.dns)
     dns = {name: spec.dns.name, live: record?.values ?? [], expected: plan.expected?.values ?? [], missing: plan.missing, extra: plan.extra, ok: !plan.drift}
     if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the pool (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)
