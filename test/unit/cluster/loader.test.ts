@@ -93,6 +93,21 @@ describe('cluster file', () => {
     expect(dns('provider: aws\ndns: {provider: rfc2136, server: 192.0.2.53, zone: a., name: www.a., tsig: {keyName: k, secretEnv: K}}\n')).to.equal('rfc2136')
   })
 
+  it('dns.provider: an unknown key is answered with the keys of the provider the file chose', () => {
+    const keys = (dns: string): string => {
+      try {
+        parseCluster(`${minimal}provider: aws\ndns: ${dns}\n`, 'f.yaml')
+      } catch (error) {
+        return (error as ConfigErrors).problems.map((p) => `${p.located} ${(p.actions ?? []).join(' ')}`).join('\n')
+      }
+      return ''
+    }
+    expect(keys('{zone: a., name: w.a., bogus: 1}')).to.match(/unknown key "dns\.bogus" Keys allowed here: provider, zone, name, ttl, hostedZoneId, multivalue\.$/)
+    const rfc = '{provider: rfc2136, server: s, zone: a., name: w.a., tsig: {keyName: k, secretEnv: K'
+    expect(keys(`${rfc}}, bogus: 1}`)).to.match(/Keys allowed here: provider, server, port, zone, name, ttl, tsig, timeout, tries\.$/)
+    expect(keys(`${rfc}, bogus: 2}}`)).to.match(/unknown key "dns\.tsig\.bogus" Keys allowed here: keyName, algorithm, secretFile, secretEnv, secret\.$/)
+  })
+
   it('dns.provider: refuses the sandbox\'s DNS outside the sandbox, a key of another provider, and an inline TSIG secret, each at its line', () => {
     expect(problems(`${minimal}provider: aws\ndns: {provider: local, zone: a., name: www.a.}\n`)).to.deep.equal([
       'broken.yaml:5:17: dns.provider local is the sandbox\'s own DNS server and needs provider: local: choose route53 or rfc2136',
