@@ -195,6 +195,15 @@ describe('dns show / publish with dns.provider rfc2136, against a real named', f
     expect((await named.lookup(NAME)).values).not.to.include('192.0.2.9')
   })
 
+  it('a static host given by name: the record needs IPv4 addresses, so publish says which host, exit 2, nothing changed', async () => {
+    const file = await clusterFile('named-host.yaml', rfc2136(['keyName: hactl-test', 'secretFile: ./hactl.key']), ['192.0.2.1', 'lb2.example.net'])
+    const before = await named.lookup(NAME)
+    const r = await run(file, 'dns', 'publish')
+    expect(r.code, r.stdout + r.stderr).to.equal(2)
+    expect(r.stderr).to.contain('host lb2 is reached at lb2.example.net, not an IPv4 address')
+    expect(await named.lookup(NAME)).to.deep.equal(before)
+  })
+
   it('a static cluster that names no dns.provider: the dns commands say what to set, exit 2', async () => {
     const file = await clusterFile('none.yaml', ['zone: example.test.', `name: ${NAME}`])
     for (const verb of ['show', 'publish']) {
