@@ -7,13 +7,14 @@
  * (./aws/route53-zone.ts), RFC 2136 (./rfc2136/), the sandbox
  * (./local/dns-zone.ts).
  */
+import type {DnsProviderName} from '../cluster/dns.js'
 import type {RecordSet} from './provider.js'
 import {ExitCode, HactlError, type HactlErrorOptions} from '../errors.js'
 
 export type {RecordSet} from './provider.js'
 
-export const DNS_PROVIDERS = ['route53', 'rfc2136', 'local'] as const
-export type DnsProviderKind = (typeof DNS_PROVIDERS)[number]
+/** The names the cluster file accepts in dns.provider (src/cluster/dns.ts). */
+export type DnsProviderKind = DnsProviderName
 
 export interface UpsertOptions {
   /**

@@ -166,9 +166,12 @@ describe('dns show / publish with dns.provider rfc2136, against a real named', f
     expect(r.stdout + r.stderr).not.to.contain(wrong)
     noSecret(r)
     expect(await named.lookup(NAME)).to.deep.equal(before)
-    const asJson = await run(file, 'dns', 'publish', '--json')
-    expect(asJson.code).to.equal(7)
-    expect(asJson.stdout + asJson.stderr).not.to.contain(wrong)
+    for (const flag of ['--json', '--verbose']) {
+      const again = await run(file, 'dns', 'publish', flag)
+      expect(again.code).to.equal(7)
+      expect(again.stdout + again.stderr).not.to.contain(wrong)
+      noSecret(again)
+    }
   })
 
   it('a key the zone does not let update the name: exit 7, says which update-policy would allow it, record unchanged', async () => {
