@@ -4,6 +4,7 @@
  * cloud's own answer on whether the caller may make them).
  */
 import type {Cluster} from '../cluster/loader.js'
+import type {DnsZone} from '../cloud/dns-zone.js'
 import {providerFor} from '../cloud/index.js'
 import {describeOperation, type PermissionCheck, type ProviderOperation} from '../cloud/operations.js'
 import type {Provider} from '../cloud/provider.js'
@@ -31,13 +32,14 @@ export interface DryRunReport {
   permissions?: PermissionCheck[]
 }
 
-export function explainAll(provider: Provider, operations: ProviderOperation[]): string[] {
-  return operations.flatMap((o) => provider.explain?.(o) ?? [describeOperation(o)])
+/** A record change is explained by the DNS zone that makes it (dns.provider), when one is given. */
+export function explainAll(provider: Provider, operations: ProviderOperation[], dns?: Pick<DnsZone, 'explainUpsert'>): string[] {
+  return operations.flatMap((o) => (o.op === 'upsertRecordSet' && dns?.explainUpsert ? dns.explainUpsert(o.records) : undefined) ?? provider.explain?.(o) ?? [describeOperation(o)])
 }
 
 /** The dry-run report of a plan; asks the cloud about permissions when told to. */
-export async function dryRunReport(provider: Provider, operations: ProviderOperation[], checkPermissions?: boolean): Promise<DryRunReport> {
-  const calls = explainAll(provider, operations)
+export async function dryRunReport(provider: Provider, operations: ProviderOperation[], checkPermissions?: boolean, dns?: Pick<DnsZone, 'explainUpsert'>): Promise<DryRunReport> {
+  const calls = explainAll(provider, operations, dns)
   if (!checkPermissions) return {calls}
   const permissions = provider.checkPermissions ? await provider.checkPermissions(operations) : operations.map((o) => ({action: describeOperation(o), allowed: true, detail: 'this provider has no permissions to check'}))
   return {calls, permissions}

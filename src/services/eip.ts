@@ -4,6 +4,7 @@
  * `--dry-run` shows exactly the calls a real run makes.
  */
 import type {Cluster} from '../cluster/loader.js'
+import type {DnsZone} from '../cloud/dns-zone.js'
 import type {ProviderOperation} from '../cloud/operations.js'
 import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
 import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
@@ -20,7 +21,7 @@ import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
 import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
 import type {Reporter} from '../ui/reporter.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
-import {openZone, publishPool, type PoolPublish} from './dns.js'
+import {openZone, publishPool, type DnsServiceOptions, type PoolPublish} from './dns.js'
 
 export interface AddressRow {
   address: string
@@ -61,7 +62,7 @@ function findProxy(proxies: ProxyInstance[], ref: string): ProxyInstance {
   return found
 }
 
-async function dnsValues(options: CloudServiceOptions): Promise<Set<string> | undefined> {
+async function dnsValues(options: DnsServiceOptions): Promise<Set<string> | undefined> {
   const {dns} = options.cluster.spec
   if (!dns) return undefined
   const record = await (await openZone(options)).getRecordSet(dns.name)
@@ -86,8 +87,8 @@ export async function listEips(options: CloudServiceOptions): Promise<AddressRow
 }
 
 /** Run planned operations, or only report them under --dry-run. */
-async function apply(provider: Provider, operations: ProviderOperation[], options: CloudServiceOptions, run: () => Promise<void>): Promise<DryRunReport | undefined> {
-  if (options.dryRun) return dryRunReport(provider, operations, options.checkPermissions)
+async function apply(provider: Provider, operations: ProviderOperation[], options: CloudServiceOptions, run: () => Promise<void>, dns?: DnsZone): Promise<DryRunReport | undefined> {
+  if (options.dryRun) return dryRunReport(provider, operations, options.checkPermissions, dns)
   await run()
   return undefined
 }
@@ -208,9 +209,11 @@ export interface ReleaseReport extends MutationReport {
  * --force, and with it the record is republished without the address before
  * the lock is let go.
  */
-export async function releaseEip(options: CloudServiceOptions & {eip: string; force?: boolean}): Promise<ReleaseReport> {
-  const provider = await openProvider(options)
-  const {dns} = options.cluster.spec
+export async function releaseEip(given: CloudServiceOptions & {eip: string; force?: boolean}): Promise<ReleaseReport> {
+  const provider = await openProvider(given)
+  const {dns} = given.cluster.spec
+  // One zone for the read, the dry run and the republish.
+  const options: DnsServiceOptions & {eip: string; force?: boolean} = dns ? {...given, dnsZone: await openZone(given)} : given
   return locked(options, async () => {
     const addresses = await provider.listAddresses()
     const address = addresses.find((a) => a.allocationId === options.eip || a.publicIp === options.eip)
@@ -238,7 +241,7 @@ export async function releaseEip(options: CloudServiceOptions & {eip: string; fo
       await provider.releaseAddress(address.allocationId)
       await barrier('eip.release.released')
       if (inDns) published = await publishPool(await openZone(options), provider, options.cluster, options.reporter)
-    })
+    }, republish.length > 0 ? options.dnsZone : undefined)
     const what = `${options.dryRun ? 'would release' : 'released'} ${address.publicIp} (${address.allocationId})`
     let note = ''
     if (options.dryRun && inDns) note = rest.length > 0 ? `, and republish ${dns?.name} without it` : `; ${dns?.name} would keep listing it: the pool would be empty`

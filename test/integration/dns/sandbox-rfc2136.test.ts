@@ -64,4 +64,23 @@ describe('the monitor and status with dns.provider rfc2136, on a sandbox and a r
     expect(after.body.dns?.live).to.deep.equal([sb.eip(1), sb.eip(2), sb.eip(3)].sort())
     for (const k of named.keys) expect(r.stdout + r.stderr).not.to.contain(k.secret)
   })
+
+  it('eip release --force: the dry run shows the UPDATE for that server, the real run republishes the rest there', async () => {
+    const [one, two, three] = [sb.eip(1), sb.eip(2), sb.eip(3)]
+    const refused = await sb.run(['eip', 'release', three])
+    expect(refused.code, refused.stdout + refused.stderr).to.equal(2)
+    expect(refused.stderr).to.contain(`${three} is in the DNS record ${NAME}`)
+
+    const dry = await sb.run(['eip', 'release', three, '--force', '--dry-run'])
+    expect(dry.code, dry.stdout + dry.stderr).to.equal(0)
+    for (const ip of [one, two]) expect(dry.stdout).to.contain(`update add ${NAME} 5 IN A ${ip}`)
+    expect(dry.stdout).not.to.contain(`IN A ${three}`)
+    expect(dry.stdout).not.to.contain('sandbox DNS')
+    expect((await named.lookup(NAME)).values).to.include(three)
+
+    const r = await sb.run(['eip', 'release', three, '--force'])
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    expect(r.stdout).to.contain(`republished ${NAME} A ${[one, two].sort().join(' ')}`)
+    expect((await named.lookup(NAME)).values).to.deep.equal([one, two].sort())
+  })
 })
