@@ -3,17 +3,18 @@
  * over the pool's addresses. It is chosen apart from the compute provider, so
  * a static cluster can publish to Route 53 and an AWS cluster to its own BIND.
  *
- * The method names and meanings are those of `Provider.getRecordSet` /
- * `upsertRecordSet` today, so the Route 53 and sandbox implementations fit it
- * as they are; `expected` is the one addition (see UpsertOptions).
+ * Opened by openDnsZone (./dns-zones.ts) from `dns.provider`: Route 53
+ * (./aws/route53-zone.ts), RFC 2136 (./rfc2136/), the sandbox
+ * (./local/dns-zone.ts).
  */
+import type {DnsProviderName} from '../cluster/dns.js'
 import type {RecordSet} from './provider.js'
 import {ExitCode, HactlError, type HactlErrorOptions} from '../errors.js'
 
 export type {RecordSet} from './provider.js'
 
-export const DNS_PROVIDERS = ['route53', 'rfc2136', 'local'] as const
-export type DnsProviderKind = (typeof DNS_PROVIDERS)[number]
+/** The names the cluster file accepts in dns.provider (src/cluster/dns.ts). */
+export type DnsProviderKind = DnsProviderName
 
 export interface UpsertOptions {
   /**
@@ -42,6 +43,8 @@ export interface DnsZone {
    * set or the new one, never a mix. Refuses an empty set.
    */
   upsertRecordSet(records: RecordSet, options?: UpsertOptions): Promise<void>
+  /** What `upsertRecordSet` would send, exactly, for `--dry-run` (no secret in it). */
+  explainUpsert?(records: RecordSet, options?: Pick<UpsertOptions, 'expected'>): string[]
 }
 
 /** The record changed between our read and our write: another actor is publishing. Exit 6, nothing changed. */

@@ -8,6 +8,7 @@ import type {z} from 'zod'
 
 import {ConfigError, ConfigErrors} from '../errors.js'
 import {templateProblem} from './command-template.js'
+import {dnsProblems, DNS_PROVIDER_NAMES} from './dns.js'
 import {clusterSchema, type ClusterSpec} from './schema.js'
 
 export interface Cluster {
@@ -138,6 +139,7 @@ export function parseCluster(text: string, file: string): Cluster {
     extra.push(new ConfigError('provider static needs a hosts: list', {file, ...locate(doc, ['provider'], at)}))
   }
   extra.push(...templateErrors(spec, doc, file, at))
+  extra.push(...dnsProblems(spec).map(([keyPath, message]) => new ConfigError(message, {file, ...locate(doc, keyPath, at)})))
   if (extra.length > 0) throw new ConfigErrors(extra)
 
   const absolute = path.resolve(file)
@@ -199,7 +201,7 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, file: string, at: 
   if (issue.code === 'unrecognized_keys') {
     const [key] = issue.keys
     const where = locate(doc, [...keyPath, key], at, true)
-    const known = knownKeys(keyPath)
+    const known = knownKeys(keyPath, doc)
     return new ConfigError(`unknown key "${[...keyPath, key].join('.')}"`, {file, ...where}, {
       actions: known.length > 0 ? [`Keys allowed here: ${known.join(', ')}.`] : [],
     })
@@ -215,6 +217,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   // zod's own messages start with "Invalid"; a schema's custom message says more and is kept.
   if (issue.code === 'invalid_value' && /^Invalid/.test(issue.message)) return `must be one of ${issue.values.map(String).join(', ')}`
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`
+  // Only dns.provider chooses between shapes of a section (see cluster/dns.ts).
+  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') return `must be one of ${DNS_PROVIDER_NAMES.join(', ')}`
   return issue.message
 }
 
@@ -238,23 +242,36 @@ function locate(doc: Document, keyPath: (number | string)[], at: (o: number) => 
   return {line: 1, col: 1}
 }
 
-function knownKeys(keyPath: (number | string)[]): string[] {
+function knownKeys(keyPath: (number | string)[], doc: Document): string[] {
   let schema: unknown = clusterSchema
-  for (const key of keyPath) {
-    schema = unwrap(schema)
+  for (const [depth, key] of keyPath.entries()) {
+    schema = chosenOption(unwrap(schema), doc, keyPath.slice(0, depth))
     const shape = (schema as {shape?: Record<string, unknown>}).shape
     if (shape && typeof key === 'string') schema = shape[key]
     else if ((schema as {element?: unknown}).element) schema = (schema as {element: unknown}).element
     else return []
   }
-  const shape = (unwrap(schema) as {shape?: Record<string, unknown>}).shape
+  const shape = (chosenOption(unwrap(schema), doc, keyPath) as {shape?: Record<string, unknown>}).shape
   return shape ? Object.keys(shape) : []
 }
 
+/** For a section whose shape a key chooses (dns.provider), the shape the file chose. */
+function chosenOption(schema: unknown, doc: Document, at: (number | string)[]): unknown {
+  const def = (schema as {_zod?: {def?: {discriminator?: string; options?: unknown[]}}})._zod?.def
+  if (!def?.discriminator || !def.options) return schema
+  const value: unknown = doc.getIn([...at, def.discriminator])
+  const fits = (option: unknown): boolean => {
+    const discriminator = (option as {shape?: Record<string, {safeParse?: (v: unknown) => {success: boolean}}>}).shape?.[def.discriminator as string]
+    return discriminator?.safeParse?.(value).success ?? false
+  }
+  return def.options.find(fits) ?? schema
+}
+
 function unwrap(schema: unknown): unknown {
-  let s = schema as {unwrap?: () => unknown; _zod?: {def?: {innerType?: unknown}}} | undefined
+  let s = schema as {unwrap?: () => unknown; _zod?: {def?: {innerType?: unknown; in?: unknown}}} | undefined
   for (let i = 0; i < 5 && s; i++) {
-    const inner = s._zod?.def?.innerType
+    // A transformed section (a pipe) takes the keys of what goes in.
+    const inner = s._zod?.def?.innerType ?? s._zod?.def?.in
     if (!inner) break
     s = inner as typeof s
   }

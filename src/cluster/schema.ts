@@ -1,6 +1,7 @@
 import * as z from 'zod'
 
 import {isCidr} from './cidr.js'
+import {dnsSchema} from './dns.js'
 import {formatDuration, parseDuration} from './duration.js'
 import {ENGINES, PROVIDERS, TOPOLOGIES} from './names.js'
 
@@ -151,15 +152,6 @@ const failover = z.strictObject({
   stateFile: z.string().optional(),
 })
 
-const dns = z.strictObject({
-  zone: z.string(),
-  name: z.string(),
-  ttl: z.number().int().min(0).default(30),
-  hostedZoneId: z.string().optional(),
-  /** Multivalue-answer records with Route 53 health checks are not built yet: refuse rather than ignore. */
-  multivalue: z.literal(false, {error: 'multivalue-answer records are not supported yet: remove dns.multivalue (hactl publishes one A record set)'}).default(false),
-})
-
 const local = z.strictObject({
   /** Folder for the sandbox's state, pids and logs; relative to the cluster file. */
   dir: z.string().default('.hactl-sandbox'),
@@ -204,7 +196,7 @@ export const clusterSchema = z.strictObject({
   ssh: ssh.prefault({}),
   hosts: list(host, LIMITS.hosts, 'hosts').default([]),
   addresses: z.strictObject({count: z.number().int().min(1).max(LIMITS.addresses, {error: `at most ${LIMITS.addresses} addresses`}).default(3)}).prefault({}),
-  dns: dns.optional(),
+  dns: dnsSchema.optional(),
   health: health.prefault({}),
   failover: failover.prefault({}),
   local: local.prefault({}),

@@ -53,6 +53,8 @@ export type MonitorCloud = PoolCloud & Pick<DnsZone, 'getRecordSet' | 'upsertRec
 
 export interface MonitorDeps {
   provider: MonitorCloud
+  /** Where the record lives (dns.provider); without it, the provider's own record set. */
+  dns?: Pick<DnsZone, 'getRecordSet' | 'upsertRecordSet'>
   judge: HealthJudge
   run: ActionRunner
   reporter: Reporter
@@ -301,10 +303,11 @@ async function publishPool(
     return false
   }
   if (state.published && sameSet(state.published, pool)) return false
+  const zone = deps.dns ?? deps.provider
   try {
-    const current = await deps.provider.getRecordSet(dns.name)
+    const current = await zone.getRecordSet(dns.name)
     if (!current || !sameSet(current.values, pool)) {
-      await deps.provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool})
+      await zone.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool})
       const summary = `published ${dns.name} A ${pool.join(' ')}`
       deps.reporter.emit({level: 'info', code: 'dns.published', subject: dns.name, message: summary, data: {values: pool}})
       record({kind: 'dns'}, summary, 'done')

@@ -5,6 +5,7 @@
  */
 import type {Cluster} from '../cluster/loader.js'
 import type {Cloud} from '../cloud/capabilities.js'
+import type {DnsZone} from '../cloud/dns-zone.js'
 import {openCloud} from '../cloud/index.js'
 import {describeOperation, type PermissionCheck, type ProviderOperation} from '../cloud/operations.js'
 import type {Reporter} from '../events.js'
@@ -29,13 +30,14 @@ export interface DryRunReport {
   permissions?: PermissionCheck[]
 }
 
-export function explainAll(cloud: Cloud, operations: ProviderOperation[]): string[] {
-  return operations.flatMap((o) => cloud.planner?.explain(o) ?? [describeOperation(o)])
+/** A record change is explained by the DNS zone that makes it (dns.provider), when one is given. */
+export function explainAll(cloud: Cloud, operations: ProviderOperation[], dns?: Pick<DnsZone, 'explainUpsert'>): string[] {
+  return operations.flatMap((o) => (o.op === 'upsertRecordSet' && dns?.explainUpsert ? dns.explainUpsert(o.records) : undefined) ?? cloud.planner?.explain(o) ?? [describeOperation(o)])
 }
 
 /** The dry-run report of a plan; asks the cloud about permissions when told to. */
-export async function dryRunReport(cloud: Cloud, operations: ProviderOperation[], checkPermissions?: boolean): Promise<DryRunReport> {
-  const calls = explainAll(cloud, operations)
+export async function dryRunReport(cloud: Cloud, operations: ProviderOperation[], checkPermissions?: boolean, dns?: Pick<DnsZone, 'explainUpsert'>): Promise<DryRunReport> {
+  const calls = explainAll(cloud, operations, dns)
   if (!checkPermissions) return {calls}
   const check = cloud.planner?.checkPermissions?.bind(cloud.planner)
   const permissions = check ? await check(operations) : operations.map((o) => ({action: describeOperation(o), allowed: true, detail: 'this provider has no permissions to check'}))

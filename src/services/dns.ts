@@ -4,21 +4,27 @@
  * compares the live record with the expected one. Both also say when a
  * listed address is attached to no proxy: clients sent there get nothing.
  */
+import {isIPv4} from 'node:net'
+
 import type {Cluster} from '../cluster/loader.js'
 import {need, type Cloud} from '../cloud/capabilities.js'
 import type {DnsZone} from '../cloud/dns-zone.js'
+import {openDnsZone} from '../cloud/dns-zones.js'
+import {describeOperation} from '../cloud/operations.js'
 import type {ElasticAddress} from '../cloud/provider.js'
-import {ConfigError, UnhealthyError} from '../errors.js'
+import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
 import {planDns, type DnsPlan} from '../failover/dns-planner.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {stateFilePath} from '../monitor/state.js'
 import type {Reporter} from '../events.js'
-import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
+import {clusterCloud, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 
 export interface DnsReport {
   name: string
   ttl: number
+  /** Where the record lives: route53, rfc2136 or local. */
+  provider: DnsZone['dnsKind']
   /** The addresses the record should list (the pool). */
   expected: string[]
   /** What the record lists now (before publishing, for `dns publish`). */
@@ -36,6 +42,11 @@ export interface DnsReport {
   dryRun?: DryRunReport
 }
 
+export interface DnsServiceOptions extends CloudServiceOptions {
+  /** Injected (tests); otherwise the zone dns.provider names. */
+  dnsZone?: DnsZone
+}
+
 function dnsSpec(cluster: Cluster): NonNullable<Cluster['spec']['dns']> {
   if (!cluster.spec.dns) {
     throw new ConfigError('the cluster file has no dns: section', {file: cluster.file}, {
@@ -45,13 +56,34 @@ function dnsSpec(cluster: Cluster): NonNullable<Cluster['spec']['dns']> {
   return cluster.spec.dns
 }
 
-async function observe(cloud: Cloud, cluster: Cluster): Promise<{plan: DnsPlan; addresses: ElasticAddress[]}> {
-  const dns = dnsSpec(cluster)
-  const [current, addresses] = await Promise.all([need(cloud, 'dns').getRecordSet(dns.name), need(cloud, 'addresses').listAddresses()])
+export async function openZone(options: DnsServiceOptions): Promise<DnsZone> {
+  return options.dnsZone ?? openDnsZone(options.cluster)
+}
+
+/**
+ * The addresses the record lists: the cluster's address pool, or for a static
+ * cluster (no pool to move) the addresses of its hosts, which must be IPv4.
+ */
+export async function recordAddresses(options: CloudServiceOptions): Promise<ElasticAddress[]> {
+  const {cluster} = options
+  if (cluster.spec.provider !== 'static') return need(await clusterCloud(options), 'addresses').listAddresses()
+  return cluster.spec.hosts.map((host) => {
+    if (!isIPv4(host.address)) {
+      throw new UsageError(`host ${host.name} is reached at ${host.address}, not an IPv4 address: the DNS record of a static cluster lists its hosts' addresses`, {
+        actions: [`Write the address of ${host.name} as an IPv4 address in hosts: of ${cluster.file}.`],
+      })
+    }
+    return {allocationId: `host:${host.name}`, publicIp: host.address, instanceId: host.name, tags: {}}
+  })
+}
+
+async function observe(zone: DnsZone, options: CloudServiceOptions): Promise<{plan: DnsPlan; addresses: ElasticAddress[]}> {
+  const dns = dnsSpec(options.cluster)
+  const [current, addresses] = await Promise.all([zone.getRecordSet(dns.name), recordAddresses(options)])
   return {plan: planDns(current, addresses, dns), addresses}
 }
 
-function report(p: DnsPlan, addresses: ElasticAddress[], cluster: Cluster, changed: boolean, dryRun?: DryRunReport): DnsReport {
+function report(zone: DnsZone, p: DnsPlan, addresses: ElasticAddress[], cluster: Cluster, changed: boolean, dryRun?: DryRunReport): DnsReport {
   const dns = dnsSpec(cluster)
   const unattached = addresses.filter((a) => !a.instanceId).map((a) => a.publicIp)
   const listed = new Set(changed ? (p.expected?.values ?? []) : (p.current?.values ?? []))
@@ -60,6 +92,7 @@ function report(p: DnsPlan, addresses: ElasticAddress[], cluster: Cluster, chang
   return {
     name: p.expected?.name ?? dns.name,
     ttl: dns.ttl,
+    provider: zone.dnsKind,
     expected: p.expected?.values ?? [],
     live: p.current?.values ?? [],
     ...(p.current ? {liveTtl: p.current.ttl} : {}),
@@ -74,35 +107,43 @@ function report(p: DnsPlan, addresses: ElasticAddress[], cluster: Cluster, chang
   }
 }
 
-export async function showDns(options: CloudServiceOptions): Promise<DnsReport> {
-  const {plan: p, addresses} = await observe(await clusterCloud(options), options.cluster)
-  return report(p, addresses, options.cluster, false)
+export async function showDns(options: DnsServiceOptions): Promise<DnsReport> {
+  const zone = await openZone(options)
+  const {plan: p, addresses} = await observe(zone, options)
+  return report(zone, p, addresses, options.cluster, false)
 }
 
 /**
- * Reads first; writes only when the record differs; waits for INSYNC unless
- * `wait` is false. Under the moves lock, like every change of the pool, so it
- * never publishes a pool that a release is changing; the record is read back
- * after the change to make sure it holds.
+ * Reads first; writes only when the record differs, guarded by what was read
+ * (a change by someone else in between is refused, exit 6); waits until the
+ * zone serves it unless `wait` is false. Under the moves lock, like every
+ * change of the pool, so it never publishes a pool that a release is
+ * changing; the record is read back after the change to make sure it holds.
  */
-export async function publishDns(options: CloudServiceOptions & {wait?: boolean}): Promise<DnsReport> {
-  const cloud = await clusterCloud(options)
+export async function publishDns(options: DnsServiceOptions & {wait?: boolean}): Promise<DnsReport> {
+  const zone = await openZone(options)
   const work = async (): Promise<DnsReport> => {
-    const {plan: p, addresses} = await observe(cloud, options.cluster)
+    const {plan: p, addresses} = await observe(zone, options)
     await barrier('dns.publish.read')
-    if (!p.upsert) return report(p, addresses, options.cluster, false)
-    if (options.dryRun) {
-      return report(p, addresses, options.cluster, false, await dryRunReport(cloud, [{op: 'upsertRecordSet', records: p.upsert}], options.checkPermissions))
-    }
-    await upsertVerified(need(cloud, 'dns'), p.upsert, options.reporter, options.wait !== false)
-    return report(p, addresses, options.cluster, true)
+    if (!p.upsert) return report(zone, p, addresses, options.cluster, false)
+    const expected = p.current ?? null
+    if (options.dryRun) return report(zone, p, addresses, options.cluster, false, dryRunDns(zone, p.upsert, expected, options.checkPermissions))
+    await upsertVerified(zone, p.upsert, options.reporter, options.wait !== false, expected)
+    return report(zone, p, addresses, options.cluster, true)
   }
   return options.dryRun ? work() : withFailoverLock(stateFilePath(options.cluster), work)
 }
 
-async function upsertVerified(zone: DnsZone, records: NonNullable<DnsPlan['upsert']>, reporter: Reporter, wait: boolean): Promise<void> {
+/** Exactly what a publish sends: the Route 53 change batch, or the signed UPDATE as nsupdate commands (no secret). */
+function dryRunDns(zone: DnsZone, records: NonNullable<DnsPlan['upsert']>, expected: DnsPlan['current'] | null, checkPermissions?: boolean): DryRunReport {
+  const calls = zone.explainUpsert?.(records, {expected}) ?? [describeOperation({op: 'upsertRecordSet', records})]
+  if (!checkPermissions) return {calls}
+  return {calls, permissions: [{action: zone.dnsKind === 'route53' ? 'route53:ChangeResourceRecordSets' : `${zone.dnsKind} update`, allowed: true, detail: 'no dry run for DNS changes: not checked'}]}
+}
+
+async function upsertVerified(zone: DnsZone, records: NonNullable<DnsPlan['upsert']>, reporter: Reporter, wait: boolean, expected?: DnsPlan['current'] | null): Promise<void> {
   reporter.emit({level: 'info', code: 'dns.upsert', subject: records.name, message: `publishing ${records.values.join(' ')}${wait ? ', waiting until in sync' : ''}`})
-  await zone.upsertRecordSet(records, {wait})
+  await zone.upsertRecordSet(records, {wait, ...(expected === undefined ? {} : {expected})})
   await barrier('dns.publish.written')
   const after = await zone.getRecordSet(records.name)
   const lists = [...(after?.values ?? [])].sort()
@@ -127,13 +168,13 @@ export interface PoolPublish {
  * Make the record list the pool as it is now, for a command that already
  * holds the moves lock and just changed the pool (a release).
  */
-export async function publishPool(cloud: Cloud, cluster: Cluster, reporter: Reporter): Promise<PoolPublish> {
-  const {plan: p} = await observe(cloud, cluster)
+export async function publishPool(zone: DnsZone, cloud: Cloud, cluster: Cluster, reporter: Reporter): Promise<PoolPublish> {
+  const {plan: p} = await observe(zone, {cluster, reporter, cloud})
   const name = p.expected?.name ?? dnsSpec(cluster).name
   if (!p.upsert) {
     const note = p.drift ? `${name} still lists ${p.extra.join(' ')}: ${p.notes.join('; ')}` : undefined
     return {name, written: false, values: p.current?.values ?? [], ...(note ? {note} : {})}
   }
-  await upsertVerified(need(cloud, 'dns'), p.upsert, reporter, true)
+  await upsertVerified(zone, p.upsert, reporter, true, p.current ?? null)
   return {name, written: true, values: p.upsert.values}
 }

@@ -4,9 +4,10 @@
  * `--dry-run` shows exactly the calls a real run makes.
  */
 import type {Cluster} from '../cluster/loader.js'
+import type {DnsZone} from '../cloud/dns-zone.js'
 import type {ProviderOperation} from '../cloud/operations.js'
 import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
-import {need, poolOf, type Cloud, type PoolCloud} from '../cloud/capabilities.js'
+import {poolOf, type Cloud, type PoolCloud} from '../cloud/capabilities.js'
 import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
 import {CloudError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
@@ -21,7 +22,7 @@ import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
 import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
 import type {Reporter} from '../events.js'
 import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
-import {publishPool, type PoolPublish} from './dns.js'
+import {openZone, publishPool, type DnsServiceOptions, type PoolPublish} from './dns.js'
 
 export interface AddressRow {
   address: string
@@ -62,9 +63,10 @@ function findProxy(proxies: ProxyInstance[], ref: string): ProxyInstance {
   return found
 }
 
-async function dnsValues(cluster: Cluster, cloud: Cloud): Promise<Set<string> | undefined> {
-  if (!cluster.spec.dns) return undefined
-  const record = await need(cloud, 'dns').getRecordSet(cluster.spec.dns.name)
+async function dnsValues(options: DnsServiceOptions): Promise<Set<string> | undefined> {
+  const {dns} = options.cluster.spec
+  if (!dns) return undefined
+  const record = await (await openZone(options)).getRecordSet(dns.name)
   return new Set(record?.values ?? [])
 }
 
@@ -82,13 +84,13 @@ export function addressRows(addresses: ElasticAddress[], proxies: ProxyInstance[
 export async function listEips(options: CloudServiceOptions): Promise<AddressRow[]> {
   const cloud = await clusterCloud(options)
   const provider = poolOf(cloud)
-  const [addresses, proxies, inDns] = await Promise.all([provider.listAddresses(), provider.listProxies(), dnsValues(options.cluster, cloud)])
+  const [addresses, proxies, inDns] = await Promise.all([provider.listAddresses(), provider.listProxies(), dnsValues(options)])
   return addressRows(addresses, proxies, inDns)
 }
 
 /** Run planned operations, or only report them under --dry-run. */
-async function apply(cloud: Cloud, operations: ProviderOperation[], options: CloudServiceOptions, run: () => Promise<void>): Promise<DryRunReport | undefined> {
-  if (options.dryRun) return dryRunReport(cloud, operations, options.checkPermissions)
+async function apply(cloud: Cloud, operations: ProviderOperation[], options: CloudServiceOptions, run: () => Promise<void>, dns?: DnsZone): Promise<DryRunReport | undefined> {
+  if (options.dryRun) return dryRunReport(cloud, operations, options.checkPermissions, dns)
   await run()
   return undefined
 }
@@ -212,16 +214,18 @@ export interface ReleaseReport extends MutationReport {
  * --force, and with it the record is republished without the address before
  * the lock is let go.
  */
-export async function releaseEip(options: CloudServiceOptions & {eip: string; force?: boolean}): Promise<ReleaseReport> {
-  const cloud = await clusterCloud(options)
+export async function releaseEip(given: CloudServiceOptions & {eip: string; force?: boolean}): Promise<ReleaseReport> {
+  const cloud = await clusterCloud(given)
   const provider = poolOf(cloud)
-  const {dns} = options.cluster.spec
+  const {dns} = given.cluster.spec
+  // One zone for the read, the dry run and the republish.
+  const options: DnsServiceOptions & {eip: string; force?: boolean} = dns ? {...given, cloud, dnsZone: await openZone(given)} : {...given, cloud}
   return locked(options, async () => {
     const addresses = await provider.listAddresses()
     const address = addresses.find((a) => a.allocationId === options.eip || a.publicIp === options.eip)
     await barrier('eip.release.read')
     if (!address) return {changed: false, stale: false, summary: `${options.eip} is not (or no longer) an address of this cluster: nothing to release`}
-    const inDns = (await dnsValues(options.cluster, cloud))?.has(address.publicIp) ?? false
+    const inDns = (await dnsValues(options))?.has(address.publicIp) ?? false
     const rest = addresses.filter((a) => a.allocationId !== address.allocationId)
     if (inDns && !options.force) {
       throw new UsageError(`${address.publicIp} is in the DNS record ${dns?.name}: releasing it would send clients to an address that is gone; nothing changed`, {
@@ -242,8 +246,8 @@ export async function releaseEip(options: CloudServiceOptions & {eip: string; fo
       if (address.instanceId) await provider.disassociateAddress(address.allocationId)
       await provider.releaseAddress(address.allocationId)
       await barrier('eip.release.released')
-      if (inDns) published = await publishPool(cloud, options.cluster, options.reporter)
-    })
+      if (inDns) published = await publishPool(await openZone(options), cloud, options.cluster, options.reporter)
+    }, republish.length > 0 ? options.dnsZone : undefined)
     const what = `${options.dryRun ? 'would release' : 'released'} ${address.publicIp} (${address.allocationId})`
     let note = ''
     if (options.dryRun && inDns) note = rest.length > 0 ? `, and republish ${dns?.name} without it` : `; ${dns?.name} would keep listing it: the pool would be empty`

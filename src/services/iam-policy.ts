@@ -8,6 +8,7 @@
  * and AllocateAddress, dynamodb:TagResource with CreateTable) and the
  * waiter's DescribeTable.
  */
+import {dnsProviderOf} from '../cluster/dns.js'
 import type {ClusterSpec} from '../cluster/schema.js'
 import {TAG} from '../cloud/tags.js'
 
@@ -68,12 +69,20 @@ export function iamPolicy(spec: ClusterSpec): IamPolicy {
       Resource: ['arn:aws:ec2:*:*:network-interface/*'],
     },
   ]
-  if (spec.dns) {
-    const zone = spec.dns.hostedZoneId ? `arn:aws:route53:::hostedzone/${spec.dns.hostedZoneId}` : 'arn:aws:route53:::hostedzone/*'
+  const dns = spec.dns
+  if (dns && dnsProviderOf(spec) === 'route53' && dns.provider !== 'rfc2136' && dns.provider !== 'local') {
+    const zone = dns.hostedZoneId ? `arn:aws:route53:::hostedzone/${dns.hostedZoneId}` : 'arn:aws:route53:::hostedzone/*'
     statements.push(
       {Sid: 'HactlDnsFind', Effect: 'Allow', Action: ['route53:ListHostedZonesByName', 'route53:GetChange'], Resource: '*'},
       {Sid: 'HactlDnsRecord', Effect: 'Allow', Action: ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'], Resource: zone},
     )
+    if (dns.multivalue) {
+      // Route 53 takes no tag conditions, and CreateHealthCheck no resource: hactl itself touches only the health checks tagged with the cluster.
+      statements.push(
+        {Sid: 'HactlDnsHealthFind', Effect: 'Allow', Action: ['route53:ListHealthChecks', 'route53:ListTagsForResources', 'route53:CreateHealthCheck'], Resource: '*'},
+        {Sid: 'HactlDnsHealthChecks', Effect: 'Allow', Action: ['route53:ChangeTagsForResource', 'route53:DeleteHealthCheck'], Resource: 'arn:aws:route53:::healthcheck/*'},
+      )
+    }
   }
   if (spec.firewall) statements.push(...firewallStatements(spec.cluster))
   if (spec.failover.lease) {

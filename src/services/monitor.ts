@@ -1,7 +1,9 @@
 import {createWriteStream} from 'node:fs'
 
+import {dnsProviderOf} from '../cluster/dns.js'
 import type {Cluster} from '../cluster/loader.js'
 import {need, poolOf, type Cloud} from '../cloud/capabilities.js'
+import {openDnsZone} from '../cloud/dns-zones.js'
 import {openCloud} from '../cloud/index.js'
 import {nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
 import {UsageError} from '../errors.js'
@@ -117,6 +119,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const settings = monitorSettings(cluster)
   let labels: Labels = new Map()
   const provider = monitorCloud(await openCloud(cluster), (seen) => (labels = seen))
+  const dns = settings.dns && !dryRun && dnsProviderOf(cluster.spec) ? await openDnsZone(cluster) : undefined
   const lease = dryRun ? undefined : await leaseFor(cluster)
   const stateFile = stateFilePath(cluster)
   const log = eventLog(options, () => labels)
@@ -126,6 +129,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
     dryRun ? {...settings, dns: undefined} : settings,
     {
       provider,
+      ...(dns ? {dns} : {}),
       judge: options.verbose ? reportingJudge(judge, log) : judge,
       answered: () => answeredFailures(judge),
       // No lock around the moves: the monitor holds the state file's lock for its whole run, and that is

@@ -6,6 +6,8 @@
 import {stat} from 'node:fs/promises'
 
 import type {Cluster} from '../cluster/loader.js'
+import {dnsProviderOf} from '../cluster/dns.js'
+import {openDnsZone} from '../cloud/dns-zones.js'
 import {openCloud} from '../cloud/index.js'
 import {labelOf, proxyLabels} from '../cloud/labels.js'
 import {planDns} from '../failover/dns-planner.js'
@@ -61,9 +63,9 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
   const stateFile = stateFilePath(cluster)
   const [proxies, addresses, record, state, backends, lease] = await Promise.all([
     cloud.hosts.listProxies(),
-    // A cluster without an address pool or a DNS zone (static hosts) shows its proxies only.
+    // A cluster without an address pool (static hosts) shows its proxies only.
     cloud.addresses?.listAddresses() ?? [],
-    spec.dns && cloud.dns ? cloud.dns.getRecordSet(spec.dns.name) : Promise.resolve(undefined),
+    spec.dns && dnsProviderOf(spec) ? openDnsZone(cluster).then((zone) => zone.getRecordSet(spec.dns?.name ?? '')) : Promise.resolve(undefined),
     readState(stateFile),
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
     leaseSummary(cluster),
@@ -95,7 +97,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
   })
 
   let dns: StatusReport['dns']
-  if (spec.dns) {
+  if (spec.dns && dnsProviderOf(spec)) {
     const plan = planDns(record, addresses, spec.dns)
     dns = {name: spec.dns.name, live: record?.values ?? [], expected: plan.expected?.values ?? [], missing: plan.missing, extra: plan.extra, ok: !plan.drift}
     if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the pool (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)

@@ -7,7 +7,7 @@ import type {Address, AllocateAddressCommandInput, Filter, Instance, InstanceSta
 
 import type {Cluster} from '../../cluster/loader.js'
 import type {ClusterSpec} from '../../cluster/schema.js'
-import {CloudError, ConfigError} from '../../errors.js'
+import {ConfigError} from '../../errors.js'
 import type {AddressPool, BackendDiscovery, Cloud, Instances} from '../capabilities.js'
 import type {DnsZone} from '../dns-zone.js'
 import type {OperationPlanner, PermissionCheck, ProviderOperation} from '../operations.js'
@@ -16,7 +16,7 @@ import {hactlTags, TAG} from '../tags.js'
 import {proxyUserData} from '../user-data.js'
 import type {RetryPolicy} from './client-config.js'
 import {errorName} from './errors.js'
-import {absoluteName as absolute} from '../dns-name.js'
+import {Route53Zone, route53ZoneSpec} from './route53-zone.js'
 import {sdkClients, type AwsClients} from './sdk.js'
 
 export interface AwsProviderOptions {
@@ -53,7 +53,7 @@ function toTags(tags: Record<string, string>): Tag[] {
 export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDiscovery, OperationPlanner {
   readonly kind = 'aws' as const
   readonly dnsKind = 'route53' as const
-  private hostedZoneId?: string
+  private route53Zone?: Route53Zone
 
   constructor(
     private readonly spec: ClusterSpec,
@@ -189,63 +189,18 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
     await this.clients.ec2.releaseAddress({AllocationId: allocationId})
   }
 
-  private async zoneId(): Promise<string> {
-    if (this.hostedZoneId) return this.hostedZoneId
-    const dns = this.requireDns()
-    if (dns.hostedZoneId) return (this.hostedZoneId = dns.hostedZoneId)
-    const zone = await this.clients.route53.findHostedZone(dns.zone)
-    if (!zone?.Id) {
-      throw new CloudError(`no public Route 53 hosted zone named ${absolute(dns.zone)}`, {
-        actions: ['Create the hosted zone, or set dns.hostedZoneId in the cluster file.'],
-      })
-    }
-    return (this.hostedZoneId = zone.Id.replace(/^\/hostedzone\//, ''))
+  /** The cluster's Route 53 record; kept here for callers that still reach DNS through the Provider. */
+  private get dns(): Route53Zone {
+    this.route53Zone ??= new Route53Zone(route53ZoneSpec(this.spec, this.file), this.clients.route53, {syncTimeoutMs: this.options.dnsSyncTimeoutMs})
+    return this.route53Zone
   }
 
-  private requireDns(): NonNullable<ClusterSpec['dns']> {
-    if (!this.spec.dns) throw new ConfigError('the cluster file has no dns: section', {file: this.file}, {actions: ['Add dns: {zone, name, ttl}.']})
-    return this.spec.dns
+  getRecordSet(name: string): Promise<RecordSet | undefined> {
+    return this.dns.getRecordSet(name)
   }
 
-  async getRecordSet(name: string): Promise<RecordSet | undefined> {
-    const sets = await this.clients.route53.listRecordSets(await this.zoneId(), name)
-    const a = sets.filter((s) => s.Type === 'A' && !s.AliasTarget)
-    if (a.length === 0) return undefined
-    const values = a.flatMap((s) => (s.ResourceRecords ?? []).map((r) => r.Value as string))
-    return {name: absolute(name), type: 'A', ttl: a[0].TTL ?? 0, values: [...new Set(values)].sort()}
-  }
-
-  async upsertRecordSet(records: RecordSet, options: {wait?: boolean} = {}): Promise<void> {
-    if (records.values.length === 0) throw new CloudError(`refusing to publish an empty record set for ${records.name}`)
-    const change = await this.clients.route53.changeRecordSets({
-      HostedZoneId: await this.zoneId(),
-      ChangeBatch: {
-        Comment: `hactl: ${this.spec.cluster} address pool`,
-        Changes: [
-          {
-            Action: 'UPSERT',
-            ResourceRecordSet: {Name: absolute(records.name), Type: 'A', TTL: records.ttl, ResourceRecords: records.values.map((Value) => ({Value}))},
-          },
-        ],
-      },
-    })
-    if (options.wait === false || change.Status === 'INSYNC' || !change.Id) return
-    await this.waitInSync(change.Id)
-  }
-
-  /** Poll GetChange with capped backoff until INSYNC; bounded so a stuck change ends with a message. */
-  private async waitInSync(id: string): Promise<void> {
-    const deadline = Date.now() + (this.options.dnsSyncTimeoutMs ?? 180_000)
-    for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
-      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))))
-      const status = await this.clients.route53.getChange(id)
-      if (status.Status === 'INSYNC') return
-      if (Date.now() >= deadline) {
-        throw new CloudError(`Route 53 change ${id} is still ${status.Status ?? 'PENDING'}`, {
-          actions: ['The record was accepted; check it later with `hactl dns show`, or publish with --no-wait.'],
-        })
-      }
-    }
+  upsertRecordSet(records: RecordSet, options: {wait?: boolean} = {}): Promise<void> {
+    return this.dns.upsertRecordSet(records, options)
   }
 
   async listBackendInstances(backend: string): Promise<BackendInstance[]> {
@@ -289,15 +244,7 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
           show('ec2:RunInstances', {...input, UserData: `(${Buffer.from(input.UserData ?? '', 'base64').length} bytes of cloud-init)`}),
         )
       case 'upsertRecordSet':
-        return [
-          show('route53:ChangeResourceRecordSets', {
-            Action: 'UPSERT',
-            Name: absolute(operation.records.name),
-            Type: 'A',
-            TTL: operation.records.ttl,
-            Values: operation.records.values,
-          }),
-        ]
+        return this.dns.explainUpsert(operation.records)
     }
   }
 

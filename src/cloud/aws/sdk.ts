@@ -38,11 +38,12 @@ import {
   type RunInstancesCommandInput,
   type Subnet,
 } from '@aws-sdk/client-ec2'
-import type {ChangeInfo, ChangeResourceRecordSetsCommandInput, HostedZone, ResourceRecordSet} from '@aws-sdk/client-route-53'
 
-import {absoluteName as absolute} from '../dns-name.js'
 import {awsClientConfig, type AwsClientOptions} from './client-config.js'
 import {aws} from './errors.js'
+import {route53Adapter, type IRoute53Client} from './route53-client.js'
+
+export type {IRoute53Client} from './route53-client.js'
 
 export interface IEC2Client {
   describeInstances(input: DescribeInstancesCommandInput): Promise<Instance[]>
@@ -62,14 +63,6 @@ export interface IEC2Client {
   authorizeSecurityGroupIngress(input: AuthorizeSecurityGroupIngressCommandInput): Promise<void>
   revokeSecurityGroupIngress(input: RevokeSecurityGroupIngressCommandInput): Promise<void>
   modifyInstanceAttribute(input: ModifyInstanceAttributeCommandInput): Promise<void>
-}
-
-export interface IRoute53Client {
-  findHostedZone(dnsName: string): Promise<HostedZone | undefined>
-  /** The record sets of `name` (exact match) in a zone. */
-  listRecordSets(hostedZoneId: string, name: string): Promise<ResourceRecordSet[]>
-  changeRecordSets(input: ChangeResourceRecordSetsCommandInput): Promise<ChangeInfo>
-  getChange(id: string): Promise<ChangeInfo>
 }
 
 export interface AwsClients {
@@ -123,51 +116,5 @@ function ec2Adapter(client: EC2Client): IEC2Client {
     authorizeSecurityGroupIngress: (input) => aws('AuthorizeSecurityGroupIngress', async () => void (await client.send(new AuthorizeSecurityGroupIngressCommand(input)))),
     revokeSecurityGroupIngress: (input) => aws('RevokeSecurityGroupIngress', async () => void (await client.send(new RevokeSecurityGroupIngressCommand(input)))),
     modifyInstanceAttribute: (input) => aws('ModifyInstanceAttribute', async () => void (await client.send(new ModifyInstanceAttributeCommand(input)))),
-  }
-}
-
-type Route53Module = typeof import('@aws-sdk/client-route-53')
-
-/** Route 53's SDK loads on the first DNS call: most commands never make one. */
-function route53Adapter(options: AwsClientOptions): IRoute53Client {
-  let loaded: Promise<{sdk: Route53Module; client: InstanceType<Route53Module['Route53Client']>}> | undefined
-  const load = (): NonNullable<typeof loaded> =>
-    (loaded ??= import('@aws-sdk/client-route-53').then((sdk) => ({sdk, client: new sdk.Route53Client(awsClientConfig(options))})))
-  return {
-    findHostedZone: (dnsName) =>
-      aws('ListHostedZonesByName', async () => {
-        const {client, sdk} = await load()
-        const {ListHostedZonesByNameCommand} = sdk
-        const wanted = absolute(dnsName)
-        const out = await client.send(new ListHostedZonesByNameCommand({DNSName: wanted, MaxItems: 10}))
-        return (out.HostedZones ?? []).find((z) => absolute(z.Name ?? '') === wanted && !z.Config?.PrivateZone)
-      }),
-    listRecordSets: (HostedZoneId, name) =>
-      aws('ListResourceRecordSets', async () => {
-        const {client, sdk} = await load()
-        const {ListResourceRecordSetsCommand} = sdk
-        const wanted = absolute(name)
-        const out: ResourceRecordSet[] = []
-        let start: {StartRecordName?: string; StartRecordType?: ResourceRecordSet['Type']; StartRecordIdentifier?: string} = {StartRecordName: wanted}
-        // Records come sorted by name: stop at the first page that moves past ours.
-        for (;;) {
-          const page = await client.send(new ListResourceRecordSetsCommand({HostedZoneId, ...start, MaxItems: 100}))
-          const sets = page.ResourceRecordSets ?? []
-          out.push(...sets.filter((s) => absolute(s.Name ?? '') === wanted))
-          const past = sets.some((s) => absolute(s.Name ?? '') !== wanted)
-          if (!page.IsTruncated || past) return out
-          start = {StartRecordName: page.NextRecordName, StartRecordType: page.NextRecordType, StartRecordIdentifier: page.NextRecordIdentifier}
-        }
-      }),
-    changeRecordSets: (input) =>
-      aws('ChangeResourceRecordSets', async () => {
-        const {client, sdk} = await load()
-        return (await client.send(new sdk.ChangeResourceRecordSetsCommand(input))).ChangeInfo ?? {Id: '', Status: 'INSYNC', SubmittedAt: new Date()}
-      }),
-    getChange: (Id) =>
-      aws('GetChange', async () => {
-        const {client, sdk} = await load()
-        return (await client.send(new sdk.GetChangeCommand({Id}))).ChangeInfo ?? {Id, Status: 'INSYNC', SubmittedAt: new Date()}
-      }),
   }
 }

@@ -5,7 +5,7 @@ import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
 import {sendControl, type ControlAnswer} from './control.js'
 import type {AddressPool, Cloud, Instances} from '../capabilities.js'
-import type {DnsZone} from '../dns-zone.js'
+import {DnsConflictError, sameValues, type DnsZone, type UpsertOptions} from '../dns-zone.js'
 import type {ElasticAddress, LaunchOptions, Placement, ProxyInstance, RecordSet} from '../provider.js'
 import {instancePaths, sandboxPaths} from './paths.js'
 import {notRunning, readState, updateState, type LocalAddress, type LocalInstance, type SandboxState} from './state.js'
@@ -133,13 +133,18 @@ export class LocalProvider implements Instances, AddressPool, DnsZone {
     return state.records.find((r) => sameName(r.name, name))
   }
 
-  async upsertRecordSet(records: RecordSet): Promise<void> {
+  async upsertRecordSet(records: RecordSet, options: UpsertOptions = {}): Promise<void> {
     await this.change((state) => {
       const zone = this.cluster.spec.dns?.zone
       if (zone && !inZone(records.name, zone)) {
         throw new CloudError(`${records.name} is not in the sandbox zone ${zone}`)
       }
       const before = state.records.find((r) => sameName(r.name, records.name))
+      // Compared under the state lock: no other writer can slip in between.
+      const {expected} = options
+      if (expected !== undefined && !(expected === null ? !before : before && sameValues(before.values, expected.values))) {
+        throw new DnsConflictError(`${records.name} changed in the sandbox since it was read (read: ${expected ? expected.values.join(' ') : 'no record'}; now: ${before ? before.values.join(' ') : 'no record'}): nothing was published`)
+      }
       if (before && JSON.stringify(before) === JSON.stringify(records)) return
       state.records = [...state.records.filter((r) => !sameName(r.name, records.name)), {...records, values: [...records.values]}]
       state.serial++

@@ -6,10 +6,12 @@ import {publishDns, type DnsReport} from '../../services/dns.js'
 
 export default class DnsPublish extends CloudCommand<typeof DnsPublish> {
   static override summary = 'Make the DNS A record list exactly the pool addresses.'
-  static override description = `Reads the record first and writes only when it differs (one UPSERT of dns.name with dns.ttl), then
-waits until Route 53 reports INSYNC and reads the record back. Never publishes an empty set. Takes the
-cluster's moves lock, like \`eip allocate|release\` and the monitor, so it never publishes a pool that is
-being changed. Exits 5 when a listed address is attached to no proxy.`
+  static override description = `Reads the record first and writes only when it differs, in one atomic change guarded by what it read
+(dns.provider route53: one change batch, then waits until Route 53 reports INSYNC; rfc2136: one TSIG-signed
+UPDATE with prerequisites, then a query; local: the sandbox's server). Reads the record back. Never
+publishes an empty set. A change made by someone else in between is refused (exit 6). Takes the cluster's
+moves lock, like \`eip allocate|release\` and the monitor. Exits 5 when a listed address is attached to no
+proxy. --dry-run prints exactly what would be sent (for rfc2136, as nsupdate commands, without the secret).`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --no-wait', '<%= config.bin %> <%= command.id %> --dry-run']
   static override flags = {
@@ -19,11 +21,18 @@ being changed. Exits 5 when a listed address is attached to no proxy.`
 
   public async run(): Promise<DnsReport> {
     const report = await publishDns({...(await this.cloudOptions()), wait: this.flags.wait})
-    const code = this.showDryRun(report.dryRun)
+    // An RFC 2136 update is one message: shown as the nsupdate script that sends it, not as API calls.
+    const code = report.provider === 'rfc2136' && report.dryRun ? this.showUpdate(report.dryRun.calls) : this.showDryRun(report.dryRun)
     for (const note of report.notes) this.log(note)
     if (report.changed) this.log(`published ${report.name} A ${report.expected.join(' ')} (ttl ${report.ttl})`)
     const {problems} = report
     for (const problem of problems) this.reporter.emit({level: 'warn', code: 'dns.unattached', message: problem})
     return this.finish(report, code === ExitCode.ok && problems.length > 0 ? ExitCode.unhealthy : code)
+  }
+
+  private showUpdate(lines: string[]): number {
+    this.log('would send this update (as nsupdate commands):')
+    for (const line of lines) this.log(line)
+    return ExitCode.ok
   }
 }

@@ -48,7 +48,7 @@ async function actionsInCode(): Promise<string[]> {
 describe('hactl iam-policy', function () {
   this.timeout(30_000)
 
-  const everything = 'cluster: web\nprovider: aws\nproxy: {config: ./haproxy.cfg}\ndns: {zone: example.com., name: www.example.com.}\nfailover: {lease: {table: hactl-leases}}\nfirewall: {admin: [203.0.113.0/24]}\n'
+  const everything = 'cluster: web\nprovider: aws\nproxy: {config: ./haproxy.cfg}\ndns: {zone: example.com., name: www.example.com., multivalue: true}\nfailover: {lease: {table: hactl-leases}}\nfirewall: {admin: [203.0.113.0/24]}\n'
 
   it('grants exactly the AWS calls the code makes, and what they imply, to a cluster that uses every feature', async () => {
     const cluster = parseCluster(everything, 'hactl.yaml')

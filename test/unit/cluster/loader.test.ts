@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import {dnsProviderOf} from '../../../src/cluster/dns.js'
 import {parseCluster} from '../../../src/cluster/loader.js'
 import {ConfigErrors} from '../../../src/errors.js'
 
@@ -70,8 +71,51 @@ describe('cluster file', () => {
     expect(problems('cluster: Web!\nprovider: gcp\nproxy:\n  config: x\n')).to.have.length(2)
   })
 
-  it('refuses dns.multivalue, which is not built yet, instead of ignoring it', () => {
-    expect(problems(`${minimal}dns: { zone: a., name: www.a., multivalue: true }\n`)[0]).to.match(/broken\.yaml:4:\d+: dns\.multivalue: multivalue-answer records are not supported yet/)
+  it('takes dns.multivalue only where the record lives in Route 53', () => {
+    expect(parseCluster(`${minimal}provider: aws\ndns: { zone: a., name: www.a., multivalue: true }\n`, 'ok.yaml').spec.dns).to.include({multivalue: true})
+    expect(problems(`${minimal}dns: { zone: a., name: www.a., multivalue: true }\n`)[0]).to.match(/broken\.yaml:4:\d+: multivalue-answer records are a Route 53 feature: remove dns\.multivalue, or set dns\.provider: route53 \(the DNS provider is local\)/)
+  })
+
+  it('dns.provider: names the line of an unknown one and says which exist', () => {
+    expect(problems(`${minimal}provider: aws\ndns:\n  provider: powerdns\n  zone: a.\n  name: www.a.\n`)).to.deep.equal(['broken.yaml:6:13: dns.provider: must be one of route53, rfc2136, local'])
+  })
+
+  it('dns.provider: is chosen apart from provider:, with the defaults route53 on aws, local in the sandbox, none on static', () => {
+    const hosts = 'hosts: [{name: lb1, address: 192.0.2.1}]\n'
+    const dns = (text: string): unknown => {
+      const {spec} = parseCluster(`${minimal}${text}`, 'ok.yaml')
+      return dnsProviderOf(spec)
+    }
+    expect(dns('provider: aws\ndns: {zone: a., name: www.a.}\n')).to.equal('route53')
+    expect(dns('dns: {zone: a., name: www.a.}\n')).to.equal('local')
+    expect(dns(`provider: static\n${hosts}dns: {zone: a., name: www.a.}\n`)).to.equal(undefined)
+    expect(dns(`provider: static\n${hosts}dns: {provider: route53, zone: a., name: www.a.}\n`)).to.equal('route53')
+    expect(dns('provider: aws\ndns: {provider: rfc2136, server: 192.0.2.53, zone: a., name: www.a., tsig: {keyName: k, secretEnv: K}}\n')).to.equal('rfc2136')
+  })
+
+  it('dns.provider: an unknown key is answered with the keys of the provider the file chose', () => {
+    const keys = (dns: string): string => {
+      try {
+        parseCluster(`${minimal}provider: aws\ndns: ${dns}\n`, 'f.yaml')
+      } catch (error) {
+        return (error as ConfigErrors).problems.map((p) => `${p.located} ${(p.actions ?? []).join(' ')}`).join('\n')
+      }
+      return ''
+    }
+    expect(keys('{zone: a., name: w.a., bogus: 1}')).to.match(/unknown key "dns\.bogus" Keys allowed here: provider, zone, name, ttl, hostedZoneId, multivalue\.$/)
+    const rfc = '{provider: rfc2136, server: s, zone: a., name: w.a., tsig: {keyName: k, secretEnv: K'
+    expect(keys(`${rfc}}, bogus: 1}`)).to.match(/Keys allowed here: provider, server, port, zone, name, ttl, tsig, timeout, tries\.$/)
+    expect(keys(`${rfc}, bogus: 2}}`)).to.match(/unknown key "dns\.tsig\.bogus" Keys allowed here: keyName, algorithm, secretFile, secretEnv, secret\.$/)
+  })
+
+  it('dns.provider: refuses the sandbox\'s DNS outside the sandbox, a key of another provider, and an inline TSIG secret, each at its line', () => {
+    expect(problems(`${minimal}provider: aws\ndns: {provider: local, zone: a., name: www.a.}\n`)).to.deep.equal([
+      'broken.yaml:5:17: dns.provider local is the sandbox\'s own DNS server and needs provider: local: choose route53 or rfc2136',
+    ])
+    expect(problems(`${minimal}provider: aws\ndns:\n  provider: rfc2136\n  server: 192.0.2.53\n  zone: a.\n  name: www.a.\n  hostedZoneId: Z1\n  tsig: {keyName: k, secretEnv: K}\n`)[0]).to.match(/^broken\.yaml:10:3: unknown key "dns\.hostedZoneId"/)
+    const inline = problems(`${minimal}provider: aws\ndns:\n  provider: rfc2136\n  server: 192.0.2.53\n  zone: a.\n  name: www.a.\n  tsig:\n    keyName: k\n    secret: c2VjcmV0LXZhbHVlLTEyMzQ=\n`)
+    expect(inline).to.deep.equal(['broken.yaml:12:13: dns.tsig.secret: the TSIG secret is not written in the cluster file: put it in a file (tsig.secretFile) or an environment variable (tsig.secretEnv)', 'broken.yaml:11:5: dns.tsig: set exactly one of tsig.secretFile and tsig.secretEnv'])
+    expect(inline.join()).not.to.contain('c2VjcmV0LXZhbHVlLTEyMzQ=')
   })
 
   it('refuses provider static without hosts', () => {
