@@ -27,7 +27,7 @@ describe('a command needing a capability the cluster lacks', function () {
     [['eip', 'list'], /the cluster has no address pool capability \(Elastic IPs\): provider static does not offer it/, /provider: aws/],
     [['eip', 'allocate'], /no address pool capability/, /provider: aws/],
     [['proxy', 'launch'], /the cluster has no instances capability \(launch, terminate\): provider static does not offer it/, /Edit hosts: in the cluster file/],
-    [['dns', 'show'], /the cluster has no DNS zone capability: provider static does not offer it/, /provider: aws/],
+    [['dns', 'show'], /provider static has no DNS of its own: set dns.provider/, /provider: rfc2136/],
     [['health', 'check', '--target', 'addresses'], /no address pool capability/, /provider: aws/],
   ]
   for (const [args, message, action] of refused) {
