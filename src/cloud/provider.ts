@@ -60,6 +60,8 @@ export interface Placement {
   subnet?: string
   /** The instance's Name, unique in the cluster (see proxyNames in src/services/proxy.ts); a provider that names its own ignores it. */
   name?: string
+  /** `topology: pairs`: the pair the new proxy joins (its `hactl:pair` tag from the first byte). */
+  pair?: string
 }
 
 export interface LaunchOptions {
@@ -75,7 +77,10 @@ export interface Provider {
   terminateProxy(id: string): Promise<void>
   /** Every address of the cluster; one describe call. */
   listAddresses(): Promise<ElasticAddress[]>
-  allocateAddress(): Promise<ElasticAddress>
+  /** A new address of the cluster; with `pair`, tagged as that pair's address from the first byte. */
+  allocateAddress(options?: {pair?: string}): Promise<ElasticAddress>
+  /** Give an existing proxy (instance id) or address (allocation id) of the cluster its pair (`topology: pairs`). */
+  tagPair?(resource: 'address' | 'proxy', id: string, pair: string): Promise<void>
   /** Move or attach; reassociation allowed (the address may be on another instance). */
   associateAddress(allocationId: string, instanceId: string): Promise<void>
   disassociateAddress(allocationId: string): Promise<void>

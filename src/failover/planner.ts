@@ -147,6 +147,14 @@ function holderProblem(address: ElasticAddress, byId: Map<string, ProxyInstance>
   return undefined
 }
 
+/** A pair's address on a proxy of another pair (or of none) serves the wrong pair: it goes back to its own. */
+function outsidePair(address: ElasticAddress, byId: Map<string, ProxyInstance>): string | undefined {
+  const pair = address.tags[PAIR_TAG]
+  const holder = address.instanceId ? byId.get(address.instanceId) : undefined
+  if (pair === undefined || !holder || holder.tags[PAIR_TAG] === pair) return undefined
+  return `holder ${holder.id} is ${holder.tags[PAIR_TAG] ? `in ${holder.tags[PAIR_TAG]}` : 'in no pair'}, not in ${pair}`
+}
+
 /** Accounting shared by both planners: the budget and the alerts it turns moves into. */
 class PlanBuilder {
   readonly actions: FailoverAction[] = []
@@ -296,7 +304,7 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
 
   for (const address of [...view.addresses].sort((a, b) => a.publicIp.localeCompare(b.publicIp))) {
     if (!inScope(address, policy.only)) continue
-    const problem = holderProblem(address, byId, view.health)
+    const problem = holderProblem(address, byId, view.health) ?? (policy.topology === 'pairs' ? outsidePair(address, byId) : undefined)
     if (!problem) {
       const holder = address.instanceId as string
       const judged = view.health[holder] ?? 'unknown'

@@ -97,14 +97,14 @@ export class AwsProvider implements Provider {
     // Unnamed placements (older callers) are grouped by zone and subnet, as one call each.
     const groups = new Map<string, {placement: Placement; count: number}>()
     placements.forEach((p, i) => {
-      const key = p.name ? `#${i}` : `${p.zone}/${p.subnet ?? ''}`
+      const key = p.name ? `#${i}` : `${p.zone}/${p.subnet ?? ''}/${p.pair ?? ''}`
       const g = groups.get(key) ?? {placement: p, count: 0}
       g.count++
       groups.set(key, g)
     })
     const userData = Buffer.from(proxyUserData(this.spec.proxy.engine, this.spec.cluster, inst.userData)).toString('base64')
     return [...groups.values()].map(({count, placement}, n) => {
-      const tags = toTags(hactlTags(this.spec.cluster, 'proxy', placement.name ? {Name: placement.name} : {}))
+      const tags = toTags(hactlTags(this.spec.cluster, 'proxy', {...(placement.name ? {Name: placement.name} : {}), ...(placement.pair ? {[TAG.pair]: placement.pair} : {})}))
       return {
         ImageId: inst.image,
         InstanceType: inst.type as RunInstancesCommandInput['InstanceType'],
@@ -149,9 +149,18 @@ export class AwsProvider implements Provider {
     return addresses.map(toAddress).sort((a, b) => a.publicIp.localeCompare(b.publicIp))
   }
 
-  async allocateAddress(): Promise<ElasticAddress> {
-    const out = await this.clients.ec2.allocateAddress(this.allocateAddressInput())
-    return {allocationId: out.AllocationId as string, publicIp: out.PublicIp as string, tags: hactlTags(this.spec.cluster, 'address')}
+  async allocateAddress(options: {pair?: string} = {}): Promise<ElasticAddress> {
+    const out = await this.clients.ec2.allocateAddress(this.allocateAddressInput(options.pair))
+    return {allocationId: out.AllocationId as string, publicIp: out.PublicIp as string, tags: this.addressTags(options.pair)}
+  }
+
+  private addressTags(pair: string | undefined): Record<string, string> {
+    return hactlTags(this.spec.cluster, 'address', pair ? {[TAG.pair]: pair} : {})
+  }
+
+  /** Only the pair tag: the resource already carries the cluster's tags, which the policy's condition checks. */
+  async tagPair(_resource: 'address' | 'proxy', id: string, pair: string): Promise<void> {
+    await this.clients.ec2.createTags({Resources: [id], Tags: [{Key: TAG.pair, Value: pair}]})
   }
 
   /**
@@ -159,8 +168,8 @@ export class AwsProvider implements Provider {
    * policy allows it only with the cluster's tag in the request, so a dry run without the tags would be
    * judged under another condition than the call it stands for.
    */
-  private allocateAddressInput(): AllocateAddressCommandInput {
-    return {Domain: 'vpc', TagSpecifications: [{ResourceType: 'elastic-ip', Tags: toTags(hactlTags(this.spec.cluster, 'address'))}]}
+  private allocateAddressInput(pair?: string): AllocateAddressCommandInput {
+    return {Domain: 'vpc', TagSpecifications: [{ResourceType: 'elastic-ip', Tags: toTags(this.addressTags(pair))}]}
   }
 
   async associateAddress(allocationId: string, instanceId: string): Promise<void> {
@@ -263,7 +272,9 @@ export class AwsProvider implements Provider {
     const show = (api: string, input: unknown): string => `${api} ${JSON.stringify(input)}`
     switch (operation.op) {
       case 'allocateAddress':
-        return [show('ec2:AllocateAddress', {Domain: 'vpc', Tags: hactlTags(this.spec.cluster, 'address')})]
+        return [show('ec2:AllocateAddress', {Domain: 'vpc', Tags: this.addressTags(operation.pair)})]
+      case 'tagPair':
+        return [show('ec2:CreateTags', {Resources: [operation.id], Tags: [{Key: TAG.pair, Value: operation.pair}]})]
       case 'associateAddress':
         return [show('ec2:AssociateAddress', {AllocationId: operation.allocationId, InstanceId: operation.instanceId, AllowReassociation: true})]
       case 'disassociateAddress':
@@ -321,7 +332,9 @@ export class AwsProvider implements Provider {
     const ec2 = this.clients.ec2
     switch (operation.op) {
       case 'allocateAddress':
-        return ['ec2:AllocateAddress', () => ec2.allocateAddress({...this.allocateAddressInput(), DryRun: true})]
+        return ['ec2:AllocateAddress', () => ec2.allocateAddress({...this.allocateAddressInput(operation.pair), DryRun: true})]
+      case 'tagPair':
+        return ['ec2:CreateTags', () => ec2.createTags({Resources: [operation.id], Tags: [{Key: TAG.pair, Value: operation.pair}], DryRun: true})]
       case 'associateAddress':
         return [
           'ec2:AssociateAddress',

@@ -5,6 +5,7 @@ import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
 import {sendControl, type ControlAnswer} from '../../sandbox/control.js'
 import type {ElasticAddress, LaunchOptions, Placement, Provider, ProxyInstance, RecordSet} from '../provider.js'
+import {TAG} from '../tags.js'
 import {instancePaths, sandboxPaths} from './paths.js'
 import {notRunning, readState, updateState, type LocalAddress, type LocalInstance, type SandboxState} from './state.js'
 
@@ -55,6 +56,7 @@ export class LocalProvider implements Provider {
           address: `${local.proxyNet}.${index}`,
           state: 'running',
           launchedAt: new Date().toISOString(),
+          ...(placement.pair ? {pair: placement.pair} : {}),
         }
         const paths = instancePaths(this.dir, instance.id)
         await mkdir(paths.dir, {recursive: true})
@@ -87,14 +89,26 @@ export class LocalProvider implements Provider {
     return state.addresses.map((a) => this.toAddress(a))
   }
 
-  async allocateAddress(): Promise<ElasticAddress> {
+  async allocateAddress(options: {pair?: string} = {}): Promise<ElasticAddress> {
     const address = await this.change((state) => {
       const index = firstFree(state.addresses.map((a) => a.index))
-      const made: LocalAddress = {allocationId: `eipalloc-${hex(9).slice(0, 17)}`, publicIp: `${this.cluster.spec.local.addressNet}.${index}`, index}
+      const made: LocalAddress = {
+        allocationId: `eipalloc-${hex(9).slice(0, 17)}`,
+        publicIp: `${this.cluster.spec.local.addressNet}.${index}`,
+        index,
+        ...(options.pair ? {pair: options.pair} : {}),
+      }
       state.addresses.push(made)
       return made
     })
     return this.toAddress(address)
+  }
+
+  async tagPair(resource: 'address' | 'proxy', id: string, pair: string): Promise<void> {
+    await updateState(this.dir, (state) => {
+      if (resource === 'proxy') this.instance(state, id).pair = pair
+      else this.address(state, id).pair = pair
+    })
   }
 
   async associateAddress(allocationId: string, instanceId: string): Promise<void> {
@@ -200,7 +214,7 @@ export class LocalProvider implements Provider {
       state: i.state,
       privateAddress: i.address,
       launchedAt: i.launchedAt,
-      tags: {'hactl:cluster': this.cluster.spec.cluster, 'hactl:role': 'proxy', Name: i.name},
+      tags: {[TAG.cluster]: this.cluster.spec.cluster, [TAG.role]: 'proxy', Name: i.name, ...(i.pair ? {[TAG.pair]: i.pair} : {})},
       access: {
         transport: 'local',
         remotePath: paths.config,
@@ -220,7 +234,7 @@ export class LocalProvider implements Provider {
       publicIp: a.publicIp,
       instanceId: a.instanceId,
       associationId: a.associationId,
-      tags: {'hactl:cluster': this.cluster.spec.cluster, 'hactl:role': 'address'},
+      tags: {[TAG.cluster]: this.cluster.spec.cluster, [TAG.role]: 'address', ...(a.pair ? {[TAG.pair]: a.pair} : {})},
     }
   }
 }

@@ -196,6 +196,19 @@ describe('failover planner', () => {
       expect(associations(stuck.actions)).to.deep.equal([])
       expect(stuck.actions[0]).to.include({kind: 'alert', allocationId: 'eipalloc-1'})
     })
+
+    it('pairs: an EIP on a healthy proxy of another pair goes back to its own pair, never stays across pairs', () => {
+      const pair = (n: string): Record<string, string> => ({'hactl:pair': n})
+      const v = view(
+        [proxy('i-1a', 'z-a', 'running', pair('pair-1')), proxy('i-1b', 'z-b', 'running', pair('pair-1')), proxy('i-2a', 'z-a', 'running', pair('pair-2'))],
+        [eip(1, 'i-2a', pair('pair-1')), eip(2, 'i-2a', pair('pair-2'))],
+        {'i-1a': 'healthy', 'i-1b': 'healthy', 'i-2a': 'healthy'},
+      )
+      expect(associations(planFailover(v, policy({topology: 'pairs'})).actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-1b'}])
+      expect(associations(planRebalance(v, policy({topology: 'pairs'})).actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-1b'}])
+      // In pool topology the same view is left alone: the pair tag means nothing there.
+      expect(associations(planFailover(v, policy()).actions)).to.deep.equal([])
+    })
   })
 
   it('--to: moves to the named proxy when it is healthy, refuses when it is not', () => {
