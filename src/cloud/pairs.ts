@@ -113,6 +113,17 @@ export function planPairLaunch(existing: ProxyInstance[], count: number, slots: 
   return {placements, adopt, pairs: Object.fromEntries([...members].map(([pair, list]) => [pair, list.map((m) => m.id)])), notes}
 }
 
+/** Members of a pair next to each other, pairs in order, resources without a pair last; the order within stays. */
+export function byPair<T extends {tags: Record<string, string>}>(items: T[]): T[] {
+  if (!items.some((i) => pairOf(i) !== undefined)) return items
+  const order = (a: T, b: T): number => {
+    const [x, y] = [pairOf(a), pairOf(b)]
+    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1
+    return comparePairs(x, y)
+  }
+  return items.map((item, n) => ({item, n})).sort((a, b) => order(a.item, b.item) || a.n - b.n).map((x) => x.item)
+}
+
 function compare(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]
   return 0
