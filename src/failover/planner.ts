@@ -212,8 +212,8 @@ function zoneLoad(candidates: Candidate[], zone: string): number {
 }
 
 /** The best home for an address leaving `fromZone`: fewest EIPs, another zone, emptiest zone, then name and id (so a tie goes the same way every time, as an operator reading names expects). */
-function pickTarget(candidates: Candidate[], fromZone: string | undefined): Candidate | undefined {
-  const key = (c: Candidate): [number, number, number, string, string] => [c.eips, c.proxy.zone === fromZone ? 1 : 0, zoneLoad(candidates, c.proxy.zone), c.proxy.name ?? '', c.proxy.id]
+function pickTarget(candidates: Candidate[], fromZone: string | undefined, loadOf = (zone: string): number => zoneLoad(candidates, zone)): Candidate | undefined {
+  const key = (c: Candidate): [number, number, number, string, string] => [c.eips, c.proxy.zone === fromZone ? 1 : 0, loadOf(c.proxy.zone), c.proxy.name ?? '', c.proxy.id]
   return [...candidates].sort((x, y) => compareKeys(key(x), key(y)))[0]
 }
 
@@ -254,10 +254,10 @@ function eligibleTargets(view: ObservedPool, policy: FailoverPolicy, builder: Pl
  * between healthy proxies: when every healthy proxy is held down, the address
  * still leaves the dead one.
  */
-function pickHome(targets: Targets, fromZone: string | undefined): {target: Candidate; heldDown: boolean} | undefined {
-  const ready = pickTarget(targets.ready, fromZone)
+function pickHome(targets: Targets, fromZone: string | undefined, loadOf?: (zone: string) => number): {target: Candidate; heldDown: boolean} | undefined {
+  const ready = pickTarget(targets.ready, fromZone, loadOf)
   if (ready) return {target: ready, heldDown: false}
-  const held = pickTarget(targets.held, fromZone)
+  const held = pickTarget(targets.held, fromZone, loadOf)
   return held ? {target: held, heldDown: true} : undefined
 }
 
@@ -301,6 +301,13 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
   const forced = forcedTarget(view, policy, builder)
   if (forced === false) return builder.plan()
   const pool = policy.topology === 'pool' ? eligibleTargets(view, policy, builder) : {ready: [], held: []}
+  // Pairs: between two members, the one in the zone holding fewer of the cluster's addresses, so the active members spread over zones.
+  const zoneHeld = new Map<string, number>()
+  for (const a of view.addresses) {
+    const zone = a.instanceId ? byId.get(a.instanceId)?.zone : undefined
+    if (zone !== undefined) zoneHeld.set(zone, (zoneHeld.get(zone) ?? 0) + 1)
+  }
+  const heldIn = (zone: string): number => zoneHeld.get(zone) ?? 0
 
   for (const address of [...view.addresses].sort((a, b) => a.publicIp.localeCompare(b.publicIp))) {
     if (!inScope(address, policy.only)) continue
@@ -320,7 +327,7 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
         builder.alert(`${policy.to} is not in pair ${pair ?? '(none)'}: ${address.publicIp} stays`, address.allocationId)
         continue
       }
-      home = forced ? {target: forced, heldDown: false} : pickHome(eligibleTargets(view, policy, builder, members), fromZone)
+      home = forced ? {target: forced, heldDown: false} : pickHome(eligibleTargets(view, policy, builder, members), fromZone, heldIn)
       if (!home) {
         builder.alert(
           `${address.publicIp} (pair ${pair ?? 'untagged'}): ${problem}, and no healthy member of the pair can take it: ${noTargetReason(view, members)}`,
@@ -337,7 +344,11 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
       }
     }
     const reason = home.heldDown ? `${problem} (${home.target.proxy.id} is in its hold-down, but no other healthy proxy can take it)` : problem
-    if (builder.associate(address, home.target.proxy, reason)) home.target.eips++
+    if (builder.associate(address, home.target.proxy, reason)) {
+      home.target.eips++
+      if (fromZone !== undefined) zoneHeld.set(fromZone, heldIn(fromZone) - 1)
+      zoneHeld.set(home.target.proxy.zone, heldIn(home.target.proxy.zone) + 1)
+    }
   }
   return builder.plan()
 }
