@@ -328,9 +328,17 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
         continue
       }
       home = forced ? {target: forced, heldDown: false} : pickHome(eligibleTargets(view, policy, builder, members), fromZone, heldIn)
+      if (!home && pair === undefined) {
+        builder.alert(
+          `${address.publicIp} (pair untagged): ${problem}, and it belongs to no pair, so it is not moved: \`hactl proxy launch\` and \`hactl eip allocate\` put the cluster's proxies and addresses in pairs`,
+          address.allocationId,
+          `${address.publicIp}: ${problem}, in no pair`,
+        )
+        continue
+      }
       if (!home) {
         builder.alert(
-          `${address.publicIp} (pair ${pair ?? 'untagged'}): ${problem}, and no healthy member of the pair can take it: ${noTargetReason(view, members)}`,
+          `${address.publicIp} (pair ${pair}): ${problem}, and no healthy member of the pair can take it: ${noTargetReason(view, members)}`,
           address.allocationId,
           `${address.publicIp}: ${problem}, no healthy member of the pair can take it`,
         )
