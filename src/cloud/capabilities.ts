@@ -34,11 +34,17 @@ export interface Instances extends ProxyHosts {
 export interface AddressPool {
   /** Every address of the cluster; one describe call. */
   listAddresses(): Promise<ElasticAddress[]>
-  allocateAddress(): Promise<ElasticAddress>
+  /** A new address of the cluster; with `pair`, tagged as that pair's address from the first byte. */
+  allocateAddress(options?: {pair?: string}): Promise<ElasticAddress>
   /** Move or attach; reassociation allowed (the address may be on another instance). */
   associateAddress(allocationId: string, instanceId: string): Promise<void>
   disassociateAddress(allocationId: string): Promise<void>
   releaseAddress(allocationId: string): Promise<void>
+}
+
+/** `topology: pairs`: give an existing proxy (instance id) or address (allocation id) of the cluster its pair. */
+export interface PairTags {
+  tagPair(resource: 'address' | 'proxy', id: string, pair: string): Promise<void>
 }
 
 /** Backend instances found by their tags, for `backend sync`. */
@@ -55,6 +61,7 @@ export interface Cloud {
   readonly addresses?: AddressPool
   readonly dns?: DnsZone
   readonly backends?: BackendDiscovery
+  readonly pairTags?: PairTags
   /** The exact API calls of planned operations (and the cloud's answer on permissions), for --dry-run. */
   readonly planner?: OperationPlanner
 }

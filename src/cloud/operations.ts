@@ -6,11 +6,12 @@
 import type {Placement, RecordSet} from './provider.js'
 
 export type ProviderOperation =
-  | {op: 'allocateAddress'}
+  | {op: 'allocateAddress'; pair?: string}
   | {op: 'associateAddress'; allocationId: string; instanceId: string}
   | {op: 'disassociateAddress'; allocationId: string}
   | {op: 'launchProxies'; placements: Placement[]; clientToken: string}
   | {op: 'releaseAddress'; allocationId: string}
+  | {op: 'tagPair'; resource: 'address' | 'proxy'; id: string; pair: string}
   | {op: 'terminateProxy'; instanceId: string}
   | {op: 'upsertRecordSet'; records: RecordSet}
 
@@ -33,15 +34,17 @@ export interface OperationPlanner {
 export function describeOperation(operation: ProviderOperation): string {
   switch (operation.op) {
     case 'allocateAddress':
-      return 'allocate an address'
+      return operation.pair ? `allocate an address for ${operation.pair}` : 'allocate an address'
     case 'associateAddress':
       return `associate ${operation.allocationId} with ${operation.instanceId}`
     case 'disassociateAddress':
       return `disassociate ${operation.allocationId}`
     case 'launchProxies':
-      return `launch ${operation.placements.length} proxies in ${operation.placements.map((p) => p.subnet ?? p.zone).join(', ')}`
+      return `launch ${operation.placements.length} proxies in ${operation.placements.map((p) => `${p.subnet ?? p.zone}${p.pair ? ` (${p.pair})` : ''}`).join(', ')}`
     case 'releaseAddress':
       return `release ${operation.allocationId}`
+    case 'tagPair':
+      return `tag ${operation.resource} ${operation.id} hactl:pair=${operation.pair}`
     case 'terminateProxy':
       return `terminate ${operation.instanceId}`
     case 'upsertRecordSet':

@@ -57,6 +57,8 @@ export interface Placement {
   subnet?: string
   /** The instance's Name, unique in the cluster (see proxyNames in src/services/proxy.ts); a provider that names its own ignores it. */
   name?: string
+  /** `topology: pairs`: the pair the new proxy joins (its `hactl:pair` tag from the first byte). */
+  pair?: string
 }
 
 export interface LaunchOptions {

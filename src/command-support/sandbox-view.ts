@@ -1,3 +1,4 @@
+import {pairOf} from '../cloud/pairs.js'
 import {renderTable} from '../ui/table.js'
 import type {Terminal} from '../ui/terminal.js'
 import type {SandboxView} from '../sandbox/service.js'
@@ -6,11 +7,13 @@ import type {SandboxView} from '../sandbox/service.js'
 export function renderSandbox(view: SandboxView, terminal: Pick<Terminal, 'tty'>): string {
   if (!view.supervisorPid) return `no sandbox is running for ${view.clusterFile}`
   const names = new Map(view.instances.map((i) => [i.id, i.name ?? i.id]))
+  const pairs = view.instances.some((i) => pairOf(i) !== undefined)
   const proxies = renderTable(
     view.instances,
     [
       {header: 'proxy', get: (i) => i.name},
       {header: 'id', get: (i) => i.id},
+      ...(pairs ? [{header: 'pair', get: (i: SandboxView['instances'][number]) => pairOf(i)}] : []),
       {header: 'zone', get: (i) => i.zone},
       {header: 'address', get: (i) => i.privateAddress},
       {header: 'state', get: (i) => (i.crashed ? 'killed' : i.alive ? i.state : `${i.state}, not answering`)},
@@ -22,6 +25,7 @@ export function renderSandbox(view: SandboxView, terminal: Pick<Terminal, 'tty'>
     view.addresses,
     [
       {header: 'elastic ip', get: (a) => a.publicIp},
+      ...(pairs ? [{header: 'pair', get: (a: SandboxView['addresses'][number]) => pairOf(a)}] : []),
       {header: 'allocation', get: (a) => a.allocationId},
       {header: 'proxy', get: (a) => (a.instanceId ? names.get(a.instanceId) ?? a.instanceId : undefined)},
     ],

@@ -34,6 +34,7 @@ function proxiesTable(r: StatusReport, terminal: Terminal): string {
     [
       {header: 'id', get: (p) => p.id},
       {header: 'name', get: (p) => p.name},
+      ...(r.topology === 'pairs' ? [{header: 'pair', get: (p: StatusReport['proxies'][number]) => p.pair ?? '-'}] : []),
       {header: 'zone', get: (p) => p.zone},
       // What the cloud says beside what the probe saw: a crashed proxy is still `running` to the cloud.
       {header: 'state', get: (p) => p.state},
@@ -50,6 +51,7 @@ function addressesTable(r: StatusReport, terminal: Terminal): string {
     r.addresses,
     [
       {header: 'address', get: (a) => a.publicIp},
+      ...(r.topology === 'pairs' ? [{header: 'pair', get: (a: StatusReport['addresses'][number]) => a.pair ?? '-'}] : []),
       {header: 'holder', get: (a) => (terminal.tty ? a.holderName : a.holder)},
       {header: 'zone', get: (a) => a.zone},
       {header: 'healthy', get: (a) => mark(a.healthy, terminal)},

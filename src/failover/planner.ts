@@ -147,6 +147,14 @@ function holderProblem(address: ElasticAddress, byId: Map<string, ProxyInstance>
   return undefined
 }
 
+/** A pair's address on a proxy of another pair (or of none) serves the wrong pair: it goes back to its own. */
+function outsidePair(address: ElasticAddress, byId: Map<string, ProxyInstance>): string | undefined {
+  const pair = address.tags[PAIR_TAG]
+  const holder = address.instanceId ? byId.get(address.instanceId) : undefined
+  if (pair === undefined || !holder || holder.tags[PAIR_TAG] === pair) return undefined
+  return `holder ${holder.id} is ${holder.tags[PAIR_TAG] ? `in ${holder.tags[PAIR_TAG]}` : 'in no pair'}, not in ${pair}`
+}
+
 /** Accounting shared by both planners: the budget and the alerts it turns moves into. */
 class PlanBuilder {
   readonly actions: FailoverAction[] = []
@@ -204,8 +212,8 @@ function zoneLoad(candidates: Candidate[], zone: string): number {
 }
 
 /** The best home for an address leaving `fromZone`: fewest EIPs, another zone, emptiest zone, then name and id (so a tie goes the same way every time, as an operator reading names expects). */
-function pickTarget(candidates: Candidate[], fromZone: string | undefined): Candidate | undefined {
-  const key = (c: Candidate): [number, number, number, string, string] => [c.eips, c.proxy.zone === fromZone ? 1 : 0, zoneLoad(candidates, c.proxy.zone), c.proxy.name ?? '', c.proxy.id]
+function pickTarget(candidates: Candidate[], fromZone: string | undefined, loadOf = (zone: string): number => zoneLoad(candidates, zone)): Candidate | undefined {
+  const key = (c: Candidate): [number, number, number, string, string] => [c.eips, c.proxy.zone === fromZone ? 1 : 0, loadOf(c.proxy.zone), c.proxy.name ?? '', c.proxy.id]
   return [...candidates].sort((x, y) => compareKeys(key(x), key(y)))[0]
 }
 
@@ -246,10 +254,10 @@ function eligibleTargets(view: ObservedPool, policy: FailoverPolicy, builder: Pl
  * between healthy proxies: when every healthy proxy is held down, the address
  * still leaves the dead one.
  */
-function pickHome(targets: Targets, fromZone: string | undefined): {target: Candidate; heldDown: boolean} | undefined {
-  const ready = pickTarget(targets.ready, fromZone)
+function pickHome(targets: Targets, fromZone: string | undefined, loadOf?: (zone: string) => number): {target: Candidate; heldDown: boolean} | undefined {
+  const ready = pickTarget(targets.ready, fromZone, loadOf)
   if (ready) return {target: ready, heldDown: false}
-  const held = pickTarget(targets.held, fromZone)
+  const held = pickTarget(targets.held, fromZone, loadOf)
   return held ? {target: held, heldDown: true} : undefined
 }
 
@@ -293,10 +301,17 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
   const forced = forcedTarget(view, policy, builder)
   if (forced === false) return builder.plan()
   const pool = policy.topology === 'pool' ? eligibleTargets(view, policy, builder) : {ready: [], held: []}
+  // Pairs: between two members, the one in the zone holding fewer of the cluster's addresses, so the active members spread over zones.
+  const zoneHeld = new Map<string, number>()
+  for (const a of view.addresses) {
+    const zone = a.instanceId ? byId.get(a.instanceId)?.zone : undefined
+    if (zone !== undefined) zoneHeld.set(zone, (zoneHeld.get(zone) ?? 0) + 1)
+  }
+  const heldIn = (zone: string): number => zoneHeld.get(zone) ?? 0
 
   for (const address of [...view.addresses].sort((a, b) => a.publicIp.localeCompare(b.publicIp))) {
     if (!inScope(address, policy.only)) continue
-    const problem = holderProblem(address, byId, view.health)
+    const problem = holderProblem(address, byId, view.health) ?? (policy.topology === 'pairs' ? outsidePair(address, byId) : undefined)
     if (!problem) {
       const holder = address.instanceId as string
       const judged = view.health[holder] ?? 'unknown'
@@ -312,10 +327,18 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
         builder.alert(`${policy.to} is not in pair ${pair ?? '(none)'}: ${address.publicIp} stays`, address.allocationId)
         continue
       }
-      home = forced ? {target: forced, heldDown: false} : pickHome(eligibleTargets(view, policy, builder, members), fromZone)
+      home = forced ? {target: forced, heldDown: false} : pickHome(eligibleTargets(view, policy, builder, members), fromZone, heldIn)
+      if (!home && pair === undefined) {
+        builder.alert(
+          `${address.publicIp} (pair untagged): ${problem}, and it belongs to no pair, so it is not moved: \`hactl proxy launch\` and \`hactl eip allocate\` put the cluster's proxies and addresses in pairs`,
+          address.allocationId,
+          `${address.publicIp}: ${problem}, in no pair`,
+        )
+        continue
+      }
       if (!home) {
         builder.alert(
-          `${address.publicIp} (pair ${pair ?? 'untagged'}): ${problem}, and no healthy member of the pair can take it: ${noTargetReason(view, members)}`,
+          `${address.publicIp} (pair ${pair}): ${problem}, and no healthy member of the pair can take it: ${noTargetReason(view, members)}`,
           address.allocationId,
           `${address.publicIp}: ${problem}, no healthy member of the pair can take it`,
         )
@@ -329,7 +352,11 @@ export function planFailover(view: ObservedPool, policy: FailoverPolicy): Failov
       }
     }
     const reason = home.heldDown ? `${problem} (${home.target.proxy.id} is in its hold-down, but no other healthy proxy can take it)` : problem
-    if (builder.associate(address, home.target.proxy, reason)) home.target.eips++
+    if (builder.associate(address, home.target.proxy, reason)) {
+      home.target.eips++
+      if (fromZone !== undefined) zoneHeld.set(fromZone, heldIn(fromZone) - 1)
+      zoneHeld.set(home.target.proxy.zone, heldIn(home.target.proxy.zone) + 1)
+    }
   }
   return builder.plan()
 }

@@ -3,6 +3,8 @@ import type {DemoBackend} from '../cloud/local/state.js'
 /** What `sandbox up` lays out; every field has a flag. */
 export interface SandboxLayout {
   name: string
+  /** pool: one address per proxy; pairs: proxies in pairs of two across zones, one address per pair. */
+  topology: 'pairs' | 'pool'
   proxies: number
   backends: number
   proxyNet: string
@@ -16,6 +18,7 @@ export interface SandboxLayout {
 
 export const DEFAULT_LAYOUT: SandboxLayout = {
   name: 'sandbox',
+  topology: 'pool',
   proxies: 3,
   backends: 4,
   proxyNet: '127.0.1',
@@ -25,6 +28,14 @@ export const DEFAULT_LAYOUT: SandboxLayout = {
   backendPort: 8080,
   dnsPort: 5353,
   holdDownMs: 10_000,
+}
+
+/** Proxies when `--proxies` is not given: three pairs in pairs, else three. */
+export const DEFAULT_PAIRS_PROXIES = 6
+
+/** Addresses of a layout: one per proxy, or one per pair. */
+export function layoutAddresses(layout: Pick<SandboxLayout, 'proxies' | 'topology'>): number {
+  return layout.topology === 'pairs' ? layout.proxies / 2 : layout.proxies
 }
 
 export const SANDBOX_ZONE = 'sandbox.test.'
@@ -40,15 +51,15 @@ export function sandboxClusterFile(layout: SandboxLayout): string {
 # Edit it and run \`hactl sandbox down\` and \`hactl sandbox up\` to apply.
 cluster: ${layout.name}
 provider: local
-topology: pool
+topology: ${layout.topology}
 proxy:
   engine: haproxy
   config: ./haproxy.cfg
   instances:
     count: ${layout.proxies}
     zones: [local-a, local-b, local-c]
-addresses:
-  count: ${layout.proxies}
+${layout.topology === 'pairs' ? '# one address per pair; each pair is two proxies in two zones\n' : ''}addresses:
+  count: ${layoutAddresses(layout)}
 dns:
   zone: ${SANDBOX_ZONE}
   name: ${SANDBOX_NAME}

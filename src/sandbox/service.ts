@@ -6,15 +6,16 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 
 import {instancePaths, sandboxPaths} from '../cloud/local/paths.js'
-import {createLocalProvider} from '../cloud/local/provider.js'
+import {createLocalProvider, type LocalProvider} from '../cloud/local/provider.js'
 import {emptyState, readState, updateState, writeState, type LocalInstance} from '../cloud/local/state.js'
+import {MEMBERS_PER_PAIR, pairOf, planPairAddresses, planPairLaunch} from '../cloud/pairs.js'
 import type {ElasticAddress, ProxyInstance, RecordSet} from '../cloud/provider.js'
 import {loadCluster, parseCluster, type Cluster} from '../cluster/loader.js'
 import {CloudError, UsageError} from '../errors.js'
 import {stateFilePath} from '../monitor/state.js'
 import type {Reporter} from '../events.js'
 import {supervisorAlive, sendControl} from '../cloud/local/control.js'
-import {DEFAULT_LAYOUT, demoBackends, sandboxClusterFile, sandboxHaproxyConfig, SANDBOX_NAME, type SandboxLayout} from './files.js'
+import {DEFAULT_LAYOUT, DEFAULT_PAIRS_PROXIES, demoBackends, sandboxClusterFile, sandboxHaproxyConfig, SANDBOX_NAME, type SandboxLayout} from './files.js'
 import {checkEndpointsFree, type Endpoint} from './ports.js'
 import {ownedAlive, ownedProcess, signalGroup, signalOwned} from './proxy-process.js'
 import {DNS_HOST} from './supervisor.js'
@@ -72,12 +73,12 @@ function assertLocal(cluster: Cluster): void {
 
 /** Every address:port a sandbox of this cluster file binds. */
 export function sandboxEndpoints(cluster: Cluster, backends = backendCount(cluster)): Endpoint[] {
-  const {local, proxy, addresses} = cluster.spec
+  const {local, addresses} = cluster.spec
   const tcp = (host: string, port: number, what: string): Endpoint => ({host, port, protocol: 'tcp', what})
   return [
     tcp(DNS_HOST, local.dnsPort, 'DNS'),
     {host: DNS_HOST, port: local.dnsPort, protocol: 'udp', what: 'DNS'},
-    ...Array.from({length: proxy.instances.count}, (_, i) => tcp(`${local.proxyNet}.${i + 1}`, local.proxyPort, `proxy-${i + 1}`)),
+    ...Array.from({length: proxyCount(cluster)}, (_, i) => tcp(`${local.proxyNet}.${i + 1}`, local.proxyPort, `proxy-${i + 1}`)),
     ...Array.from({length: addresses.count}, (_, i) => tcp(`${local.addressNet}.${i + 1}`, local.proxyPort, 'an Elastic IP')),
     ...demoBackends({backendNet: local.backendNet, backendPort: local.backendPort, backends}).map((b) => tcp(b.address, b.port, `demo backend ${b.name}`)),
   ]
@@ -98,7 +99,7 @@ function backendCount(cluster: Cluster): number {
 /** `hactl sandbox up`: lay out the folder if it is new, start the supervisor, then build the cluster through the provider. */
 export async function sandboxUp(options: UpOptions): Promise<UpResult> {
   assertLinux()
-  const layout: SandboxLayout = {...DEFAULT_LAYOUT, ...options.layout}
+  const layout = resolveLayout(options.layout)
   const dir = path.resolve(options.dir)
   const clusterFile = path.join(dir, 'hactl.yaml')
   const wrote: string[] = []
@@ -133,6 +134,24 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
   options.reporter.emit({level: 'info', code: 'sandbox.supervisor', message: `supervisor ${pid} started (log: ${shown(paths.supervisorLog)})`})
   await buildCluster(cluster, options.reporter)
   return {...(await sandboxStatus(cluster)), alreadyRunning: false, dryRun: false, wrote, next: nextSteps(cluster)}
+}
+
+/** The flags over the defaults; pairs need an even number of proxies (three pairs by default). */
+function resolveLayout(given: Partial<SandboxLayout>): SandboxLayout {
+  const topology = given.topology ?? DEFAULT_LAYOUT.topology
+  const proxies = given.proxies ?? (topology === 'pairs' ? DEFAULT_PAIRS_PROXIES : DEFAULT_LAYOUT.proxies)
+  if (topology === 'pairs' && proxies % 2 !== 0) {
+    throw new UsageError(`--topology pairs runs proxies in pairs of two: --proxies ${proxies} is odd`, {
+      actions: [`Pass --proxies ${proxies + 1} (${(proxies + 1) / 2} pairs) or --proxies ${Math.max(2, proxies - 1)}.`],
+    })
+  }
+  return {...DEFAULT_LAYOUT, ...given, topology, proxies}
+}
+
+/** How many proxies a cluster runs: two per address in pairs. */
+function proxyCount(cluster: Cluster): number {
+  const {topology, proxy, addresses} = cluster.spec
+  return topology === 'pairs' ? addresses.count * MEMBERS_PER_PAIR : proxy.instances.count
 }
 
 /** A path as the user would type it from here. */
@@ -194,8 +213,44 @@ function fatalLine(log: string): string {
 /** Through the capabilities, as on AWS: launch the proxies, allocate and spread the addresses, publish DNS. */
 async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void> {
   const provider = await createLocalProvider(cluster)
-  const {addresses, dns, proxy, local} = cluster.spec
+  const {dns, proxy, local} = cluster.spec
   const zones = proxy.instances.zones.length > 0 ? proxy.instances.zones : local.zones
+  const pool = cluster.spec.topology === 'pairs' ? await buildPairs(cluster, provider, zones, reporter) : await buildPool(cluster, provider, zones, reporter)
+  if (dns) {
+    await provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool.map((a) => a.publicIp)})
+    reporter.emit({level: 'info', code: 'sandbox.dns', subject: dns.name, message: pool.map((a) => a.publicIp).join(' ')})
+  }
+}
+
+/**
+ * topology pairs, planned as `proxy launch` and `eip allocate` plan it on EC2:
+ * two proxies per address across two zones, each tagged with its pair, and
+ * each pair's address on its first member.
+ */
+async function buildPairs(cluster: Cluster, provider: LocalProvider, zones: string[], reporter: Reporter): Promise<ElasticAddress[]> {
+  const count = cluster.spec.addresses.count
+  const launch = planPairLaunch(await provider.listProxies(), count, zones.map((zone) => ({zone})))
+  if (launch.placements.length > 0) {
+    const launched = await provider.launchProxies(launch.placements, {clientToken: `sandbox-${Date.now()}`})
+    for (const i of launched) reporter.emit({level: 'info', code: 'sandbox.launch', subject: i.name, message: `haproxy on ${i.privateAddress} (${i.zone}, ${pairOf(i)})`})
+  }
+  const instances = await provider.listProxies()
+  const planned = planPairAddresses(await provider.listAddresses(), instances, count)
+  for (const pair of planned.allocate) await provider.allocateAddress({pair})
+  const pool = await provider.listAddresses()
+  for (const address of pool) {
+    const pair = pairOf(address)
+    if (address.instanceId || !pair) continue
+    const target = instances.find((i) => pairOf(i) === pair)
+    if (!target) continue
+    await provider.associateAddress(address.allocationId, target.id)
+    reporter.emit({level: 'info', code: 'sandbox.associate', subject: address.publicIp, message: `→ ${target.name} (${pair})`})
+  }
+  return pool
+}
+
+async function buildPool(cluster: Cluster, provider: LocalProvider, zones: string[], reporter: Reporter): Promise<ElasticAddress[]> {
+  const {addresses, proxy} = cluster.spec
   const existing = await provider.listProxies()
   const missing = proxy.instances.count - existing.length
   if (missing > 0) {
@@ -212,10 +267,7 @@ async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void>
     await provider.associateAddress(address.allocationId, target.id)
     reporter.emit({level: 'info', code: 'sandbox.associate', subject: address.publicIp, message: `→ ${target.name}`})
   }
-  if (dns) {
-    await provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool.map((a) => a.publicIp)})
-    reporter.emit({level: 'info', code: 'sandbox.dns', subject: dns.name, message: pool.map((a) => a.publicIp).join(' ')})
-  }
+  return pool
 }
 
 function nextSteps(cluster: Cluster): string[] {
@@ -229,7 +281,9 @@ function nextSteps(cluster: Cluster): string[] {
     `hactl status${flag}`,
     `hactl logs -f${flag}    # every proxy's requests, one stream`,
     `hactl monitor${flag}    # in a second terminal`,
-    `hactl sandbox kill proxy-1${flag}    # then watch the monitor move ${local.addressNet}.1`,
+    cluster.spec.topology === 'pairs'
+      ? `hactl sandbox kill proxy-1${flag}    # then watch the monitor move ${local.addressNet}.1 to proxy-1's partner in its pair`
+      : `hactl sandbox kill proxy-1${flag}    # then watch the monitor move ${local.addressNet}.1`,
     `hactl sandbox down${flag}`,
   ]
 }

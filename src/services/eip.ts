@@ -8,7 +8,9 @@ import type {DnsZone} from '../cloud/dns-zone.js'
 import type {ProviderOperation} from '../cloud/operations.js'
 import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
 import {poolOf, type Cloud, type PoolCloud} from '../cloud/capabilities.js'
+import {byPair, pairOf, planPairAddresses, type PairAddressPlan} from '../cloud/pairs.js'
 import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
+import {TAG} from '../cloud/tags.js'
 import {CloudError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
 import {absoluteName} from '../cloud/dns-name.js'
@@ -27,6 +29,8 @@ import {openZone, publishPool, type DnsServiceOptions, type PoolPublish} from '.
 export interface AddressRow {
   address: string
   allocationId: string
+  /** topology pairs: the pair it belongs to (`hactl:pair`). */
+  pair?: string
   holder?: string
   /** The holder as a person knows it (its name; with the id where two share it). */
   holderName?: string
@@ -72,9 +76,10 @@ async function dnsValues(options: DnsServiceOptions): Promise<Set<string> | unde
 
 export function addressRows(addresses: ElasticAddress[], proxies: ProxyInstance[], inDns?: Set<string>): AddressRow[] {
   const labels = proxyLabels(proxies)
-  return addresses.map((a) => ({
+  return byPair(addresses).map((a) => ({
     address: a.publicIp,
     allocationId: a.allocationId,
+    ...(pairOf(a) ? {pair: pairOf(a)} : {}),
     ...(a.instanceId ? {holder: a.instanceId, holderName: labelOf(labels, a.instanceId)} : {}),
     ...(a.instanceId ? {zone: proxies.find((p) => p.id === a.instanceId)?.zone} : {}),
     ...(inDns ? {inDns: inDns.has(a.publicIp)} : {}),
@@ -98,6 +103,8 @@ async function apply(cloud: Cloud, operations: ProviderOperation[], options: Clo
 export interface AllocateReport extends MutationReport {
   allocated: ElasticAddress[]
   pool: AddressRow[]
+  /** topology pairs: why an address could not go onto its pair (no healthy member): exit 5. */
+  unattached?: string[]
 }
 
 /** Progress lines name proxies as a person knows them; the events' data keep ids. */
@@ -114,8 +121,9 @@ function locked<T>(options: CloudServiceOptions, work: () => Promise<T>): Promis
 }
 
 /** Bring the pool to `count` addresses (default: addresses.count); never releases. */
-export async function allocateEips(options: CloudServiceOptions & {count?: number}): Promise<AllocateReport> {
+export async function allocateEips(options: CloudServiceOptions & {count?: number; judge?: HealthJudge}): Promise<AllocateReport> {
   const cloud = await clusterCloud(options)
+  if (options.cluster.spec.topology === 'pairs') return allocatePairs(options, cloud)
   const provider = poolOf(cloud)
   const target = options.count ?? options.cluster.spec.addresses.count
   return locked(options, async () => {
@@ -135,6 +143,91 @@ export async function allocateEips(options: CloudServiceOptions & {count?: numbe
       missing === 0 ? `the pool already has ${before.length} addresses (wanted ${target}): nothing allocated` : `${options.dryRun ? 'would allocate' : 'allocated'} ${missing}; the pool has ${before.length + missing}`
     return {changed: missing > 0 && !options.dryRun, summary, allocated, pool, ...(dryRun ? {dryRun} : {})}
   })
+}
+
+/**
+ * `topology: pairs`: one address per pair, tagged with the pair (an address
+ * of the cluster with no pair yet becomes a pair's address before any is
+ * allocated), each attached to a healthy member of its pair. The
+ * attachments are planned by the failover planner, so they obey its rules:
+ * never across pairs, never to a proxy that is not healthy now.
+ */
+async function allocatePairs(options: CloudServiceOptions & {count?: number; judge?: HealthJudge}, cloud: Cloud): Promise<AllocateReport> {
+  const {cluster} = options
+  const provider = poolOf(cloud)
+  const tags = cloud.pairTags
+  if (options.count !== undefined) {
+    throw new UsageError('--count does not apply to topology pairs: the cluster has one address per pair', {
+      actions: [`Set addresses.count in ${cluster.file} to the number of pairs (now ${cluster.spec.addresses.count}), then run \`hactl proxy launch\` and \`hactl eip allocate\`.`],
+    })
+  }
+  const stateFile = stateFilePath(cluster)
+  return locked(options, async () => {
+    const [before, proxies] = await Promise.all([provider.listAddresses(), provider.listProxies()])
+    const plan = planPairAddresses(before, proxies, cluster.spec.addresses.count)
+    for (const note of plan.notes) options.reporter.emit({level: 'warn', code: 'eip.pairs', message: note})
+    if (plan.adopt.length > 0 && !tags) {
+      throw new UsageError(`provider ${cloud.kind} cannot tag addresses with their pair`, {actions: ['Tag them hactl:pair=pair-N yourself.']})
+    }
+    const labels = proxyLabels(proxies)
+    const health = await healthJudge(cluster, options.judge)(proxies.filter((p) => p.state === 'running'))
+    const state = await readState(stateFile)
+    const pending = (pair: string): string => `(new address of ${pair})`
+    const withPairs = (addresses: ElasticAddress[]): ElasticAddress[] =>
+      addresses.map((a) => {
+        const adopted = plan.adopt.find((x) => x.allocationId === a.allocationId)
+        return adopted ? {...a, tags: {...a.tags, [TAG.pair]: adopted.pair}} : a
+      })
+    // Only what this command gives a pair, and pair addresses attached to nothing: moving an address off a failed proxy is `eip failover`'s work.
+    const attachPlan = (addresses: ElasticAddress[]): FailoverPlan => {
+      const only = addresses.filter((a) => a.instanceId === undefined || plan.adopt.some((x) => x.allocationId === a.allocationId)).map((a) => a.allocationId)
+      if (only.length === 0) return {actions: [], notes: []}
+      return planFailover({proxies, addresses, health, complete: true}, policyFor(cluster, {...stateHistory(state), only}))
+    }
+    const operations: ProviderOperation[] = [
+      ...plan.adopt.map((a) => ({op: 'tagPair', resource: 'address', id: a.allocationId, pair: a.pair}) as const),
+      ...plan.allocate.map((pair) => ({op: 'allocateAddress', pair}) as const),
+    ]
+    if (options.dryRun) {
+      const planned = [...withPairs(before), ...plan.allocate.map((pair) => ({allocationId: pending(pair), publicIp: pending(pair), tags: {[TAG.pair]: pair}}))]
+      const attach = attachPlan(planned)
+      const moves = attach.actions.flatMap((a) => (a.kind === 'associate' ? [{op: 'associateAddress', allocationId: a.allocationId, instanceId: a.to} as const] : []))
+      const dryRun = await dryRunReport(cloud, [...operations, ...moves], options.checkPermissions)
+      const unattached = attach.actions.flatMap((a) => (a.kind === 'alert' ? [nameInstances(a.message, labels)] : []))
+      const summary = operations.length + moves.length === 0 ? `every pair has its address on a member: nothing to do` : `would ${pairWork(plan, moves.length)}`
+      return {changed: false, summary, allocated: [], pool: addressRows(planned, proxies), unattached, dryRun}
+    }
+    const allocated: ElasticAddress[] = []
+    for (const a of plan.adopt) {
+      await tags?.tagPair('address', a.allocationId, a.pair)
+      options.reporter.emit({level: 'info', code: 'eip.pair', subject: a.publicIp, message: `is the address of ${a.pair}`})
+    }
+    for (const pair of plan.allocate) {
+      const a = await provider.allocateAddress({pair})
+      options.reporter.emit({level: 'info', code: 'eip.allocated', subject: a.publicIp, message: `allocated ${a.allocationId} for ${pair}`})
+      allocated.push(a)
+    }
+    // The new addresses are looked at as the cloud has them now, so the moves name their real ids.
+    const current = withPairs(plan.allocate.length > 0 || plan.adopt.length > 0 ? await provider.listAddresses() : before)
+    const attach = attachPlan(current)
+    const executed = await executeFailover(attach, provider, {reporter: namedReporter(options.reporter, labels), current})
+    if (executed.results.some((r) => r.action.kind === 'associate')) await writeState(stateFile, recordMoves(state, executed.results, Date.now(), cluster.spec.failover.holdDown))
+    const moved = executed.results.filter((r) => r.action.kind === 'associate' && r.outcome === 'moved').length
+    const unattached = executed.results.flatMap((r) => (r.outcome === 'alerted' || r.outcome === 'failed' || r.outcome === 'unverified' ? [nameInstances(r.detail, labels)] : []))
+    const after = executed.addresses.length > 0 ? executed.addresses : current
+    const work = operations.length + moved
+    const summary = work === 0 ? 'every pair has its address on a member: nothing to do' : pairWork(plan, moved).replace(/^give/, 'gave').replace(/^allocate/, 'allocated').replace(/ attach /, ' attached ')
+    return {changed: work > 0, summary, allocated, pool: addressRows(after, proxies), unattached}
+  })
+}
+
+function pairWork(plan: PairAddressPlan, attached: number): string {
+  const parts = [
+    ...(plan.adopt.length > 0 ? [`give ${plan.adopt.map((a) => `${a.publicIp} to ${a.pair}`).join(', ')}`] : []),
+    ...(plan.allocate.length > 0 ? [`allocate an address for ${plan.allocate.join(', ')}`] : []),
+    ...(attached > 0 ? [`attach ${attached} to ${attached === 1 ? 'its pair' : 'their pairs'}`] : []),
+  ]
+  return parts.join('; ')
 }
 
 export interface AttachReport extends MutationReport {

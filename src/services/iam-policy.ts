@@ -63,6 +63,14 @@ export function iamPolicy(spec: ClusterSpec): IamPolicy {
       Condition: tagged,
     },
     {
+      // topology pairs: a proxy or address of the cluster made before its pair was known gets the pair tag, and no other tag.
+      Sid: 'HactlTagPairs',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: ['arn:aws:ec2:*:*:instance/*', 'arn:aws:ec2:*:*:elastic-ip/*'],
+      Condition: {...tagged, 'ForAllValues:StringEquals': {'aws:TagKeys': [TAG.pair]}},
+    },
+    {
       Sid: 'HactlAssociateNetwork',
       Effect: 'Allow',
       Action: ['ec2:AssociateAddress', 'ec2:DisassociateAddress'],

@@ -5,7 +5,7 @@
 import {createHash} from 'node:crypto'
 
 import type {ProviderOperation} from '../cloud/operations.js'
-import {need, poolOf, type Instances} from '../cloud/capabilities.js'
+import {need, poolOf, type Cloud, type Instances} from '../cloud/capabilities.js'
 import type {Placement, ProxyInstance} from '../cloud/provider.js'
 import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
 import {executeFailover} from '../failover/executor.js'
@@ -16,10 +16,14 @@ import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport}
 import {readState, stateFilePath, writeState} from '../monitor/state.js'
 import {healthJudge, namedReporter, policyFor, recordMoves} from './eip.js'
 import {proxyLabels} from '../cloud/labels.js'
+import {byPair, isMember, MEMBERS_PER_PAIR, pairOf, planPairLaunch} from '../cloud/pairs.js'
+import {TAG} from '../cloud/tags.js'
 
 export interface ProxyRow {
   id: string
   name?: string
+  /** topology pairs: its pair (`hactl:pair`). */
+  pair?: string
   zone: string
   state: string
   privateIp?: string
@@ -32,9 +36,10 @@ export async function listProxyRows(options: CloudServiceOptions): Promise<Proxy
   const cloud = await clusterCloud(options)
   // A cluster without an address pool (static hosts) lists its proxies holding none.
   const [proxies, addresses] = await Promise.all([cloud.hosts.listProxies(), cloud.addresses?.listAddresses() ?? []])
-  return proxies.map((p) => ({
+  return byPair(proxies).map((p) => ({
     id: p.id,
     ...(p.name ? {name: p.name} : {}),
+    ...(pairOf(p) ? {pair: pairOf(p)} : {}),
     zone: p.zone,
     state: p.state,
     ...(p.privateAddress ? {privateIp: p.privateAddress} : {}),
@@ -50,6 +55,10 @@ export interface LaunchReport {
   existing: number
   launched: ProxyInstance[]
   placements: Placement[]
+  /** topology pairs: each pair's members (ids; `new:<zone>` for one being launched). */
+  pairs?: Record<string, string[]>
+  /** topology pairs: proxies that were in no pair and joined one. */
+  adopted?: {id: string; name?: string; zone: string; pair: string}[]
   dryRun?: DryRunReport
 }
 
@@ -106,6 +115,7 @@ export function proxyNames(cluster: string, existing: {name?: string}[], placeme
 
 export async function launchProxies(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}): Promise<LaunchReport> {
   const cloud = await clusterCloud(options)
+  if (options.cluster.spec.topology === 'pairs') return launchPairs(options, cloud)
   const provider = need(cloud, 'instances')
   const wanted = options.count ?? options.cluster.spec.proxy.instances.count
   const existing = await provider.listProxies()
@@ -125,6 +135,83 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
   const launched = await provider.launchProxies(placements, {clientToken})
   const running = await waitRunning(provider, launched.map((p) => p.id), options.reporter, options.waitTimeoutMs ?? 600_000)
   return {changed: true, summary: `launched ${launched.length}; the cluster has ${existing.length + launched.length} proxies`, wanted, existing: existing.length, launched: running, placements}
+}
+
+/**
+ * `topology: pairs`: addresses.count pairs of two proxies. Proxies of the
+ * cluster without a pair join the pairs that miss members (a tag), then new
+ * proxies fill the rest, each tagged with its pair from the first byte and
+ * placed in a zone its pair does not have yet.
+ */
+async function launchPairs(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}, cloud: Cloud): Promise<LaunchReport> {
+  const {spec} = options.cluster
+  const provider = need(cloud, 'instances')
+  const tags = cloud.pairTags
+  if (options.count !== undefined) {
+    throw new UsageError('--count does not apply to topology pairs: the cluster runs two proxies for each address', {
+      actions: [`Set addresses.count in ${options.cluster.file} to the number of pairs (now ${spec.addresses.count}), then run \`hactl proxy launch\` again.`],
+    })
+  }
+  const pairs = spec.addresses.count
+  const wanted = pairs * MEMBERS_PER_PAIR
+  const existing = await provider.listProxies()
+  const have = existing.filter(isMember).length
+  const plan = planPairLaunch(existing, pairs, await slots(options, provider))
+  for (const note of plan.notes) options.reporter.emit({level: 'warn', code: 'proxy.pairs', message: note})
+  const base = {wanted, existing: have, pairs: plan.pairs, adopted: plan.adopt}
+  if (plan.placements.length === 0 && plan.adopt.length === 0) {
+    return {...base, changed: false, summary: `the cluster already has its ${pairs} pair(s) of two proxies: nothing launched`, launched: [], placements: []}
+  }
+  if (plan.adopt.length > 0 && !tags) {
+    throw new UsageError(`provider ${cloud.kind} cannot tag proxies with their pair`, {actions: ['Tag them hactl:pair=pair-N yourself, or launch new ones.']})
+  }
+  const placements = proxyNames(spec.cluster, existing, plan.placements) as (Placement & {pair: string})[]
+  const clientToken = `hactl-${createHash('sha256').update([spec.cluster, 'pairs', pairs, ...existing.map((p) => `${p.id}:${p.tags[TAG.pair] ?? ''}`).sort()].join('/')).digest('hex').slice(0, 32)}`
+  const operations: ProviderOperation[] = [
+    ...plan.adopt.map((a) => ({op: 'tagPair', resource: 'proxy', id: a.id, pair: a.pair}) as const),
+    ...(placements.length > 0 ? [{op: 'launchProxies', placements, clientToken} as const] : []),
+  ]
+  const what = [
+    ...(plan.adopt.length > 0 ? [`${plan.adopt.length} existing proxies into pairs`] : []),
+    ...(placements.length > 0 ? [`launch ${placements.length} (${placements.map((p) => `${p.pair} in ${p.subnet ?? p.zone}`).join(', ')})`] : []),
+  ].join(' and ')
+  if (options.dryRun) {
+    const dryRun = await dryRunReport(cloud, operations, options.checkPermissions)
+    return {...base, changed: false, summary: `would ${plan.adopt.length > 0 ? 'put ' : ''}${what} (have ${have}, want ${wanted} in ${pairs} pairs)`, launched: [], placements, dryRun}
+  }
+  for (const a of plan.adopt) {
+    await tags?.tagPair('proxy', a.id, a.pair)
+    options.reporter.emit({level: 'info', code: 'proxy.pair', subject: a.name ?? a.id, message: `joins ${a.pair} (${a.zone})`})
+  }
+  let running: ProxyInstance[] = []
+  if (placements.length > 0) {
+    options.reporter.emit({level: 'info', code: 'proxy.launch', message: `launching ${placements.length}: ${placements.map((p) => `${p.pair} in ${p.subnet ?? p.zone}`).join(', ')}`})
+    const launched = await provider.launchProxies(placements, {clientToken})
+    running = await waitRunning(provider, launched.map((p) => p.id), options.reporter, options.waitTimeoutMs ?? 600_000)
+  }
+  const done = [...(plan.adopt.length > 0 ? [`put ${plan.adopt.length} existing proxies into pairs`] : []), ...(running.length > 0 ? [`launched ${running.length}`] : [])].join(', ')
+  return {...base, changed: true, summary: `${done}; the cluster has ${pairs} pair(s): ${pairSummary(plan.pairs, existing, running)}`, launched: running, placements}
+}
+
+/** `pair-1: web-proxy-a-1 + web-proxy-b-1, …` as a person reads it. */
+function pairSummary(pairs: Record<string, string[]>, existing: ProxyInstance[], launched: ProxyInstance[]): string {
+  const all = [...existing, ...launched]
+  const named = new Set<string>()
+  return Object.entries(pairs)
+    .map(([pair, ids]) => {
+      const names = ids.map((id) => {
+        // A launched member is known by its zone until it has an id: take the launched proxy of that pair and zone.
+        if (id.startsWith('new:')) {
+          const found = launched.find((p) => p.tags[TAG.pair] === pair && p.zone === id.slice(4) && !named.has(p.id))
+          if (found) named.add(found.id)
+          return found ? (found.name ?? found.id) : id.slice(4)
+        }
+        const found = all.find((p) => p.id === id)
+        return found?.name ?? id
+      })
+      return `${pair}: ${names.join(' + ')}`
+    })
+    .join(', ')
 }
 
 /** Describe with capped backoff until every id is running; report progress when the count changes. */

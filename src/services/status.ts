@@ -9,7 +9,9 @@ import type {Cluster} from '../cluster/loader.js'
 import {dnsProviderOf} from '../cluster/dns.js'
 import {openDnsZone} from '../cloud/dns-zones.js'
 import {openCloud} from '../cloud/index.js'
-import {labelOf, proxyLabels} from '../cloud/labels.js'
+import {labelOf, proxyLabels, type Labels} from '../cloud/labels.js'
+import {byPair, isMember, MEMBERS_PER_PAIR, pairOf, wantedPairs} from '../cloud/pairs.js'
+import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
 import {planDns} from '../failover/dns-planner.js'
 import {backendTargets} from '../health/check.js'
 import type {Health} from '../health/judge.js'
@@ -29,8 +31,9 @@ export interface StatusReport {
   provider: string
   topology: string
   /** `state` is what the cloud says; `probe` what the health check saw (they disagree for a crashed proxy). */
-  proxies: {id: string; name?: string; label: string; zone: string; state: string; probe: string; health: Health; addresses: string[]}[]
-  addresses: {publicIp: string; allocationId: string; holder?: string; holderName?: string; zone?: string; healthy: boolean}[]
+  /** `pair`: topology pairs, from the `hactl:pair` tag; rows of one pair are next to each other. */
+  proxies: {id: string; name?: string; label: string; pair?: string; zone: string; state: string; probe: string; health: Health; addresses: string[]}[]
+  addresses: {publicIp: string; allocationId: string; pair?: string; holder?: string; holderName?: string; zone?: string; healthy: boolean}[]
   dns?: {name: string; live: string[]; expected: string[]; missing: string[]; extra: string[]; ok: boolean}
   backends?: {ok: number; failed: number; skipped: number; failing: string[]; note?: string}
   monitor: MonitorSummary
@@ -74,10 +77,11 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
   const labels = proxyLabels(proxies)
   const problems: string[] = []
 
-  const proxyRows = proxies.map((p) => ({
+  const proxyRows = byPair(proxies).map((p) => ({
     id: p.id,
     ...(p.name ? {name: p.name} : {}),
     label: labelOf(labels, p.id) as string,
+    ...(pairOf(p) ? {pair: pairOf(p)} : {}),
     zone: p.zone,
     state: p.state,
     probe: verdicts[p.id]?.detail ?? '-',
@@ -89,12 +93,14 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     problems.push(p.state === 'running' ? `proxy ${p.label} is ${p.health}: the cloud says running, the probe saw ${p.probe}` : `proxy ${p.label} is ${p.state}`)
   }
 
-  const addressRows = addresses.map((a) => {
+  const addressRows = byPair(addresses).map((a) => {
     const holder = proxies.find((p) => p.id === a.instanceId)
     const healthy = holder !== undefined && verdicts[holder.id]?.health === 'healthy'
     if (!healthy) problems.push(`address ${a.publicIp} is ${holder ? `on ${labelOf(labels, holder.id)}, which is not healthy` : 'not attached to a proxy'}`)
-    return {publicIp: a.publicIp, allocationId: a.allocationId, ...(holder ? {holder: holder.id, holderName: labelOf(labels, holder.id), zone: holder.zone} : {}), healthy}
+    const pair = pairOf(a)
+    return {publicIp: a.publicIp, allocationId: a.allocationId, ...(pair ? {pair} : {}), ...(holder ? {holder: holder.id, holderName: labelOf(labels, holder.id), zone: holder.zone} : {}), healthy}
   })
+  if (spec.topology === 'pairs') problems.push(...pairProblems(spec.addresses.count, proxies, addresses, labels))
 
   let dns: StatusReport['dns']
   if (spec.dns && dnsProviderOf(spec)) {
@@ -121,6 +127,30 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     problems,
     degraded: problems.length > 0,
   }
+}
+
+/** What keeps the pairs from being whole: members missing, a proxy or address in no pair, an address outside its pair. */
+export function pairProblems(count: number, proxies: ProxyInstance[], addresses: ElasticAddress[], labels: Labels): string[] {
+  const problems: string[] = []
+  const name = (p: ProxyInstance): string => labelOf(labels, p.id) as string
+  for (const pair of wantedPairs(count)) {
+    const members = proxies.filter((p) => pairOf(p) === pair && isMember(p))
+    if (members.length < MEMBERS_PER_PAIR) {
+      problems.push(`${pair} has ${members.length === 0 ? 'no member' : `one member (${members.map(name).join(', ')})`}: \`hactl proxy launch\` launches ${members.length === 0 ? 'them' : 'the other'}`)
+    }
+    if (!addresses.some((a) => pairOf(a) === pair)) problems.push(`${pair} has no address: \`hactl eip allocate\` gives it one`)
+  }
+  for (const p of proxies) if (!pairOf(p)) problems.push(`proxy ${name(p)} is in no pair (no hactl:pair tag): \`hactl proxy launch\` puts it in one that misses a member`)
+  for (const a of addresses) {
+    const pair = pairOf(a)
+    if (!pair) {
+      problems.push(`address ${a.publicIp} is in no pair (no hactl:pair tag): \`hactl eip allocate\` gives it to a pair without an address`)
+      continue
+    }
+    const holder = proxies.find((p) => p.id === a.instanceId)
+    if (holder && pairOf(holder) !== pair) problems.push(`address ${a.publicIp} of ${pair} is on ${name(holder)}, which is ${pairOf(holder) ? `in ${pairOf(holder)}` : 'in no pair'}: \`hactl eip failover\` moves it back`)
+  }
+  return problems
 }
 
 export function seconds(ms: number): string {

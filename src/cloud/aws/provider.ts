@@ -8,7 +8,7 @@ import type {Address, AllocateAddressCommandInput, Filter, Instance, InstanceSta
 import type {Cluster} from '../../cluster/loader.js'
 import type {ClusterSpec} from '../../cluster/schema.js'
 import {ConfigError} from '../../errors.js'
-import type {AddressPool, BackendDiscovery, Cloud, Instances} from '../capabilities.js'
+import type {AddressPool, BackendDiscovery, Cloud, Instances, PairTags} from '../capabilities.js'
 import type {DnsZone} from '../dns-zone.js'
 import type {OperationPlanner, PermissionCheck, ProviderOperation} from '../operations.js'
 import type {BackendInstance, ElasticAddress, InstanceState, LaunchOptions, Placement, ProxyInstance, RecordSet} from '../provider.js'
@@ -39,7 +39,7 @@ export async function awsCloud(cluster: Cluster): Promise<Cloud> {
 }
 
 export function cloudOf(aws: AwsProvider): Cloud {
-  return {kind: 'aws', hosts: aws, instances: aws, addresses: aws, dns: aws, backends: aws, planner: aws}
+  return {kind: 'aws', hosts: aws, instances: aws, addresses: aws, dns: aws, backends: aws, pairTags: aws, planner: aws}
 }
 
 function tagsOf(tags: Tag[] | undefined): Record<string, string> {
@@ -50,7 +50,7 @@ function toTags(tags: Record<string, string>): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({Key, Value}))
 }
 
-export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDiscovery, OperationPlanner {
+export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDiscovery, PairTags, OperationPlanner {
   readonly kind = 'aws' as const
   readonly dnsKind = 'route53' as const
   private route53Zone?: Route53Zone
@@ -109,14 +109,14 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
     // Unnamed placements (older callers) are grouped by zone and subnet, as one call each.
     const groups = new Map<string, {placement: Placement; count: number}>()
     placements.forEach((p, i) => {
-      const key = p.name ? `#${i}` : `${p.zone}/${p.subnet ?? ''}`
+      const key = p.name ? `#${i}` : `${p.zone}/${p.subnet ?? ''}/${p.pair ?? ''}`
       const g = groups.get(key) ?? {placement: p, count: 0}
       g.count++
       groups.set(key, g)
     })
     const userData = Buffer.from(proxyUserData(this.spec.proxy.engine, this.spec.cluster, inst.userData)).toString('base64')
     return [...groups.values()].map(({count, placement}, n) => {
-      const tags = toTags(hactlTags(this.spec.cluster, 'proxy', placement.name ? {Name: placement.name} : {}))
+      const tags = toTags(hactlTags(this.spec.cluster, 'proxy', {...(placement.name ? {Name: placement.name} : {}), ...(placement.pair ? {[TAG.pair]: placement.pair} : {})}))
       return {
         ImageId: inst.image,
         InstanceType: inst.type as RunInstancesCommandInput['InstanceType'],
@@ -161,9 +161,18 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
     return addresses.map(toAddress).sort((a, b) => a.publicIp.localeCompare(b.publicIp))
   }
 
-  async allocateAddress(): Promise<ElasticAddress> {
-    const out = await this.clients.ec2.allocateAddress(this.allocateAddressInput())
-    return {allocationId: out.AllocationId as string, publicIp: out.PublicIp as string, tags: hactlTags(this.spec.cluster, 'address')}
+  async allocateAddress(options: {pair?: string} = {}): Promise<ElasticAddress> {
+    const out = await this.clients.ec2.allocateAddress(this.allocateAddressInput(options.pair))
+    return {allocationId: out.AllocationId as string, publicIp: out.PublicIp as string, tags: this.addressTags(options.pair)}
+  }
+
+  private addressTags(pair: string | undefined): Record<string, string> {
+    return hactlTags(this.spec.cluster, 'address', pair ? {[TAG.pair]: pair} : {})
+  }
+
+  /** Only the pair tag: the resource already carries the cluster's tags, which the policy's condition checks. */
+  async tagPair(_resource: 'address' | 'proxy', id: string, pair: string): Promise<void> {
+    await this.clients.ec2.createTags({Resources: [id], Tags: [{Key: TAG.pair, Value: pair}]})
   }
 
   /**
@@ -171,8 +180,8 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
    * policy allows it only with the cluster's tag in the request, so a dry run without the tags would be
    * judged under another condition than the call it stands for.
    */
-  private allocateAddressInput(): AllocateAddressCommandInput {
-    return {Domain: 'vpc', TagSpecifications: [{ResourceType: 'elastic-ip', Tags: toTags(hactlTags(this.spec.cluster, 'address'))}]}
+  private allocateAddressInput(pair?: string): AllocateAddressCommandInput {
+    return {Domain: 'vpc', TagSpecifications: [{ResourceType: 'elastic-ip', Tags: toTags(this.addressTags(pair))}]}
   }
 
   async associateAddress(allocationId: string, instanceId: string): Promise<void> {
@@ -230,7 +239,9 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
     const show = (api: string, input: unknown): string => `${api} ${JSON.stringify(input)}`
     switch (operation.op) {
       case 'allocateAddress':
-        return [show('ec2:AllocateAddress', {Domain: 'vpc', Tags: hactlTags(this.spec.cluster, 'address')})]
+        return [show('ec2:AllocateAddress', {Domain: 'vpc', Tags: this.addressTags(operation.pair)})]
+      case 'tagPair':
+        return [show('ec2:CreateTags', {Resources: [operation.id], Tags: [{Key: TAG.pair, Value: operation.pair}]})]
       case 'associateAddress':
         return [show('ec2:AssociateAddress', {AllocationId: operation.allocationId, InstanceId: operation.instanceId, AllowReassociation: true})]
       case 'disassociateAddress':
@@ -280,7 +291,9 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
     const ec2 = this.clients.ec2
     switch (operation.op) {
       case 'allocateAddress':
-        return ['ec2:AllocateAddress', () => ec2.allocateAddress({...this.allocateAddressInput(), DryRun: true})]
+        return ['ec2:AllocateAddress', () => ec2.allocateAddress({...this.allocateAddressInput(operation.pair), DryRun: true})]
+      case 'tagPair':
+        return ['ec2:CreateTags', () => ec2.createTags({Resources: [operation.id], Tags: [{Key: TAG.pair, Value: operation.pair}], DryRun: true})]
       case 'associateAddress':
         return [
           'ec2:AssociateAddress',

@@ -8,6 +8,7 @@ import {
   AssociateAddressCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
+  CreateTagsCommand,
   DescribeAddressesCommand,
   DescribeSubnetsCommand,
   DisassociateAddressCommand,
@@ -26,6 +27,7 @@ import {
   type AssociateAddressCommandInput,
   type AuthorizeSecurityGroupIngressCommandInput,
   type CreateSecurityGroupCommandInput,
+  type CreateTagsCommandInput,
   type DescribeInstancesCommandInput,
   type DisassociateAddressCommandInput,
   type Filter,
@@ -56,6 +58,7 @@ export interface IEC2Client {
   associateAddress(input: AssociateAddressCommandInput): Promise<void>
   disassociateAddress(input: DisassociateAddressCommandInput): Promise<void>
   releaseAddress(input: ReleaseAddressCommandInput): Promise<void>
+  createTags(input: CreateTagsCommandInput): Promise<void>
   /** By filters, or by ids when given (then filters are ignored). */
   describeSecurityGroups(query: {filters?: Filter[]; groupIds?: string[]}): Promise<SecurityGroup[]>
   /** The new group's id. */
@@ -104,6 +107,7 @@ function ec2Adapter(client: EC2Client): IEC2Client {
     associateAddress: (input) => aws('AssociateAddress', async () => void (await client.send(new AssociateAddressCommand(input)))),
     disassociateAddress: (input) => aws('DisassociateAddress', async () => void (await client.send(new DisassociateAddressCommand(input)))),
     releaseAddress: (input) => aws('ReleaseAddress', async () => void (await client.send(new ReleaseAddressCommand(input)))),
+    createTags: (input) => aws('CreateTags', async () => void (await client.send(new CreateTagsCommand(input)))),
     describeSecurityGroups: ({filters, groupIds}) =>
       aws('DescribeSecurityGroups', async () => {
         if (groupIds && groupIds.length === 0) return []

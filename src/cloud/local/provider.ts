@@ -4,9 +4,10 @@ import {copyFile, mkdir, rm, writeFile} from 'node:fs/promises'
 import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
 import {sendControl, type ControlAnswer} from './control.js'
-import type {AddressPool, Cloud, Instances} from '../capabilities.js'
+import type {AddressPool, Cloud, Instances, PairTags} from '../capabilities.js'
 import {DnsConflictError, sameValues, type DnsZone, type UpsertOptions} from '../dns-zone.js'
 import type {ElasticAddress, LaunchOptions, Placement, ProxyInstance, RecordSet} from '../provider.js'
+import {TAG} from '../tags.js'
 import {instancePaths, sandboxPaths} from './paths.js'
 import {notRunning, readState, updateState, type LocalAddress, type LocalInstance, type SandboxState} from './state.js'
 
@@ -30,7 +31,7 @@ export function instanceConfig(socket: string): string {
  * sandbox folder. Every change is written under the lock and then handed to
  * the supervisor, which makes it real before the call returns.
  */
-export class LocalProvider implements Instances, AddressPool, DnsZone {
+export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags {
   readonly kind = 'local' as const
   readonly dnsKind = 'local' as const
   private readonly dir: string
@@ -58,6 +59,7 @@ export class LocalProvider implements Instances, AddressPool, DnsZone {
           address: `${local.proxyNet}.${index}`,
           state: 'running',
           launchedAt: new Date().toISOString(),
+          ...(placement.pair ? {pair: placement.pair} : {}),
         }
         const paths = instancePaths(this.dir, instance.id)
         await mkdir(paths.dir, {recursive: true})
@@ -90,14 +92,26 @@ export class LocalProvider implements Instances, AddressPool, DnsZone {
     return state.addresses.map((a) => this.toAddress(a))
   }
 
-  async allocateAddress(): Promise<ElasticAddress> {
+  async allocateAddress(options: {pair?: string} = {}): Promise<ElasticAddress> {
     const address = await this.change((state) => {
       const index = firstFree(state.addresses.map((a) => a.index))
-      const made: LocalAddress = {allocationId: `eipalloc-${hex(9).slice(0, 17)}`, publicIp: `${this.cluster.spec.local.addressNet}.${index}`, index}
+      const made: LocalAddress = {
+        allocationId: `eipalloc-${hex(9).slice(0, 17)}`,
+        publicIp: `${this.cluster.spec.local.addressNet}.${index}`,
+        index,
+        ...(options.pair ? {pair: options.pair} : {}),
+      }
       state.addresses.push(made)
       return made
     })
     return this.toAddress(address)
+  }
+
+  async tagPair(resource: 'address' | 'proxy', id: string, pair: string): Promise<void> {
+    await updateState(this.dir, (state) => {
+      if (resource === 'proxy') this.instance(state, id).pair = pair
+      else this.address(state, id).pair = pair
+    })
   }
 
   async associateAddress(allocationId: string, instanceId: string): Promise<void> {
@@ -208,7 +222,7 @@ export class LocalProvider implements Instances, AddressPool, DnsZone {
       state: i.state,
       privateAddress: i.address,
       launchedAt: i.launchedAt,
-      tags: {'hactl:cluster': this.cluster.spec.cluster, 'hactl:role': 'proxy', Name: i.name},
+      tags: {[TAG.cluster]: this.cluster.spec.cluster, [TAG.role]: 'proxy', Name: i.name, ...(i.pair ? {[TAG.pair]: i.pair} : {})},
       access: {
         transport: 'local',
         remotePath: paths.config,
@@ -228,7 +242,7 @@ export class LocalProvider implements Instances, AddressPool, DnsZone {
       publicIp: a.publicIp,
       instanceId: a.instanceId,
       associationId: a.associationId,
-      tags: {'hactl:cluster': this.cluster.spec.cluster, 'hactl:role': 'address'},
+      tags: {[TAG.cluster]: this.cluster.spec.cluster, [TAG.role]: 'address', ...(a.pair ? {[TAG.pair]: a.pair} : {})},
     }
   }
 }
@@ -250,5 +264,5 @@ export async function createLocalProvider(cluster: Cluster): Promise<LocalProvid
 /** The sandbox has what AWS has, except backend discovery; it plans with the provider-neutral wording. */
 export async function localCloud(cluster: Cluster): Promise<Cloud> {
   const local = await createLocalProvider(cluster)
-  return {kind: 'local', hosts: local, instances: local, addresses: local, dns: local}
+  return {kind: 'local', hosts: local, instances: local, addresses: local, dns: local, pairTags: local}
 }

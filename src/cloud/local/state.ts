@@ -18,6 +18,8 @@ export interface LocalInstance {
   /** Killed as a dying node: the supervisor must not bring it back until revived. */
   crashed?: boolean
   launchedAt: string
+  /** `topology: pairs`: its pair (the `hactl:pair` tag). */
+  pair?: string
 }
 
 export interface LocalAddress {
@@ -26,6 +28,8 @@ export interface LocalAddress {
   index: number
   instanceId?: string
   associationId?: string
+  /** `topology: pairs`: the pair it belongs to. */
+  pair?: string
 }
 
 export interface DemoBackend {

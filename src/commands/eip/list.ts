@@ -3,7 +3,7 @@ import {listEips, type AddressRow} from '../../services/eip.js'
 import {renderTable} from '../../ui/table.js'
 
 export default class EipList extends CloudCommand<typeof EipList> {
-  static override summary = 'List the pool: address, allocation id, holder, zone of the holder, in DNS or not.'
+  static override summary = 'List the pool: address, pair (topology pairs), allocation id, holder, zone of the holder, in DNS or not.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   public async run(): Promise<{addresses: AddressRow[]}> {
@@ -12,6 +12,7 @@ export default class EipList extends CloudCommand<typeof EipList> {
       addresses,
       [
         {header: 'address', get: (a) => a.address},
+        ...(addresses.some((a) => a.pair !== undefined) ? [{header: 'pair', get: (a: AddressRow) => a.pair}] : []),
         {header: 'allocation id', get: (a) => a.allocationId},
         // By name on a terminal; piped, the id, for scripts.
         {header: 'holder', get: (a) => (this.terminal.tty ? a.holderName : a.holder)},

@@ -7,7 +7,11 @@ export default class ProxyLaunch extends CloudCommand<typeof ProxyLaunch> {
   static override summary = 'Bring the cluster to N proxy instances, spread round-robin over the zones.'
   static override description = `Counts the cluster's proxies (by tag) and launches only the missing ones, each in the zone or subnet
 with the fewest proxies, with IMDSv2 required and cloud-init user-data that installs and enables the engine
-(Debian/Ubuntu or Amazon Linux). Waits until they run. Running it again with the same N launches nothing.`
+(Debian/Ubuntu or Amazon Linux). Waits until they run. Running it again with the same N launches nothing.
+
+With topology pairs: addresses.count pairs of two proxies, the members of a pair in two different zones
+where there are two, each tagged hactl:pair=pair-N. Proxies of the cluster without a pair join the pairs
+that miss members first; a pair that lost a member gets a new one in the zone it lacks.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -16,7 +20,7 @@ with the fewest proxies, with IMDSv2 required and cloud-init user-data that inst
   ]
 
   static override flags = {
-    count: Flags.integer({summary: 'Proxies the cluster should have (default: proxy.instances.count).', min: 1}),
+    count: Flags.integer({summary: 'Proxies the cluster should have (default: proxy.instances.count; not with topology pairs).', min: 1}),
     'check-permissions': checkPermissionsFlag,
   }
 
@@ -24,7 +28,7 @@ with the fewest proxies, with IMDSv2 required and cloud-init user-data that inst
     const report = await launchProxies({...(await this.cloudOptions()), count: this.flags.count})
     const code = this.showDryRun(report.dryRun)
     this.log(report.summary)
-    for (const p of report.launched) this.log(`${p.id}\t${p.zone}\t${p.state}`)
+    for (const p of report.launched) this.log([p.id, p.zone, p.state, ...(p.tags['hactl:pair'] ? [p.tags['hactl:pair']] : [])].join('\t'))
     return this.finish(report, code)
   }
 }

@@ -3,15 +3,17 @@ import {listProxyRows, type ProxyRow} from '../../services/proxy.js'
 import {renderTable} from '../../ui/table.js'
 
 export default class ProxyList extends CloudCommand<typeof ProxyList> {
-  static override summary = 'List the proxy instances: zone, state, addresses and the EIPs each holds.'
+  static override summary = 'List the proxy instances: pair (topology pairs), zone, state, addresses and the EIPs each holds.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   public async run(): Promise<{proxies: ProxyRow[]}> {
     const proxies = await listProxyRows(await this.cloudOptions())
+    const pairs = proxies.some((p) => p.pair !== undefined)
     const table = renderTable(
       proxies,
       [
         {header: 'id', get: (p) => p.id},
+        ...(pairs ? [{header: 'pair', get: (p: ProxyRow) => p.pair}] : []),
         {header: 'zone', get: (p) => p.zone},
         {header: 'state', get: (p) => p.state},
         {header: 'private ip', get: (p) => p.privateIp},

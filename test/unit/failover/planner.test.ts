@@ -196,6 +196,37 @@ describe('failover planner', () => {
       expect(associations(stuck.actions)).to.deep.equal([])
       expect(stuck.actions[0]).to.include({kind: 'alert', allocationId: 'eipalloc-1'})
     })
+
+    it('pairs: new addresses go to the member in the zone holding fewer addresses, so the active members spread over zones', () => {
+      const pair = (n: string): Record<string, string> => ({'hactl:pair': n})
+      const v = view(
+        [
+          proxy('i-1a', 'z-a', 'running', pair('pair-1')),
+          proxy('i-1b', 'z-b', 'running', pair('pair-1')),
+          proxy('i-2c', 'z-c', 'running', pair('pair-2')),
+          proxy('i-2a', 'z-a', 'running', pair('pair-2')),
+          proxy('i-3b', 'z-b', 'running', pair('pair-3')),
+          proxy('i-3c', 'z-c', 'running', pair('pair-3')),
+        ],
+        [eip(1, undefined, pair('pair-1')), eip(2, undefined, pair('pair-2')), eip(3, undefined, pair('pair-3'))],
+        Object.fromEntries(['i-1a', 'i-1b', 'i-2c', 'i-2a', 'i-3b', 'i-3c'].map((id) => [id, 'healthy' as Health])),
+      )
+      const zones = planFailover(v, policy({topology: 'pairs'})).actions.flatMap((a) => (a.kind === 'associate' ? [a.toZone] : []))
+      expect(zones.sort()).to.deep.equal(['z-a', 'z-b', 'z-c'])
+    })
+
+    it('pairs: an EIP on a healthy proxy of another pair goes back to its own pair, never stays across pairs', () => {
+      const pair = (n: string): Record<string, string> => ({'hactl:pair': n})
+      const v = view(
+        [proxy('i-1a', 'z-a', 'running', pair('pair-1')), proxy('i-1b', 'z-b', 'running', pair('pair-1')), proxy('i-2a', 'z-a', 'running', pair('pair-2'))],
+        [eip(1, 'i-2a', pair('pair-1')), eip(2, 'i-2a', pair('pair-2'))],
+        {'i-1a': 'healthy', 'i-1b': 'healthy', 'i-2a': 'healthy'},
+      )
+      expect(associations(planFailover(v, policy({topology: 'pairs'})).actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-1b'}])
+      expect(associations(planRebalance(v, policy({topology: 'pairs'})).actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-1b'}])
+      // In pool topology the same view is left alone: the pair tag means nothing there.
+      expect(associations(planFailover(v, policy()).actions)).to.deep.equal([])
+    })
   })
 
   it('--to: moves to the named proxy when it is healthy, refuses when it is not', () => {
