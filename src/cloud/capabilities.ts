@@ -114,7 +114,7 @@ export function poolOf(cloud: Cloud): PoolCloud {
   return {
     listProxies: () => cloud.hosts.listProxies(),
     listAddresses: () => pool.listAddresses(),
-    allocateAddress: () => pool.allocateAddress(),
+    allocateAddress: (options) => pool.allocateAddress(options),
     associateAddress: (allocationId, instanceId) => pool.associateAddress(allocationId, instanceId),
     disassociateAddress: (allocationId) => pool.disassociateAddress(allocationId),
     releaseAddress: (allocationId) => pool.releaseAddress(allocationId),
