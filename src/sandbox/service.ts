@@ -15,6 +15,7 @@ import {stateFilePath} from '../monitor/state.js'
 import type {Reporter} from '../ui/reporter.js'
 import {supervisorAlive, sendControl} from './control.js'
 import {DEFAULT_LAYOUT, demoBackends, sandboxClusterFile, sandboxHaproxyConfig, SANDBOX_NAME, type SandboxLayout} from './files.js'
+import {applySandboxFirewall} from './firewall.js'
 import {checkEndpointsFree, type Endpoint} from './ports.js'
 import {ownedAlive, ownedProcess, signalGroup, signalOwned} from './proxy-process.js'
 import {DNS_HOST} from './supervisor.js'
@@ -204,6 +205,9 @@ async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void>
     for (const i of launched) reporter.emit({level: 'info', code: 'sandbox.launch', subject: i.name, message: `haproxy on ${i.privateAddress} (${i.zone})`})
   }
   const instances = await provider.listProxies()
+  // At once after the launch, before the proxies' health checks could mark every backend down.
+  const changes = await applySandboxFirewall(cluster)
+  if (changes > 0) reporter.emit({level: 'info', code: 'sandbox.firewall', message: `firewall: ${changes} changes made; the demo backends accept what their group allows (\`hactl firewall audit\`)`})
   const pool = await provider.listAddresses()
   while (pool.length < addresses.count) pool.push(await provider.allocateAddress())
   for (const [n, address] of pool.entries()) {

@@ -20,6 +20,7 @@ import {leaseFor} from '../monitor/leases.js'
 import {monitorLockPath} from '../monitor/lock.js'
 import {liveHolder} from '../process/lock.js'
 import {readState, stateFilePath, type ActionRecord, type MonitorState} from '../monitor/state.js'
+import {firewallStatus, type FirewallStatus} from './status-firewall.js'
 import {monitorProblems} from './status-monitor.js'
 import {leaseState} from './lease.js'
 
@@ -32,6 +33,8 @@ export interface StatusReport {
   addresses: {publicIp: string; allocationId: string; holder?: string; holderName?: string; zone?: string; healthy: boolean}[]
   dns?: {name: string; live: string[]; expected: string[]; missing: string[]; extra: string[]; ok: boolean}
   backends?: {ok: number; failed: number; skipped: number; failing: string[]; note?: string}
+  /** `hactl firewall audit`, bounded in time; absent when the cluster file has no firewall policy. */
+  firewall?: FirewallStatus
   monitor: MonitorSummary
   lease?: {name: string; holder?: string; token?: number; expiresAt?: string; held: boolean; released: boolean; error?: string}
   problems: string[]
@@ -56,17 +59,18 @@ const SHOW_ACTIONS = 5
 /** Rounds a looping monitor may miss before status says it is not running. */
 const MISSED_ROUNDS = 3
 
-export async function clusterStatus(cluster: Cluster, options: {profile?: string; region?: string; backends?: boolean}): Promise<StatusReport> {
+export async function clusterStatus(cluster: Cluster, options: {profile?: string; region?: string; backends?: boolean; firewall?: boolean}): Promise<StatusReport> {
   const {spec} = cluster
   const provider = await providerFor(cluster, options)
   const stateFile = stateFilePath(cluster)
-  const [proxies, addresses, record, state, backends, lease] = await Promise.all([
+  const [proxies, addresses, record, state, backends, lease, firewall] = await Promise.all([
     provider.listProxies(),
     provider.listAddresses(),
     spec.dns ? provider.getRecordSet(spec.dns.name) : Promise.resolve(undefined),
     readState(stateFile),
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
     leaseSummary(cluster, options),
+    options.firewall === false ? Promise.resolve(undefined) : firewallStatus(cluster, options),
   ])
   const verdicts = await judgeWithDetail(clusterJudge(spec), proxies)
   const labels = proxyLabels(proxies)
@@ -101,6 +105,7 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
     if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the pool (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)
   }
   if (backends && backends.failed > 0) problems.push(`${backends.failed} backend server(s) failing: ${backends.failing.join(', ')}`)
+  if (firewall?.state === 'findings') problems.push(`firewall: ${firewall.findings} finding${firewall.findings === 1 ? '' : 's'} (hactl firewall audit)`)
   const health = Object.fromEntries(Object.entries(verdicts).map(([id, v]) => [id, v.health]))
   problems.push(...monitorProblems(spec, state, {proxies, addresses, health}))
   const monitor = await monitorSummary(stateFile, state, spec.health.proxy.interval)
@@ -114,6 +119,7 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
     addresses: addressRows,
     ...(dns ? {dns} : {}),
     ...(backends ? {backends} : {}),
+    ...(firewall ? {firewall} : {}),
     monitor,
     ...(lease ? {lease} : {}),
     problems,
