@@ -197,6 +197,9 @@ async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void>
   const provider = await createLocalProvider(cluster)
   const {addresses, dns, proxy, local} = cluster.spec
   const zones = proxy.instances.zones.length > 0 ? proxy.instances.zones : local.zones
+  // Before the proxies start: they are launched into the proxies' group, so no health check of theirs meets a closed backend.
+  const changes = await applySandboxFirewall(cluster)
+  if (changes > 0) reporter.emit({level: 'info', code: 'sandbox.firewall', message: `firewall: ${changes} changes made; the demo backends accept what their group allows (\`hactl firewall audit\`)`})
   const existing = await provider.listProxies()
   const missing = proxy.instances.count - existing.length
   if (missing > 0) {
@@ -205,9 +208,6 @@ async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void>
     for (const i of launched) reporter.emit({level: 'info', code: 'sandbox.launch', subject: i.name, message: `haproxy on ${i.privateAddress} (${i.zone})`})
   }
   const instances = await provider.listProxies()
-  // At once after the launch, before the proxies' health checks could mark every backend down.
-  const changes = await applySandboxFirewall(cluster)
-  if (changes > 0) reporter.emit({level: 'info', code: 'sandbox.firewall', message: `firewall: ${changes} changes made; the demo backends accept what their group allows (\`hactl firewall audit\`)`})
   const pool = await provider.listAddresses()
   while (pool.length < addresses.count) pool.push(await provider.allocateAddress())
   for (const [n, address] of pool.entries()) {

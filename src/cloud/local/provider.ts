@@ -45,6 +45,8 @@ export class LocalProvider implements Provider {
     const {local, proxy} = this.cluster.spec
     const launched = await updateState(this.dir, async (state) => {
       const made: LocalInstance[] = []
+      // Into the proxies' group, when there is one: as \`proxy launch\` gives a new EC2 proxy its security groups.
+      const groupIds = (state.groups ?? []).filter((g) => g.role === 'proxies').map((g) => g.id)
       for (const placement of placements) {
         const index = firstFree(state.instances.map((i) => i.index))
         const instance: LocalInstance = {
@@ -55,6 +57,7 @@ export class LocalProvider implements Provider {
           address: `${local.proxyNet}.${index}`,
           state: 'running',
           launchedAt: new Date().toISOString(),
+          ...(groupIds.length > 0 ? {groupIds} : {}),
         }
         const paths = instancePaths(this.dir, instance.id)
         await mkdir(paths.dir, {recursive: true})
