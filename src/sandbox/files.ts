@@ -98,8 +98,9 @@ defaults
     timeout server 30s
     retries 2
     option redispatch
-    # connect to the backends from the proxy's own address: the only source their firewall lets in
-    source "\${HACTL_PROXY_ADDRESS}"
+    # connect to the backends from the proxy's own address, the source their firewall lets in
+    # (unset when \`haproxy -c\` checks the file alone: then the kernel picks one)
+    source "\${HACTL_PROXY_ADDRESS-0.0.0.0}"
 
 frontend www
     bind "\${HACTL_PROXY_ADDRESS}:${layout.proxyPort}"
