@@ -78,6 +78,8 @@ describe('the sandbox firewall: backends reached only through the proxies, audit
     expect(s.code, JSON.stringify(s.body.problems)).to.equal(0)
     expect(s.stdout).to.match(/^firewall: ✓ no findings$/m)
     expect(s.body.firewall).to.deep.include({state: 'ok', findings: 0})
+    const without = JSON.parse((await sb.run(['status', '--json', '--no-firewall'])).stdout) as StatusJson
+    expect(without.firewall, '--no-firewall skips the audit').to.equal(undefined)
   })
 
   it('sandbox open web2 lets anyone in: audit finds it (exit 5), status says so, apply leaves it, close shuts it', async () => {
