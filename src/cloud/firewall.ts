@@ -109,7 +109,7 @@ export async function firewallFor(cluster: Cluster, options: FirewallOptions = {
     // The supervisor enforces the groups only for a cluster file with `firewall:`: without it an audit would pass over open backends.
     if (!cluster.spec.firewall) {
       throw new UsageError(`the sandbox of ${cluster.file} enforces no firewall: the file has no firewall: section (it was made before sandboxes had one)`, {
-        actions: ['Add `firewall: {}` to it, then run `hactl sandbox down` and `hactl sandbox up`.'],
+        actions: ['Add the firewall: section a new sandbox gets (docs/firewall.md, "In the sandbox"), then run `hactl sandbox down` and `hactl sandbox up`.'],
       })
     }
     return (await import('./local/firewall.js')).createLocalFirewall(cluster)

@@ -53,7 +53,7 @@ export async function sandboxOpen(cluster: Cluster, key: string, open: boolean, 
   }
   if (!cluster.spec.firewall) {
     throw new UsageError(`${cluster.file} has no firewall: section, so the sandbox's backends are open to everyone already`, {
-      actions: ['Add `firewall: {}` to it, then `hactl sandbox down` and `hactl sandbox up`.'],
+      actions: ['Add the firewall: section a new sandbox gets (docs/firewall.md, "In the sandbox"), then run `hactl sandbox down` and `hactl sandbox up`.'],
     })
   }
   const {dir} = cluster.spec.local

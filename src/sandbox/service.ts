@@ -231,6 +231,7 @@ function nextSteps(cluster: Cluster): string[] {
     `dig @${DNS_HOST} -p ${local.dnsPort} ${dns?.name ?? SANDBOX_NAME} +short`,
     `curl -s http://${local.addressNet}.1${port}/`,
     `hactl status${flag}`,
+    `hactl firewall audit${flag}    # the backends answer only the proxies`,
     `hactl logs -f${flag}    # every proxy's requests, one stream`,
     `hactl monitor${flag}    # in a second terminal`,
     `hactl sandbox kill proxy-1${flag}    # then watch the monitor move ${local.addressNet}.1`,
