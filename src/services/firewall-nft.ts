@@ -147,7 +147,11 @@ export async function applyNftables(cluster: Cluster, policy: FirewallPolicy, pr
   const conns = open()
   try {
     return await mapLimit(hostsToCheck(cluster, policy), Math.max(1, options.concurrency ?? 10), async ({role, target}) => {
-      const result = {host: target.name, role, ...(await applyHost(target, plans[role], nftLockPath(cluster, {role, remotePath: target.remotePath}), conns, open))}
+      // A connection lost part way fails this host only; the others go on.
+      const outcome = await applyHost(target, plans[role], nftLockPath(cluster, {role, remotePath: target.remotePath}), conns, open).catch(
+        (error: Error): {status: NftHostStatus; detail: string} => ({status: 'failed', detail: error.message.split('\n')[0]}),
+      )
+      const result = {host: target.name, role, ...outcome}
       options.report(result)
       return result
     })
