@@ -2,7 +2,7 @@
  * The firewall capability: groups of ingress rules a cloud (or a host's
  * packet filter) enforces, one for the proxies and one for the backends, and
  * the instances they apply to. A capability like those in ./capabilities.ts, so a cluster
- * can have it or not; today AWS security groups implement it.
+ * can have it or not; AWS security groups and the sandbox's groups implement it.
  *
  * The planner (src/firewall/planner.ts) turns the policy and the observed
  * state into FirewallOperations; `--dry-run` prints them through `explain`
@@ -12,7 +12,8 @@ import type {Cluster} from '../cluster/loader.js'
 import {UsageError} from '../errors.js'
 import type {PermissionCheck} from './operations.js'
 
-export const FIREWALL_KINDS = ['security-groups'] as const
+/** EC2 security groups; the sandbox's groups, enforced by its supervisor on the demo backends. */
+export const FIREWALL_KINDS = ['security-groups', 'sandbox-groups'] as const
 export type FirewallKind = (typeof FIREWALL_KINDS)[number]
 
 export const FIREWALL_ROLES = ['proxies', 'backends'] as const
@@ -112,7 +113,16 @@ export function ruleCovers(rule: ObservedRule, protocol: string, port: number): 
  */
 export async function firewallFor(cluster: Cluster): Promise<Firewall> {
   if (cluster.spec.provider === 'aws') return (await import('./aws/firewall.js')).createAwsFirewall(cluster)
-  throw new UsageError(`the cluster has no firewall capability: provider ${cluster.spec.provider} has none in this build (security groups need provider aws)`, {
-    actions: ['Security groups need provider aws; with provider static `hactl firewall plan` prints nftables tables (see docs/firewall.md).'],
+  if (cluster.spec.provider === 'local') {
+    // The supervisor enforces the groups only for a cluster file with `firewall:`: without it an audit would pass over open backends.
+    if (!cluster.spec.firewall) {
+      throw new UsageError(`the sandbox of ${cluster.file} enforces no firewall: the file has no firewall: section (it was made before sandboxes had one)`, {
+        actions: ['Add the firewall: section a new sandbox gets (docs/firewall.md, "In the sandbox"), then run `hactl sandbox down` and `hactl sandbox up`.'],
+      })
+    }
+    return (await import('./local/firewall.js')).createLocalFirewall(cluster)
+  }
+  throw new UsageError(`the cluster has no firewall capability: provider ${cluster.spec.provider} has none in this build (security groups need provider aws or local)`, {
+    actions: ['Security groups need provider aws (or the sandbox); with provider static `hactl firewall plan` prints nftables tables (see docs/firewall.md).'],
   })
 }

@@ -21,6 +21,7 @@ export function renderStatus(r: StatusReport, terminal: Terminal): string {
     '',
     ...dnsLine(r, terminal),
     ...backendsLine(r),
+    ...firewallLine(r, terminal),
     ...monitorLines(r),
     ...leaseLine(r),
     '',
@@ -70,6 +71,14 @@ function backendsLine(r: StatusReport): string[] {
   if (!r.backends) return []
   const failing = r.backends.failed > 0 ? ` (${r.backends.failing.join(', ')})` : ''
   return [`backends: ${r.backends.ok} ok, ${r.backends.failed} failing${failing}${r.backends.note ? `; ${r.backends.note}` : ''}`]
+}
+
+function firewallLine(r: StatusReport, terminal: Terminal): string[] {
+  const f = r.firewall
+  if (!f) return []
+  if (f.state === 'ok') return [`firewall: ${mark(true, terminal)} no findings`]
+  if (f.state === 'findings') return [`firewall: ${mark(false, terminal)} ${f.findings} finding${f.findings === 1 ? '' : 's'} (hactl firewall audit)`]
+  return [`firewall: not checked: ${f.summary} (hactl firewall audit)`]
 }
 
 function monitorLines(r: StatusReport): string[] {

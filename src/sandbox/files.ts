@@ -69,6 +69,12 @@ health:
 failover:
   holdDown: ${layout.holdDownMs}ms
   maxRemapsPerHour: 60
+firewall:
+  # The world reaches the proxies on this port; the demo backends accept only the
+  # proxies, and this machine's 127.0.0.1, from which hactl status probes them.
+  public: [${layout.proxyPort}]
+  extra:
+    - {role: backends, port: ${layout.backendPort}, from: [127.0.0.1/32], note: hactl status and health check probe the backends from here}
 local:
   dir: .hactl-sandbox
   proxyNet: ${layout.proxyNet}
@@ -103,6 +109,9 @@ defaults
     timeout server 30s
     retries 2
     option redispatch
+    # connect to the backends from the proxy's own address, the source their firewall lets in
+    # (unset when \`haproxy -c\` checks the file alone: then the kernel picks one)
+    source "\${HACTL_PROXY_ADDRESS-0.0.0.0}"
 
 frontend www
     bind "\${HACTL_PROXY_ADDRESS}:${layout.proxyPort}"

@@ -16,6 +16,7 @@ import {stateFilePath} from '../monitor/state.js'
 import type {Reporter} from '../events.js'
 import {supervisorAlive, sendControl} from '../cloud/local/control.js'
 import {DEFAULT_LAYOUT, DEFAULT_PAIRS_PROXIES, demoBackends, sandboxClusterFile, sandboxHaproxyConfig, SANDBOX_NAME, type SandboxLayout} from './files.js'
+import {applySandboxFirewall} from './firewall.js'
 import {checkEndpointsFree, type Endpoint} from './ports.js'
 import {ownedAlive, ownedProcess, signalGroup, signalOwned} from './proxy-process.js'
 import {DNS_HOST} from './supervisor.js'
@@ -215,6 +216,9 @@ async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void>
   const provider = await createLocalProvider(cluster)
   const {dns, proxy, local} = cluster.spec
   const zones = proxy.instances.zones.length > 0 ? proxy.instances.zones : local.zones
+  // Before the proxies start: they are launched into the proxies' group, so no health check of theirs meets a closed backend.
+  const changes = await applySandboxFirewall(cluster)
+  if (changes > 0) reporter.emit({level: 'info', code: 'sandbox.firewall', message: `firewall: ${changes} changes made; the demo backends accept what their group allows (\`hactl firewall audit\`)`})
   const pool = cluster.spec.topology === 'pairs' ? await buildPairs(cluster, provider, zones, reporter) : await buildPool(cluster, provider, zones, reporter)
   if (dns) {
     await provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool.map((a) => a.publicIp)})
@@ -279,6 +283,7 @@ function nextSteps(cluster: Cluster): string[] {
     `dig @${DNS_HOST} -p ${local.dnsPort} ${dns?.name ?? SANDBOX_NAME} +short`,
     `curl -s http://${local.addressNet}.1${port}/`,
     `hactl status${flag}`,
+    `hactl firewall audit${flag}    # the backends answer only the proxies`,
     `hactl logs -f${flag}    # every proxy's requests, one stream`,
     `hactl monitor${flag}    # in a second terminal`,
     cluster.spec.topology === 'pairs'

@@ -8,6 +8,7 @@ import {recordProcess} from '../process/identity.js'
 import type {Reporter} from '../events.js'
 import {startDemoBackend} from './backends.js'
 import {serveControl, type ControlAnswer, type ControlRequest, type ProblemReport} from '../cloud/local/control.js'
+import {admits} from './gate.js'
 import {DnsServer} from './dns-server.js'
 import {AddressForwarder, type Target} from './forwarder.js'
 import {ProxyProcess} from './proxy-process.js'
@@ -109,7 +110,7 @@ export class Supervisor {
       const key = `${backend.address}:${backend.port}`
       if (this.backends.has(key)) continue
       await attempt(backend.name, async () => {
-        this.backends.set(key, await startDemoBackend(backend))
+        this.backends.set(key, await startDemoBackend(backend, (remote) => this.admits(backend.name, remote)))
         started.push(backend.name)
       })
     }
@@ -157,6 +158,17 @@ export class Supervisor {
         ),
     )
     return {ok: problems.length === 0, pid: process.pid, started, stopped, problems}
+  }
+
+  /**
+   * The sandbox's firewall, in force only when the cluster file has
+   * `firewall:` (a sandbox made before it keeps its open backends): the
+   * backend's groups as the state holds them now.
+   */
+  private admits(name: string, remoteAddress: string): boolean {
+    if (!this.spec.firewall) return true
+    const backend = this.state.backends.find((b) => b.name === name)
+    return backend !== undefined && admits(this.state, backend, remoteAddress)
   }
 
   /** One event per address whose association changed: the moment its traffic switched (the failover benchmark reads it). */

@@ -19,6 +19,8 @@ import type {NftHostResult} from './firewall-nft.js'
 export interface FirewallServiceOptions extends CloudServiceOptions {
   /** Injected (tests); otherwise the cluster's firewall capability. */
   firewall?: Firewall
+  /** provider static: hosts loaded at once (default 10). */
+  concurrency?: number
 }
 
 export interface PlannedOperation {
@@ -107,9 +109,11 @@ async function applyStatic(options: FirewallServiceOptions): Promise<FirewallPla
   const policy = await loadFirewallPolicy(cluster)
   const nftables = nftTables(cluster, policy)
   const {applyNftables} = await import('./firewall-nft.js')
-  const hosts = await applyNftables(cluster, policy, cluster.spec.hosts.map((h) => h.address), (r) =>
-    options.reporter.emit({level: r.status === 'updated' || r.status === 'unchanged' ? 'info' : 'error', code: `firewall.${r.status}`, subject: r.host, message: `${r.status}: ${r.detail}`}),
-  )
+  const hosts = await applyNftables(cluster, policy, cluster.spec.hosts.map((h) => h.address), {
+    concurrency: options.concurrency,
+    report: (r) =>
+      options.reporter.emit({level: r.status === 'updated' || r.status === 'unchanged' ? 'info' : 'error', code: `firewall.${r.status}`, subject: r.host, message: `${r.status}: ${r.detail}`}),
+  })
   const changed = hosts.filter((h) => h.status === 'updated').length
   const failed = hosts.filter((h) => h.status !== 'updated' && h.status !== 'unchanged')
   const summary = `${changed} of ${hosts.length} host${hosts.length === 1 ? '' : 's'} updated${failed.length > 0 ? `; ${failed.map((h) => `${h.host} ${h.status}`).join(', ')}` : ''}`

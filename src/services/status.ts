@@ -23,6 +23,7 @@ import {leaseFor} from '../monitor/leases.js'
 import {monitorLockPath} from '../monitor/lock.js'
 import {liveHolder} from '../process/lock.js'
 import {readState, stateFilePath, type ActionRecord, type MonitorState} from '../monitor/state.js'
+import {firewallStatus, type FirewallStatus} from './status-firewall.js'
 import {monitorProblems} from './status-monitor.js'
 import {leaseState} from './lease.js'
 
@@ -36,6 +37,8 @@ export interface StatusReport {
   addresses: {publicIp: string; allocationId: string; pair?: string; holder?: string; holderName?: string; zone?: string; healthy: boolean}[]
   dns?: {name: string; live: string[]; expected: string[]; missing: string[]; extra: string[]; ok: boolean}
   backends?: {ok: number; failed: number; skipped: number; failing: string[]; note?: string}
+  /** `hactl firewall audit`, bounded in time; absent when the cluster file has no firewall policy. */
+  firewall?: FirewallStatus
   monitor: MonitorSummary
   lease?: {name: string; holder?: string; token?: number; expiresAt?: string; held: boolean; released: boolean; error?: string}
   problems: string[]
@@ -60,11 +63,11 @@ const SHOW_ACTIONS = 5
 /** Rounds a looping monitor may miss before status says it is not running. */
 const MISSED_ROUNDS = 3
 
-export async function clusterStatus(cluster: Cluster, options: {backends?: boolean}): Promise<StatusReport> {
+export async function clusterStatus(cluster: Cluster, options: {backends?: boolean; firewall?: boolean}): Promise<StatusReport> {
   const {spec} = cluster
   const cloud = await openCloud(cluster)
   const stateFile = stateFilePath(cluster)
-  const [proxies, addresses, record, state, backends, lease] = await Promise.all([
+  const [proxies, addresses, record, state, backends, lease, firewall] = await Promise.all([
     cloud.hosts.listProxies(),
     // A cluster without an address pool (static hosts) shows its proxies only.
     cloud.addresses?.listAddresses() ?? [],
@@ -72,6 +75,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     readState(stateFile),
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
     leaseSummary(cluster),
+    options.firewall === false ? Promise.resolve(undefined) : firewallStatus(cluster),
   ])
   const verdicts = await judgeWithDetail(clusterJudge(spec), proxies)
   const labels = proxyLabels(proxies)
@@ -109,6 +113,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the pool (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)
   }
   if (backends && backends.failed > 0) problems.push(`${backends.failed} backend server(s) failing: ${backends.failing.join(', ')}`)
+  if (firewall?.state === 'findings') problems.push(`firewall: ${firewall.findings} finding${firewall.findings === 1 ? '' : 's'} (hactl firewall audit)`)
   const health = Object.fromEntries(Object.entries(verdicts).map(([id, v]) => [id, v.health]))
   problems.push(...monitorProblems(spec, state, {proxies, addresses, health}))
   const monitor = await monitorSummary(stateFile, state, spec.health.proxy.interval)
@@ -122,6 +127,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     addresses: addressRows,
     ...(dns ? {dns} : {}),
     ...(backends ? {backends} : {}),
+    ...(firewall ? {firewall} : {}),
     monitor,
     ...(lease ? {lease} : {}),
     problems,

@@ -49,6 +49,8 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
     const {local, proxy} = this.cluster.spec
     const launched = await updateState(this.dir, async (state) => {
       const made: LocalInstance[] = []
+      // Into the proxies' group, when there is one: as \`proxy launch\` gives a new EC2 proxy its security groups.
+      const groupIds = (state.groups ?? []).filter((g) => g.role === 'proxies').map((g) => g.id)
       for (const placement of placements) {
         const index = firstFree(state.instances.map((i) => i.index))
         const instance: LocalInstance = {
@@ -60,6 +62,7 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
           state: 'running',
           launchedAt: new Date().toISOString(),
           ...(placement.pair ? {pair: placement.pair} : {}),
+          ...(groupIds.length > 0 ? {groupIds} : {}),
         }
         const paths = instancePaths(this.dir, instance.id)
         await mkdir(paths.dir, {recursive: true})

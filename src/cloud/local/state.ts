@@ -3,7 +3,9 @@ import {mkdir} from 'node:fs/promises'
 
 
 import {CloudError} from '../../errors.js'
+import type {FirewallRole} from '../../firewall/policy.js'
 import {acquireLock} from '../../process/lock.js'
+import type {ObservedRule} from '../firewall.js'
 import type {InstanceState, RecordSet} from '../provider.js'
 import {sandboxPaths} from './paths.js'
 
@@ -20,6 +22,8 @@ export interface LocalInstance {
   launchedAt: string
   /** `topology: pairs`: its pair (the `hactl:pair` tag). */
   pair?: string
+  /** The sandbox's security groups on this proxy (`hactl firewall apply`). */
+  groupIds?: string[]
 }
 
 export interface LocalAddress {
@@ -36,6 +40,21 @@ export interface DemoBackend {
   name: string
   address: string
   port: number
+  /** The security groups that decide who may connect to it, once the cluster file has `firewall:`. */
+  groupIds?: string[]
+}
+
+/**
+ * A security group the sandbox enforces on its demo backends: a connection
+ * is let in when a rule of one of the backend's groups covers its port and
+ * its source address (a network, or the address of a proxy in the group).
+ */
+export interface LocalGroup {
+  id: string
+  name: string
+  /** hactl's groups for this cluster; a group made by hand (`sandbox open`) has none. */
+  role?: FirewallRole
+  rules: ObservedRule[]
 }
 
 /** The sandbox's "cloud": what exists and what is attached where. */
@@ -48,6 +67,7 @@ export interface SandboxState {
   /** SOA serial: bumped on every record change. */
   serial: number
   backends: DemoBackend[]
+  groups?: LocalGroup[]
   /** Bumped by every locked change, so a reader can tell a newer state from an older one. */
   revision?: number
 }

@@ -1,3 +1,5 @@
+import {Flags} from '@oclif/core'
+
 import {checkPermissionsFlag, CloudCommand} from '../../command-support/cloud-command.js'
 import {ExitCode} from '../../errors.js'
 import {applyFirewall, type FirewallPlanReport} from '../../services/firewall.js'
@@ -8,9 +10,9 @@ export default class FirewallApply extends CloudCommand<typeof FirewallApply> {
 to the tagged instances (keeping their other groups), and revokes the rules hactl made that the policy no longer
 has. Rules hactl did not make are never touched: \`hactl firewall audit\` reports them. A re-run changes nothing.
 
-With provider static it loads the nftables table of each role on its hosts over SSH, one host at a time: nft -c
-first (exit 3 when refused), then a new SSH connection must still answer, else the table before is restored
-(exit 4).`
+With provider static it loads the nftables table of each role on its hosts over SSH, --concurrency hosts at once,
+each under the lock a config push takes there (exit 6 when held): nft -c first (exit 3 when refused and nothing
+changed), then a new SSH connection must still answer, else the table before is restored (exit 4).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --dry-run',
@@ -18,10 +20,13 @@ first (exit 3 when refused), then a new SSH connection must still answer, else t
     '<%= config.bin %> <%= command.id %> --json',
   ]
 
-  static override flags = {'check-permissions': checkPermissionsFlag}
+  static override flags = {
+    'check-permissions': checkPermissionsFlag,
+    concurrency: Flags.integer({summary: 'provider static: hosts worked on at once.', default: 10, min: 1}),
+  }
 
   public async run(): Promise<FirewallPlanReport> {
-    const report = await applyFirewall(await this.cloudOptions())
+    const report = await applyFirewall({...(await this.cloudOptions()), concurrency: this.flags.concurrency})
     // A real apply on static hosts reports per host (stderr); printing the tables again would bury that.
     if (!report.hosts) renderFirewallPlan(report, (line) => this.log(line))
     const code = this.showDryRun(report.dryRun)
@@ -39,10 +44,16 @@ export function renderFirewallPlan(report: FirewallPlanReport, log: (line: strin
   }
 }
 
-/** Static hosts: 3 when nft refused a table, 4 when a host was rolled back or not reached. */
+/**
+ * Static hosts, as a config push: 3 when nft refused the table and no host
+ * changed, 6 when the only failures were locks held, else 4 for any failure.
+ */
 function hostsExit(report: FirewallPlanReport): number {
   const hosts = report.hosts ?? []
-  if (hosts.some((h) => h.status === 'rejected')) return ExitCode.rejected
-  if (hosts.some((h) => h.status === 'rolled-back' || h.status === 'unreachable')) return ExitCode.partial
-  return ExitCode.ok
+  const failed = hosts.filter((h) => h.status !== 'updated' && h.status !== 'unchanged')
+  if (failed.length === 0) return ExitCode.ok
+  const changed = hosts.some((h) => h.status === 'updated')
+  if (!changed && failed.every((h) => h.status === 'rejected')) return ExitCode.rejected
+  if (failed.every((h) => h.status === 'busy')) return ExitCode.busy
+  return ExitCode.partial
 }

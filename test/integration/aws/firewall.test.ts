@@ -188,7 +188,7 @@ describe('firewall plan, apply and audit against moto', function () {
     expect(JSON.stringify(statements.find((s) => s.Sid === 'HactlFirewallRules'))).to.include('"aws:ResourceTag/hactl:cluster":"shop"')
   })
 
-  it('refuses a bad policy with its line and a cluster without the capability, exit 2, nothing changed', async () => {
+  it('refuses a bad policy with its line, exit 2, nothing changed; a sandbox cluster that is not running says so', async () => {
     const file = path.join(dir, 'hactl.yaml')
     const good = await readFile(file, 'utf8')
     await writeFile(file, good.replace('admin: [203.0.113.0/24]', 'admin: [203.0.113.7]'))
@@ -198,8 +198,8 @@ describe('firewall plan, apply and audit against moto', function () {
 
     await writeFile(file, good.replace('provider: aws', 'provider: local'))
     const local = await hactl(['firewall', 'plan'], {cwd: dir, env: moto.env})
-    expect(local.code).to.equal(2)
-    expect(local.stderr).to.include('the cluster has no firewall capability')
+    expect(local.code).to.equal(7)
+    expect(local.stderr).to.include('no sandbox is running')
     await writeFile(file, good)
   })
 })

@@ -8,6 +8,7 @@ import path from 'node:path'
 import {parseCluster} from '../../../src/cluster/loader.js'
 import {compareNft, liveSignatures, renderNft} from '../../../src/firewall/nftables.js'
 import {firewallPolicy} from '../../../src/firewall/policy.js'
+import {hostPaths} from '../../../src/remote/plan.js'
 import {BIN, hactl} from '../../harness/cli.js'
 import {startProcess, type Started} from '../../harness/process.js'
 import {startSshd, type Sshd} from '../../harness/sshd.js'
@@ -210,7 +211,7 @@ firewall: {public: [80], admin: [10.240.9.0/24]}
     })
   const cluster = (admin: string): string => `cluster: shop
 provider: static
-hosts: [{name: p1, address: 10.240.1.2}]
+hosts: [{name: p1, address: 10.240.1.2, remotePath: ${dir}/haproxy.cfg}]
 ssh: {user: ${sshd?.user}, port: ${sshd?.port}, identityFile: ${sshd?.identityFile}, knownHosts: ${sshd?.knownHosts}, connectTimeout: 2s}
 proxy: {engine: haproxy, config: ./haproxy.cfg}
 firewall: {public: [80], admin: [${admin}]}
@@ -266,3 +267,101 @@ firewall: {public: [80], admin: [${admin}]}
     expect(after.stderr).to.include('p1: unchanged')
   })
 })
+
+/**
+ * Two hosts, each a namespace with its sshd, loaded at once; each host's
+ * table is loaded under the lock `config push` takes there, so a push (here:
+ * a process holding that lock) and a firewall load never overlap.
+ */
+;(root ? describe : describe.skip)('firewall apply on two static hosts at once, under the config push lock (root)', function () {
+  this.timeout(120_000)
+  const tag = `hfl${process.pid % 100_000}`
+  const ns = {client: `${tag}-c`, one: `${tag}-1`, two: `${tag}-2`}
+  const servers: Sshd[] = []
+  let holder: Started | undefined
+  let dir: string
+
+  const cli = (args: string[]): Promise<{code: number; stdout: string; stderr: string}> =>
+    new Promise((resolve) => {
+      execFile('ip', ['netns', 'exec', ns.client, process.execPath, BIN, ...args], {cwd: dir, env: {...process.env, NO_COLOR: '1'}, timeout: 60_000}, (error, stdout, stderr) => {
+        resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr})
+      })
+    })
+  const table = async (host: string): Promise<string> => (await inNs(host, ['nft', 'list', 'table', 'inet', 'hactl'])).output
+
+  before(async () => {
+    for (const name of Object.values(ns)) expect((await run('ip', ['netns', 'add', name])).code).to.equal(0)
+    for (const args of [
+      ['-n', ns.client, 'link', 'add', 'v1', 'type', 'veth', 'peer', 'name', 'vh', 'netns', ns.one],
+      ['-n', ns.client, 'link', 'add', 'v2', 'type', 'veth', 'peer', 'name', 'vh', 'netns', ns.two],
+      ['-n', ns.client, 'addr', 'add', '10.240.1.1/24', 'dev', 'v1'],
+      ['-n', ns.client, 'addr', 'add', '10.240.3.1/24', 'dev', 'v2'],
+      ['-n', ns.one, 'addr', 'add', '10.240.1.2/24', 'dev', 'vh'],
+      ['-n', ns.two, 'addr', 'add', '10.240.3.2/24', 'dev', 'vh'],
+      ['-n', ns.client, 'link', 'set', 'v1', 'up'],
+      ['-n', ns.client, 'link', 'set', 'v2', 'up'],
+      ['-n', ns.one, 'link', 'set', 'vh', 'up'],
+      ['-n', ns.two, 'link', 'set', 'vh', 'up'],
+    ]) {
+      const r = await run('ip', args)
+      expect(r.code, `ip ${args.join(' ')}: ${r.output}`).to.equal(0)
+    }
+    const one = await startSshd({netns: ns.one, address: '10.240.1.2', probeFromNetns: ns.client})
+    const two = await startSshd({netns: ns.two, address: '10.240.3.2', probeFromNetns: ns.client, identityFile: one.identityFile})
+    servers.push(one, two)
+    dir = await mkdtemp(path.join(tmpdir(), 'hactl-fw-'))
+    await writeFile(path.join(dir, 'known_hosts'), `[10.240.1.2]:${one.port} ${one.hostKey}\n[10.240.3.2]:${two.port} ${two.hostKey}\n`)
+    await writeFile(path.join(dir, 'haproxy.cfg'), 'defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n')
+    await writeFile(
+      path.join(dir, 'hactl.yaml'),
+      `cluster: shop
+provider: static
+hosts:
+  - {name: p1, address: 10.240.1.2, port: ${one.port}, remotePath: ${dir}/p1/haproxy.cfg}
+  - {name: p2, address: 10.240.3.2, port: ${two.port}, remotePath: ${dir}/p2/haproxy.cfg}
+ssh: {user: ${one.user}, identityFile: ${one.identityFile}, knownHosts: ./known_hosts, connectTimeout: 2s}
+proxy: {engine: haproxy, config: ./haproxy.cfg}
+firewall: {public: [80], admin: [10.240.0.0/16]}
+`,
+    )
+    for (const host of ['p1', 'p2']) await run('mkdir', ['-p', path.join(dir, host)])
+  })
+
+  const release = async (): Promise<void> => {
+    const pid = holder?.child.pid
+    if (pid && holder?.child.exitCode === null && holder.child.signalCode === null) process.kill(-pid, 'SIGTERM')
+    await holder?.stop()
+  }
+
+  after(async () => {
+    await release()
+    for (const s of servers) await s.stop()
+    for (const name of Object.values(ns)) await run('ip', ['netns', 'delete', name])
+  })
+
+  it('a host whose lock a push holds is left alone (exit 6) while the other is loaded; once free, a re-run loads it', async () => {
+    // The very lock file \`config push\` takes on p2 (remote/plan.ts), held as a push would hold it.
+    const lock = hostPaths(path.join(dir, 'p2', 'haproxy.cfg')).lock
+    // In a process group of its own: the lock is held by flock and by the sleep it runs, and both must go to free it.
+    holder = startProcess('flock', [lock, 'sleep', '120'], {detached: true})
+    await waitFor('the push lock on p2 to be held', async () => (await run('flock', ['--nonblock', lock, 'true'])).code !== 0 || undefined, 15_000)
+
+    const busy = await cli(['firewall', 'apply', '--json', '--concurrency', '2'])
+    expect(busy.code, busy.stdout + busy.stderr).to.equal(6)
+    const report = JSON.parse(busy.stdout) as {hosts: {host: string; status: string; detail: string}[]}
+    expect(report.hosts.map((h) => `${h.host} ${h.status}`)).to.deep.equal(['p1 updated', 'p2 busy'])
+    expect(report.hosts[1].detail).to.include(lock)
+    expect(await table(ns.one)).to.include('tcp dport 80 accept')
+    expect(await table(ns.two), 'nothing loaded on the locked host').to.match(/No such file or directory|does not exist/)
+
+    await release()
+    const after = await cli(['firewall', 'apply', '--concurrency', '2'])
+    expect(after.code, after.stdout + after.stderr).to.equal(0)
+    expect(after.stderr).to.include('p1: unchanged')
+    expect(after.stderr).to.include('p2: updated')
+    expect(after.stdout).to.include('1 of 2 hosts updated')
+    expect(await table(ns.two)).to.include('tcp dport 80 accept')
+    expect((await run('flock', ['--nonblock', lock, 'true'])).code, 'the lock is released after the load').to.equal(0)
+  })
+})
+

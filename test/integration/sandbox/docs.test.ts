@@ -149,7 +149,7 @@ describe('docs/sandbox.md, run as written', function () {
               .replaceAll('127.0.2.', `${nets.address}.`)
               .replaceAll('127.0.3.', `${nets.backend}.`)
               .replaceAll('127.22.', `127.${netOctet(41)}.`)
-              .replaceAll(':8080', `:${ports.backend}`)
+              .replaceAll(/\b8080\b/g, String(ports.backend))
               .replaceAll(/\b5353\b/g, String(ports.dns))
           result = sb.up
         } else if (block.background) {
