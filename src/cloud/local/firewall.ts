@@ -9,9 +9,8 @@ import {randomBytes} from 'node:crypto'
 
 import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
-import type {FirewallRole, PolicyRule} from '../../firewall/policy.js'
 import {sendControl} from './control.js'
-import {RULE_MARK, type Firewall, type FirewallOperation, type FirewallState, type ObservedRule} from '../firewall.js'
+import {RULE_MARK, type Firewall, type FirewallOperation, type FirewallRole, type FirewallState, type ObservedRule, type PolicyRule} from '../firewall.js'
 import {sandboxPaths} from './paths.js'
 import {notRunning, readState, updateState, type LocalGroup, type SandboxState} from './state.js'
 

@@ -3,9 +3,8 @@ import {mkdir} from 'node:fs/promises'
 
 
 import {CloudError} from '../../errors.js'
-import type {FirewallRole} from '../../firewall/policy.js'
 import {acquireLock} from '../../process/lock.js'
-import type {ObservedRule} from '../firewall.js'
+import type {FirewallRole, ObservedRule} from '../firewall.js'
 import type {InstanceState, RecordSet} from '../provider.js'
 import {sandboxPaths} from './paths.js'
 
