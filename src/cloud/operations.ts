@@ -12,7 +12,8 @@ export type ProviderOperation =
   | {op: 'launchProxies'; placements: Placement[]; clientToken: string}
   | {op: 'releaseAddress'; allocationId: string}
   | {op: 'terminateProxy'; instanceId: string}
-  | {op: 'upsertRecordSet'; records: RecordSet}
+  /** Waits until the change is live unless `wait` is false. */
+  | {op: 'upsertRecordSet'; records: RecordSet; wait?: boolean}
 
 export interface PermissionCheck {
   /** The API call as `service:Action`. */

@@ -5,7 +5,9 @@
  * then describes with capped backoff until every association shows (the
  * cloud is eventually consistent), within a bounded wait.
  */
+import type {ProviderOperation} from '../cloud/operations.js'
 import type {ElasticAddress, Provider} from '../cloud/provider.js'
+import {runOperation} from '../cloud/run-operation.js'
 import type {Reporter} from '../ui/reporter.js'
 import type {FailoverAction, FailoverPlan} from './planner.js'
 
@@ -15,6 +17,18 @@ export interface ExecutedAction {
   action: FailoverAction
   outcome: Outcome
   detail: string
+  /** The address already was where the plan wanted it (outcome `moved`): no call was made. */
+  already?: boolean
+}
+
+/** An association call went to the cloud for it, verified or not: what the remap budget counts. */
+export function issued(result: ExecutedAction): boolean {
+  return result.action.kind === 'associate' && (result.outcome === 'moved' || result.outcome === 'unverified') && !result.already
+}
+
+/** The provider operation a planned move is: what `--dry-run` lists and what the executor runs. */
+export function moveOperation(move: {allocationId: string; to: string}): Extract<ProviderOperation, {op: 'associateAddress'}> {
+  return {op: 'associateAddress', allocationId: move.allocationId, instanceId: move.to}
 }
 
 export interface ExecutionResult {
@@ -55,7 +69,7 @@ export async function executeFailover(plan: FailoverPlan, provider: Provider, op
   for (const move of moves) {
     const now = before.find((a) => a.allocationId === move.allocationId)
     if (now?.instanceId === move.to) {
-      results.push({action: move, outcome: 'moved', detail: `already on ${move.to}`})
+      results.push({action: move, outcome: 'moved', detail: `already on ${move.to}`, already: true})
       continue
     }
     if (!now || now.instanceId !== move.from) {
@@ -66,7 +80,7 @@ export async function executeFailover(plan: FailoverPlan, provider: Provider, op
     }
     reporter.emit({level: 'info', code: 'failover.associate', subject: move.publicIp, message: `moving ${move.from ?? '(unattached)'} → ${move.to} (${move.toZone}): ${move.reason}`})
     try {
-      await provider.associateAddress(move.allocationId, move.to)
+      await runOperation(provider, moveOperation(move))
       started.push(move)
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)

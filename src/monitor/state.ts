@@ -9,6 +9,7 @@ import path from 'node:path'
 
 import type {Cluster} from '../cluster/loader.js'
 import {ConfigError} from '../errors.js'
+import {issued, type ExecutedAction} from '../failover/executor.js'
 import type {Suspicion} from '../failover/suspect.js'
 import type {Counter} from '../health/rise-fall.js'
 import {writeFileAtomic} from './atomic.js'
@@ -41,6 +42,8 @@ export interface MonitorState {
   lastRound?: {id: string; at: string; healthy: number; unhealthy: number; unknown: number}
   /** The pool's public addresses as last published to DNS. */
   published?: string[]
+  /** The ttl they were published with: a changed `dns.ttl` is published too. */
+  publishedTtl?: number
   /** Open alerts by incident (an allocation id, or `monitor.view`). */
   alerts: Record<string, OpenAlert>
   /** Set while the monitor doubts its own view (it may be cut off from the proxies). */
@@ -96,6 +99,24 @@ export function stateHistory(state: MonitorState): {remaps: MonitorState['remaps
       .map(([id, c]) => [id, c.since]),
   )
   return {remaps: state.remaps, lostAt: state.lostAt, healthySince}
+}
+
+/**
+ * The remap bookkeeping the monitor's rounds, `eip failover|rebalance` and
+ * `proxy terminate --force` share: every move issued to the cloud, verified
+ * or not, counts against the budget (it is about what was done to the
+ * cloud), and starts the hold-down of the proxy it left. Attaching a free
+ * address moves nothing off a proxy: not a remap.
+ */
+export function countRemaps(state: MonitorState, results: readonly ExecutedAction[], at: number): MonitorState {
+  const remaps = [...state.remaps]
+  const lostAt = {...state.lostAt}
+  for (const result of results) {
+    if (!issued(result) || result.action.kind !== 'associate' || !result.action.from) continue
+    remaps.push({at, allocationId: result.action.allocationId})
+    lostAt[result.action.from] = at
+  }
+  return {...state, remaps, lostAt}
 }
 
 /** History older than the budget's hour, and actions beyond the last few, are dropped. */

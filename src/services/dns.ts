@@ -5,7 +5,9 @@
  * listed address is attached to no proxy: clients sent there get nothing.
  */
 import type {Cluster} from '../cluster/loader.js'
-import type {ElasticAddress, Provider} from '../cloud/provider.js'
+import type {ProviderOperation} from '../cloud/operations.js'
+import type {ElasticAddress, Provider, RecordSet} from '../cloud/provider.js'
+import {runOperation} from '../cloud/run-operation.js'
 import {ConfigError, UnhealthyError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
 import {planDns, type DnsPlan} from '../failover/dns-planner.js'
@@ -89,18 +91,33 @@ export async function publishDns(options: CloudServiceOptions & {wait?: boolean}
     const {plan: p, addresses} = await observe(provider, options.cluster)
     await barrier('dns.publish.read')
     if (!p.upsert) return report(p, addresses, options.cluster, false)
-    if (options.dryRun) {
-      return report(p, addresses, options.cluster, false, await dryRunReport(provider, [{op: 'upsertRecordSet', records: p.upsert}], options.checkPermissions))
-    }
-    await upsertVerified(provider, p.upsert, options.reporter, options.wait !== false)
+    const operation = upsertOperation(p.upsert, options.wait !== false)
+    if (options.dryRun) return report(p, addresses, options.cluster, false, await dryRunReport(provider, [operation], options.checkPermissions))
+    await upsertVerified(provider, operation, options.reporter)
     return report(p, addresses, options.cluster, true)
   }
   return options.dryRun ? work() : withFailoverLock(stateFilePath(options.cluster), work)
 }
 
-async function upsertVerified(provider: Provider, records: NonNullable<DnsPlan['upsert']>, reporter: Reporter, wait: boolean): Promise<void> {
+type UpsertOperation = Extract<ProviderOperation, {op: 'upsertRecordSet'}>
+
+function upsertOperation(records: RecordSet, wait: boolean): UpsertOperation {
+  return {op: 'upsertRecordSet', records, wait}
+}
+
+export function announcePublish(records: RecordSet, reporter: Reporter, wait: boolean): void {
   reporter.emit({level: 'info', code: 'dns.upsert', subject: records.name, message: `publishing ${records.values.join(' ')}${wait ? ', waiting until in sync' : ''}`})
-  await provider.upsertRecordSet(records, {wait})
+}
+
+/** The planned upsert, run, then read back to make sure it holds. */
+async function upsertVerified(provider: Provider, operation: UpsertOperation, reporter: Reporter): Promise<void> {
+  announcePublish(operation.records, reporter, operation.wait !== false)
+  await runOperation(provider, operation)
+  await confirmPublished(provider, operation.records)
+}
+
+/** Read the record back after an upsert: something else may have changed it meanwhile. */
+export async function confirmPublished(provider: Provider, records: RecordSet): Promise<PoolPublish> {
   await barrier('dns.publish.written')
   const after = await provider.getRecordSet(records.name)
   const lists = [...(after?.values ?? [])].sort()
@@ -109,6 +126,7 @@ async function upsertVerified(provider: Provider, records: NonNullable<DnsPlan['
       actions: ['See what changed it with `hactl dns show`, then run `hactl dns publish` again.'],
     })
   }
+  return {name: records.name, written: true, values: records.values}
 }
 
 export interface PoolPublish {
@@ -132,6 +150,6 @@ export async function publishPool(provider: Provider, cluster: Cluster, reporter
     const note = p.drift ? `${name} still lists ${p.extra.join(' ')}: ${p.notes.join('; ')}` : undefined
     return {name, written: false, values: p.current?.values ?? [], ...(note ? {note} : {})}
   }
-  await upsertVerified(provider, p.upsert, reporter, true)
+  await upsertVerified(provider, upsertOperation(p.upsert, true), reporter)
   return {name, written: true, values: p.upsert.values}
 }

@@ -7,20 +7,21 @@ import type {Cluster} from '../cluster/loader.js'
 import type {ProviderOperation} from '../cloud/operations.js'
 import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
 import type {ElasticAddress, Provider, ProxyInstance} from '../cloud/provider.js'
+import {runOperations, type OperationHooks} from '../cloud/run-operation.js'
 import {CloudError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
 import {absoluteName} from '../failover/dns-planner.js'
-import {executeFailover, verifyAssociations, type ExecutedAction} from '../failover/executor.js'
+import {executeFailover, issued, moveOperation, verifyAssociations, type ExecutedAction} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {observePool} from '../failover/observe.js'
 import {isHealthyNow, planFailover, planRebalance, type FailoverPlan, type FailoverPolicy, type Health} from '../failover/planner.js'
 import type {HealthJudge} from '../health/judge.js'
 import {clusterJudge} from '../health/judges.js'
 import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
-import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
+import {countRemaps, pruneState, readState, stateFilePath, stateHistory, writeState, type ActionRecord, type MonitorState} from '../monitor/state.js'
 import type {Reporter} from '../ui/reporter.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
-import {publishPool, type PoolPublish} from './dns.js'
+import {announcePublish, confirmPublished, publishPool, type PoolPublish} from './dns.js'
 
 export interface AddressRow {
   address: string
@@ -84,10 +85,14 @@ export async function listEips(options: CloudServiceOptions): Promise<AddressRow
   return addressRows(addresses, proxies, inDns)
 }
 
-/** Run planned operations, or only report them under --dry-run. */
-async function apply(provider: Provider, operations: ProviderOperation[], options: CloudServiceOptions, run: () => Promise<void>): Promise<DryRunReport | undefined> {
+/**
+ * The planned operations: under --dry-run only reported, else run, each
+ * result seen by `hooks` as it comes. One list either way, so the dry run
+ * shows exactly what a real run does.
+ */
+async function apply(provider: Provider, operations: ProviderOperation[], options: CloudServiceOptions, hooks: OperationHooks = {}): Promise<DryRunReport | undefined> {
   if (options.dryRun) return dryRunReport(provider, operations, options.checkPermissions)
-  await run()
+  await runOperations(provider, operations, hooks)
   return undefined
 }
 
@@ -118,12 +123,13 @@ export async function allocateEips(options: CloudServiceOptions & {count?: numbe
     const missing = Math.max(0, target - before.length)
     const allocated: ElasticAddress[] = []
     const operations: ProviderOperation[] = Array.from({length: missing}, () => ({op: 'allocateAddress'}))
-    const dryRun = await apply(provider, operations, options, async () => {
-      for (let i = 0; i < missing; i++) {
-        const a = await provider.allocateAddress()
+    const dryRun = await apply(provider, operations, options, {
+      after: (result) => {
+        if (result.op !== 'allocateAddress') return
+        const a = result.address
         options.reporter.emit({level: 'info', code: 'eip.allocated', subject: a.publicIp, message: `allocated ${a.allocationId}`})
         allocated.push(a)
-      }
+      },
     })
     const pool = addressRows([...before, ...allocated], [])
     const summary =
@@ -160,10 +166,8 @@ export async function attachEip(options: CloudServiceOptions & {eip: string; ins
         actions: ['Pick a healthy proxy (hactl status), or let hactl choose: hactl eip failover ' + address.publicIp, `Pass --force to attach it to ${name} anyway.`],
       })
     }
-    const dryRun = await apply(provider, [{op: 'associateAddress', allocationId: address.allocationId, instanceId: proxy.id}], options, async () => {
-      await provider.associateAddress(address.allocationId, proxy.id)
-      await verified(provider, [{allocationId: address.allocationId, to: proxy.id}], options)
-    })
+    const move = {allocationId: address.allocationId, to: proxy.id}
+    const dryRun = await apply(provider, [moveOperation(move)], options, {after: () => verified(provider, [move], options)})
     const verb = options.dryRun ? 'would attach' : 'attached'
     const moved = address.instanceId ? `, moving it off ${labelOf(labels, address.instanceId)}` : ''
     return {changed: !options.dryRun, summary: `${verb} ${address.publicIp} to ${name} (${proxy.zone})${moved}${warning}`, target, unhealthy, ...(dryRun ? {dryRun} : {})}
@@ -186,9 +190,7 @@ export async function detachEip(options: CloudServiceOptions & {eip: string}): P
     const [addresses, proxies] = await Promise.all([provider.listAddresses(), provider.listProxies()])
     const address = findAddress(addresses, options.eip)
     if (!address.instanceId) return {changed: false, summary: `${address.publicIp} is not attached`}
-    const dryRun = await apply(provider, [{op: 'disassociateAddress', allocationId: address.allocationId}], options, () =>
-      provider.disassociateAddress(address.allocationId),
-    )
+    const dryRun = await apply(provider, [{op: 'disassociateAddress', allocationId: address.allocationId}], options)
     const from = labelOf(proxyLabels(proxies), address.instanceId)
     return {changed: !options.dryRun, summary: `${options.dryRun ? 'would detach' : 'detached'} ${address.publicIp} from ${from}`, ...(dryRun ? {dryRun} : {})}
   })
@@ -225,19 +227,24 @@ export async function releaseEip(options: CloudServiceOptions & {eip: string; fo
         ],
       })
     }
-    const republish = inDns && rest.length > 0 && dns ? [{op: 'upsertRecordSet', records: {name: absoluteName(dns.name), type: 'A', ttl: dns.ttl, values: rest.map((a) => a.publicIp).sort()}} as const] : []
+    const republish = inDns && rest.length > 0 && dns ? [{op: 'upsertRecordSet', records: {name: absoluteName(dns.name), type: 'A', ttl: dns.ttl, values: rest.map((a) => a.publicIp).sort()}, wait: true} as const] : []
     const operations: ProviderOperation[] = [
       ...(address.instanceId ? [{op: 'disassociateAddress', allocationId: address.allocationId} as const] : []),
       {op: 'releaseAddress', allocationId: address.allocationId},
       ...republish,
     ]
     let published: PoolPublish | undefined
-    const dryRun = await apply(provider, operations, options, async () => {
-      if (address.instanceId) await provider.disassociateAddress(address.allocationId)
-      await provider.releaseAddress(address.allocationId)
-      await barrier('eip.release.released')
-      if (inDns) published = await publishPool(provider, options.cluster, options.reporter)
+    const dryRun = await apply(provider, operations, options, {
+      before: (operation) => {
+        if (operation.op === 'upsertRecordSet') announcePublish(operation.records, options.reporter, true)
+      },
+      after: async (_result, operation) => {
+        if (operation.op === 'releaseAddress') await barrier('eip.release.released')
+        if (operation.op === 'upsertRecordSet') published = await confirmPublished(provider, operation.records)
+      },
     })
+    // With no address left there is nothing to publish: say what the record still lists.
+    if (!options.dryRun && inDns && !published) published = await publishPool(provider, options.cluster, options.reporter)
     const what = `${options.dryRun ? 'would release' : 'released'} ${address.publicIp} (${address.allocationId})`
     let note = ''
     if (options.dryRun && inDns) note = rest.length > 0 ? `, and republish ${dns?.name} without it` : `; ${dns?.name} would keep listing it: the pool would be empty`
@@ -295,23 +302,21 @@ export function healthJudge(cluster: Cluster, given?: HealthJudge): HealthJudge 
 
 /** Record what was done to the cloud, as the monitor does: issued moves count, verified or not. */
 export function recordMoves(state: MonitorState, results: ExecutedAction[], at: number, holdDownMs: number): MonitorState {
-  const next: MonitorState = {...state, remaps: [...state.remaps], lostAt: {...state.lostAt}, lastActions: [...state.lastActions]}
-  for (const r of results) {
-    if (r.action.kind !== 'associate' || (r.outcome !== 'moved' && r.outcome !== 'unverified') || r.detail.startsWith('already')) continue
-    // Attaching a free address is not a remap: only a move off a proxy counts against the budget.
-    if (r.action.from) {
-      next.remaps.push({at, allocationId: r.action.allocationId})
-      next.lostAt[r.action.from] = at
-    }
-    next.lastActions.push({
-      round: 'cli',
-      at: new Date(at).toISOString(),
-      kind: 'associate',
-      summary: `${r.action.publicIp}: ${r.action.from ?? '(unattached)'} → ${r.action.to} (${r.action.reason})`,
-      outcome: r.outcome === 'moved' ? 'done' : 'failed',
-    })
-  }
-  return pruneState(next, at, holdDownMs)
+  const next = countRemaps(state, results, at)
+  const done: ActionRecord[] = results.flatMap((r) =>
+    r.action.kind === 'associate' && issued(r)
+      ? [
+          {
+            round: 'cli',
+            at: new Date(at).toISOString(),
+            kind: 'associate',
+            summary: `${r.action.publicIp}: ${r.action.from ?? '(unattached)'} → ${r.action.to} (${r.action.reason})`,
+            outcome: r.outcome === 'moved' ? 'done' : 'failed',
+          },
+        ]
+      : [],
+  )
+  return pruneState({...next, lastActions: [...state.lastActions, ...done]}, at, holdDownMs)
 }
 
 /** Move every address off proxies that are not healthy (`eip failover`). */
@@ -344,11 +349,7 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
     const plan = planner(view, policyFor(cluster, {...stateHistory(state), ...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
     const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
     if (options.dryRun) {
-      const dryRun = await dryRunReport(
-        provider,
-        moves.map((m) => ({op: 'associateAddress', allocationId: m.allocationId, instanceId: m.to})),
-        options.checkPermissions,
-      )
+      const dryRun = await dryRunReport(provider, moves.map(moveOperation), options.checkPermissions)
       const after = view.addresses.map((a) => ({...a, instanceId: moves.find((m) => m.allocationId === a.allocationId)?.to ?? a.instanceId}))
       return summarize(plan, [], after, view.proxies, view.health, only, labels, dryRun)
     }
@@ -392,7 +393,7 @@ function summarize(
     results,
     addresses: addressRows(addresses, proxies),
     ok: unhealthy.length === 0 && elsewhere.length === 0,
-    changed: results.some((r) => r.outcome === 'moved' && !r.detail.startsWith('already')),
+    changed: results.some((r) => r.outcome === 'moved' && !r.already),
     unhealthy,
     elsewhere,
     names: Object.fromEntries(labels),

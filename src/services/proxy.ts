@@ -6,8 +6,9 @@ import {createHash} from 'node:crypto'
 
 import type {ProviderOperation} from '../cloud/operations.js'
 import type {Placement, Provider, ProxyInstance} from '../cloud/provider.js'
+import {runOperation} from '../cloud/run-operation.js'
 import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
-import {executeFailover} from '../failover/executor.js'
+import {executeFailover, moveOperation} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {planFailover} from '../failover/planner.js'
 import type {Reporter} from '../ui/reporter.js'
@@ -113,13 +114,14 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
   const placements = proxyNames(options.cluster.spec.cluster, existing, placeProxies(existing, await slots(options, provider), missing))
   // The same cluster state gives the same token, so a retried launch is recognised by the cloud.
   const clientToken = `hactl-${createHash('sha256').update([options.cluster.spec.cluster, wanted, ...existing.map((p) => p.id).sort()].join('/')).digest('hex').slice(0, 32)}`
-  const operations: ProviderOperation[] = [{op: 'launchProxies', placements, clientToken}]
+  const launch = {op: 'launchProxies', placements, clientToken} as const
+  const operations: ProviderOperation[] = [launch]
   if (options.dryRun) {
     const dryRun = await dryRunReport(provider, operations, options.checkPermissions)
     return {changed: false, summary: `would launch ${missing} (have ${existing.length}, want ${wanted})`, wanted, existing: existing.length, launched: [], placements, dryRun}
   }
   options.reporter.emit({level: 'info', code: 'proxy.launch', message: `launching ${missing} in ${placements.map((p) => p.subnet ?? p.zone).join(', ')}`})
-  const launched = await provider.launchProxies(placements, {clientToken})
+  const {launched} = await runOperation(provider, launch)
   const running = await waitRunning(provider, launched.map((p) => p.id), options.reporter, options.waitTimeoutMs ?? 600_000)
   return {changed: true, summary: `launched ${launched.length}; the cluster has ${existing.length + launched.length} proxies`, wanted, existing: existing.length, launched: running, placements}
 }
@@ -173,10 +175,9 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
         actions: ['Launch or repair a proxy first (hactl proxy launch), then terminate.'],
       })
     }
-    const operations: ProviderOperation[] = [
-      ...moves.map((m) => ({op: 'associateAddress', allocationId: m.allocationId, instanceId: m.to}) as const),
-      {op: 'terminateProxy', instanceId: proxy.id},
-    ]
+    // The moves are run by the failover executor (which checks each holder first and verifies), from the same plan.
+    const terminate = {op: 'terminateProxy', instanceId: proxy.id} as const
+    const operations: ProviderOperation[] = [...moves.map(moveOperation), terminate]
     const moved = moves.map((m) => ({address: m.publicIp, to: m.to}))
     if (options.dryRun) {
       return {changed: false, summary: `would terminate ${proxy.id}`, moved, dryRun: await dryRunReport(provider, operations, options.checkPermissions)}
@@ -187,7 +188,7 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     if (failed.length > 0) {
       throw new UnhealthyError(`could not move every address off ${proxy.id}: nothing terminated`, {actions: ['See `hactl eip list`, then run again.'], data: {results: executed.results}})
     }
-    await provider.terminateProxy(proxy.id)
+    await runOperation(provider, terminate)
     options.reporter.emit({level: 'info', code: 'proxy.terminate', subject: proxy.id, message: 'terminating'})
     return {changed: true, summary: `terminated ${proxy.id}${moved.length > 0 ? ` after moving ${moved.map((m) => `${m.address} → ${m.to}`).join(', ')}` : ''}`, moved}
   }
