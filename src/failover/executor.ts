@@ -9,6 +9,7 @@ import type {ProviderOperation} from '../cloud/operations.js'
 import type {ElasticAddress, Provider} from '../cloud/provider.js'
 import {runOperation} from '../cloud/run-operation.js'
 import type {Reporter} from '../ui/reporter.js'
+import {poll} from '../util/poll.js'
 import type {FailoverAction, FailoverPlan} from './planner.js'
 
 export type Outcome = 'alerted' | 'failed' | 'moved' | 'skipped' | 'unverified'
@@ -50,8 +51,6 @@ export interface ExecuteOptions {
 }
 
 type Associate = Extract<FailoverAction, {kind: 'associate'}>
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 export async function executeFailover(plan: FailoverPlan, provider: Provider, options: ExecuteOptions): Promise<ExecutionResult> {
   const {reporter} = options
@@ -104,16 +103,17 @@ export async function verifyAssociations(
   options: Pick<ExecuteOptions, 'firstVerifyDelayMs' | 'reporter' | 'verifyTimeoutMs'>,
 ): Promise<{addresses: ElasticAddress[]; rounds: number}> {
   if (moves.length === 0) return {addresses: [], rounds: 0}
-  const deadline = Date.now() + (options.verifyTimeoutMs ?? 30_000)
-  let delay = options.firstVerifyDelayMs ?? 100
-  let rounds = 0
-  for (;;) {
-    const addresses = await provider.listAddresses()
-    rounds++
-    const pending = moves.filter((m) => addresses.find((a) => a.allocationId === m.allocationId)?.instanceId !== m.to)
-    if (pending.length === 0 || Date.now() + delay > deadline) return {addresses, rounds}
-    options.reporter.emit({level: 'debug', code: 'failover.verify', message: `${pending.length} association(s) not visible yet; describing again in ${delay} ms`})
-    await sleep(delay)
-    delay = Math.min(delay * 2, 2000)
-  }
+  const pending = (addresses: ElasticAddress[]): number => moves.filter((m) => addresses.find((a) => a.allocationId === m.allocationId)?.instanceId !== m.to).length
+  const {value, tries} = await poll(
+    () => provider.listAddresses(),
+    (addresses) => pending(addresses) === 0,
+    {
+      timeoutMs: options.verifyTimeoutMs ?? 30_000,
+      delayMs: options.firstVerifyDelayMs ?? 100,
+      maxDelayMs: 2000,
+      onRetry: (addresses, pause) =>
+        options.reporter.emit({level: 'debug', code: 'failover.verify', message: `${pending(addresses)} association(s) not visible yet; describing again in ${pause} ms`}),
+    },
+  )
+  return {addresses: value, rounds: tries}
 }

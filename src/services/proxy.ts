@@ -12,6 +12,7 @@ import {executeFailover, moveOperation} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {planFailover} from '../failover/planner.js'
 import type {Reporter} from '../ui/reporter.js'
+import {poll} from '../util/poll.js'
 import {dryRunReport, openProvider, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {readState, stateFilePath, writeState} from '../monitor/state.js'
 import {healthJudge, namedReporter, policyFor, recordMoves} from './eip.js'
@@ -128,21 +129,23 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
 
 /** Describe with capped backoff until every id is running; report progress when the count changes. */
 async function waitRunning(provider: Provider, ids: string[], reporter: Reporter, timeoutMs: number): Promise<ProxyInstance[]> {
-  const deadline = Date.now() + timeoutMs
   let last = -1
-  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
-    const mine = (await provider.listProxies()).filter((p) => ids.includes(p.id))
-    const up = mine.filter((p) => p.state === 'running').length
-    if (up !== last) reporter.emit({level: 'info', code: 'proxy.wait', message: `${up}/${ids.length} running`})
-    last = up
-    if (up === ids.length) return mine
-    if (Date.now() + delay > deadline) {
-      throw new UnhealthyError(`${ids.length - up} of ${ids.length} new proxies are not running after ${Math.round(timeoutMs / 1000)} s`, {
-        actions: ['Look at them with `hactl proxy list`; `hactl proxy launch` again launches nothing more once they run.'],
-      })
-    }
-    await new Promise((r) => setTimeout(r, delay))
-  }
+  const running = (mine: ProxyInstance[]): number => mine.filter((p) => p.state === 'running').length
+  const {value: mine, done} = await poll(
+    async () => {
+      const mine = (await provider.listProxies()).filter((p) => ids.includes(p.id))
+      const up = running(mine)
+      if (up !== last) reporter.emit({level: 'info', code: 'proxy.wait', message: `${up}/${ids.length} running`})
+      last = up
+      return mine
+    },
+    (mine) => running(mine) === ids.length,
+    {timeoutMs, delayMs: 500, maxDelayMs: 5000},
+  )
+  if (done) return mine
+  throw new UnhealthyError(`${ids.length - running(mine)} of ${ids.length} new proxies are not running after ${Math.round(timeoutMs / 1000)} s`, {
+    actions: ['Look at them with `hactl proxy list`; `hactl proxy launch` again launches nothing more once they run.'],
+  })
 }
 
 export interface TerminateReport {

@@ -17,6 +17,7 @@ import type {RetryPolicy} from './client-config.js'
 import {errorName} from './errors.js'
 import {absoluteName as absolute} from '../../failover/dns-planner.js'
 import {sdkClients, type AwsClients} from './sdk.js'
+import {poll} from '../../util/poll.js'
 
 export interface AwsProviderOptions extends ProviderOptions {
   /** Injected clients (tests); real SDK clients otherwise. */
@@ -223,17 +224,15 @@ export class AwsProvider implements Provider {
 
   /** Poll GetChange with capped backoff until INSYNC; bounded so a stuck change ends with a message. */
   private async waitInSync(id: string): Promise<void> {
-    const deadline = Date.now() + (this.options.dnsSyncTimeoutMs ?? 180_000)
-    for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
-      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))))
-      const status = await this.clients.route53.getChange(id)
-      if (status.Status === 'INSYNC') return
-      if (Date.now() >= deadline) {
-        throw new CloudError(`Route 53 change ${id} is still ${status.Status ?? 'PENDING'}`, {
-          actions: ['The record was accepted; check it later with `hactl dns show`, or publish with --no-wait.'],
-        })
-      }
-    }
+    const {value: status, done} = await poll(
+      () => this.clients.route53.getChange(id),
+      (status) => status.Status === 'INSYNC',
+      {timeoutMs: this.options.dnsSyncTimeoutMs ?? 180_000, delayMs: 500, maxDelayMs: 10_000},
+    )
+    if (done) return
+    throw new CloudError(`Route 53 change ${id} is still ${status.Status ?? 'PENDING'}`, {
+      actions: ['The record was accepted; check it later with `hactl dns show`, or publish with --no-wait.'],
+    })
   }
 
   async listBackendInstances(backend: string): Promise<BackendInstance[]> {
