@@ -19,8 +19,11 @@ export const LAYERS = [
   ['monitor/'],
   ['failover/', 'firewall/'],
   ['health/', 'remote/'],
-  ['proxy-config/', 'cloud/', 'logs/'],
+  ['cloud/', 'logs/'],
+  // Below the cloud: the engine descriptors say what a proxy host needs installed, which its user data renders.
+  ['proxy-config/'],
   ['cluster/', 'process/'],
+  ['util/'],
   ['events.ts', 'errors.ts', 'diff.ts'],
 ]
 

@@ -3,8 +3,8 @@
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {mapLimit} from '../src/health/limit.js'
 import {probe} from '../src/health/probe.js'
+import {mapLimit} from '../src/util/map-limit.js'
 
 const SERVERS = 10
 const PROBES = 1000

@@ -13,7 +13,8 @@ export type ProviderOperation =
   | {op: 'releaseAddress'; allocationId: string}
   | {op: 'tagPair'; resource: 'address' | 'proxy'; id: string; pair: string}
   | {op: 'terminateProxy'; instanceId: string}
-  | {op: 'upsertRecordSet'; records: RecordSet}
+  /** Waits until the change is live unless `wait` is false. */
+  | {op: 'upsertRecordSet'; records: RecordSet; wait?: boolean}
 
 export interface PermissionCheck {
   /** The API call as `service:Action`. */

@@ -4,16 +4,11 @@
  * script, which cloud-init runs once at first boot on all of these.
  */
 import type {EngineName} from '../cluster/schema.js'
+import {ENGINE_DESCRIPTORS} from '../proxy-config/descriptors.js'
 
-const PACKAGES: Record<EngineName, {apt: string; rpm: string; service: string}> = {
-  haproxy: {apt: 'haproxy', rpm: 'haproxy', service: 'haproxy'},
-  nginx: {apt: 'nginx', rpm: 'nginx', service: 'nginx'},
-  pound: {apt: 'pound', rpm: 'pound', service: 'pound'},
-  perlbal: {apt: 'perlbal', rpm: 'perlbal', service: 'perlbal'},
-}
 
 export function proxyUserData(engine: EngineName, cluster: string, extra?: string): string {
-  const p = PACKAGES[engine]
+  const p = ENGINE_DESCRIPTORS[engine].packages
   return [
     '#!/bin/sh',
     `# hactl proxy of cluster ${cluster}: install and enable ${engine}`,

@@ -6,8 +6,11 @@
  * cloud is eventually consistent), within a bounded wait.
  */
 import type {PoolCloud} from '../cloud/capabilities.js'
+import type {ProviderOperation} from '../cloud/operations.js'
 import type {ElasticAddress} from '../cloud/provider.js'
+import {runOperation} from '../cloud/run-operation.js'
 import type {Reporter} from '../events.js'
+import {poll} from '../util/poll.js'
 import type {FailoverAction, FailoverPlan} from './planner.js'
 
 export type Outcome = 'alerted' | 'failed' | 'moved' | 'skipped' | 'unverified'
@@ -16,6 +19,18 @@ export interface ExecutedAction {
   action: FailoverAction
   outcome: Outcome
   detail: string
+  /** The address already was where the plan wanted it (outcome `moved`): no call was made. */
+  already?: boolean
+}
+
+/** An association call went to the cloud for it, verified or not: what the remap budget counts. */
+export function issued(result: ExecutedAction): boolean {
+  return result.action.kind === 'associate' && (result.outcome === 'moved' || result.outcome === 'unverified') && !result.already
+}
+
+/** The provider operation a planned move is: what `--dry-run` lists and what the executor runs. */
+export function moveOperation(move: {allocationId: string; to: string}): Extract<ProviderOperation, {op: 'associateAddress'}> {
+  return {op: 'associateAddress', allocationId: move.allocationId, instanceId: move.to}
 }
 
 export interface ExecutionResult {
@@ -38,8 +53,6 @@ export interface ExecuteOptions {
 
 type Associate = Extract<FailoverAction, {kind: 'associate'}>
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
 export async function executeFailover(plan: FailoverPlan, provider: PoolCloud, options: ExecuteOptions): Promise<ExecutionResult> {
   const {reporter} = options
   const results: ExecutedAction[] = []
@@ -56,7 +69,7 @@ export async function executeFailover(plan: FailoverPlan, provider: PoolCloud, o
   for (const move of moves) {
     const now = before.find((a) => a.allocationId === move.allocationId)
     if (now?.instanceId === move.to) {
-      results.push({action: move, outcome: 'moved', detail: `already on ${move.to}`})
+      results.push({action: move, outcome: 'moved', detail: `already on ${move.to}`, already: true})
       continue
     }
     if (!now || now.instanceId !== move.from) {
@@ -67,7 +80,7 @@ export async function executeFailover(plan: FailoverPlan, provider: PoolCloud, o
     }
     reporter.emit({level: 'info', code: 'failover.associate', subject: move.publicIp, message: `moving ${move.from ?? '(unattached)'} → ${move.to} (${move.toZone}): ${move.reason}`})
     try {
-      await provider.associateAddress(move.allocationId, move.to)
+      await runOperation({addresses: provider}, moveOperation(move))
       started.push(move)
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
@@ -91,16 +104,17 @@ export async function verifyAssociations(
   options: Pick<ExecuteOptions, 'firstVerifyDelayMs' | 'reporter' | 'verifyTimeoutMs'>,
 ): Promise<{addresses: ElasticAddress[]; rounds: number}> {
   if (moves.length === 0) return {addresses: [], rounds: 0}
-  const deadline = Date.now() + (options.verifyTimeoutMs ?? 30_000)
-  let delay = options.firstVerifyDelayMs ?? 100
-  let rounds = 0
-  for (;;) {
-    const addresses = await provider.listAddresses()
-    rounds++
-    const pending = moves.filter((m) => addresses.find((a) => a.allocationId === m.allocationId)?.instanceId !== m.to)
-    if (pending.length === 0 || Date.now() + delay > deadline) return {addresses, rounds}
-    options.reporter.emit({level: 'debug', code: 'failover.verify', message: `${pending.length} association(s) not visible yet; describing again in ${delay} ms`})
-    await sleep(delay)
-    delay = Math.min(delay * 2, 2000)
-  }
+  const pending = (addresses: ElasticAddress[]): number => moves.filter((m) => addresses.find((a) => a.allocationId === m.allocationId)?.instanceId !== m.to).length
+  const {value, tries} = await poll(
+    () => provider.listAddresses(),
+    (addresses) => pending(addresses) === 0,
+    {
+      timeoutMs: options.verifyTimeoutMs ?? 30_000,
+      delayMs: options.firstVerifyDelayMs ?? 100,
+      maxDelayMs: 2000,
+      onRetry: (addresses, pause) =>
+        options.reporter.emit({level: 'debug', code: 'failover.verify', message: `${pending(addresses)} association(s) not visible yet; describing again in ${pause} ms`}),
+    },
+  )
+  return {addresses: value, rounds: tries}
 }

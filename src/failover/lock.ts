@@ -11,34 +11,28 @@
  * (process/lock.ts).
  */
 import {BusyError} from '../errors.js'
-import {acquireLock, describeHolder, LockHeldError, type Release} from '../process/lock.js'
+import {describeHolder, withLock, type LockOptions} from '../process/lock.js'
 import {barrier} from './barrier.js'
 
 /** Run `fn` holding the lock of `stateFile`; wait up to `waitMs` for it, then exit 6. */
 export async function withFailoverLock<T>(stateFile: string, fn: () => Promise<T>, waitMs = 30_000): Promise<T> {
   const lock = movesLockPath(stateFile)
-  let release: Release
-  try {
-    // One try first, so a wait is visible (to tests racing two commands) before it starts.
-    release = await acquireLock(lock).catch(async (error: unknown) => {
-      if (!(error instanceof LockHeldError)) throw error
-      await barrier('moves-lock.wait')
-      return acquireLock(lock, {waitMs, pollMs: [25, 250]})
-    })
-  } catch (error) {
+  const options: LockOptions = {
+    waitMs,
+    pollMs: [25, 250],
+    // A wait is made visible (to tests racing two commands) before it starts.
+    onWait: () => barrier('moves-lock.wait'),
     // Only a held lock means busy; anything else (a read-only folder, say) is reported as it is.
-    if (!(error instanceof LockHeldError)) throw error
-    throw new BusyError(
-      `another hactl (the monitor, a failover, a release or a DNS publish) is changing the addresses of this cluster (${error.holder ? describeHolder(error.holder) : 'lock'} holds ${lock})`,
-      {cause: error, actions: ['Wait for it to finish and run again; a run that was killed holds nothing.']},
-    )
+    busy: (error) =>
+      new BusyError(
+        `another hactl (the monitor, a failover, a release or a DNS publish) is changing the addresses of this cluster (${error.holder ? describeHolder(error.holder) : 'lock'} holds ${lock})`,
+        {cause: error, actions: ['Wait for it to finish and run again; a run that was killed holds nothing.']},
+      ),
   }
-  try {
+  return withLock(lock, options, async () => {
     await barrier('moves-lock.acquired')
-    return await fn()
-  } finally {
-    await release()
-  }
+    return fn()
+  })
 }
 
 export function movesLockPath(stateFile: string): string {

@@ -1,5 +1,5 @@
 import type {ProbeSpec} from '../cluster/schema.js'
-import {mapLimit} from './limit.js'
+import {mapLimit} from '../util/map-limit.js'
 import {probe, type ProbeResult} from './probe.js'
 import {probeOptions, type Target} from './targets.js'
 

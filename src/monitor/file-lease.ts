@@ -6,9 +6,14 @@
 import {mkdir, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 
+import * as z from 'zod'
+
 import type {Lease, LeaseStore} from '../cloud/lease-store.js'
 import {withLock} from '../process/lock.js'
-import {writeFileAtomic} from './atomic.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
+import {parseStateFile} from '../util/state-file.js'
+
+const LEASE = z.looseObject({name: z.string(), holder: z.string(), token: z.number(), expiresAt: z.number()}) satisfies z.ZodType<Lease>
 
 export class FileLeaseStore implements LeaseStore {
   constructor(readonly dir: string) {}
@@ -42,12 +47,15 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   async read(name: string): Promise<Lease | undefined> {
+    const file = this.file(name)
+    let text: string
     try {
-      return JSON.parse(await readFile(this.file(name), 'utf8')) as Lease
+      text = await readFile(file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw error
     }
+    return parseStateFile(text, LEASE, file, 'the lease file', ['Remove it: the next monitor round takes the lease afresh.'])
   }
 
   /** Remove every lease (tests). */

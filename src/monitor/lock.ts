@@ -5,7 +5,7 @@
  * nothing, so a restarted monitor gets the lock at once (process/lock.ts).
  */
 import {BusyError} from '../errors.js'
-import {acquireLock, describeHolder, LockHeldError, type Release} from '../process/lock.js'
+import {acquireLock, describeHolder, type Release} from '../process/lock.js'
 
 export type {Release}
 
@@ -17,17 +17,16 @@ export interface LockOptions {
 }
 
 export async function lockState(stateFile: string, options: LockOptions = {}): Promise<Release> {
-  try {
-    return await acquireLock(monitorLockPath(stateFile), {waitMs: options.wait ? Number.POSITIVE_INFINITY : 0, signal: options.signal, pollMs: [50, 500]})
-  } catch (error) {
-    if (error instanceof LockHeldError) {
-      throw new BusyError(`another monitor is running for this cluster (${error.holder ? describeHolder(error.holder) : 'lock'} holds ${error.lockPath})`, {
+  return acquireLock(monitorLockPath(stateFile), {
+    waitMs: options.wait ? Number.POSITIVE_INFINITY : 0,
+    signal: options.signal,
+    pollMs: [50, 500],
+    busy: (error) =>
+      new BusyError(`another monitor is running for this cluster (${error.holder ? describeHolder(error.holder) : 'lock'} holds ${error.lockPath})`, {
         cause: error,
         actions: ['Let it finish, or pass --wait to run after it. A monitor that died holds nothing: its lock is free at once.'],
-      })
-    }
-    throw error
-  }
+      }),
+  })
 }
 
 export function monitorLockPath(stateFile: string): string {

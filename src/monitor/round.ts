@@ -7,6 +7,7 @@
 import type {PoolCloud} from '../cloud/capabilities.js'
 import type {DnsZone} from '../cloud/dns-zone.js'
 import type {ElasticAddress} from '../cloud/provider.js'
+import {planDns, type DnsSpec} from '../failover/dns-planner.js'
 import {planFailover, planPreempt, type FailoverAction, type FailoverPlan, type FailoverPolicy, type Health, type ObservedPool} from '../failover/planner.js'
 import {executeFailover, type ExecutedAction} from '../failover/executor.js'
 import {observePool} from '../failover/observe.js'
@@ -15,7 +16,7 @@ import type {HealthJudge} from '../health/judge.js'
 import {observeAll} from '../health/rise-fall.js'
 import type {Reporter} from '../events.js'
 import type {LeaseKeeper} from './lease.js'
-import {pruneState, type ActionRecord, type MonitorState, type OpenAlert} from './state.js'
+import {countRemaps, pruneState, type ActionRecord, type MonitorState, type OpenAlert} from './state.js'
 
 export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
 
@@ -45,7 +46,7 @@ export interface MonitorSettings {
    */
   suspectGuard?: boolean
   /** The cluster's DNS record, kept listing the pool's addresses. */
-  dns?: {name: string; ttl: number}
+  dns?: DnsSpec
 }
 
 /** What a round works on: the pool, and the record set when the cluster has a dns section. */
@@ -211,16 +212,10 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
       reporter.emit({level: 'error', code: 'failover.failed', message: `the moves failed: ${(error as Error).message}`})
       results = associations.map((action) => ({action, outcome: 'failed' as const, detail: (error as Error).message}))
     }
-    const at = clock()
+    Object.assign(state, countRemaps(state, results, clock()))
     for (const result of results) {
       const action = result.action as AssociateAction
       const summary = describe(action)
-      // Counted once issued, verified or not: the budget is about what was done to the cloud. Attaching a
-      // free address moves nothing off a proxy: not a remap.
-      if ((result.outcome === 'moved' || result.outcome === 'unverified') && action.from && !result.detail.startsWith('already')) {
-        state.remaps.push({at, allocationId: action.allocationId})
-        state.lostAt[action.from] = at
-      }
       if (result.outcome === 'moved') outcome.done++
       if (result.outcome === 'failed' || result.outcome === 'unverified') outcome.failed++
       record(action, `${summary} (${result.detail})`, result.outcome === 'moved' ? 'done' : result.outcome === 'skipped' ? 'planned' : 'failed')
@@ -288,11 +283,12 @@ function judgeView(
 /**
  * DNS lists the pool's addresses. A failover moves an address and leaves DNS
  * alone; only a change of the pool itself (an address allocated or released)
- * is published, and never an empty set.
+ * or of the record's ttl is published, and never an empty set. What to publish
+ * is planDns's call, the one `dns publish` makes, so the two never disagree.
  */
 async function publishPool(
   addresses: ElasticAddress[],
-  dns: {name: string; ttl: number},
+  dns: DnsSpec,
   state: MonitorState,
   deps: MonitorDeps,
   record: (action: {kind: 'dns'}, summary: string, outcome: ActionRecord['outcome']) => void,
@@ -302,18 +298,20 @@ async function publishPool(
     deps.reporter.emit({level: 'warn', code: 'dns.keep', message: 'the pool has no addresses: keeping the last published record set'})
     return false
   }
-  if (state.published && sameSet(state.published, pool)) return false
+  // As this monitor last published it: nothing to ask the DNS about.
+  if (state.published && sameSet(state.published, pool) && state.publishedTtl === dns.ttl) return false
   const zone = deps.dns ?? deps.provider
   try {
-    const current = await zone.getRecordSet(dns.name)
-    if (!current || !sameSet(current.values, pool)) {
-      await zone.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool})
-      const summary = `published ${dns.name} A ${pool.join(' ')}`
-      deps.reporter.emit({level: 'info', code: 'dns.published', subject: dns.name, message: summary, data: {values: pool}})
+    const plan = planDns(await zone.getRecordSet(dns.name), addresses, dns)
+    if (plan.upsert) {
+      await zone.upsertRecordSet(plan.upsert)
+      const summary = `published ${plan.upsert.name} A ${plan.upsert.values.join(' ')}${plan.current && plan.current.ttl !== dns.ttl ? ` (ttl ${plan.current.ttl} → ${dns.ttl})` : ''}`
+      deps.reporter.emit({level: 'info', code: 'dns.published', subject: dns.name, message: summary, data: {values: plan.upsert.values, ttl: dns.ttl}})
       record({kind: 'dns'}, summary, 'done')
     }
     state.published = pool
-    return current === undefined || !sameSet(current.values, pool)
+    state.publishedTtl = dns.ttl
+    return plan.upsert !== undefined
   } catch (error) {
     deps.reporter.emit({level: 'error', code: 'dns.failed', subject: dns.name, message: `cannot publish the pool: ${(error as Error).message}`})
     return false

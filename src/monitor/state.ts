@@ -7,11 +7,14 @@
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
+import * as z from 'zod'
+
 import type {Cluster} from '../cluster/loader.js'
-import {ConfigError} from '../errors.js'
+import {issued, type ExecutedAction} from '../failover/executor.js'
 import type {Suspicion} from '../failover/suspect.js'
 import type {Counter} from '../health/rise-fall.js'
-import {writeFileAtomic} from './atomic.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
+import {parseStateFile} from '../util/state-file.js'
 
 export interface ActionRecord {
   round: string
@@ -41,6 +44,8 @@ export interface MonitorState {
   lastRound?: {id: string; at: string; healthy: number; unhealthy: number; unknown: number}
   /** The pool's public addresses as last published to DNS. */
   published?: string[]
+  /** The ttl they were published with: a changed `dns.ttl` is published too. */
+  publishedTtl?: number
   /** Open alerts by incident (an allocation id, or `monitor.view`). */
   alerts: Record<string, OpenAlert>
   /** Set while the monitor doubts its own view (it may be cut off from the proxies). */
@@ -69,17 +74,30 @@ export async function readState(file: string): Promise<MonitorState> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
     throw error
   }
-  try {
-    const state = JSON.parse(text) as MonitorState
-    if (state.version !== 1) throw new Error(`version ${String(state.version)}`)
-    return {...emptyState(), ...state}
-  } catch (error) {
-    throw new ConfigError(`the monitor state file is not readable (${(error as Error).message})`, {file}, {
-      actions: ['Move it aside: the monitor starts afresh (counters and remap history are rebuilt within a few rounds).'],
-      cause: error,
-    })
-  }
+  const state = parseStateFile(text, STATE_SCHEMA, file, 'the monitor state file', [
+    'Move it aside: the monitor starts afresh (counters and remap history are rebuilt within a few rounds).',
+  ])
+  return {...emptyState(), ...state}
 }
+
+const HEALTH = z.enum(['healthy', 'unhealthy', 'unknown'])
+
+/** What readState accepts: the written shape, with the parts older versions did not write optional. */
+const STATE_SCHEMA = z.looseObject({
+  version: z.literal(1),
+  counters: z.record(z.string(), z.looseObject({health: HEALTH, successes: z.number(), failures: z.number(), since: z.number()})).default({}),
+  remaps: z.array(z.looseObject({at: z.number(), allocationId: z.string()})).default([]),
+  lostAt: z.record(z.string(), z.number()).default({}),
+  lastActions: z
+    .array(z.looseObject({round: z.string(), at: z.string(), kind: z.string(), summary: z.string(), outcome: z.enum(['alert', 'done', 'failed', 'planned', 'resolved'])}))
+    .default([]),
+  lastRound: z.looseObject({id: z.string(), at: z.string(), healthy: z.number(), unhealthy: z.number(), unknown: z.number()}).optional(),
+  published: z.array(z.string()).optional(),
+  publishedTtl: z.number().optional(),
+  alerts: z.record(z.string(), z.looseObject({message: z.string(), incident: z.string().optional(), since: z.number()})).default({}),
+  suspect: z.looseObject({kind: z.enum(['all', 'flip']), since: z.number(), proxies: z.array(z.string()), message: z.string()}).optional(),
+  run: z.looseObject({intervalMs: z.number(), once: z.boolean()}).optional(),
+}) satisfies z.ZodType<MonitorState>
 
 export async function writeState(file: string, state: MonitorState): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(state, null, 1)}\n`)
@@ -96,6 +114,24 @@ export function stateHistory(state: MonitorState): {remaps: MonitorState['remaps
       .map(([id, c]) => [id, c.since]),
   )
   return {remaps: state.remaps, lostAt: state.lostAt, healthySince}
+}
+
+/**
+ * The remap bookkeeping the monitor's rounds, `eip failover|rebalance` and
+ * `proxy terminate --force` share: every move issued to the cloud, verified
+ * or not, counts against the budget (it is about what was done to the
+ * cloud), and starts the hold-down of the proxy it left. Attaching a free
+ * address moves nothing off a proxy: not a remap.
+ */
+export function countRemaps(state: MonitorState, results: readonly ExecutedAction[], at: number): MonitorState {
+  const remaps = [...state.remaps]
+  const lostAt = {...state.lostAt}
+  for (const result of results) {
+    if (!issued(result) || result.action.kind !== 'associate' || !result.action.from) continue
+    remaps.push({at, allocationId: result.action.allocationId})
+    lostAt[result.action.from] = at
+  }
+  return {...state, remaps, lostAt}
 }
 
 /** History older than the budget's hour, and actions beyond the last few, are dropped. */

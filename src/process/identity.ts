@@ -11,8 +11,8 @@
  * between fork and exec would show the parent's).
  */
 import {readFileSync, statSync} from 'node:fs'
-import {mkdir, rename, writeFile} from 'node:fs/promises'
-import path from 'node:path'
+
+import {writeFileAtomic} from '../util/atomic-write.js'
 
 export interface ProcessIdentity {
   pid: number
@@ -95,20 +95,8 @@ export function judge(recorded: ProcessIdentity): {status: 'gone' | 'other' | 'o
 export async function recordProcess(file: string, pid: number): Promise<ProcessIdentity | undefined> {
   const identity = identify(pid)
   if (!identity) return undefined
-  await mkdir(path.dirname(file), {recursive: true})
-  const temp = `${file}.${process.pid}.tmp`
-  await writeFile(temp, `${JSON.stringify(identity)}\n`, {mode: 0o600})
-  await rename(temp, file)
+  await writeFileAtomic(file, `${JSON.stringify(identity)}\n`, {mode: 0o600})
   return identity
-}
-
-export function readRecord(file: string): ProcessIdentity | undefined {
-  try {
-    const value = JSON.parse(readFileSync(file, 'utf8')) as ProcessIdentity
-    return Number.isInteger(value.pid) && value.pid > 0 ? value : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /** A short description of a process for messages: `1234 (sleep 600)`. */

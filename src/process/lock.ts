@@ -15,7 +15,8 @@ import {randomBytes} from 'node:crypto'
 import {link, mkdir, readFile, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import path from 'node:path'
-import {setTimeout as delay} from 'node:timers/promises'
+
+import {poll} from '../util/poll.js'
 
 import {judge, self} from './identity.js'
 
@@ -36,6 +37,12 @@ export interface LockOptions {
   signal?: AbortSignal
   /** First and longest pause between tries. */
   pollMs?: [number, number]
+  /** Once, when the first try finds a live holder and a wait begins. */
+  onWait?: () => Promise<void> | void
+  /** What a live holder past the wait becomes (a BusyError, exit 6, worded for the caller); LockHeldError otherwise. */
+  busy?: (error: LockHeldError) => Error
+  /** What any other failure to take the lock becomes (a read-only folder, say); as it is otherwise. */
+  failed?: (error: unknown) => Error
 }
 
 /** A live process holds the lock. `code` is what callers used to test for proper-lockfile's busy error. */
@@ -61,24 +68,42 @@ const LEGACY_STALE_MS = 10_000
 const GUARD_STALE_MS = 5000
 
 export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<Release> {
-  const {waitMs = 0, signal} = options
+  const {busy, failed} = options
+  try {
+    return await takeLock(lockPath, options)
+  } catch (error) {
+    if (error instanceof LockHeldError) throw busy ? busy(error) : error
+    if (error instanceof LockAbortedError || !failed) throw error
+    throw failed(error)
+  }
+}
+
+async function takeLock(lockPath: string, options: LockOptions): Promise<Release> {
+  const {waitMs = 0, signal, onWait} = options
   const [minPoll, maxPoll] = options.pollMs ?? [20, 250]
   await mkdir(path.dirname(lockPath), {recursive: true})
-  const deadline = Date.now() + waitMs
-  let pause = minPoll
-  for (;;) {
-    if (signal?.aborted) throw new LockAbortedError(`stopped while waiting for ${lockPath}`)
-    const attempt = await tryLock(lockPath)
-    if ('release' in attempt) return attempt.release
-    if (attempt.stale) continue
-    if (Date.now() >= deadline) throw new LockHeldError(lockPath, attempt.holder)
-    try {
-      await delay(Math.min(pause, Math.max(1, deadline - Date.now())), undefined, {signal})
-    } catch {
-      throw new LockAbortedError(`stopped while waiting for ${lockPath}`)
+  // A lock its holder just let go, or one a dead holder left, is tried again at once.
+  const attempt = async (): Promise<Attempt> => {
+    for (;;) {
+      const result = await tryLock(lockPath)
+      if ('release' in result || !result.stale) return result
     }
-    pause = Math.min(maxPoll, Math.ceil(pause * 1.5))
   }
+  let waiting = false
+  const onRetry = async (): Promise<void> => {
+    if (waiting) return
+    waiting = true
+    await onWait?.()
+  }
+  let result
+  try {
+    result = await poll(attempt, (a) => 'release' in a, {timeoutMs: waitMs, delayMs: minPoll, maxDelayMs: maxPoll, factor: 1.5, signal, onRetry})
+  } catch (error) {
+    if (signal?.aborted) throw new LockAbortedError(`stopped while waiting for ${lockPath}`)
+    throw error
+  }
+  if ('release' in result.value) return result.value.release
+  throw new LockHeldError(lockPath, result.value.holder)
 }
 
 type Attempt = {release: Release} | {holder?: LockHolder; stale: boolean}
@@ -183,7 +208,7 @@ export function describeHolder(holder: LockHolder): string {
   return `pid ${holder.pid}${holder.program ? ` (${path.basename(holder.program)})` : ''}${where} since ${holder.since}`
 }
 
-/** Run `fn` holding the lock. */
+/** Run `fn` holding the lock: the one lock wrapper (what a held lock means is the caller's `busy`). */
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
   const release = await acquireLock(lockPath, options)
   try {

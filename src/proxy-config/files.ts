@@ -3,17 +3,17 @@
  * engine.ts), written safely, locked while a run edits them, and matched to
  * an engine when the user does not name one.
  */
-import {randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
-import {access, copyFile, open, realpath, rename, rm, stat} from 'node:fs/promises'
+import {access, open, realpath, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {EngineName} from '../cluster/schema.js'
 import {BusyError, ConfigError, UsageError} from '../errors.js'
-import {acquireLock, describeHolder, LockHeldError, type Release} from '../process/lock.js'
+import {describeHolder, withLock} from '../process/lock.js'
 import {DETECTORS} from './detect.js'
 import type {Engine} from './engine.js'
 import {registeredEngines} from './registry.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
 
 /** Suffix of the previous version kept next to the file after every write. */
 export const BACKUP_SUFFIX = '.hactl-bak'
@@ -110,48 +110,20 @@ export function checkRecognised(engine: Engine, text: string, display: string): 
 }
 
 export interface WriteResult {
-  /** The previous version, kept as a backup. */
+  /** Where the previous version is kept as a backup. */
   backup: string
+  /** false when the file was new: there was nothing to back up. */
+  backedUp: boolean
 }
 
 /**
- * Replace a file's content atomically: a temp file in the same folder with the
- * original's mode and owner, fsync, keep the old version as FILE.hactl-bak,
- * rename over the original, fsync the folder. Symlinks are followed, so the
- * file they point at is the one replaced.
+ * Replace a config atomically (util/atomic-write.ts): same mode and owner,
+ * synced to disk, the old version kept as FILE.hactl-bak. A file that does
+ * not exist yet is created (mode 0644, no backup).
  */
 export async function writeConfigFile(file: string, text: string): Promise<WriteResult> {
-  const target = await realpath(file)
-  const info = await stat(target)
-  const dir = path.dirname(target)
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const backup = `${target}${BACKUP_SUFFIX}`
-  const handle = await open(temp, 'wx', info.mode & 0o7777)
-  try {
-    try {
-      await handle.writeFile(Buffer.from(text, 'latin1'))
-      await handle.chmod(info.mode & 0o7777)
-      await handle.chown(info.uid, info.gid).catch((error: NodeJS.ErrnoException) => {
-        // Only root may give a file away; a non-root user keeps the file as theirs.
-        if (error.code !== 'EPERM') throw error
-      })
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await copyFile(target, backup)
-    await rename(temp, target)
-  } catch (error) {
-    await rm(temp, {force: true})
-    throw error
-  }
-  const folder = await open(dir, 'r')
-  try {
-    await folder.sync()
-  } finally {
-    await folder.close()
-  }
-  return {backup}
+  const written = await writeFileAtomic(file, Buffer.from(text, 'latin1'), {backupSuffix: BACKUP_SUFFIX, durable: true})
+  return {backup: written.backup ?? `${written.path}${BACKUP_SUFFIX}`, backedUp: written.backup !== undefined}
 }
 
 /**
@@ -159,31 +131,44 @@ export async function writeConfigFile(file: string, text: string): Promise<Write
  * file take turns over the whole read-edit-validate-write cycle. A run that
  * cannot get the lock within about two minutes gives up with BusyError (exit 6).
  */
-export async function withFileLock<T>(file: string, display: string, fn: () => Promise<T>): Promise<T> {
-  await checkEditable(file, display)
+export async function withFileLock<T>(
+  file: string,
+  display: string,
+  fn: () => Promise<T>,
+  options: {mayBeMissing?: boolean; onWait?: () => Promise<void>} = {},
+): Promise<T> {
   let real: string
   try {
+    await checkEditable(file, display)
     real = await realpath(file)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') await readConfigFile(file, display)
-    throw error
+    // A file yet to be written (config pull into a new source) is locked by the name it will have.
+    if (!options.mayBeMissing || !(await missing(file))) throw error
+    real = path.resolve(file)
   }
-  let release: Release
-  try {
-    release = await acquireLock(`${real}.lock`, {waitMs: 120_000, pollMs: [10, 150]})
-  } catch (error) {
-    // Only a lock that is there and held by a live run means busy; anything else is what it is.
-    if (!(error instanceof LockHeldError)) throw fileProblem(error, display, 'lock')
-    throw new BusyError(`${display} is being edited by another hactl run (${error.holder ? describeHolder(error.holder) : 'lock'})`, {
-      actions: ['Wait for it to finish and run the command again. A run that was killed holds nothing.'],
-      cause: error,
-    })
-  }
-  try {
-    return await fn()
-  } finally {
-    await release()
-  }
+  return withLock(
+    `${real}.lock`,
+    {
+      waitMs: 120_000,
+      pollMs: [10, 150],
+      ...(options.onWait ? {onWait: options.onWait} : {}),
+      // Only a lock that is there and held by a live run means busy; anything else is what it is.
+      busy: (error) =>
+        new BusyError(`${display} is being edited by another hactl run (${error.holder ? describeHolder(error.holder) : 'lock'})`, {
+          actions: ['Wait for it to finish and run the command again. A run that was killed holds nothing.'],
+          cause: error,
+        }),
+      failed: (error) => fileProblem(error, display, 'lock'),
+    },
+    fn,
+  )
+}
+
+async function missing(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+  )
 }
 
 /** What detection reads: a config says what it is near its top, and a 10k-server file's tail only costs time. */

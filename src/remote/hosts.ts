@@ -6,6 +6,8 @@ import type {Cluster} from '../cluster/loader.js'
 import type {EngineName} from '../cluster/schema.js'
 import type {ProxyInstance} from '../cloud/provider.js'
 import {UsageError} from '../errors.js'
+import type {EngineHostDefaults} from '../proxy-config/descriptor.js'
+import {engineTable} from '../proxy-config/descriptors.js'
 
 export interface RolloutTarget {
   name: string
@@ -26,30 +28,8 @@ export interface RolloutTarget {
   accessLog?: string
 }
 
-interface EngineDefaults {
-  remotePath: string
-  /** Where a Debian-like host's packaged proxy (and its syslog) writes requests. */
-  accessLog: string
-  reload: string
-  validate?: string
-  check: string
-}
-
-/** Where each engine usually lives on a Debian-like host and how it is checked and reloaded there. */
-export const ENGINE_DEFAULTS: Record<EngineName, EngineDefaults> = {
-  haproxy: {
-    remotePath: '/etc/haproxy/haproxy.cfg',
-    reload: 'systemctl reload haproxy',
-    validate: 'haproxy -c -f {file}',
-    check: 'systemctl is-active --quiet haproxy',
-    // Debian's haproxy package has rsyslog write its /dev/log messages here.
-    accessLog: '/var/log/haproxy.log',
-  },
-  nginx: {remotePath: '/etc/nginx/nginx.conf', reload: 'systemctl reload nginx', validate: 'nginx -t -c {file}', check: 'systemctl is-active --quiet nginx', accessLog: '/var/log/nginx/access.log'},
-  // pound logs through syslog (facility daemon).
-  pound: {remotePath: '/etc/pound/pound.cfg', reload: 'systemctl reload pound', validate: 'pound -c -f {file}', check: 'systemctl is-active --quiet pound', accessLog: '/var/log/syslog'},
-  perlbal: {remotePath: '/etc/perlbal/perlbal.conf', reload: 'systemctl restart perlbal', check: 'systemctl is-active --quiet perlbal', accessLog: '/var/log/perlbal/access.log'},
-}
+/** Where each engine usually lives on a Debian-like host and how it is checked and reloaded there (its descriptor). */
+export const ENGINE_DEFAULTS: Record<EngineName, EngineHostDefaults> = engineTable((d) => d.host)
 
 export function rolloutTargets(cluster: Cluster, instances: readonly ProxyInstance[]): RolloutTarget[] {
   const {proxy, ssh} = cluster.spec

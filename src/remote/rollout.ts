@@ -10,6 +10,7 @@ import {createHash} from 'node:crypto'
 
 import {ExitCode, HactlError, type ExitCodeValue} from '../errors.js'
 import type {Level, Reporter} from '../events.js'
+import {mapLimit} from '../util/map-limit.js'
 import {applyCommand, parseApplyLine, type ApplyEvent, type ApplyStep} from './apply.js'
 import {LOCK_BUSY, planHost, type HostPlan} from './plan.js'
 import {quote} from './quote.js'
@@ -74,16 +75,13 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
   options.reporter.emit({level: 'debug', code: 'rollout.plan', message: `rolling out to ${options.targets.map((t) => t.name).join(', ')}`, data: {hosts: options.targets.map((t) => t.name)}})
 
   const batch = async (targets: readonly RolloutTarget[]): Promise<void> => {
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < targets.length && failures <= maxFailures) {
-        const target = targets[next++]
-        const result = await rolloutHost(planHost(target), options)
-        if (isFailure(result.status)) failures++
-        results.set(target.name, result)
-      }
-    }
-    await Promise.all(Array.from({length: Math.min(concurrency, targets.length)}, worker))
+    await mapLimit(targets, concurrency, async (target) => {
+      // Past the failure budget no host is started; those left are reported as skipped.
+      if (failures > maxFailures) return
+      const result = await rolloutHost(planHost(target), options)
+      if (isFailure(result.status)) failures++
+      results.set(target.name, result)
+    })
   }
 
   await batch(options.targets.slice(0, canary))

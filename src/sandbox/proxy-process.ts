@@ -1,11 +1,13 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {openSync, closeSync, readFileSync} from 'node:fs'
 import {connect} from 'node:net'
-import {setTimeout as delay} from 'node:timers/promises'
+
+import * as z from 'zod'
 
 import type {InstancePaths} from '../cloud/local/paths.js'
 import type {LocalInstance} from '../cloud/local/state.js'
-import {describeProcess, identify, judge, pidAlive, readRecord, recordProcess, type ProcessIdentity} from '../process/identity.js'
+import {describeProcess, identify, judge, pidAlive, recordProcess, type ProcessIdentity} from '../process/identity.js'
+import {poll} from '../util/poll.js'
 
 /** Signal a whole process group (haproxy's master and its workers); a group already gone is fine. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -25,6 +27,24 @@ export interface OwnedProcess {
   identity?: ProcessIdentity
   /** Pids named by the pid file or the record that are not ours: reported, never signalled. */
   problems: string[]
+}
+
+const RECORD = z.looseObject({
+  pid: z.number().int().positive(),
+  startTime: z.string().optional(),
+  cmdline: z.array(z.string()).optional(),
+  uid: z.number().optional(),
+  pgid: z.number().optional(),
+}) satisfies z.ZodType<ProcessIdentity>
+
+/** A record hactl wrote when it started a process; one that is not (cut short, edited) names no process of ours. */
+export function readRecord(file: string): ProcessIdentity | undefined {
+  try {
+    const parsed = RECORD.safeParse(JSON.parse(readFileSync(file, 'utf8')))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -153,15 +173,12 @@ export class ProxyProcess {
     this.exited = false
     child.once('exit', () => (this.exited = true))
     child.once('error', () => (this.exited = true))
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      if (this.exited) throw new Error(`haproxy exited at start: ${this.logTail()}`)
-      if (await tcpOpen(this.instance.address, this.port, 200)) {
-        // haproxy has exec'd and listens: record who it is, so `sandbox kill`/`down` signal only this process.
-        if (child.pid) await recordProcess(this.paths.owner, child.pid)
-        return
-      }
-      await delay(20)
+    const listening = await poll(async () => !this.exited && (await tcpOpen(this.instance.address, this.port, 200)), (open) => open || this.exited, {timeoutMs, delayMs: 20})
+    if (this.exited) throw new Error(`haproxy exited at start: ${this.logTail()}`)
+    if (listening.value) {
+      // haproxy has exec'd and listens: record who it is, so `sandbox kill`/`down` signal only this process.
+      if (child.pid) await recordProcess(this.paths.owner, child.pid)
+      return
     }
     this.kill('SIGKILL')
     throw new Error(`haproxy did not listen on ${this.instance.address}:${this.port} within ${timeoutMs} ms: ${this.logTail()}`)

@@ -2,7 +2,6 @@ import {spawn} from 'node:child_process'
 import {existsSync, openSync, closeSync, readFileSync} from 'node:fs'
 import {mkdir, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
-import {setTimeout as delay} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 
 import {instancePaths, sandboxPaths} from '../cloud/local/paths.js'
@@ -20,6 +19,7 @@ import {applySandboxFirewall} from './firewall.js'
 import {checkEndpointsFree, type Endpoint} from './ports.js'
 import {ownedAlive, ownedProcess, signalGroup, signalOwned} from './proxy-process.js'
 import {DNS_HOST} from './supervisor.js'
+import {poll} from '../util/poll.js'
 
 export interface UpOptions {
   dir: string
@@ -186,12 +186,8 @@ async function startSupervisor(cluster: Cluster): Promise<number> {
   let exited = false
   child.once('exit', () => (exited = true))
   child.unref()
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (await supervisorAlive(paths.control)) return child.pid ?? 0
-    if (exited) break
-    await delay(50)
-  }
+  const up = await poll(() => supervisorAlive(paths.control), (alive) => alive !== undefined || exited, {timeoutMs: 30_000, delayMs: 50})
+  if (up.value) return child.pid ?? 0
   if (!exited && child.pid) signalGroup(child.pid, 'SIGKILL')
   throw new CloudError(`the sandbox did not start: ${fatalLine(paths.supervisorLog)}`, {
     actions: [`See ${paths.supervisorLog}.`],
@@ -367,8 +363,7 @@ function proxyProcess(dir: string, id: string): ReturnType<typeof ownedProcess> 
 }
 
 async function waitGone(identity: Parameters<typeof ownedAlive>[0], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (ownedAlive(identity) && Date.now() < deadline) await delay(25)
+  await poll(() => ownedAlive(identity), (alive) => !alive, {timeoutMs, delayMs: 25})
 }
 
 /**

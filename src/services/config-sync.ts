@@ -3,17 +3,20 @@
  * file on every proxy host.
  */
 import {createHash} from 'node:crypto'
-import {readFile, writeFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 
 import type {Cluster} from '../cluster/loader.js'
 import {openCloud} from '../cloud/index.js'
 import {ConfigError, ExitCode, HactlError, UsageError, type ExitCodeValue} from '../errors.js'
+import {barrier} from '../failover/barrier.js'
+import {fileProblem, withFileLock, writeConfigFile} from '../proxy-config/files.js'
 import {connections, type ConnectOptions, type Connections} from '../remote/connect.js'
 import {rolloutTargets, selectTargets, type RolloutTarget} from '../remote/hosts.js'
 import {describePlan, hostPaths, planHost} from '../remote/plan.js'
 import {rollout, type HostResult, type HostStatus} from '../remote/rollout.js'
 import {unifiedDiff} from '../diff.js'
 import type {Reporter} from '../events.js'
+import {mapLimit} from '../util/map-limit.js'
 import {displayPath} from './validate.js'
 
 export interface PushOptions extends ConnectOptions {
@@ -171,6 +174,8 @@ export interface PullReport {
   changed: boolean
   written: boolean
   diff: string
+  /** The source's previous version, kept when it was overwritten. */
+  backup?: string
 }
 
 /**
@@ -194,25 +199,31 @@ export async function pullConfig(
       actions: ['Check proxy.remotePath (or the host\'s remotePath) in the cluster file.'],
     })
   }
-  const current = await readFile(cluster.spec.proxy.config).catch(() => Buffer.alloc(0))
-  const source = displayPath(cluster, cluster.spec.proxy.config)
-  const diff = unifiedDiff(source, current.toString('latin1'), live.toString('latin1'))
-  const base = {cluster: cluster.spec.cluster, from: target.name, source, diff}
-  if (current.equals(live)) return {...base, changed: false, written: false}
-  if (options.dryRun || !(await options.confirm(diff))) return {...base, changed: true, written: false}
-  await writeFile(cluster.spec.proxy.config, live)
-  return {...base, changed: true, written: true}
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await fn(items[index])
-    }
+  const file = cluster.spec.proxy.config
+  const source = displayPath(cluster, file)
+  const compare = async (): Promise<{base: Omit<PullReport, 'changed' | 'written'>; same: boolean}> => {
+    const current = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return Buffer.alloc(0)
+      throw fileProblem(error, source)
+    })
+    const diff = unifiedDiff(source, current.toString('latin1'), live.toString('latin1'))
+    return {base: {cluster: cluster.spec.cluster, from: target.name, source, diff}, same: current.equals(live)}
   }
-  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
-  return results
+  if (options.dryRun) {
+    const {base, same} = await compare()
+    return {...base, changed: !same, written: false}
+  }
+  // Like every edit of the source: under its lock, written atomically with its mode kept and the old version as a backup.
+  return withFileLock(
+    file,
+    source,
+    async () => {
+      const {base, same} = await compare()
+      if (same) return {...base, changed: false, written: false}
+      if (!(await options.confirm(base.diff))) return {...base, changed: true, written: false}
+      const {backup, backedUp} = await writeConfigFile(file, live.toString('latin1'))
+      return {...base, changed: true, written: true, ...(backedUp ? {backup: displayPath(cluster, backup)} : {})}
+    },
+    {mayBeMissing: true, onWait: () => barrier('file-lock.wait')},
+  )
 }

@@ -11,7 +11,7 @@ import {need, type Cloud} from '../cloud/capabilities.js'
 import type {DnsZone} from '../cloud/dns-zone.js'
 import {openDnsZone} from '../cloud/dns-zones.js'
 import {describeOperation} from '../cloud/operations.js'
-import type {ElasticAddress} from '../cloud/provider.js'
+import type {ElasticAddress, RecordSet} from '../cloud/provider.js'
 import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
 import {planDns, type DnsPlan} from '../failover/dns-planner.js'
@@ -142,16 +142,9 @@ function dryRunDns(zone: DnsZone, records: NonNullable<DnsPlan['upsert']>, expec
 }
 
 async function upsertVerified(zone: DnsZone, records: NonNullable<DnsPlan['upsert']>, reporter: Reporter, wait: boolean, expected?: DnsPlan['current'] | null): Promise<void> {
-  reporter.emit({level: 'info', code: 'dns.upsert', subject: records.name, message: `publishing ${records.values.join(' ')}${wait ? ', waiting until in sync' : ''}`})
+  announcePublish(records, reporter, wait)
   await zone.upsertRecordSet(records, {wait, ...(expected === undefined ? {} : {expected})})
-  await barrier('dns.publish.written')
-  const after = await zone.getRecordSet(records.name)
-  const lists = [...(after?.values ?? [])].sort()
-  if (lists.join(' ') !== [...records.values].sort().join(' ')) {
-    throw new UnhealthyError(`after publishing, ${records.name} lists ${lists.join(' ') || 'nothing'} instead of ${records.values.join(' ')}: something else changed it`, {
-      actions: ['See what changed it with `hactl dns show`, then run `hactl dns publish` again.'],
-    })
-  }
+  await confirmPublished(zone, records)
 }
 
 export interface PoolPublish {
@@ -177,4 +170,21 @@ export async function publishPool(zone: DnsZone, cloud: Cloud, cluster: Cluster,
   }
   await upsertVerified(zone, p.upsert, reporter, true, p.current ?? null)
   return {name, written: true, values: p.upsert.values}
+}
+
+export function announcePublish(records: RecordSet, reporter: Reporter, wait: boolean): void {
+  reporter.emit({level: 'info', code: 'dns.upsert', subject: records.name, message: `publishing ${records.values.join(' ')}${wait ? ', waiting until in sync' : ''}`})
+}
+
+/** Read the record back after an upsert that ran as a planned operation: something else may have changed it meanwhile. */
+export async function confirmPublished(zone: Pick<DnsZone, 'getRecordSet'>, records: RecordSet): Promise<PoolPublish> {
+  await barrier('dns.publish.written')
+  const after = await zone.getRecordSet(records.name)
+  const lists = [...(after?.values ?? [])].sort()
+  if (lists.join(' ') !== [...records.values].sort().join(' ')) {
+    throw new UnhealthyError(`after publishing, ${records.name} lists ${lists.join(' ') || 'nothing'} instead of ${records.values.join(' ')}: something else changed it`, {
+      actions: ['See what changed it with `hactl dns show`, then run `hactl dns publish` again.'],
+    })
+  }
+  return {name: records.name, written: true, values: records.values}
 }

@@ -3,7 +3,7 @@ import {access} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Cluster} from '../cluster/loader.js'
-import type {EngineName} from '../cluster/schema.js'
+import {ENGINE_DESCRIPTORS} from '../proxy-config/descriptors.js'
 import {HactlError} from '../errors.js'
 
 export interface Check {
@@ -13,8 +13,6 @@ export interface Check {
   /** What to do when it failed. */
   fix?: string
 }
-
-const BINARIES: Record<EngineName, string> = {haproxy: 'haproxy', nginx: 'nginx', pound: 'pound', perlbal: 'perlbal'}
 
 export async function onPath(binary: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
@@ -61,12 +59,13 @@ export async function runDoctor(load: () => Promise<Cluster>, deps: DoctorDeps =
   }
 
   const engine = cluster?.spec.proxy.engine ?? 'haproxy'
-  const binary = BINARIES[engine]
+  const {binary, validator} = ENGINE_DESCRIPTORS[engine]
   const found = await onPath(binary)
+  // An engine without a validator of its own is checked structurally: its binary is not needed here.
   checks.push({
     name: `${binary} binary`,
-    ok: Boolean(found) || engine === 'pound',
-    detail: found ?? (engine === 'pound' ? 'not found; pound configs are checked structurally' : 'not found on PATH'),
+    ok: Boolean(found) || !validator,
+    detail: found ?? (validator ? 'not found on PATH' : `not found; ${engine} configs are checked structurally`),
     fix: `Install it (Debian: apt-get install -y ${binary}); hactl validates configs with the real binary.`,
   })
 

@@ -10,21 +10,22 @@ import {labelOf, nameInstances, proxyLabels, type Labels} from '../cloud/labels.
 import {poolOf, type Cloud, type PoolCloud} from '../cloud/capabilities.js'
 import {byPair, pairOf, planPairAddresses, type PairAddressPlan} from '../cloud/pairs.js'
 import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
+import {runOperations, type OperationHooks} from '../cloud/run-operation.js'
 import {TAG} from '../cloud/tags.js'
 import {CloudError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
 import {absoluteName} from '../cloud/dns-name.js'
-import {executeFailover, verifyAssociations, type ExecutedAction} from '../failover/executor.js'
+import {executeFailover, issued, moveOperation, verifyAssociations, type ExecutedAction} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {observePool} from '../failover/observe.js'
 import {isHealthyNow, planFailover, planRebalance, type FailoverPlan, type FailoverPolicy, type Health} from '../failover/planner.js'
 import type {HealthJudge} from '../health/judge.js'
 import {clusterJudge} from '../health/judges.js'
 import {judgeWithDetail, verdictsOf, type Verdict} from '../health/verdicts.js'
-import {pruneState, readState, stateFilePath, stateHistory, writeState, type MonitorState} from '../monitor/state.js'
+import {countRemaps, pruneState, readState, stateFilePath, stateHistory, writeState, type ActionRecord, type MonitorState} from '../monitor/state.js'
 import type {Reporter} from '../events.js'
 import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
-import {openZone, publishPool, type DnsServiceOptions, type PoolPublish} from './dns.js'
+import {announcePublish, confirmPublished, openZone, publishPool, type DnsServiceOptions, type PoolPublish} from './dns.js'
 
 export interface AddressRow {
   address: string
@@ -93,10 +94,15 @@ export async function listEips(options: CloudServiceOptions): Promise<AddressRow
   return addressRows(addresses, proxies, inDns)
 }
 
-/** Run planned operations, or only report them under --dry-run. */
-async function apply(cloud: Cloud, operations: ProviderOperation[], options: CloudServiceOptions, run: () => Promise<void>, dns?: DnsZone): Promise<DryRunReport | undefined> {
+/**
+ * The planned operations: under --dry-run only reported, else run, each
+ * result seen by `hooks` as it comes. One list either way, so the dry run
+ * shows exactly what a real run does. A record change goes to `dns`, the
+ * zone dns.provider names, when one is given.
+ */
+async function apply(cloud: Cloud, operations: ProviderOperation[], options: CloudServiceOptions, hooks: OperationHooks = {}, dns?: DnsZone): Promise<DryRunReport | undefined> {
   if (options.dryRun) return dryRunReport(cloud, operations, options.checkPermissions, dns)
-  await run()
+  await runOperations(dns ? {...cloud, dns} : cloud, operations, hooks)
   return undefined
 }
 
@@ -131,12 +137,13 @@ export async function allocateEips(options: CloudServiceOptions & {count?: numbe
     const missing = Math.max(0, target - before.length)
     const allocated: ElasticAddress[] = []
     const operations: ProviderOperation[] = Array.from({length: missing}, () => ({op: 'allocateAddress'}))
-    const dryRun = await apply(cloud, operations, options, async () => {
-      for (let i = 0; i < missing; i++) {
-        const a = await provider.allocateAddress()
+    const dryRun = await apply(cloud, operations, options, {
+      after: (result) => {
+        if (result.op !== 'allocateAddress') return
+        const a = result.address
         options.reporter.emit({level: 'info', code: 'eip.allocated', subject: a.publicIp, message: `allocated ${a.allocationId}`})
         allocated.push(a)
-      }
+      },
     })
     const pool = addressRows([...before, ...allocated], [])
     const summary =
@@ -259,10 +266,8 @@ export async function attachEip(options: CloudServiceOptions & {eip: string; ins
         actions: ['Pick a healthy proxy (hactl status), or let hactl choose: hactl eip failover ' + address.publicIp, `Pass --force to attach it to ${name} anyway.`],
       })
     }
-    const dryRun = await apply(cloud, [{op: 'associateAddress', allocationId: address.allocationId, instanceId: proxy.id}], options, async () => {
-      await provider.associateAddress(address.allocationId, proxy.id)
-      await verified(provider, [{allocationId: address.allocationId, to: proxy.id}], options)
-    })
+    const move = {allocationId: address.allocationId, to: proxy.id}
+    const dryRun = await apply(cloud, [moveOperation(move)], options, {after: () => verified(provider, [move], options)})
     const verb = options.dryRun ? 'would attach' : 'attached'
     const moved = address.instanceId ? `, moving it off ${labelOf(labels, address.instanceId)}` : ''
     return {changed: !options.dryRun, summary: `${verb} ${address.publicIp} to ${name} (${proxy.zone})${moved}${warning}`, target, unhealthy, ...(dryRun ? {dryRun} : {})}
@@ -286,9 +291,7 @@ export async function detachEip(options: CloudServiceOptions & {eip: string}): P
     const [addresses, proxies] = await Promise.all([provider.listAddresses(), provider.listProxies()])
     const address = findAddress(addresses, options.eip)
     if (!address.instanceId) return {changed: false, summary: `${address.publicIp} is not attached`}
-    const dryRun = await apply(cloud, [{op: 'disassociateAddress', allocationId: address.allocationId}], options, () =>
-      provider.disassociateAddress(address.allocationId),
-    )
+    const dryRun = await apply(cloud, [{op: 'disassociateAddress', allocationId: address.allocationId}], options)
     const from = labelOf(proxyLabels(proxies), address.instanceId)
     return {changed: !options.dryRun, summary: `${options.dryRun ? 'would detach' : 'detached'} ${address.publicIp} from ${from}`, ...(dryRun ? {dryRun} : {})}
   })
@@ -328,19 +331,31 @@ export async function releaseEip(given: CloudServiceOptions & {eip: string; forc
         ],
       })
     }
-    const republish = inDns && rest.length > 0 && dns ? [{op: 'upsertRecordSet', records: {name: absoluteName(dns.name), type: 'A', ttl: dns.ttl, values: rest.map((a) => a.publicIp).sort()}} as const] : []
+    const republish = inDns && rest.length > 0 && dns ? [{op: 'upsertRecordSet', records: {name: absoluteName(dns.name), type: 'A', ttl: dns.ttl, values: rest.map((a) => a.publicIp).sort()}, wait: true} as const] : []
     const operations: ProviderOperation[] = [
       ...(address.instanceId ? [{op: 'disassociateAddress', allocationId: address.allocationId} as const] : []),
       {op: 'releaseAddress', allocationId: address.allocationId},
       ...republish,
     ]
     let published: PoolPublish | undefined
-    const dryRun = await apply(cloud, operations, options, async () => {
-      if (address.instanceId) await provider.disassociateAddress(address.allocationId)
-      await provider.releaseAddress(address.allocationId)
-      await barrier('eip.release.released')
-      if (inDns) published = await publishPool(await openZone(options), cloud, options.cluster, options.reporter)
-    }, republish.length > 0 ? options.dnsZone : undefined)
+    const zone = options.dnsZone
+    const dryRun = await apply(
+      cloud,
+      operations,
+      options,
+      {
+        before: (operation) => {
+          if (operation.op === 'upsertRecordSet') announcePublish(operation.records, options.reporter, true)
+        },
+        after: async (_result, operation) => {
+          if (operation.op === 'releaseAddress') await barrier('eip.release.released')
+          if (operation.op === 'upsertRecordSet' && zone) published = await confirmPublished(zone, operation.records)
+        },
+      },
+      republish.length > 0 ? zone : undefined,
+    )
+    // With no address left there is nothing to publish: say what the record still lists.
+    if (!options.dryRun && inDns && !published && zone) published = await publishPool(zone, cloud, options.cluster, options.reporter)
     const what = `${options.dryRun ? 'would release' : 'released'} ${address.publicIp} (${address.allocationId})`
     let note = ''
     if (options.dryRun && inDns) note = rest.length > 0 ? `, and republish ${dns?.name} without it` : `; ${dns?.name} would keep listing it: the pool would be empty`
@@ -398,23 +413,21 @@ export function healthJudge(cluster: Cluster, given?: HealthJudge): HealthJudge 
 
 /** Record what was done to the cloud, as the monitor does: issued moves count, verified or not. */
 export function recordMoves(state: MonitorState, results: ExecutedAction[], at: number, holdDownMs: number): MonitorState {
-  const next: MonitorState = {...state, remaps: [...state.remaps], lostAt: {...state.lostAt}, lastActions: [...state.lastActions]}
-  for (const r of results) {
-    if (r.action.kind !== 'associate' || (r.outcome !== 'moved' && r.outcome !== 'unverified') || r.detail.startsWith('already')) continue
-    // Attaching a free address is not a remap: only a move off a proxy counts against the budget.
-    if (r.action.from) {
-      next.remaps.push({at, allocationId: r.action.allocationId})
-      next.lostAt[r.action.from] = at
-    }
-    next.lastActions.push({
-      round: 'cli',
-      at: new Date(at).toISOString(),
-      kind: 'associate',
-      summary: `${r.action.publicIp}: ${r.action.from ?? '(unattached)'} → ${r.action.to} (${r.action.reason})`,
-      outcome: r.outcome === 'moved' ? 'done' : 'failed',
-    })
-  }
-  return pruneState(next, at, holdDownMs)
+  const next = countRemaps(state, results, at)
+  const done: ActionRecord[] = results.flatMap((r) =>
+    r.action.kind === 'associate' && issued(r)
+      ? [
+          {
+            round: 'cli',
+            at: new Date(at).toISOString(),
+            kind: 'associate',
+            summary: `${r.action.publicIp}: ${r.action.from ?? '(unattached)'} → ${r.action.to} (${r.action.reason})`,
+            outcome: r.outcome === 'moved' ? 'done' : 'failed',
+          },
+        ]
+      : [],
+  )
+  return pruneState({...next, lastActions: [...state.lastActions, ...done]}, at, holdDownMs)
 }
 
 /** Move every address off proxies that are not healthy (`eip failover`). */
@@ -448,11 +461,7 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
     const plan = planner(view, policyFor(cluster, {...stateHistory(state), ...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
     const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
     if (options.dryRun) {
-      const dryRun = await dryRunReport(
-        cloud,
-        moves.map((m) => ({op: 'associateAddress', allocationId: m.allocationId, instanceId: m.to})),
-        options.checkPermissions,
-      )
+      const dryRun = await dryRunReport(cloud, moves.map(moveOperation), options.checkPermissions)
       const after = view.addresses.map((a) => ({...a, instanceId: moves.find((m) => m.allocationId === a.allocationId)?.to ?? a.instanceId}))
       return summarize(plan, [], after, view.proxies, view.health, only, labels, dryRun)
     }
@@ -496,7 +505,7 @@ function summarize(
     results,
     addresses: addressRows(addresses, proxies),
     ok: unhealthy.length === 0 && elsewhere.length === 0,
-    changed: results.some((r) => r.outcome === 'moved' && !r.detail.startsWith('already')),
+    changed: results.some((r) => r.outcome === 'moved' && !r.already),
     unhealthy,
     elsewhere,
     names: Object.fromEntries(labels),

@@ -7,11 +7,13 @@ import {createHash} from 'node:crypto'
 import type {ProviderOperation} from '../cloud/operations.js'
 import {need, poolOf, type Cloud, type Instances} from '../cloud/capabilities.js'
 import type {Placement, ProxyInstance} from '../cloud/provider.js'
+import {runOperation} from '../cloud/run-operation.js'
 import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
-import {executeFailover} from '../failover/executor.js'
+import {executeFailover, moveOperation} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {planFailover} from '../failover/planner.js'
 import type {Reporter} from '../events.js'
+import {poll} from '../util/poll.js'
 import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {readState, stateFilePath, writeState} from '../monitor/state.js'
 import {healthJudge, namedReporter, policyFor, recordMoves} from './eip.js'
@@ -126,13 +128,14 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
   const placements = proxyNames(options.cluster.spec.cluster, existing, placeProxies(existing, await slots(options, provider), missing))
   // The same cluster state gives the same token, so a retried launch is recognised by the cloud.
   const clientToken = `hactl-${createHash('sha256').update([options.cluster.spec.cluster, wanted, ...existing.map((p) => p.id).sort()].join('/')).digest('hex').slice(0, 32)}`
-  const operations: ProviderOperation[] = [{op: 'launchProxies', placements, clientToken}]
+  const launch = {op: 'launchProxies', placements, clientToken} as const
+  const operations: ProviderOperation[] = [launch]
   if (options.dryRun) {
     const dryRun = await dryRunReport(cloud, operations, options.checkPermissions)
     return {changed: false, summary: `would launch ${missing} (have ${existing.length}, want ${wanted})`, wanted, existing: existing.length, launched: [], placements, dryRun}
   }
   options.reporter.emit({level: 'info', code: 'proxy.launch', message: `launching ${missing} in ${placements.map((p) => p.subnet ?? p.zone).join(', ')}`})
-  const launched = await provider.launchProxies(placements, {clientToken})
+  const {launched} = await runOperation(cloud, launch)
   const running = await waitRunning(provider, launched.map((p) => p.id), options.reporter, options.waitTimeoutMs ?? 600_000)
   return {changed: true, summary: `launched ${launched.length}; the cluster has ${existing.length + launched.length} proxies`, wanted, existing: existing.length, launched: running, placements}
 }
@@ -216,21 +219,23 @@ function pairSummary(pairs: Record<string, string[]>, existing: ProxyInstance[],
 
 /** Describe with capped backoff until every id is running; report progress when the count changes. */
 async function waitRunning(provider: Instances, ids: string[], reporter: Reporter, timeoutMs: number): Promise<ProxyInstance[]> {
-  const deadline = Date.now() + timeoutMs
   let last = -1
-  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
-    const mine = (await provider.listProxies()).filter((p) => ids.includes(p.id))
-    const up = mine.filter((p) => p.state === 'running').length
-    if (up !== last) reporter.emit({level: 'info', code: 'proxy.wait', message: `${up}/${ids.length} running`})
-    last = up
-    if (up === ids.length) return mine
-    if (Date.now() + delay > deadline) {
-      throw new UnhealthyError(`${ids.length - up} of ${ids.length} new proxies are not running after ${Math.round(timeoutMs / 1000)} s`, {
-        actions: ['Look at them with `hactl proxy list`; `hactl proxy launch` again launches nothing more once they run.'],
-      })
-    }
-    await new Promise((r) => setTimeout(r, delay))
-  }
+  const running = (mine: ProxyInstance[]): number => mine.filter((p) => p.state === 'running').length
+  const {value: mine, done} = await poll(
+    async () => {
+      const mine = (await provider.listProxies()).filter((p) => ids.includes(p.id))
+      const up = running(mine)
+      if (up !== last) reporter.emit({level: 'info', code: 'proxy.wait', message: `${up}/${ids.length} running`})
+      last = up
+      return mine
+    },
+    (mine) => running(mine) === ids.length,
+    {timeoutMs, delayMs: 500, maxDelayMs: 5000},
+  )
+  if (done) return mine
+  throw new UnhealthyError(`${ids.length - running(mine)} of ${ids.length} new proxies are not running after ${Math.round(timeoutMs / 1000)} s`, {
+    actions: ['Look at them with `hactl proxy list`; `hactl proxy launch` again launches nothing more once they run.'],
+  })
 }
 
 export interface TerminateReport {
@@ -242,7 +247,6 @@ export interface TerminateReport {
 
 export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean}): Promise<TerminateReport> {
   const cloud = await clusterCloud(options)
-  const instances = need(cloud, 'instances')
   const provider = poolOf(cloud)
   const stateFile = stateFilePath(options.cluster)
   const work = async (): Promise<TerminateReport> => {
@@ -265,10 +269,9 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
         actions: ['Launch or repair a proxy first (hactl proxy launch), then terminate.'],
       })
     }
-    const operations: ProviderOperation[] = [
-      ...moves.map((m) => ({op: 'associateAddress', allocationId: m.allocationId, instanceId: m.to}) as const),
-      {op: 'terminateProxy', instanceId: proxy.id},
-    ]
+    // The moves are run by the failover executor (which checks each holder first and verifies), from the same plan.
+    const terminate = {op: 'terminateProxy', instanceId: proxy.id} as const
+    const operations: ProviderOperation[] = [...moves.map(moveOperation), terminate]
     const moved = moves.map((m) => ({address: m.publicIp, to: m.to}))
     if (options.dryRun) {
       return {changed: false, summary: `would terminate ${proxy.id}`, moved, dryRun: await dryRunReport(cloud, operations, options.checkPermissions)}
@@ -279,7 +282,7 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     if (failed.length > 0) {
       throw new UnhealthyError(`could not move every address off ${proxy.id}: nothing terminated`, {actions: ['See `hactl eip list`, then run again.'], data: {results: executed.results}})
     }
-    await instances.terminateProxy(proxy.id)
+    await runOperation(cloud, terminate)
     options.reporter.emit({level: 'info', code: 'proxy.terminate', subject: proxy.id, message: 'terminating'})
     return {changed: true, summary: `terminated ${proxy.id}${moved.length > 0 ? ` after moving ${moved.map((m) => `${m.address} → ${m.to}`).join(', ')}` : ''}`, moved}
   }

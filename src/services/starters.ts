@@ -1,100 +1,8 @@
 import type {EngineName} from '../cluster/schema.js'
+import {ENGINE_DESCRIPTORS, engineTable} from '../proxy-config/descriptors.js'
 
-/** A starter proxy config per engine: one frontend on :80, one backend `web`, a health endpoint. */
-export const STARTER_CONFIGS: Record<EngineName, {file: string; text: string}> = {
-  haproxy: {
-    file: 'haproxy.cfg',
-    text: `global
-    # Debian's rsyslog writes these to /var/log/haproxy.log, which \`hactl logs\` reads (proxy.accessLog)
-    log /dev/log local0
-    maxconn 4096
-
-defaults
-    mode http
-    log global
-    option httplog
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-
-frontend www
-    bind :80
-    # answered by the proxy itself: what hactl's health checks probe
-    monitor-uri /healthz
-    default_backend web
-
-backend web
-    balance roundrobin
-    option httpchk GET /
-    server web1 10.0.1.10:8080 check
-`,
-  },
-  nginx: {
-    file: 'nginx.conf',
-    text: `events {
-    worker_connections 1024;
-}
-
-http {
-    # \`hactl logs\` reads this file (proxy.accessLog) in this format
-    access_log /var/log/nginx/access.log combined;
-
-    upstream web {
-        server 10.0.1.10:8080 max_fails=2 fail_timeout=10s;
-    }
-
-    server {
-        listen 80;
-
-        location = /healthz {
-            return 200 "ok\\n";
-        }
-
-        location / {
-            proxy_pass http://web;
-        }
-    }
-}
-`,
-  },
-  pound: {
-    file: 'pound.cfg',
-    text: `# Apache combined with the virtual host, through syslog: what \`hactl logs\` reads
-LogLevel 3
-
-ListenHTTP
-    Address 0.0.0.0
-    Port 80
-
-    Service "web"
-        BackEnd
-            Address 10.0.1.10
-            Port 8080
-        End
-    End
-End
-`,
-  },
-  perlbal: {
-    file: 'perlbal.conf',
-    text: `CREATE POOL web
-  POOL web ADD 10.0.1.10:8080
-
-CREATE SERVICE www
-  SET role = reverse_proxy
-  SET listen = 0.0.0.0:80
-  SET pool = web
-ENABLE www
-`,
-  },
-}
-
-const REMOTE_PATHS: Record<EngineName, string> = {
-  haproxy: '/etc/haproxy/haproxy.cfg',
-  nginx: '/etc/nginx/nginx.conf',
-  pound: '/etc/pound/pound.cfg',
-  perlbal: '/etc/perlbal/perlbal.conf',
-}
+/** A starter proxy config per engine (its descriptor): one frontend on :80, one backend `web`, a health endpoint. */
+export const STARTER_CONFIGS: Record<EngineName, {file: string; text: string}> = engineTable((d) => d.starter)
 
 export interface ClusterAnswers {
   name: string
@@ -121,7 +29,7 @@ export function renderClusterFile(a: ClusterAnswers, proxyConfigFile: string): s
     'proxy:',
     `  engine: ${a.engine}`,
     `  config: ./${proxyConfigFile}          # the source of truth: keep it in git`,
-    `  remotePath: ${REMOTE_PATHS[a.engine]}`,
+    `  remotePath: ${ENGINE_DESCRIPTORS[a.engine].host.remotePath}`,
   )
   if (a.provider === 'aws') {
     lines.push(

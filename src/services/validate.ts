@@ -5,6 +5,7 @@ import type {Cluster} from '../cluster/loader.js'
 import {ConfigError, ValidationRejectedError} from '../errors.js'
 import type {Engine, ValidationResult} from '../proxy-config/engine.js'
 import {loadEngine} from '../proxy-config/registry.js'
+import {ENGINE_DESCRIPTORS} from '../proxy-config/descriptors.js'
 import '../proxy-config/engines.js'
 import {complaints} from './config-edit.js'
 
@@ -18,9 +19,6 @@ export interface ValidateReport {
   /** The proxy's own validator when it could not run here, and why: the config was not fully checked. */
   skipped?: {validator: string; reason: string}
 }
-
-/** The proxy's own checker, by engine; pound has none that runs without its certificates, so its structure is the check. */
-const VALIDATORS: Record<string, string> = {haproxy: 'haproxy -c', nginx: 'nginx -t', perlbal: 'perlbal trial start'}
 
 /**
  * Check the cluster file and the proxy config source it names, the config
@@ -45,14 +43,15 @@ export async function validateCluster(cluster: Cluster): Promise<ValidateReport>
   checks.push(`${engine.name} parser`)
   const result = await engine.validate(source, {file: display})
   if (!result.ok) throw rejected(result, display)
-  const validator = VALIDATORS[engine.name]
+  const {validator} = ENGINE_DESCRIPTORS[engine.name]
   if (validator && result.validator === 'structural') report.skipped = {validator, reason: `${engine.name} is not installed here (not on PATH)`}
   else checks.push(structuralOnly(engine, result) ? `${engine.name} structure` : result.validator)
   return report
 }
 
 function structuralOnly(engine: Engine, result: ValidationResult): boolean {
-  return engine.name === 'pound' || result.validator.startsWith('structural')
+  // An engine without a validator of its own (pound: none runs without its certificates) is checked by its structure.
+  return !ENGINE_DESCRIPTORS[engine.name].validator || result.validator.startsWith('structural')
 }
 
 function rejected(result: ValidationResult, display: string): ValidationRejectedError {

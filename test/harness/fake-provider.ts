@@ -1,4 +1,4 @@
-import type {AddressPool, Instances} from '../../src/cloud/capabilities.js'
+import type {AddressPool, Cloud, Instances} from '../../src/cloud/capabilities.js'
 import type {DnsZone} from '../../src/cloud/dns-zone.js'
 import type {ElasticAddress, ProxyInstance, RecordSet} from '../../src/cloud/provider.js'
 
@@ -23,6 +23,11 @@ export class FakeProvider implements Instances, AddressPool, DnsZone {
       fake.addresses.push({allocationId: `eipalloc-${i}`, publicIp: `127.0.2.${i}`, instanceId: `i-${i}`, tags: {}})
     }
     return fake
+  }
+
+  /** This fake as a cluster's capabilities, for a service's `cloud` option. */
+  cloud(): Cloud {
+    return {kind: this.kind, hosts: this, instances: this, addresses: this, dns: this}
   }
 
   holder(allocationId: string): string | undefined {

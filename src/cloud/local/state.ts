@@ -1,9 +1,12 @@
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 
+import * as z from 'zod'
 
 import {CloudError} from '../../errors.js'
-import {acquireLock} from '../../process/lock.js'
+import {withLock} from '../../process/lock.js'
+import {writeFileAtomicSync} from '../../util/atomic-write.js'
+import {parseStateFile} from '../../util/state-file.js'
 import type {FirewallRole, ObservedRule} from '../firewall.js'
 import type {InstanceState, RecordSet} from '../provider.js'
 import {sandboxPaths} from './paths.js'
@@ -83,21 +86,48 @@ export function emptyState(cluster: string, backends: DemoBackend[] = []): Sandb
  */
 
 export async function readState(dir: string): Promise<SandboxState | undefined> {
+  const file = sandboxPaths(dir).state
+  let text: string
   try {
-    return JSON.parse(readFileSync(sandboxPaths(dir).state, 'utf8')) as SandboxState
+    text = readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
+  return parseStateFile(text, STATE_SCHEMA, file, "the sandbox's state file", [
+    'Stop the sandbox with `hactl sandbox down` and start it again with `hactl sandbox up`: the state is rebuilt.',
+  ])
 }
+
+const INSTANCE_STATE = z.enum(['pending', 'running', 'shutting-down', 'stopped', 'stopping', 'terminated'])
+
+const STATE_SCHEMA = z.looseObject({
+  version: z.literal(1),
+  cluster: z.string(),
+  instances: z.array(
+    z.looseObject({
+      id: z.string(),
+      name: z.string(),
+      index: z.number().int(),
+      zone: z.string(),
+      address: z.string(),
+      state: INSTANCE_STATE,
+      crashed: z.boolean().optional(),
+      launchedAt: z.string(),
+    }),
+  ),
+  addresses: z.array(
+    z.looseObject({allocationId: z.string(), publicIp: z.string(), index: z.number().int(), instanceId: z.string().optional(), associationId: z.string().optional()}),
+  ),
+  records: z.array(z.looseObject({name: z.string(), type: z.literal('A'), ttl: z.number(), values: z.array(z.string())})),
+  serial: z.number(),
+  backends: z.array(z.looseObject({name: z.string(), address: z.string(), port: z.number().int()})),
+  revision: z.number().optional(),
+}) satisfies z.ZodType<SandboxState>
 
 /** Replace the state file in one rename, so a reader never sees half of it. */
 export async function writeState(dir: string, state: SandboxState): Promise<void> {
-  const file = sandboxPaths(dir).state
-  mkdirSync(dir, {recursive: true})
-  const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`)
-  renameSync(temp, file)
+  writeFileAtomicSync(sandboxPaths(dir).state, `${JSON.stringify(state, null, 2)}\n`)
 }
 
 /**
@@ -106,17 +136,14 @@ export async function writeState(dir: string, state: SandboxState): Promise<void
  */
 export async function updateState<T>(dir: string, change: (state: SandboxState) => Promise<T> | T): Promise<T> {
   await mkdir(dir, {recursive: true})
-  const release = await acquireLock(sandboxPaths(dir).lock, {waitMs: 10_000, pollMs: [5, 50]})
-  try {
+  return withLock(sandboxPaths(dir).lock, {waitMs: 10_000, pollMs: [5, 50]}, async () => {
     const state = await readState(dir)
     if (!state) throw notRunning(dir)
     const result = await change(state)
     state.revision = (state.revision ?? 0) + 1
     await writeState(dir, state)
     return result
-  } finally {
-    await release()
-  }
+  })
 }
 
 export function notRunning(dir: string): CloudError {

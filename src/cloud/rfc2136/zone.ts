@@ -7,13 +7,13 @@
  * than overwritten; then a query shows the server serves the new set.
  */
 import {randomInt} from 'node:crypto'
-import {setTimeout as delay} from 'node:timers/promises'
 
 import {CloudError, UsageError} from '../../errors.js'
 import {DnsConflictError, sameValues, type DnsZone, type RecordSet, type UpsertOptions} from '../dns-zone.js'
 import {exchange, TransportError} from './transport.js'
 import {sign, verify, type TsigKey} from './tsig.js'
 import {absolute, aRecords, buildQuery, buildUpdate, MalformedMessage, parseMessage, rcodeName, type ParsedMessage} from './wire.js'
+import {poll} from '../../util/poll.js'
 
 export interface Rfc2136ZoneOptions {
   server: string
@@ -102,18 +102,16 @@ export class Rfc2136Zone implements DnsZone {
 
   /** The primary applies an update before it answers, so this normally passes on the first query. */
   private async waitServed(name: string, records: RecordSet): Promise<void> {
-    const deadline = Date.now() + (this.options.syncTimeoutMs ?? this.options.timeoutMs * this.options.tries)
-    for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
-      const live = await this.getRecordSet(name)
-      if (live && sameValues(live.values, records.values) && live.ttl === records.ttl) return
-      if (Date.now() >= deadline) {
-        throw new CloudError(`${this.where} accepted the update of ${name} but answers ${live ? `${live.values.join(' ')} (ttl ${live.ttl})` : 'no record'}`, {
-          actions: ['Check that dns.server is the zone\'s primary, then run `hactl dns show`.'],
-          data: {server: this.where, zone: this.zone, name},
-        })
-      }
-      await delay(pause)
-    }
+    const {value: live, done} = await poll(
+      () => this.getRecordSet(name),
+      (live) => live !== undefined && sameValues(live.values, records.values) && live.ttl === records.ttl,
+      {timeoutMs: this.options.syncTimeoutMs ?? this.options.timeoutMs * this.options.tries, delayMs: 50, maxDelayMs: 1000},
+    )
+    if (done) return
+    throw new CloudError(`${this.where} accepted the update of ${name} but answers ${live ? `${live.values.join(' ')} (ttl ${live.ttl})` : 'no record'}`, {
+      actions: ['Check that dns.server is the zone\'s primary, then run `hactl dns show`.'],
+      data: {server: this.where, zone: this.zone, name},
+    })
   }
 
   /** Sign, send, and accept only an answer signed by the same key. */

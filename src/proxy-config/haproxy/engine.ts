@@ -1,6 +1,6 @@
 /** The HAProxy engine: lossless parse, semantic edits, and `haproxy -c` validation. */
 import {runBinaryCheck} from '../binary-check.js'
-import {detectHaproxy} from '../detect.js'
+import {detectHaproxy} from './descriptor.js'
 import type {Engine} from '../engine.js'
 import {addServer, addServers, listBackends, removeServer, removeServers, setServerState} from './backends.js'
 import {HaproxyDocument} from './document.js'

@@ -6,7 +6,7 @@
  * the server — a drain at reload time. The server then lists as disabled.
  */
 import {UsageError} from '../../errors.js'
-import {detectNginx} from '../detect.js'
+import {detectNginx} from './descriptor.js'
 import {sameMatch, type AddServerSpec, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatcher} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'

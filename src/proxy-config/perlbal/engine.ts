@@ -7,7 +7,7 @@
  * VHOST lines (host) and the vpaths plugin's VPATH lines (path).
  */
 import {UsageError} from '../../errors.js'
-import {detectPerlbal} from '../detect.js'
+import {detectPerlbal} from './descriptor.js'
 import {sameMatch, type AddServerSpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, parseEndpoint} from '../endpoint.js'
 import {addressAsName, optionNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'

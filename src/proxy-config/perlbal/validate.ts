@@ -18,6 +18,7 @@ import type {ValidateOptions, ValidationResult} from '../engine.js'
 import {parseEndpoint} from '../endpoint.js'
 import {joinLines} from '../lines.js'
 import {parsePerlbal, type PerlbalDocument, readModel} from './document.js'
+import {poll} from '../../util/poll.js'
 
 const KNOWN = new Set(['CREATE', 'POOL', 'SET', 'ENABLE', 'DISABLE', 'DEFAULT', 'LOAD', 'VHOST', 'VPATH', 'SERVER', 'XS', 'HEADER', 'USE', 'NODEFILE'])
 
@@ -132,11 +133,9 @@ async function trialRun(binary: string, doc: PerlbalDocument): Promise<Validatio
     try {
       const deadline = Date.now() + 10_000
       for (const listen of listens) {
-        while (!exited && !(await answers(listen.port, listen.role === 'management'))) {
-          if (Date.now() > deadline) return {ok: false, validator, output: `perlbal did not answer on its ${listen.role || 'first'} service within 10 s\n${output}`.trim()}
-          await new Promise((r) => setTimeout(r, 100))
-        }
+        const up = await poll(async () => exited || (await answers(listen.port, listen.role === 'management')), (ok) => ok, {timeoutMs: Math.max(0, deadline - Date.now()), delayMs: 100})
         if (exited) break
+        if (!up.done) return {ok: false, validator, output: `perlbal did not answer on its ${listen.role || 'first'} service within 10 s\n${output}`.trim()}
       }
       // With nothing to probe, give a failing start the moment it needs to exit.
       if (listens.length === 0) await Promise.race([exit, new Promise((r) => setTimeout(r, 1500))])

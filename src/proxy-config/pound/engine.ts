@@ -8,7 +8,7 @@
  * Service's own match: HeadRequire "Host: …"/URL (2.x) or Host/Path (4.x).
  */
 import {UsageError} from '../../errors.js'
-import {detectPound} from '../detect.js'
+import {detectPound} from './descriptor.js'
 import {sameMatch, type AddServerSpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, formatEndpoint} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'

@@ -1,10 +1,14 @@
 import {expect} from 'chai'
-import {execFile} from 'node:child_process'
-import {readFile, writeFile} from 'node:fs/promises'
+import {execFile, spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {chmod, mkdtemp, readFile, stat, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
 import {hactl} from '../../harness/cli.js'
+import {waitFor} from '../../harness/wait.js'
 import {expectServing, useProxyHosts, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
 
 const run = promisify(execFile)
@@ -95,5 +99,32 @@ describe('SSH host keys and drift', function () {
     const synced = await hactl(['config', 'diff', '--json'], {cwd: dir})
     expect(synced.code).to.equal(0)
     expect(JSON.parse(synced.stdout)).to.deep.include({inSync: true})
+  })
+
+  it('config pull writes the source like every edit: under its lock, mode kept, the old version as a backup', async () => {
+    const dir = await writeCluster([host], v2)
+    const source = path.join(dir, 'haproxy.cfg')
+    await chmod(source, 0o640)
+    // Another hactl run editing the source holds its lock (and has appended a line).
+    const holderScript = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../helpers/hold-lock.ts')
+    const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, 'file', source], {stdio: ['ignore', 'pipe', 'inherit']})
+    let said = ''
+    holder.stdout?.on('data', (d: Buffer) => (said += d.toString()))
+    const barriers = await mkdtemp(path.join(tmpdir(), 'hactl-barrier-'))
+    try {
+      await waitFor('the edit lock holder', () => said.includes('held') || undefined, 30_000)
+      const edited = await readFile(source, 'latin1')
+      const pulling = hactl(['config', 'pull', '--from', 'h1', '--yes'], {cwd: dir, env: {HACTL_TEST_BARRIER: barriers}})
+      await waitFor('config pull to wait for the lock', () => existsSync(path.join(barriers, 'file-lock.wait.reached')) || undefined, 60_000)
+      expect(await readFile(source, 'latin1'), 'nothing written while another run holds the lock').to.equal(edited)
+      holder.kill('SIGKILL')
+      const pull = await pulling
+      expect(pull.code, pull.stderr).to.equal(0)
+      expect(await readFile(source, 'latin1')).to.equal(v1)
+      expect((await stat(source)).mode & 0o777).to.equal(0o640)
+      expect(await readFile(`${source}.hactl-bak`, 'latin1')).to.equal(edited)
+    } finally {
+      holder.kill('SIGKILL')
+    }
   })
 })

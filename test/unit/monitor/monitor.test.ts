@@ -2,12 +2,15 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
+import {parseCluster} from '../../../src/cluster/loader.js'
 import {FileLeaseStore} from '../../../src/monitor/file-lease.js'
 import {LeaseKeeper} from '../../../src/monitor/lease.js'
 import {jsonEventLog} from '../../../src/monitor/events.js'
 import {runMonitor} from '../../../src/monitor/loop.js'
 import {readState} from '../../../src/monitor/state.js'
 import {ec2Judge} from '../../../src/health/judge.js'
+import {publishDns} from '../../../src/services/dns.js'
+import {MemoryReporter} from '../../../src/events.js'
 import {FakeProvider} from '../../harness/fake-provider.js'
 import {providerRunner, SETTINGS, tempDir, World} from '../../harness/monitor-world.js'
 
@@ -102,6 +105,34 @@ describe('monitor rounds against an in-memory cloud', () => {
     await world.round()
     expect(world.provider.records.get('www.example.test.')?.values).to.have.length(3)
     expect(world.codes('dns.keep')).to.have.length(1)
+  })
+
+  it('fixes a drifted TTL the way `dns publish` would', async () => {
+    // The record lists exactly the pool, but with another ttl than the cluster file's 30.
+    const drifted = (): FakeProvider => {
+      const fake = FakeProvider.pool(3)
+      fake.records.set('www.example.test.', {name: 'www.example.test.', type: 'A', ttl: 300, values: ['127.0.2.1', '127.0.2.2', '127.0.2.3']})
+      return fake
+    }
+    const world = new World(drifted())
+    const {outcome} = await world.round()
+    expect(outcome.dnsPublished).to.equal(true)
+    expect(world.codes('dns.published')[0]).to.include('ttl 300 → 30')
+
+    const dir = await tempDir('hactl-monitor-dns-')
+    const cluster = parseCluster(
+      `cluster: web\nprovider: aws\nproxy: {config: ./haproxy.cfg}\ndns: {zone: example.test., name: www.example.test., ttl: 30}\nfailover: {stateFile: ${path.join(dir, 'state.json')}}\n`,
+      path.join(dir, 'hactl.yaml'),
+    )
+    const published = drifted()
+    const report = await publishDns({cluster, cloud: published.cloud(), dnsZone: published, reporter: new MemoryReporter(), wait: false})
+    expect(report.changed).to.equal(true)
+    expect(world.provider.records.get('www.example.test.')).to.deep.equal(published.records.get('www.example.test.'))
+
+    // Once fixed, later rounds ask nothing more of DNS.
+    const reads = world.provider.calls.filter((c) => c === 'getRecordSet').length
+    await world.rounds_(2)
+    expect(world.provider.calls.filter((c) => c === 'getRecordSet')).to.have.length(reads)
   })
 
   it('a monitor without the lease observes but leaves the action to the holder', async () => {
