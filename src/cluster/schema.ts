@@ -215,6 +215,8 @@ export const clusterSchema = z.strictObject({
     .default({}),
   /** Who may reach the proxies and the backends; see docs/firewall.md. */
   firewall: firewall.optional(),
+  /** TLS termination (`hactl tls`): how near expiry a certificate is reported, where HTTPS is served. */
+  tls: z.strictObject({warnDays: z.number().int().min(0).max(365).default(21), port: port.default(443)}).prefault({}),
 })
 
 export type ClusterInput = z.input<typeof clusterSchema>

@@ -24,7 +24,13 @@ export async function editAndPush(options: EditAndPushOptions): Promise<EditAndP
   // The cluster file and the rollout load only when there is one to do: an edit with --file starts faster.
   const [{loadCluster}, {checkRolloutPossible, rolloutEdited}] = await Promise.all([import('../cluster/loader.js'), import('./rollout-after-edit.js')])
   const cluster = await loadCluster(options.clusterFile)
-  const result = await editConfig({...options, beforeWrite: () => checkRolloutPossible(cluster, options.clusterFile)})
+  const result = await editConfig({
+    ...options,
+    beforeWrite: async () => {
+      await checkRolloutPossible(cluster, options.clusterFile)
+      await options.beforeWrite?.()
+    },
+  })
   if (result.origin !== 'cluster' || !result.written) return result
   const rollout = await rolloutEdited(cluster, options.clusterFile, result, {reporter: options.reporter, acceptNew: options.acceptNew})
   return {...result, rollout}
