@@ -22,6 +22,7 @@ import {liveHolder} from '../process/lock.js'
 import {readState, stateFilePath, type ActionRecord, type MonitorState} from '../monitor/state.js'
 import {monitorProblems} from './status-monitor.js'
 import {leaseState} from './lease.js'
+import {listTls} from './tls.js'
 
 export interface StatusReport {
   cluster: string
@@ -34,6 +35,8 @@ export interface StatusReport {
   backends?: {ok: number; failed: number; skipped: number; failing: string[]; note?: string}
   monitor: MonitorSummary
   lease?: {name: string; holder?: string; token?: number; expiresAt?: string; held: boolean; released: boolean; error?: string}
+  /** The certificates beside the config source (hactl-tls/) and when each expires. */
+  certificates?: {name: string; hosts: string[]; notAfter?: string; daysLeft?: number}[]
   problems: string[]
   degraded: boolean
 }
@@ -68,6 +71,7 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
     leaseSummary(cluster, options),
   ])
+  const certificates = await certificateSummary(cluster)
   const verdicts = await judgeWithDetail(clusterJudge(spec), proxies)
   const labels = proxyLabels(proxies)
   const problems: string[] = []
@@ -103,6 +107,11 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
   if (backends && backends.failed > 0) problems.push(`${backends.failed} backend server(s) failing: ${backends.failing.join(', ')}`)
   const health = Object.fromEntries(Object.entries(verdicts).map(([id, v]) => [id, v.health]))
   problems.push(...monitorProblems(spec, state, {proxies, addresses, health}))
+  for (const c of certificates ?? []) {
+    if (c.daysLeft === undefined) problems.push(`certificate ${c.name}: its file hactl-tls/${c.name}.pem cannot be read`)
+    else if (c.daysLeft < 0) problems.push(`certificate ${c.name} expired on ${c.notAfter}`)
+    else if (c.daysLeft < spec.tls.warnDays) problems.push(`certificate ${c.name} expires in ${c.daysLeft} days (${c.notAfter}; tls.warnDays ${spec.tls.warnDays}): renew it and run tls add again`)
+  }
   const monitor = await monitorSummary(stateFile, state, spec.health.proxy.interval)
   if (monitor.stopped) problems.push(`monitor not running (last round ${seconds(monitor.ageMs ?? 0)} s ago, a round is due every ${seconds(monitor.intervalMs)} s): nothing moves addresses off a failed proxy`)
 
@@ -116,6 +125,7 @@ export async function clusterStatus(cluster: Cluster, options: {profile?: string
     ...(backends ? {backends} : {}),
     monitor,
     ...(lease ? {lease} : {}),
+    ...(certificates && certificates.length > 0 ? {certificates} : {}),
     problems,
     degraded: problems.length > 0,
   }
@@ -167,5 +177,15 @@ async function leaseSummary(cluster: Cluster, options: {profile?: string; region
     return {name: settings.name, ...lease, released: lease.state === 'released'}
   } catch (error) {
     return {name: settings.name, held: false, released: false, error: (error as Error).message}
+  }
+}
+
+/** From the source alone (no connection): what `tls check` would say about expiry. A config that cannot be read says nothing here. */
+async function certificateSummary(cluster: Cluster): Promise<StatusReport['certificates']> {
+  try {
+    const listing = await listTls({clusterFile: cluster.path, file: cluster.spec.proxy.config, engine: cluster.spec.proxy.engine})
+    return listing.certificates.map((c) => ({name: c.name, hosts: c.hosts, notAfter: c.notAfter, daysLeft: c.daysLeft}))
+  } catch {
+    return undefined
   }
 }

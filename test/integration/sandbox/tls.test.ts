@@ -49,12 +49,17 @@ describe('sandbox up --tls: https through every address with the local CA', func
   it('tls check finds the source certificate on every proxy; tls list shows it', async () => {
     const check = await sb.run(['tls', 'check', '--json'])
     expect(check.code, check.stderr).to.equal(0)
-    const report = JSON.parse(check.stdout) as {certificates: {name: string; live: string[]}[]; probes: {status: string}[]}
-    expect(report.certificates.map((c) => [c.name, c.live])).to.deep.equal([['www', ['proxy-1', 'proxy-2', 'proxy-3']]])
-    expect(report.probes.map((p) => p.status)).to.deep.equal(['ok', 'ok', 'ok'])
+    const checked = JSON.parse(check.stdout) as {certificates: {name: string; live: string[]}[]; probes: {status: string}[]}
+    expect(checked.certificates.map((c) => [c.name, c.live])).to.deep.equal([['www', ['proxy-1', 'proxy-2', 'proxy-3']]])
+    expect(checked.probes.map((p) => p.status)).to.deep.equal(['ok', 'ok', 'ok'])
     const list = await sb.run(['tls', 'list'])
     expect(list.code, list.stderr).to.equal(0)
     expect(list.stdout).to.match(/^www\twww\.sandbox\.test\t\d{4}-\d\d-\d\d\t\d+\t[0-9A-F:]{95}\twww$/m)
+    const status = await sb.run(['status', '--json'])
+    const report = JSON.parse(status.stdout) as {certificates?: {name: string; daysLeft: number}[]; problems: string[]}
+    expect(report.certificates?.map((c) => c.name)).to.deep.equal(['www'])
+    expect(report.certificates?.[0].daysLeft).to.be.greaterThan(300)
+    expect(report.problems.filter((p) => p.includes('certificate'))).to.deep.equal([])
   })
 
   it('a renewed certificate added with --no-push is a mismatch (exit 5) until config push carries it to every proxy', async () => {
@@ -79,6 +84,8 @@ describe('sandbox up --tls: https through every address with the local CA', func
       const check = await sb.run(['tls', 'check'])
       expect(check.code).to.equal(5)
       expect(check.stdout).to.match(/expiring\texpires in \d+ days \(tls\.warnDays 3650\)/)
+      const status = await sb.run(['status'])
+      expect(status.stdout + status.stderr).to.match(/certificate www expires in \d+ days \(\S+; tls\.warnDays 3650\)/)
     } finally {
       await writeFile(sb.clusterFile, original)
     }
