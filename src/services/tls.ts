@@ -221,3 +221,11 @@ export async function checkTls(options: {clusterFile: string; hosts?: string[]; 
   const ok = probes.every((p) => p.status === 'ok') && listing.certificates.every((c) => !c.problem)
   return {cluster: cluster.spec.cluster, warnDays, certificates: listing.certificates, probes, ok, exitCode: ok ? ExitCode.ok : ExitCode.unhealthy}
 }
+
+/** `tls list --live`: the listing, each certificate with the proxies that serve exactly it now. */
+export async function liveListing(clusterFile: string): Promise<TlsListing> {
+  const report = await checkTls({clusterFile})
+  const listing = await listTls({clusterFile})
+  const live = new Map(report.certificates.map((c) => [c.name, c.live ?? []]))
+  return {...listing, certificates: listing.certificates.map((c) => ({...c, live: live.get(c.name) ?? []}))}
+}

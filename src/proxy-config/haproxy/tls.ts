@@ -56,11 +56,17 @@ function httpFrontends(doc: HaproxyDocument, spec: TlsSpec): Section[] {
   )
 }
 
-function bindLine(doc: HaproxyDocument, section: Section, spec: TlsSpec): string {
-  const plain = doc.directives(section, 'bind').find((i) => isPlainBind(doc, i))
-  const raw = plain === undefined ? `:${spec.port}` : withPort(doc.lines[plain].words[1]?.raw.split(',')[0] ?? ':80', spec.port)
+/** One TLS bind per plain bind on port 80 (IPv4 and IPv6 alike), else for the first plain bind. */
+function bindLines(doc: HaproxyDocument, section: Section, spec: TlsSpec): string[] {
+  const plain = doc.directives(section, 'bind').filter((i) => isPlainBind(doc, i))
+  const web = plain.filter((i) => portOf(doc.lines[i].words[1]?.value ?? '') === 80)
   const ciphers = spec.ciphers ? ` ciphers ${quoteWord(spec.ciphers)}` : ''
-  return `bind ${raw} ssl crt ${TLS_DIR}/ ssl-min-ver ${spec.minVersion}${ciphers} alpn h2,http/1.1`
+  return (web.length > 0 ? web : plain.slice(0, 1)).map((i) => {
+    const raw = withPort(doc.lines[i].words[1]?.raw.split(',')[0] ?? ':80', spec.port)
+    // The address family options of the plain bind hold for its TLS twin.
+    const family = doc.lines[i].words.filter((w) => w.value === 'v4v6' || w.value === 'v6only').map((w) => ` ${w.raw}`).join('')
+    return `bind ${raw}${family} ssl crt ${TLS_DIR}/ ssl-min-ver ${spec.minVersion}${ciphers} alpn h2,http/1.1`
+  })
 }
 
 /** `default-path config` in global, written once and marked as hactl's; refuse a global that sets another base. */
@@ -95,7 +101,8 @@ export function addTls(doc: HaproxyDocument, spec: TlsSpec): EditOutcome {
     let tls = binds.find((i) => isTlsBind(doc, i))
     if (tls === undefined) {
       const after = binds.at(-1) ?? section.header
-      tls = doc.insertAfter(after, `${indentNear(doc, section, after)}${bindLine(doc, section, spec)}`)
+      const indent = indentNear(doc, section, after)
+      tls = doc.insertManyAfter(after, bindLines(doc, section, spec).map((line) => indent + line)).at(-1)!
       done.push(`bind :${spec.port} ssl in ${name}`)
     }
     const fresh = doc.sections().find((s) => FRONTEND_KINDS.includes(s.kind) && s.name === name)!

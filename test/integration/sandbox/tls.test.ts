@@ -55,6 +55,9 @@ describe('sandbox up --tls: https through every address with the local CA', func
     const list = await sb.run(['tls', 'list'])
     expect(list.code, list.stderr).to.equal(0)
     expect(list.stdout).to.match(/^www\twww\.sandbox\.test\t\d{4}-\d\d-\d\d\t\d+\t[0-9A-F:]{95}\twww$/m)
+    const live = await sb.run(['tls', 'list', '--live'])
+    expect(live.code, live.stderr).to.equal(0)
+    expect(live.stdout).to.match(/\twww\tproxy-1,proxy-2,proxy-3$/m)
     const status = await sb.run(['status', '--json'])
     const report = JSON.parse(status.stdout) as {certificates?: {name: string; daysLeft: number}[]; problems: string[]}
     expect(report.certificates?.map((c) => c.name)).to.deep.equal(['www'])
