@@ -58,7 +58,9 @@ function httpFrontends(doc: HaproxyDocument, spec: TlsSpec): Section[] {
 
 /** One TLS bind per plain bind on port 80 (IPv4 and IPv6 alike), else for the first plain bind. */
 function bindLines(doc: HaproxyDocument, section: Section, spec: TlsSpec): string[] {
-  const plain = doc.directives(section, 'bind').filter((i) => isPlainBind(doc, i))
+  // A unix socket or an inherited fd has no port to mirror: only TCP binds count.
+  const plain = doc.directives(section, 'bind').filter((i) => isPlainBind(doc, i) && !/^(unix@|abns@|fd@|sockpair@|\/)/.test(doc.lines[i].words[1]?.value ?? ''))
+  if (plain.length === 0) return [`bind :${spec.port} ssl crt ${TLS_DIR}/ ssl-min-ver ${spec.minVersion}${spec.ciphers ? ` ciphers ${quoteWord(spec.ciphers)}` : ''} alpn h2,http/1.1`]
   const web = plain.filter((i) => portOf(doc.lines[i].words[1]?.value ?? '') === 80)
   const ciphers = spec.ciphers ? ` ciphers ${quoteWord(spec.ciphers)}` : ''
   return (web.length > 0 ? web : plain.slice(0, 1)).map((i) => {
