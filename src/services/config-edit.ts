@@ -117,7 +117,7 @@ const BY_HAND: Record<string, string> = {
 
 function tlsOf(engine: Engine): NonNullable<Engine['tls']> {
   if (engine.tls) return engine.tls
-  throw new UsageError(`hactl does not write TLS listeners for ${engine.name}: it resolves certificate paths from its working folder, so the path differs per host`, {
+  throw new UsageError(`hactl does not write TLS listeners for ${engine.name}: it reads certificate paths from its working folder, not the config's, so no one path holds both beside the source and on the hosts`, {
     actions: [
       `Write ${BY_HAND[engine.name] ?? 'the listener'} by hand; keep the PEM in hactl-tls/ beside the config and config push carries it to every proxy.`,
       'Or terminate TLS on haproxy or nginx, where tls add writes it.',
