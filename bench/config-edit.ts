@@ -5,16 +5,21 @@
 // and ratios. Goals: 10k add ≤ 50 ms, and ≤ 0.1× `haproxy -c` or ≤ 0.5×
 // `nginx -t`; per-server cost roughly flat from 1k to 50k (linear, not
 // quadratic).
-// Run: npx tsx bench/config-edit.ts   (SIZES=1000,10000 RUNS=9 CHECKS=3 ENGINE=nginx to change)
+// Then `tls add` (parse + TLS listener + serialize) on the same configs at TLS_SIZES
+// (default 10000), checked by the proxy with the certificate in place; same goals.
+// Run: npx tsx bench/config-edit.ts   (SIZES=1000,10000 RUNS=9 CHECKS=3 ENGINE=nginx TLS_SIZES=10000 to change)
 // Engines are rows of ENGINES: another engine adds its generator and spec there.
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {AddServerSpec, ConfigDocument, Engine} from '../src/proxy-config/engine.js'
 import {haproxyEngine} from '../src/proxy-config/haproxy/engine.js'
 import {nginxEngine} from '../src/proxy-config/nginx/engine.js'
+import {checkPair} from '../src/proxy-config/certificate.js'
+import {TLS_DIR, type TlsSpec} from '../src/proxy-config/tls.js'
+import {makeLocalCertificates} from '../src/sandbox/certificates.js'
 import {unifiedDiff} from '../src/diff.js'
 
 interface BenchEngine {
@@ -99,8 +104,56 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6
 const fmt = (x: number, digits = 1): string => x.toFixed(digits)
 
+const TLS_SIZES = (process.env.TLS_SIZES ?? '10000').split(',').filter(Boolean).map(Number)
+const TLS_SPEC: TlsSpec = {name: 'www', hosts: ['www.example.com'], port: 443, redirectHttp: false, minVersion: 'TLSv1.2'}
+
 const dir = mkdtempSync(path.join(tmpdir(), 'hactl-bench-'))
+
+/** The certificate the TLS rows add, beside the bench's config file, as `tls add` stores it. */
+async function placeCertificate(): Promise<void> {
+  const made = await makeLocalCertificates(path.join(dir, 'ca'), 'www', ['www.example.com'], 30)
+  const checked = checkPair({cert: {file: made.cert, text: readFileSync(made.cert, 'utf8')}, key: {file: made.key, text: readFileSync(made.key, 'utf8')}, hosts: []})
+  mkdirSync(path.join(dir, TLS_DIR), {mode: 0o700})
+  writeFileSync(path.join(dir, TLS_DIR, 'www.pem'), checked.pem, {mode: 0o600})
+}
+
+function tlsRows(b: BenchEngine): void {
+  const tls = b.engine.tls
+  if (!tls || TLS_SIZES.length === 0) return
+  console.log(`${b.label ?? b.engine.name}: tls add (parse + TLS listener + serialize), ${RUNS} runs; ${b.check[0]} check with the certificate, ${CHECKS} runs; medians`)
+  console.log(['servers', 'bytes', 'edit ms', 'edit min', 'diff ms', `${b.check[0]} ms`, 'edit/check'].join('\t'))
+  for (const n of TLS_SIZES) {
+    const text = b.generate(n)
+    const file = path.join(dir, b.file)
+    let edited = ''
+    const edit = (): number => {
+      const t0 = process.hrtime.bigint()
+      const doc = b.engine.parse(text, file)
+      if (!tls.addTls(doc, TLS_SPEC).changed) throw new Error('tls add changed nothing')
+      edited = doc.serialize()
+      return ms(t0)
+    }
+    for (let i = 0; i < WARMUP; i++) edit()
+    const edits = Array.from({length: RUNS}, edit)
+    const editMs = median(edits)
+    const t0 = process.hrtime.bigint()
+    unifiedDiff(b.file, text, edited)
+    const diffMs = ms(t0)
+    writeFileSync(file, edited, 'latin1')
+    const checkMs = median(
+      Array.from({length: checksFor(n)}, () => {
+        const t = process.hrtime.bigint()
+        // From the config's folder: haproxy finds hactl-tls/ through the default-path the edit wrote, nginx through -c's folder.
+        execFileSync(b.check[0], b.check[1](file), {stdio: 'ignore', cwd: dir})
+        return ms(t)
+      }),
+    )
+    console.log([n, text.length, fmt(editMs), fmt(Math.min(...edits)), fmt(diffMs), fmt(checkMs), fmt(editMs / checkMs, 3)].join('\t'))
+  }
+}
+
 try {
+  if (selected.some((b) => b.engine.tls) && TLS_SIZES.length > 0) await placeCertificate()
   for (const b of selected) {
     console.log(`${b.label ?? b.engine.name}: add one server (parse + add + serialize), ${RUNS} runs; ${b.check[0]} check, ${CHECKS} runs (1 past 10k); medians`)
     console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine`)
@@ -136,6 +189,7 @@ try {
       console.log([n, text.length, fmt(editMs), fmt(Math.min(...edits)), fmt((editMs * 1000) / n, 2), fmt(diffMs), fmt(checkMs), fmt(editMs / checkMs, 3)].join('\t'))
     }
     console.log(`per-server cost, largest / smallest size: ${fmt(perServer.at(-1)! / perServer[0], 2)}× (1 = linear)`)
+    tlsRows(b)
     console.log(`load average at end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
   }
 } finally {

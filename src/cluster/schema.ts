@@ -162,6 +162,8 @@ const local = z.strictObject({
   proxyPort: port.default(80),
   backendPort: port.default(8080),
   dnsPort: port.default(5353),
+  /** HTTPS port the proxies and addresses also serve (`sandbox up --tls`); unset: HTTP only. */
+  tlsPort: port.optional(),
   zones: list(z.string(), LIMITS.zones, 'zones').default(['local-a', 'local-b', 'local-c']),
 })
 
@@ -207,6 +209,8 @@ export const clusterSchema = z.strictObject({
     .default({}),
   /** Who may reach the proxies and the backends; see docs/firewall.md. */
   firewall: firewall.optional(),
+  /** TLS termination (`hactl tls`): how near expiry a certificate is reported, where HTTPS is served. */
+  tls: z.strictObject({warnDays: z.number().int().min(0).max(3650).default(21), port: port.default(443)}).prefault({}),
 })
 
 export type ClusterInput = z.input<typeof clusterSchema>

@@ -3,7 +3,7 @@ import {Args, type Command} from '@oclif/core'
 
 import {HactlCommand} from '../base-command.js'
 import type {ConfigEdit} from '../services/config-edit.js'
-import {editAndPush, type EditAndPushResult} from '../services/edit-and-push.js'
+import {editAndPush, type EditAndPushOptions, type EditAndPushResult} from '../services/edit-and-push.js'
 import {hostTasks} from '../ui/host-tasks.js'
 import type {Reporter} from '../events.js'
 import {editOptions} from './config-flags.js'
@@ -24,15 +24,19 @@ export abstract class ConfigEditCommand<T extends typeof Command> extends HactlC
    * (the diff under --dry-run) and exit with the rollout's code.
    */
   protected async edit(edit: ConfigEdit): Promise<EditAndPushResult> {
+    return this.editWith((common) => editAndPush({...common, edit}))
+  }
+
+  /** The same, for a service that makes its own edit (`tls add` reads and checks certificates first) from the shared options. */
+  protected async editWith(service: (common: Omit<EditAndPushOptions, 'edit'>) => Promise<EditAndPushResult>): Promise<EditAndPushResult> {
     const flags = this.flags as unknown as EditCommandFlags
     // On a terminal the rollout is a live task list, one line per host; elsewhere plain lines (steps only with -v).
     const live = this.terminal.tty && process.stderr.isTTY && !this.jsonEnabled() && !this.flags['dry-run'] && flags.push
     const view = live ? await hostTasks() : undefined
-    const result = await editAndPush({
+    const result = await service({
       ...(await editOptions(flags, () => this.cluster())),
       push: flags.push,
       acceptNew: flags['accept-new'],
-      edit,
       reporter: view ? byTopic(view.reporter, this.reporter) : this.reporter,
     })
     // The view draws only once a rollout has started.

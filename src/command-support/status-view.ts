@@ -24,6 +24,7 @@ export function renderStatus(r: StatusReport, terminal: Terminal): string {
     ...firewallLine(r, terminal),
     ...monitorLines(r),
     ...leaseLine(r),
+    ...certificatesLine(r),
     '',
     verdict(r, terminal),
   ].join('\n')
@@ -111,4 +112,9 @@ function leaseLine(r: StatusReport): string[] {
 
 function verdict(r: StatusReport, terminal: Terminal): string {
   return r.degraded ? `degraded:\n${r.problems.map((p) => `  ${mark(false, terminal)} ${p}`).join('\n')}` : `${mark(true, terminal)} all well`
+}
+
+function certificatesLine(r: StatusReport): string[] {
+  if (!r.certificates) return []
+  return [`certificates: ${r.certificates.map((c) => `${c.name} until ${c.notAfter?.slice(0, 10) ?? '?'} (${c.daysLeft ?? '?'} days)`).join(', ')}`]
 }

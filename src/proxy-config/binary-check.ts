@@ -5,7 +5,7 @@
  * in production. The temp path is replaced by the real name in the output.
  */
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -20,10 +20,11 @@ export interface BinaryCheck {
 }
 
 /** Undefined when the binary is not installed here. */
-export async function runBinaryCheck(check: BinaryCheck, text: string, file: string): Promise<ValidationResult | undefined> {
+export async function runBinaryCheck(check: BinaryCheck, text: string, file: string, companions: Record<string, string> = {}): Promise<ValidationResult | undefined> {
   const dir = await mkdtemp(path.join(tmpdir(), 'hactl-check-'))
   const copy = path.join(dir, path.basename(file) || 'config')
   try {
+    await linkCompanions(dir, companions)
     await writeFile(copy, Buffer.from(text, 'latin1'))
     const {code, output} = await new Promise<{code: number | string; output: string}>((resolve) => {
       execFile(check.command, check.args(copy), {cwd: path.dirname(path.resolve(file)), maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
@@ -38,6 +39,11 @@ export async function runBinaryCheck(check: BinaryCheck, text: string, file: str
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
+}
+
+/** The folders a config names relative to itself, linked beside the temp copy so the checker finds them. */
+export async function linkCompanions(dir: string, companions: Record<string, string>): Promise<void> {
+  for (const [name, target] of Object.entries(companions)) await symlink(target, path.join(dir, name))
 }
 
 function escapeRegExp(text: string): string {

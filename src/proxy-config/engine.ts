@@ -10,6 +10,7 @@
  * they must.
  */
 import type {EngineName} from '../cluster/schema.js'
+import type {TlsEngine} from './tls.js'
 
 export type {EngineName} from '../cluster/schema.js'
 
@@ -115,6 +116,11 @@ export interface ValidationResult {
 export interface ValidateOptions {
   /** Name to report problems against. */
   file: string
+  /**
+   * Folders the config names by a relative path (`hactl-tls`), as NAME →
+   * absolute folder: the validator sees them beside its copy of the text.
+   */
+  companions?: Record<string, string>
   /** Skip the real binary even when present. */
   structuralOnly?: boolean
 }
@@ -141,4 +147,6 @@ export interface Engine<D extends ConfigDocument = ConfigDocument> {
   removeRoute(doc: D, spec: RouteSpec): EditOutcome
   /** Validate serialized text with the real binary where present, else structurally. */
   validate(text: string, options: ValidateOptions): Promise<ValidationResult>
+  /** TLS listeners and certificates (`tls add|remove|list`); absent where hactl cannot write them for this engine. */
+  readonly tls?: TlsEngine<D>
 }

@@ -16,6 +16,14 @@
  * 0600). A live file whose hash differs from the record was installed but
  * not loaded: `config diff` calls it drift and the next push reloads it.
  *
+ * Certificates travel with the config (`tls`: their bundle's id, then each
+ * file's name and size; the bytes follow the config on the input, never on a
+ * command line). They land in a folder of their own, `.hactl-tls.ID`, made
+ * 0700 with files 0600 from the first byte and given the live file's owner;
+ * the `hactl-tls` link beside the live file is switched to it (one rename)
+ * before the validator runs, so it checks the new config with the new
+ * certificates, and is switched back with the config on any failure.
+ *
  * Progress, one line each on stdout: `locked`, `upload 0`, `unchanged`, `step NAME
  * CODE`, `rollback CODE` (`none` when there was nothing to restore). The
  * output of a failed step goes to stderr, the rollback's after a line
@@ -27,7 +35,7 @@ import {quoteArgv} from './quote.js'
 export const APPLY_SCRIPT = String.raw`trap '' HUP INT PIPE
 temp=$1 live=$2 backup=$3 loaded=$4 size=$5 sum=$6 force=$7 checkms=$8 validate=$9
 shift 9
-reload=$1 check=$2 log=$3 how=$4 data=$5
+reload=$1 check=$2 log=$3 tls=$4 how=$5 data=$6
 umask 077
 printf 'locked\n' 2>/dev/null
 say() { printf '%s\n' "$*" 2>/dev/null; }
@@ -45,25 +53,58 @@ checked() {
   done
   return 0
 }
-finish() { rm -f -- "$temp" "$log"; exit "$1"; }
+dir=$(dirname -- "$live")
+link="$dir/hactl-tls" tlsid= tlsdir= tlsnew="$dir/.hactl-tls.hactl-new" tlsprev= tlsmoved=
+finish() { rm -f -- "$temp" "$log"; [ -n "$tls" ] && rm -rf -- "$tlsnew"; exit "$1"; }
+tlsswitch() { ln -sfn -- "$1" "$link.hactl-new" && mv -fT -- "$link.hactl-new" "$link"; }
+tlsrestore() {
+  [ -n "$tlsmoved" ] || return 0
+  if [ -n "$tlsprev" ]; then tlsswitch "$tlsprev"; else rm -f -- "$link"; fi
+}
 rm -f -- "$temp"
 if [ "$how" = inline ]; then printf '%s' "$data"; else head -c "$size"; fi | { cat > "$temp" || { cat > /dev/null; exit 1; }; }
 data=
+if [ -n "$tls" ]; then
+  set -- $tls
+  tlsid=$1; shift
+  tlsdir="$dir/.hactl-tls.$tlsid"
+  rm -rf -- "$tlsnew"
+  mkdir -m 700 -- "$tlsnew" || finish 1
+  while [ $# -gt 1 ]; do
+    head -c "$2" > "$tlsnew/$1"
+    printf '%s\n%s\n' "$1" "$2" >> "$tlsnew/.manifest"
+    shift 2
+  done
+fi
 exec < /dev/null
 if [ "$(hash "$temp")" != "$sum" ]; then say "upload 1 received $(wc -c < "$temp" 2>/dev/null || echo 0) of $size bytes"; finish 1; fi
+if [ -n "$tls" ]; then
+  got=$(while read -r name; do read -r bytes; printf '%s\n%s\n' "$name" "$bytes"; cat -- "$tlsnew/$name"; done < "$tlsnew/.manifest" | sha256sum | cut -d ' ' -f 1)
+  rm -f -- "$tlsnew/.manifest"
+  [ "$got" = "$tlsid" ] || { say "upload 1 the certificates did not arrive whole"; finish 1; }
+  tlsprev=$(readlink -- "$link" 2>/dev/null)
+fi
 say 'upload 0'
 livesum=
 [ -e "$live" ] && livesum=$(hash "$live")
 record=$(cat -- "$loaded" 2>/dev/null)
-if [ "$livesum" = "$sum" ] && [ "$force" = 0 ] && { [ -z "$record" ] || [ "$record" = "$sum" ]; }; then say unchanged; finish 0; fi
+tlssame=1
+[ -n "$tls" ] && [ "$tlsprev" != ".hactl-tls.$tlsid" ] && tlssame=
+if [ "$livesum" = "$sum" ] && [ "$force" = 0 ] && [ -n "$tlssame" ] && { [ -z "$record" ] || [ "$record" = "$sum" ]; }; then say unchanged; finish 0; fi
 if [ -n "$livesum" ]; then
   set -- $(stat -c '%u %g %a' -- "$live")
   chown "$1:$2" -- "$temp" 2>/dev/null || chgrp "$2" -- "$temp" 2>/dev/null
   chmod "$3" -- "$temp"
+  [ -n "$tls" ] && { chown -R "$1:$2" -- "$tlsnew" 2>/dev/null || chgrp -R "$2" -- "$tlsnew" 2>/dev/null; }
+fi
+if [ -z "$tlssame" ]; then
+  { rm -rf -- "$tlsdir" && mv -- "$tlsnew" "$tlsdir" && tlsswitch ".hactl-tls.$tlsid"; } 2> "$log"; code=$?; say "step certificates $code"
+  [ "$code" = 0 ] || { report; finish 1; }
+  tlsmoved=1
 fi
 if [ -n "$validate" ]; then
   attempt "$validate"; code=$?; say "step validate $code"
-  [ "$code" = 0 ] || { report; finish 1; }
+  [ "$code" = 0 ] || { report; tlsrestore; [ -n "$tlsmoved" ] && rm -rf -- "$tlsdir"; finish 1; }
 fi
 if [ -n "$livesum" ] && [ "$livesum" != "$sum" ]; then
   ln -f -- "$live" "$backup" 2> "$log"; code=$?; say "step backup $code"
@@ -75,12 +116,21 @@ attempt "$reload"; code=$?; say "step reload $code"
 if [ "$code" = 0 ]; then
   checked; code=$?
   [ -n "$check" ] && say "step check $code"
-  if [ "$code" = 0 ]; then printf '%s\n' "$sum" > "$loaded"; finish 0; fi
+  if [ "$code" = 0 ]; then
+    printf '%s\n' "$sum" > "$loaded"
+    # Keep the certificates now served and those the backup names; older sets go.
+    if [ -n "$tlsmoved" ]; then for old in "$dir"/.hactl-tls.*; do case "$old" in "$tlsdir" | "$dir/$tlsprev") ;; *) rm -rf -- "$old" ;; esac; done; fi
+    finish 0
+  fi
 fi
 report
 printf 'hactl-rollback\n' >&2
-if [ ! -e "$backup" ]; then printf 'failed\n' > "$loaded"; say 'rollback none'; finish 1; fi
-if ln -f -- "$backup" "$temp" 2> "$log" && mv -f -- "$temp" "$live" 2> "$log" && attempt "$reload" && checked; then
+# Only the certificates changed: the config stays, the certificates go back.
+keepconfig=
+[ "$livesum" = "$sum" ] && [ -n "$tlsmoved" ] && keepconfig=1
+if [ -z "$keepconfig" ] && [ ! -e "$backup" ]; then tlsrestore; printf 'failed\n' > "$loaded"; say 'rollback none'; finish 1; fi
+restoreconfig() { [ -n "$keepconfig" ] || { ln -f -- "$backup" "$temp" && mv -f -- "$temp" "$live"; }; }
+if restoreconfig 2> "$log" && tlsrestore 2> "$log" && attempt "$reload" && checked; then
   hash "$live" > "$loaded"; say 'rollback 0'
 else
   printf 'failed\n' > "$loaded"; report; say 'rollback 1'
@@ -92,7 +142,7 @@ finish 1`
  * of its own and waits for it. The config is its last argument (`inline`), or
  * follows on its input.
  */
-export function applyCommand(plan: HostPlan, options: {size: number; sha256: string; force: boolean; checkTimeoutMs: number; inline?: string}): string[] {
+export function applyCommand(plan: HostPlan, options: {size: number; sha256: string; force: boolean; checkTimeoutMs: number; inline?: string; tls?: string}): string[] {
   const {paths} = plan
   const text = (argv: string[] | undefined): string => (argv ? quoteArgv(argv) : '')
   return [
@@ -114,11 +164,12 @@ export function applyCommand(plan: HostPlan, options: {size: number; sha256: str
     text(plan.reload),
     text(plan.check),
     paths.log,
+    options.tls ?? '',
     ...(options.inline === undefined ? ['stdin'] : ['inline', options.inline]),
   ]
 }
 
-export type ApplyStep = 'backup' | 'check' | 'install' | 'reload' | 'upload' | 'validate'
+export type ApplyStep = 'backup' | 'certificates' | 'check' | 'install' | 'reload' | 'upload' | 'validate'
 
 /** One progress line of the script, parsed; undefined for a line that is none of them. */
 export type ApplyEvent =
@@ -130,7 +181,7 @@ export function parseApplyLine(line: string): ApplyEvent | undefined {
   if (line === 'unchanged') return {kind: 'unchanged'}
   const upload = /^upload (\d+)(?: (.*))?$/.exec(line)
   if (upload) return {kind: 'step', step: 'upload', code: Number(upload[1]), detail: upload[2]}
-  const step = /^step (validate|backup|install|reload|check) (\d+)$/.exec(line)
+  const step = /^step (certificates|validate|backup|install|reload|check) (\d+)$/.exec(line)
   if (step) return {kind: 'step', step: step[1] as ApplyStep, code: Number(step[2])}
   const rollback = /^rollback (\d+|none)$/.exec(line)
   if (rollback) return {kind: 'rollback', code: rollback[1] === 'none' ? 'none' : Number(rollback[1])}

@@ -74,13 +74,20 @@ export function planHost(target: RolloutTarget): HostPlan {
 }
 
 /** The plan in words, one line per step, with the exact commands; what --dry-run prints. */
-export function describePlan(plan: HostPlan): string[] {
+export function describePlan(plan: HostPlan, certificates?: readonly string[]): string[] {
   const {paths} = plan
   const run = (argv: string[]): string => quoteArgv(argv)
+  const dir = path.dirname(paths.live)
+  const tls = certificates
+    ? [
+        `certificates: ${certificates.join(', ') || 'none'} on the input after the source, into ${path.join(dir, '.hactl-tls.ID')} (0700, files 0600, the live file's owner); ${path.join(dir, 'hactl-tls')} switched to it by one rename before validating, switched back on any failure`,
+      ]
+    : []
   return [
     `lock ${paths.lock} (a second push exits 6 while this one runs)`,
     `send the source with the command (on its input when too big for a command line) to ${paths.temp}, created 0600, then given the live file's owner and mode; from here on the host finishes on its own`,
-    `stop here when ${paths.live} already equals the source and ${paths.loaded} says the proxy loaded it`,
+    ...tls,
+    `stop here when ${paths.live} already equals the source${certificates ? ', hactl-tls already points at these certificates' : ''} and ${paths.loaded} says the proxy loaded it`,
     plan.validate ? `validate: ${run(plan.validate)}` : 'validate: no validator binary for this engine; skipped',
     `back up: ${run(plan.backup)}`,
     `install: ${run(plan.install)}`,

@@ -19,7 +19,7 @@ import type {ExecResult, Transport} from './transport.js'
 
 export type HostStatus = 'busy' | 'failed' | 'rejected' | 'skipped' | 'unchanged' | 'unreachable' | 'updated'
 
-export type Step = 'backup' | 'check' | 'connect' | 'install' | 'lock' | 'read' | 'reload' | 'upload' | 'validate'
+export type Step = 'backup' | 'certificates' | 'check' | 'connect' | 'install' | 'lock' | 'read' | 'reload' | 'upload' | 'validate'
 
 export interface HostResult {
   host: string
@@ -48,6 +48,27 @@ export interface RolloutOptions {
   checkTimeoutMs?: number
   /** Reload (and check) hosts whose live file already equals the source. */
   forceReload?: boolean
+  /** Files beside the config that go with it (the certificates of `hactl-tls/`), by name. */
+  files?: readonly BundleFile[]
+}
+
+export interface BundleFile {
+  name: string
+  data: Buffer
+}
+
+/**
+ * The certificates' argument for the install script: the bundle's id (the
+ * SHA-256 of each name, size and bytes in turn, as the script recomputes
+ * it), then each name and size. The bytes follow the config on the input.
+ */
+export function bundleArgument(files: readonly BundleFile[]): string {
+  const hash = createHash('sha256')
+  for (const f of files) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(f.name)) throw new Error(`not a plain file name: ${f.name}`)
+    hash.update(`${f.name}\n${f.data.length}\n`).update(f.data)
+  }
+  return [hash.digest('hex'), ...files.flatMap((f) => [f.name, String(f.data.length)])].join(' ')
 }
 
 export interface RolloutResult {
@@ -186,10 +207,13 @@ async function installOn(t: Transport, plan: HostPlan, options: RolloutOptions, 
   say('upload', `sending ${options.source.length} bytes to ${paths.temp}`)
   const sha256 = createHash('sha256').update(options.source).digest('hex')
   const inline = fitsInline(options.source)
-  const argv = [...plan.lock, ...applyCommand(plan, {size: options.source.length, sha256, force: Boolean(options.forceReload), checkTimeoutMs, inline: inline ? options.source.toString('utf8') : undefined})]
+  const tls = options.files ? bundleArgument(options.files) : undefined
+  const argv = [...plan.lock, ...applyCommand(plan, {size: options.source.length, sha256, force: Boolean(options.forceReload), checkTimeoutMs, inline: inline ? options.source.toString('utf8') : undefined, tls})]
   const held = t.hold(argv, {stdout: lines(onLine), stderr: () => undefined})
   // A small config travels inside the command itself: no round trip of its own. A big one follows on the command's input.
   if (!inline) held.write(options.source)
+  // Keys never go on a command line (other users can read those): always on the input, after the config.
+  for (const f of options.files ?? []) held.write(f.data)
   // The script ends on its own; its input stays open until then, as closing it early can cut the exit status off an SSH session.
   const ended = held.exited
   killPoint('send')
@@ -236,6 +260,7 @@ function lines(onLine: (line: string) => void): (chunk: Buffer) => void {
 
 const STEP_DONE: Record<ApplyStep, (plan: HostPlan) => string> = {
   upload: (plan) => `received ${plan.paths.temp}`,
+  certificates: () => 'switched hactl-tls to the new certificates',
   validate: (plan) => `validated ${plan.paths.temp}`,
   backup: (plan) => `kept the live file as ${plan.paths.backup}`,
   install: (plan) => `installed ${plan.paths.live}`,

@@ -14,6 +14,8 @@ export interface SandboxLayout {
   backendPort: number
   dnsPort: number
   holdDownMs: number
+  /** `--tls`: the HTTPS port the proxies and addresses also serve. */
+  tlsPort?: number
 }
 
 export const DEFAULT_LAYOUT: SandboxLayout = {
@@ -83,7 +85,7 @@ local:
   proxyPort: ${layout.proxyPort}
   backendPort: ${layout.backendPort}
   dnsPort: ${layout.dnsPort}
-`
+${layout.tlsPort === undefined ? '' : `  tlsPort: ${layout.tlsPort}\n`}`
 }
 
 /**

@@ -81,6 +81,12 @@ export function sandboxEndpoints(cluster: Cluster, backends = backendCount(clust
     {host: DNS_HOST, port: local.dnsPort, protocol: 'udp', what: 'DNS'},
     ...Array.from({length: proxyCount(cluster)}, (_, i) => tcp(`${local.proxyNet}.${i + 1}`, local.proxyPort, `proxy-${i + 1}`)),
     ...Array.from({length: addresses.count}, (_, i) => tcp(`${local.addressNet}.${i + 1}`, local.proxyPort, 'an Elastic IP')),
+    ...(local.tlsPort === undefined
+      ? []
+      : [
+          ...Array.from({length: proxyCount(cluster)}, (_, i) => tcp(`${local.proxyNet}.${i + 1}`, local.tlsPort!, `proxy-${i + 1} (https)`)),
+          ...Array.from({length: addresses.count}, (_, i) => tcp(`${local.addressNet}.${i + 1}`, local.tlsPort!, 'an Elastic IP (https)')),
+        ]),
     ...demoBackends({backendNet: local.backendNet, backendPort: local.backendPort, backends}).map((b) => tcp(b.address, b.port, `demo backend ${b.name}`)),
   ]
 }

@@ -120,19 +120,24 @@ export class Supervisor {
       this.backends.delete(key)
     }
 
-    const addressIps = new Set(this.state.addresses.map((a) => a.publicIp))
+    // One forwarder per address and port: HTTP, and HTTPS when the sandbox serves it (--tls).
+    const ports = [this.spec.local.proxyPort, ...(this.spec.local.tlsPort === undefined ? [] : [this.spec.local.tlsPort])]
+    const wantedForwarders = new Set(this.state.addresses.flatMap((a) => ports.map((p) => `${a.publicIp}:${p}`)))
     for (const address of this.state.addresses) {
-      if (this.forwarders.has(address.publicIp)) continue
-      await attempt(address.publicIp, async () => {
-        const forwarder = new AddressForwarder(address.publicIp, this.spec.local.proxyPort, () => this.targetOf(address.publicIp))
-        await forwarder.start()
-        this.forwarders.set(address.publicIp, forwarder)
-      })
+      for (const port of ports) {
+        const key = `${address.publicIp}:${port}`
+        if (this.forwarders.has(key)) continue
+        await attempt(address.publicIp, async () => {
+          const forwarder = new AddressForwarder(address.publicIp, port, () => this.targetOf(address.publicIp, port))
+          await forwarder.start()
+          this.forwarders.set(key, forwarder)
+        })
+      }
     }
-    for (const [ip, forwarder] of this.forwarders) {
-      if (addressIps.has(ip)) continue
+    for (const [key, forwarder] of this.forwarders) {
+      if (wantedForwarders.has(key)) continue
       await forwarder.stop()
-      this.forwarders.delete(ip)
+      this.forwarders.delete(key)
     }
 
     const wanted = new Map(this.state.instances.map((i) => [i.id, i]))
@@ -187,11 +192,11 @@ export class Supervisor {
     }
   }
 
-  private targetOf(publicIp: string): Target | undefined {
+  private targetOf(publicIp: string, port: number): Target | undefined {
     const address = this.state.addresses.find((a) => a.publicIp === publicIp)
     const instance = address?.instanceId ? this.state.instances.find((i) => i.id === address.instanceId) : undefined
     if (!instance || instance.state !== 'running') return undefined
-    return {host: instance.address, port: this.spec.local.proxyPort}
+    return {host: instance.address, port}
   }
 
   async shutdown(): Promise<void> {

@@ -5,7 +5,9 @@
  */
 import type {AddServerSpec, EditOutcome, Engine, RouteInfo, RouteSpec, ServerInfo, ServerRef, ServerState, ValidationResult} from '../proxy-config/engine.js'
 import {writeConfigFile, withFileLock} from '../proxy-config/files.js'
-import {ValidationRejectedError} from '../errors.js'
+import type {TlsRemoveSpec, TlsSpec} from '../proxy-config/tls.js'
+import {UsageError, ValidationRejectedError} from '../errors.js'
+import {applyCompanionFiles, companionsFor, planCompanionFiles, type CompanionChange, type CompanionFiles} from './companion-files.js'
 import {unifiedDiff} from '../diff.js'
 import {silentReporter, type Reporter} from '../events.js'
 import {loadConfig, resolveSource, type ConfigSourceOptions} from './config-source.js'
@@ -18,6 +20,8 @@ export type ConfigEdit =
   | {op: 'set-server-state'; backend: string; server: ServerRef; state: ServerState}
   /** Many servers in and out at once (`backend sync`): one edit, one validation, one write. */
   | {op: 'sync-servers'; changes: ServerChanges[]}
+  | {op: 'add-tls'; spec: TlsSpec}
+  | {op: 'remove-tls'; spec: TlsRemoveSpec}
 
 export interface ServerChanges {
   backend: string
@@ -38,6 +42,11 @@ export interface ConfigEditOptions extends ConfigSourceOptions {
    * target, a stats socket). Throwing here leaves the file untouched.
    */
   beforeWrite?: () => Promise<void>
+  /**
+   * Files beside the config that change with it (certificates): validated
+   * with the edited text, written (0600) before it, rolled out with it.
+   */
+  files?: CompanionFiles
 }
 
 export interface ValidationReport {
@@ -66,6 +75,8 @@ export interface ConfigEditResult {
   validation: ValidationReport
   server?: ServerInfo
   route?: RouteInfo
+  /** What changed in the files beside the config (certificates). */
+  files?: CompanionChange[]
 }
 
 /** Apply one edit to a parsed document (in place). */
@@ -89,7 +100,29 @@ export function applyEdit(engine: Engine, doc: Parameters<Engine['addServer']>[0
     case 'sync-servers': {
       return syncServers(engine, doc, edit.changes)
     }
+    case 'add-tls': {
+      return tlsOf(engine).addTls(doc, edit.spec)
+    }
+    case 'remove-tls': {
+      return tlsOf(engine).removeTls(doc, edit.spec)
+    }
   }
+}
+
+/** What to write by hand where hactl does not write the listener: these engines read certificate paths from their working folder, not the config's. */
+const BY_HAND: Record<string, string> = {
+  pound: 'a ListenHTTPS block with `Cert "/etc/pound/hactl-tls/NAME.pem"` (the live config\'s folder) beside your ListenHTTP, its Services at the top level so both listeners share them',
+  perlbal: 'in the service: `SET enable_ssl = on`, `SET ssl_cert_file = /etc/perlbal/hactl-tls/NAME.pem` and `SET ssl_key_file` on the same file',
+}
+
+function tlsOf(engine: Engine): NonNullable<Engine['tls']> {
+  if (engine.tls) return engine.tls
+  throw new UsageError(`hactl does not write TLS listeners for ${engine.name}: it reads certificate paths from its working folder, not the config's, so no one path holds both beside the source and on the hosts`, {
+    actions: [
+      `Write ${BY_HAND[engine.name] ?? 'the listener'} by hand; keep the PEM in hactl-tls/ beside the config and config push carries it to every proxy.`,
+      'Or terminate TLS on haproxy or nginx, where tls add writes it.',
+    ],
+  })
 }
 
 /** Adds before removals, so new lines copy the options of the servers they replace. */
@@ -112,24 +145,35 @@ export async function editConfig(options: ConfigEditOptions): Promise<ConfigEdit
     const {doc, engine, text} = await loadConfig(source)
     const outcome = applyEdit(engine, doc, options.edit)
     const after = doc.serialize()
+    const files = await planCompanionFiles(source.path, options.files)
+    const filesChanged = files.some((f) => f.action !== 'unchanged')
     const base = {
       file: source.display,
       path: source.path,
       origin: source.origin,
       engine: engine.name,
       op: options.edit.op,
-      changed: outcome.changed && after !== text,
+      changed: (outcome.changed && after !== text) || filesChanged,
       summary: outcome.summary,
-      diff: displayText(unifiedDiff(source.display, text, after)),
+      diff: displayText(unifiedDiff(source.display, text, after)) + files.filter((f) => f.action !== 'unchanged').map((f) => `${f.action === 'remove' ? '-' : '+'} ${f.display}${f.note ? ` (${f.note})` : ''}\n`).join(''),
       dryRun: Boolean(options.dryRun),
       written: false,
       server: outcome.server,
       route: outcome.route,
+      ...(options.files ? {files} : {}),
     }
     if (!base.changed) return {...base, validation: {validator: 'none', outcome: 'skipped'}}
-    const validation = options.validate === false ? {validator: engine.name, outcome: 'skipped' as const} : await check(engine, text, after, source.display, reporter)
+    const companions = await companionsFor(source.path, options.files, files)
+    let validation: ValidationReport
+    try {
+      validation = options.validate === false ? {validator: engine.name, outcome: 'skipped' as const} : await check(engine, text, after, source.display, reporter, companions.folders)
+    } finally {
+      await companions.release()
+    }
     if (options.dryRun) return {...base, validation}
     await options.beforeWrite?.()
+    await applyCompanionFiles(files)
+    if (after === text) return {...base, validation, written: filesChanged}
     const {backup} = await writeConfigFile(source.path, after)
     reporter.emit({level: 'debug', code: 'config.write', message: `wrote ${source.display} (previous version in ${backup})`})
     return {...base, validation, written: true, backup}
@@ -145,15 +189,15 @@ export async function editConfig(options: ConfigEditOptions): Promise<ConfigEdit
  * already made about the original (line numbers aside). Anything new is a
  * rejection (exit 3) with the checker's own words.
  */
-async function check(engine: Engine, before: string, after: string, file: string, reporter: Reporter): Promise<ValidationReport> {
+async function check(engine: Engine, before: string, after: string, file: string, reporter: Reporter, companions: {before: Record<string, string>; after: Record<string, string>}): Promise<ValidationReport> {
   reporter.emit({level: 'debug', code: 'config.validate', message: `checking ${file} with ${engine.name}'s validator`})
-  const edited = await engine.validate(after, {file})
+  const edited = await engine.validate(after, {file, companions: companions.after})
   if (edited.ok) {
     // Say what checked it: for pound that is hactl's structural check, not the proxy's own.
     reporter.emit({level: 'debug', code: 'config.validate.passed', message: `${edited.validator}: ${edited.output || 'ok'}`})
     return {validator: edited.validator, outcome: 'passed', output: edited.output || undefined}
   }
-  const original = await engine.validate(before, {file}).catch(() => undefined)
+  const original = await engine.validate(before, {file, companions: companions.before}).catch(() => undefined)
   const added = original && !original.ok ? newComplaints(original, edited) : complaints(edited)
   if (added.length === 0) {
     reporter.emit({

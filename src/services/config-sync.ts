@@ -3,7 +3,8 @@
  * file on every proxy host.
  */
 import {createHash} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
+import {readdir, readFile} from 'node:fs/promises'
+import path from 'node:path'
 
 import type {Cluster} from '../cluster/loader.js'
 import {openCloud} from '../cloud/index.js'
@@ -13,7 +14,8 @@ import {fileProblem, withFileLock, writeConfigFile} from '../proxy-config/files.
 import {connections, type ConnectOptions, type Connections} from '../remote/connect.js'
 import {rolloutTargets, selectTargets, type RolloutTarget} from '../remote/hosts.js'
 import {describePlan, hostPaths, planHost} from '../remote/plan.js'
-import {rollout, type HostResult, type HostStatus} from '../remote/rollout.js'
+import {rollout, type BundleFile, type HostResult, type HostStatus} from '../remote/rollout.js'
+import {TLS_DIR} from '../proxy-config/tls.js'
 import {unifiedDiff} from '../diff.js'
 import type {Reporter} from '../events.js'
 import {mapLimit} from '../util/map-limit.js'
@@ -62,12 +64,29 @@ export async function readSource(cluster: Cluster): Promise<Buffer> {
   }
 }
 
+/**
+ * The certificates that go with the source: every PEM in `hactl-tls/` beside
+ * it, or undefined when there is no such folder (nothing to carry, and the
+ * hosts' own folder is left alone).
+ */
+export async function readBundle(cluster: Cluster): Promise<BundleFile[] | undefined> {
+  const dir = path.join(path.dirname(cluster.spec.proxy.config), TLS_DIR)
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw new ConfigError(`cannot read ${displayPath(cluster, dir)} (${error.code ?? error.message})`, {file: cluster.file}, {actions: ['Fix the permissions of the certificate folder beside proxy.config.']})
+  })
+  if (!names) return undefined
+  const pems = names.filter((n) => n.endsWith('.pem') && !n.startsWith('.')).sort()
+  return Promise.all(pems.map(async (name) => ({name, data: await readFile(path.join(dir, name))})))
+}
+
 export async function pushConfig(cluster: Cluster, options: PushOptions): Promise<PushReport> {
   const source = await readSource(cluster)
+  const files = await readBundle(cluster)
   const targets = await clusterTargets(cluster, options.hosts)
   const base = {cluster: cluster.spec.cluster, source: displayPath(cluster, cluster.spec.proxy.config)}
   if (options.dryRun) {
-    const plan = targets.map((t) => ({host: t.name, steps: describePlan(planHost(t))}))
+    const plan = targets.map((t) => ({host: t.name, steps: describePlan(planHost(t), files?.map((f) => f.name))}))
     const hosts = targets.map((t) => ({host: t.name, status: 'skipped' as const, message: 'dry run', ms: 0}))
     return {...base, dryRun: true, hosts, counts: {busy: 0, failed: 0, rejected: 0, skipped: hosts.length, unchanged: 0, unreachable: 0, updated: 0}, plan, exitCode: ExitCode.ok}
   }
@@ -83,6 +102,7 @@ export async function pushConfig(cluster: Cluster, options: PushOptions): Promis
       canary: options.canary,
       checkTimeoutMs: cluster.spec.proxy.checkTimeout,
       forceReload: options.forceReload,
+      files,
     })
     return {...base, dryRun: false, ...result}
   } finally {

@@ -24,7 +24,13 @@ export async function editAndPush(options: EditAndPushOptions): Promise<EditAndP
   if (!options.push || options.file !== undefined || options.dryRun || !cluster) return editConfig(options)
   // The rollout loads only when there is one to do: an edit with --file starts faster.
   const {checkRolloutPossible, rolloutEdited} = await import('./rollout-after-edit.js')
-  const result = await editConfig({...options, beforeWrite: () => checkRolloutPossible(cluster)})
+  const result = await editConfig({
+    ...options,
+    beforeWrite: async () => {
+      await checkRolloutPossible(cluster)
+      await options.beforeWrite?.()
+    },
+  })
   if (result.origin !== 'cluster' || !result.written) return result
   const rollout = await rolloutEdited(cluster, result, {reporter: options.reporter, acceptNew: options.acceptNew})
   return {...result, rollout}

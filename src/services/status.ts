@@ -26,6 +26,7 @@ import {readState, stateFilePath, type ActionRecord, type MonitorState} from '..
 import {firewallStatus, type FirewallStatus} from './status-firewall.js'
 import {monitorProblems} from './status-monitor.js'
 import {leaseState} from './lease.js'
+import {listTls} from './tls.js'
 
 export interface StatusReport {
   cluster: string
@@ -41,6 +42,8 @@ export interface StatusReport {
   firewall?: FirewallStatus
   monitor: MonitorSummary
   lease?: {name: string; holder?: string; token?: number; expiresAt?: string; held: boolean; released: boolean; error?: string}
+  /** The certificates beside the config source (hactl-tls/) and when each expires. */
+  certificates?: {name: string; hosts: string[]; notAfter?: string; daysLeft?: number}[]
   problems: string[]
   degraded: boolean
 }
@@ -77,6 +80,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     leaseSummary(cluster),
     options.firewall === false ? Promise.resolve(undefined) : firewallStatus(cluster),
   ])
+  const certificates = await certificateSummary(cluster)
   const verdicts = await judgeWithDetail(clusterJudge(spec), proxies)
   const labels = proxyLabels(proxies)
   const problems: string[] = []
@@ -116,6 +120,11 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
   if (firewall?.state === 'findings') problems.push(`firewall: ${firewall.findings} finding${firewall.findings === 1 ? '' : 's'} (hactl firewall audit)`)
   const health = Object.fromEntries(Object.entries(verdicts).map(([id, v]) => [id, v.health]))
   problems.push(...monitorProblems(spec, state, {proxies, addresses, health}))
+  for (const c of certificates ?? []) {
+    if (c.daysLeft === undefined) problems.push(`certificate ${c.name}: its file hactl-tls/${c.name}.pem cannot be read`)
+    else if (c.daysLeft < 0) problems.push(`certificate ${c.name} expired on ${c.notAfter}`)
+    else if (c.daysLeft < spec.tls.warnDays) problems.push(`certificate ${c.name} expires in ${c.daysLeft} days (${c.notAfter}; tls.warnDays ${spec.tls.warnDays}): renew it and run tls add again`)
+  }
   const monitor = await monitorSummary(stateFile, state, spec.health.proxy.interval)
   if (monitor.stopped) problems.push(`monitor not running (last round ${seconds(monitor.ageMs ?? 0)} s ago, a round is due every ${seconds(monitor.intervalMs)} s): nothing moves addresses off a failed proxy`)
 
@@ -130,6 +139,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     ...(firewall ? {firewall} : {}),
     monitor,
     ...(lease ? {lease} : {}),
+    ...(certificates && certificates.length > 0 ? {certificates} : {}),
     problems,
     degraded: problems.length > 0,
   }
@@ -205,5 +215,15 @@ async function leaseSummary(cluster: Cluster): Promise<StatusReport['lease']> {
     return {name: settings.name, ...lease, released: lease.state === 'released'}
   } catch (error) {
     return {name: settings.name, held: false, released: false, error: (error as Error).message}
+  }
+}
+
+/** From the source alone (no connection): what `tls check` would say about expiry. A config that cannot be read says nothing here. */
+async function certificateSummary(cluster: Cluster): Promise<StatusReport['certificates']> {
+  try {
+    const listing = await listTls({cluster, engine: cluster.spec.proxy.engine})
+    return listing.certificates.map((c) => ({name: c.name, hosts: c.hosts, notAfter: c.notAfter, daysLeft: c.daysLeft}))
+  } catch {
+    return undefined
   }
 }

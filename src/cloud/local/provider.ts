@@ -1,5 +1,7 @@
 import {randomBytes} from 'node:crypto'
-import {copyFile, mkdir, rm, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {chmod, copyFile, cp, mkdir, rm, symlink, writeFile} from 'node:fs/promises'
+import path from 'node:path'
 
 import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
@@ -11,6 +13,9 @@ import {TAG} from '../tags.js'
 import {instancePaths, sandboxPaths} from './paths.js'
 import {notRunning, readState, updateState, type LocalAddress, type LocalInstance, type SandboxState} from './state.js'
 
+/** The certificate folder beside a config (proxy-config/tls.ts's TLS_DIR; cloud does not import the engines). */
+const TLS_DIR = 'hactl-tls'
+
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex')
 
 /** The lowest N ≥ 1 not already taken. */
@@ -19,6 +24,20 @@ function firstFree(taken: number[]): number {
   let n = 1
   while (used.has(n)) n++
   return n
+}
+
+/**
+ * The certificates beside the config (hactl-tls/) go with it, laid out as a
+ * rollout leaves them: a folder of 0600 files and the hactl-tls link to it,
+ * which the next rollout switches by one rename.
+ */
+async function copyCertificates(source: string, live: string): Promise<void> {
+  const from = path.join(path.dirname(source), TLS_DIR)
+  if (!existsSync(from)) return
+  const folder = `.${TLS_DIR}.launch`
+  await cp(from, path.join(path.dirname(live), folder), {recursive: true})
+  await chmod(path.join(path.dirname(live), folder), 0o700)
+  await symlink(folder, path.join(path.dirname(live), TLS_DIR))
 }
 
 /** The per-instance haproxy settings loaded before the shared config: its own admin socket. */
@@ -68,6 +87,7 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
         await mkdir(paths.dir, {recursive: true})
         // What cloud-init does on EC2: install the cluster's config before the proxy starts.
         await copyFile(proxy.config, paths.config)
+        await copyCertificates(proxy.config, paths.config)
         await writeFile(paths.local, instanceConfig(paths.socket))
         state.instances.push(instance)
         made.push(instance)

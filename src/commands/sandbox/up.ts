@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
 import {renderSandbox} from '../../command-support/sandbox-view.js'
-import {sandboxUp, type UpResult} from '../../sandbox/service.js'
+import {sandboxUpWithTls, type TlsUpResult} from '../../services/sandbox-tls.js'
 
 const net = (summary: string) => Flags.string({summary, helpGroup: 'LAYOUT'})
 const port = (summary: string) => Flags.integer({summary, min: 1, max: 65_535, helpGroup: 'LAYOUT'})
@@ -14,12 +14,15 @@ background supervisor that runs: a real haproxy per proxy on 127.0.1.N, demo web
 forwarder per Elastic IP 127.0.2.N (sends each connection to the proxy the address is associated with) and an
 authoritative DNS server for sandbox.test on 127.0.0.1. With --topology pairs the proxies run as active/passive
 pairs (hactl:pair=pair-N), the two of a pair in two zones, and each pair keeps one Elastic IP. The layout flags apply when the files are written;
-afterwards edit local: in hactl.yaml. Running it again on a running sandbox changes nothing.`
+afterwards edit local: in hactl.yaml. Running it again on a running sandbox changes nothing.
+With --tls it also makes a local CA and a certificate for www.sandbox.test in tls-ca/ and adds it with
+\`hactl tls add\`, so every proxy and address answers HTTPS on port 443 (--tls-port).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dir sandbox --proxies 3 --backends 4',
     '<%= config.bin %> <%= command.id %> --dir pairs --topology pairs    # 6 proxies in 3 zones, 3 pairs, 3 Elastic IPs',
+    '<%= config.bin %> <%= command.id %> --tls',
     '<%= config.bin %> <%= command.id %> --dir sb2 --proxy-net 127.20.1 --address-net 127.20.2 --backend-net 127.20.3 --dns-port 5354',
   ]
 
@@ -37,11 +40,14 @@ afterwards edit local: in hactl.yaml. Running it again on a running sandbox chan
     'backend-port': port('Port of the demo backends.'),
     'dns-port': port('Port of the DNS server on 127.0.0.1.'),
     'hold-down': Flags.integer({summary: 'Failover hold-down in ms written to hactl.yaml.', min: 0, helpGroup: 'LAYOUT'}),
+    tls: Flags.boolean({summary: 'Serve HTTPS too: a local CA and a certificate for www.sandbox.test, added with tls add.'}),
+    'tls-port': port('HTTPS port of the proxies and Elastic IPs with --tls (default 443).'),
   }
 
-  public async run(): Promise<UpResult> {
+  public async run(): Promise<TlsUpResult> {
     const f = this.flags
-    const result = await sandboxUp({
+    const result = await sandboxUpWithTls({
+      tls: f.tls || f['tls-port'] !== undefined,
       dir: f.dir,
       dryRun: f['dry-run'],
       reporter: this.reporter,
@@ -57,6 +63,7 @@ afterwards edit local: in hactl.yaml. Running it again on a running sandbox chan
         ...(f['backend-port'] && {backendPort: f['backend-port']}),
         ...(f['dns-port'] && {dnsPort: f['dns-port']}),
         ...(f['hold-down'] !== undefined && {holdDownMs: f['hold-down']}),
+        ...(f['tls-port'] && {tlsPort: f['tls-port']}),
       },
     })
     if (result.dryRun) {
@@ -66,6 +73,7 @@ afterwards edit local: in hactl.yaml. Running it again on a running sandbox chan
     }
     if (result.alreadyRunning) this.log('the sandbox is already running: nothing changed\n')
     this.log(renderSandbox(result, this.terminal))
+    if (result.tls) this.log(`\nhttps on port ${result.tls.port}: ${result.tls.summary}; local CA ${result.tls.ca}`)
     this.log(`\nTry:\n${result.next.map((n) => `  ${n}`).join('\n')}`)
     return result
   }

@@ -47,6 +47,7 @@ import {
   type Upstream,
   upstreams,
 } from './model.js'
+import {addTls, listTls, removeTls} from './tls.js'
 import {validateNginx} from './validate.js'
 
 /** The directives an edit of one upstream needs: every upstream and `http`, looking only into the blocks that may hold an upstream. */
@@ -382,4 +383,5 @@ export const nginxEngine: Engine<NginxDocument> = {
   addRoute,
   removeRoute,
   validate: validateNginx,
+  tls: {addTls, removeTls, listTls},
 }

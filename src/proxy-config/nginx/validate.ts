@@ -10,6 +10,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {isHactlError} from '../../errors.js'
+import {linkCompanions} from '../binary-check.js'
 import {findBinary, run} from '../binary.js'
 import type {ValidateOptions, ValidationResult} from '../engine.js'
 import {directiveName, isDirective, type NginxDocument, parseNginx, walk} from './document.js'
@@ -53,6 +54,7 @@ async function nginxTest(binary: string, doc: NginxDocument, text: string, optio
   const dir = await mkdtemp(path.join(tmpdir(), 'hactl-nginx-'))
   try {
     const copy = path.join(dir, path.basename(options.file) || 'nginx.conf')
+    await linkCompanions(dir, options.companions ?? {})
     await writeFile(copy, text, 'latin1')
     const topLevel = doc.root.items.filter(isDirective).map(directiveName)
     const fragment = !topLevel.some((n) => MAIN_CONTEXT.has(n))

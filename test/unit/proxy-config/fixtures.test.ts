@@ -23,7 +23,10 @@ type Method = (doc: ConfigDocument, ...args: unknown[]) => unknown
 function run(engine: Engine, input: string, op: string, args: unknown[]): {text?: string; error?: string} {
   try {
     const doc = engine.parse(input, 'input')
-    ;(engine[op as keyof Engine] as unknown as Method)(doc, ...args)
+    // `tls.addTls`: a method of one of the engine's parts.
+    const [part, method] = op.includes('.') ? op.split('.') : [undefined, op]
+    const owner = (part ? engine[part as keyof Engine] : engine) as unknown as Record<string, Method>
+    owner[method].call(owner, doc, ...args)
     return {text: doc.serialize()}
   } catch (error) {
     if (!isHactlError(error)) throw error

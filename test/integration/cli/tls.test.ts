@@ -1,0 +1,104 @@
+import {expect} from 'chai'
+import {existsSync} from 'node:fs'
+import {mkdtemp, readFile, stat, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {makeLocalCertificates, type LocalCertificates} from '../../../src/sandbox/certificates.js'
+import {hactl} from '../../harness/cli.js'
+
+const HAPROXY = `global
+    maxconn 100
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 1s
+    timeout server 1s
+
+frontend www
+    bind 127.0.0.1:80
+    default_backend web
+
+backend web
+    server web1 127.0.0.1:8081
+`
+
+describe('tls add|remove|list on a config file (--file)', function () {
+  this.timeout(120_000)
+  let dir: string
+  let www: LocalCertificates
+  let config: string
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'hactl-tls-cli-'))
+    www = await makeLocalCertificates(path.join(dir, 'ca'), 'www', ['www.example.com'], 30)
+  })
+
+  beforeEach(async () => {
+    config = path.join(await mkdtemp(path.join(dir, 'site-')), 'haproxy.cfg')
+    await writeFile(config, HAPROXY)
+  })
+
+  it('--dry-run prints the diff and the certificate file it would write, and writes nothing', async () => {
+    const {code, stdout, stderr} = await hactl(['tls', 'add', 'www', '--cert', www.cert, '--key', www.key, '--file', config, '--dry-run'])
+    expect(code, stderr).to.equal(0)
+    expect(stdout).to.include('+    bind 127.0.0.1:443 ssl crt hactl-tls/ ssl-min-ver TLSv1.2 alpn h2,http/1.1')
+    expect(stdout).to.match(/^\+ \S*hactl-tls\/www\.pem \(www\.example\.com; not after \S+; sha256 [0-9A-F:]+…; 0600\)$/m)
+    expect(stdout).to.match(/^dry run: /m)
+    expect(await readFile(config, 'utf8')).to.equal(HAPROXY)
+    expect(existsSync(path.join(path.dirname(config), 'hactl-tls'))).to.equal(false)
+  })
+
+  it('writes the key 0600 beside the config, is idempotent, and remove gives back the original bytes', async () => {
+    const add = await hactl(['tls', 'add', 'www', '--cert', www.cert, '--key', www.key, '--chain', www.caCert, '--file', config, '--json'])
+    expect(add.code, add.stderr).to.equal(0)
+    const result = JSON.parse(add.stdout) as {changed: boolean; written: boolean; validation: {validator: string}; files: {action: string}[]}
+    expect(result).to.include({changed: true, written: true})
+    expect(result.validation.validator).to.equal('haproxy -c')
+    expect(result.files.map((f) => f.action)).to.deep.equal(['write'])
+    const pem = path.join(path.dirname(config), 'hactl-tls', 'www.pem')
+    expect((await stat(pem)).mode & 0o777).to.equal(0o600)
+    expect((await stat(path.dirname(pem))).mode & 0o777).to.equal(0o700)
+    expect((await readFile(pem, 'utf8')).match(/-----BEGIN [A-Z ]+-----/g)).to.have.length(3)
+    const again = await hactl(['tls', 'add', 'www', '--cert', www.cert, '--key', www.key, '--chain', www.caCert, '--file', config])
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stdout).to.match(/^unchanged: /)
+    const list = await hactl(['tls', 'list', '--file', config])
+    expect(list.stdout).to.match(/^www\twww\.example\.com\t\d{4}-\d\d-\d\d\t\d+\t[0-9A-F:]{95}\twww$/m)
+    const remove = await hactl(['tls', 'remove', 'www', '--file', config])
+    expect(remove.code, remove.stderr).to.equal(0)
+    expect(await readFile(config, 'utf8')).to.equal(HAPROXY)
+    expect(existsSync(pem)).to.equal(false)
+  })
+
+  it('a key that is not the certificate\'s, or a host it does not name, exits 2 and changes nothing', async () => {
+    const other = await makeLocalCertificates(path.join(dir, 'other'), 'other', ['other.example.com'], 30)
+    const wrongKey = await hactl(['tls', 'add', 'www', '--cert', www.cert, '--key', other.key, '--file', config])
+    expect(wrongKey.code).to.equal(2)
+    expect(wrongKey.stderr).to.include('is not the key of the certificate')
+    const host = await hactl(['tls', 'add', 'www', '--cert', www.cert, '--key', www.key, '--hosts', 'api.example.com', '--file', config])
+    expect(host.code).to.equal(2)
+    expect(host.stderr).to.include('does not cover api.example.com')
+    expect(await readFile(config, 'utf8')).to.equal(HAPROXY)
+    expect(existsSync(path.join(path.dirname(config), 'hactl-tls'))).to.equal(false)
+  })
+
+  it('a cipher list haproxy refuses is exit 3, and neither the config nor the certificate is written', async () => {
+    const {code, stderr} = await hactl(['tls', 'add', 'www', '--cert', www.cert, '--key', www.key, '--ciphers', 'NO-SUCH-CIPHER', '--file', config])
+    expect(code).to.equal(3)
+    expect(stderr).to.include('unable to set SSL cipher list')
+    expect(await readFile(config, 'utf8')).to.equal(HAPROXY)
+    expect(existsSync(path.join(path.dirname(config), 'hactl-tls', 'www.pem'))).to.equal(false)
+  })
+
+  it('pound: exit 2, saying what to write by hand', async () => {
+    const pound = path.join(path.dirname(config), 'pound.cfg')
+    const text = 'ListenHTTP\n    Address 127.0.0.1\n    Port 80\nEnd\nService\n    BackEnd\n        Address 127.0.0.1\n        Port 8081\n    End\nEnd\n'
+    await writeFile(pound, text)
+    const {code, stderr} = await hactl(['tls', 'add', 'www', '--cert', www.cert, '--key', www.key, '--file', pound, '--engine', 'pound'])
+    expect(code).to.equal(2)
+    expect(stderr).to.include('ListenHTTPS')
+    expect(await readFile(pound, 'utf8')).to.equal(text)
+  })
+})
