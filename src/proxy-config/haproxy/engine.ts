@@ -3,6 +3,7 @@ import {runBinaryCheck} from '../binary-check.js'
 import {detectHaproxy} from '../detect.js'
 import type {Engine} from '../engine.js'
 import {addServer, addServers, listBackends, removeServer, removeServers, setServerState} from './backends.js'
+import {setAffinity} from './affinity-edit.js'
 import {HaproxyDocument} from './document.js'
 import {addRoute, listRoutes, removeRoute} from './routes.js'
 
@@ -21,6 +22,7 @@ export const haproxyEngine: Engine<HaproxyDocument> = {
   listRoutes,
   addRoute,
   removeRoute,
+  setAffinity,
 
   async validate(text, options) {
     const structural = {ok: true, validator: 'structural', output: ''}

@@ -7,7 +7,7 @@
  */
 import {UsageError} from '../../errors.js'
 import {detectNginx} from '../detect.js'
-import {sameMatch, type AddServerSpec, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerRef, type ServerState} from '../engine.js'
+import {sameMatch, type AddServerSpec, type AffinitySpec, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatcher} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {
@@ -47,6 +47,7 @@ import {
   type Upstream,
   upstreams,
 } from './model.js'
+import {setUpstreamAffinity} from './affinity.js'
 import {validateNginx} from './validate.js'
 
 /** The directives an edit of one upstream needs: every upstream and `http`, looking only into the blocks that may hold an upstream. */
@@ -367,6 +368,11 @@ function checkTarget(doc: NginxDocument, location: Directive, spec: RouteSpec): 
   }
 }
 
+function setAffinity(doc: NginxDocument, spec: AffinitySpec): EditOutcome {
+  const upstream = requireUpstream(doc, spec.backend, walkFor(doc))
+  return setUpstreamAffinity(doc, spec.backend, upstream.block, spec, indentUnit(walk(doc)))
+}
+
 export const nginxEngine: Engine<NginxDocument> = {
   name: 'nginx',
   detect: detectNginx,
@@ -381,5 +387,6 @@ export const nginxEngine: Engine<NginxDocument> = {
   listRoutes,
   addRoute,
   removeRoute,
+  setAffinity,
   validate: validateNginx,
 }

@@ -12,6 +12,7 @@ const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'haproxy')
 function undo(edit: ConfigEdit, server?: string): ConfigEdit | undefined {
   if (edit.op === 'add-server' && !edit.spec.create) return {op: 'remove-server', backend: edit.spec.backend, server: server!}
   if (edit.op === 'add-route' && !edit.spec.create) return {op: 'remove-route', spec: edit.spec}
+  if (edit.op === 'set-affinity' && edit.spec.mode !== 'off') return {op: 'set-affinity', spec: {...edit.spec, mode: 'off'}}
   return undefined
 }
 
