@@ -10,8 +10,9 @@ const quote = (s: string | undefined): string => (s === undefined ? '-' : s.incl
 
 /** `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"` */
 export function combined(r: AccessRecord): string {
-  const request = r.method === '-' && r.proto === '-' ? r.path : `${r.method} ${r.path} ${r.proto}`
-  return `${r.client} - ${r.user ?? '-'} [${formatClf(r.time)}] "${quote(request)}" ${r.status} ${r.bytes ?? '-'} "${quote(r.referer)}" "${quote(r.userAgent)}"`
+  // The request's parts are quoted one by one: quoting the joined request would first copy it into one string.
+  const request = r.method === '-' && r.proto === '-' ? quote(r.path) : `${quote(r.method)} ${quote(r.path)} ${quote(r.proto)}`
+  return `${r.client} - ${r.user ?? '-'} [${formatClf(r.time)}] "${request}" ${r.status} ${r.bytes ?? '-'} "${quote(r.referer)}" "${quote(r.userAgent)}"`
 }
 
 /** Apache's vhost_combined puts `%v` (the virtual host) before the combined fields. */

@@ -16,6 +16,41 @@ const SPACE = 32
 const DIGIT_0 = 48
 const DIGIT_9 = 57
 
+/**
+ * The few short words a field takes again and again (`GET`, `HTTP/1.1`, a
+ * backend's and its servers' names): a word seen lately is reused when the
+ * line has the same characters there, so the records held in the merge's
+ * reordering window share them instead of each holding copies. Only words
+ * V8 copies when sliced (under 13 characters) are kept, so the cache never
+ * holds on to a log's text.
+ */
+class RecentWords {
+  private readonly words: string[] = []
+  private next = 0
+
+  constructor(private readonly size: number) {}
+
+  get(line: string, from: number, to: number): string {
+    const length = to - from
+    const {words} = this
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i]
+      if (word.length === length && line.startsWith(word, from)) return word
+    }
+    const word = line.slice(from, to)
+    if (length < 13) {
+      words[this.next] = word
+      this.next = (this.next + 1) % this.size
+    }
+    return word
+  }
+}
+
+const methods = new RecentWords(4)
+const protocols = new RecentWords(2)
+const backends = new RecentWords(4)
+const servers = new RecentWords(16)
+
 /** Where `[dd/Mon/yyyy:` of the accept date opens, skipping any syslog header before the client. */
 function acceptDate(line: string): number {
   let at = line.indexOf(' [')
@@ -72,8 +107,8 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
   const bsEnd = wordEnd(line, at)
   const slash = line.indexOf('/', at)
   if (slash < 0 || slash > bsEnd) return undefined
-  const backend = line.slice(at, slash)
-  const server = line.slice(slash + 1, bsEnd)
+  const backend = backends.get(line, at, slash)
+  const server = servers.get(line, slash + 1, bsEnd)
   at = bsEnd + 1
   const timersEnd = wordEnd(line, at)
   // TR/Tw/Tc/Tr/Ta, read in place: no array per line on the hot path.
@@ -101,12 +136,12 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
   const a = line.indexOf(' ', open + 1)
   if (a < 0 || a >= close) path = line.slice(open + 1, close)
   else {
-    method = line.slice(open + 1, a)
+    method = methods.get(line, open + 1, a)
     const b = line.lastIndexOf(' ', close)
     if (b === a) path = line.slice(a + 1, close)
     else {
       path = line.slice(a + 1, b)
-      proto = line.slice(b + 1, close)
+      proto = protocols.get(line, b + 1, close)
     }
   }
   const record: AccessRecord = {

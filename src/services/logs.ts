@@ -10,6 +10,7 @@ import {UsageError} from '../errors.js'
 import {lineParser} from '../logs/engines.js'
 import {matches, parseStatus, parseWhen, type LogFilter} from '../logs/filter.js'
 import {formatter, type LogFormat} from '../logs/format.js'
+import {decodeLog} from '../logs/decode.js'
 import {ReorderWindow} from '../logs/merge.js'
 import {LineBuffer} from '../logs/output.js'
 import type {AccessRecord, LineParser} from '../logs/record.js'
@@ -130,7 +131,7 @@ async function readLog(open: ReturnType<typeof connections>, target: RolloutTarg
     const path = target.accessLog as string
     const [rotated, current] = await Promise.all([transport.download(`${path}.1`), transport.download(path)])
     if (current === undefined) return undefined
-    return rotated ? `${rotated.toString('utf8')}\n${current.toString('utf8')}` : current.toString('utf8')
+    return rotated ? `${decodeLog(rotated)}\n${decodeLog(current)}` : decodeLog(current)
   } finally {
     await transport.close()
   }
