@@ -7,7 +7,7 @@ import os, {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {decodeLog} from '../src/logs/decode.js'
-import {combined} from '../src/logs/format.js'
+import {writeCombined} from '../src/logs/format.js'
 import {parseHaproxy} from '../src/logs/haproxy.js'
 import {LineBuffer} from '../src/logs/output.js'
 import {mergeSources, TextSource, Unparsed, WindowedSource} from '../src/logs/source.js'
@@ -44,7 +44,7 @@ function run(): {ms: number; cpuMs: number; lines: number; unparsed: number} {
   let lines = 0
   const out = new LineBuffer((chunk) => writeSync(sink, chunk))
   mergeSources(sources, (r) => {
-    out.line(combined(r))
+    writeCombined(out, r)
     lines++
   })
   out.flush()
