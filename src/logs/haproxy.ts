@@ -9,10 +9,11 @@
  * second in `bench/logs` and does one scan of the line. The accept date is
  * the host's local time with no zone, so it is read in this machine's zone.
  */
-import {field, type AccessRecord} from './record.js'
+import {field, type AccessRecord, type Timings} from './record.js'
 import {clfDate} from './time.js'
 
 const SPACE = 32
+const SLASH = 47
 const DIGIT_0 = 48
 const DIGIT_9 = 57
 
@@ -68,6 +69,32 @@ function wordEnd(line: string, at: number): number {
   return end < 0 ? line.length : end
 }
 
+/** Where the last `intUntil` stopped. */
+let stopped = 0
+
+/**
+ * A whole number (optionally signed) from `at` that ends at the character
+ * `stop`; NaN when anything else comes first. One pass that also finds the
+ * end (left in `stopped`), where int() needs the end found first.
+ */
+function intUntil(line: string, at: number, stop: number): number {
+  let i = at
+  let c = line.charCodeAt(i)
+  let negative = false
+  if (c === 45) {
+    negative = true
+    c = line.charCodeAt(++i)
+  } else if (c === 43) c = line.charCodeAt(++i)
+  const first = i
+  let n = 0
+  while (c >= DIGIT_0 && c <= DIGIT_9) {
+    n = n * 10 + (c - DIGIT_0)
+    c = line.charCodeAt(++i)
+  }
+  stopped = i
+  return i > first && c === stop ? (negative ? -n : n) : Number.NaN
+}
+
 function int(line: string, from: number, to: number): number {
   let n = 0
   let i = from
@@ -110,21 +137,43 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
   const backend = backends.get(line, at, slash)
   const server = servers.get(line, slash + 1, bsEnd)
   at = bsEnd + 1
+  // TR/Tw/Tc/Tr/Ta, then status and bytes, each read in one pass as it is found: no array or word per line on the hot path.
+  const request = intUntil(line, at, SLASH)
+  const queue = intUntil(line, stopped + 1, SLASH)
+  const connect = intUntil(line, stopped + 1, SLASH)
+  const response = intUntil(line, stopped + 1, SLASH)
+  const total = intUntil(line, stopped + 1, SPACE)
+  const timersEnd = stopped
+  const status = intUntil(line, timersEnd + 1, SPACE)
+  const bytes = intUntil(line, stopped + 1, SPACE)
+  const bytesEnd = stopped
+  if (Number.isNaN(request + queue + connect + response + total + status + bytes)) {
+    // Something other than a number in those fields: read them word by word, as haproxy separates them.
+    const slow = countersByWord(line, at)
+    return slow && finish(line, client, seconds + ms, backend, server, slow.timings, slow.status, slow.bytes, slow.bytesEnd)
+  }
+  return finish(line, client, seconds + ms, backend, server, {request, queue, connect, response, total}, status, bytes, bytesEnd)
+}
+
+/** The timers, status and bytes read word by word: the slow way, for lines where a field is not a plain number. */
+function countersByWord(line: string, at: number): {timings: Timings; status: number; bytes: number; bytesEnd: number} | undefined {
   const timersEnd = wordEnd(line, at)
-  // TR/Tw/Tc/Tr/Ta, read in place: no array per line on the hot path.
   const s1 = line.indexOf('/', at)
   const s2 = line.indexOf('/', s1 + 1)
   const s3 = line.indexOf('/', s2 + 1)
   const s4 = line.indexOf('/', s3 + 1)
   if (s1 < 0 || s2 < 0 || s3 < 0 || s4 < 0 || s4 > timersEnd) return undefined
   const timings = {request: int(line, at, s1), queue: int(line, s1 + 1, s2), connect: int(line, s2 + 1, s3), response: int(line, s3 + 1, s4), total: int(line, s4 + 1, timersEnd)}
-  at = timersEnd + 1
-  const statusEnd = wordEnd(line, at)
-  const status = int(line, at, statusEnd)
-  at = statusEnd + 1
-  const bytesEnd = wordEnd(line, at)
-  const bytes = int(line, at, bytesEnd)
+  const statusEnd = wordEnd(line, timersEnd + 1)
+  const status = int(line, timersEnd + 1, statusEnd)
+  const bytesEnd = wordEnd(line, statusEnd + 1)
+  const bytes = int(line, statusEnd + 1, bytesEnd)
   if (Number.isNaN(status) || Number.isNaN(bytes) || line.charCodeAt(bytesEnd) !== SPACE) return undefined
+  return {timings, status, bytes, bytesEnd}
+}
+
+/** The request, captures and record, once the fields before them are read. */
+function finish(line: string, client: string, time: number, backend: string, server: string, timings: Timings, status: number, bytes: number, bytesEnd: number): AccessRecord | undefined {
   // The request is the quoted tail; between are cookies, flags, counters and the optional {captures}.
   const open = line.indexOf('"', bytesEnd)
   const close = line.lastIndexOf('"')
@@ -145,7 +194,7 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
     }
   }
   const record: AccessRecord = {
-    time: seconds + ms,
+    time,
     // Present from the start, so the reader's assignment keeps the object's shape (hidden class) the same.
     proxy: undefined,
     client,
