@@ -35,7 +35,8 @@ export function readAffinity(doc: HaproxyDocument, section: Section): Affinity {
   if (cookie !== undefined) return {mode: 'cookie', cookie: doc.lines[cookie].words[1]?.value}
   const balance = find(doc, section, isBalance).at(-1)
   if (balance !== undefined && doc.lines[balance].words[1]?.value === 'source') return {mode: 'source'}
-  if (find(doc, section, (l) => /^stick(-table)?$/.test(keyword(l) ?? '') || keyword(l) === 'hash-type').length > 0 && balance !== undefined) return {mode: 'other'}
+  // Stick tables keep clients on servers too, but they are the user's, not something hactl writes.
+  if (find(doc, section, (l) => keyword(l) === 'stick' || keyword(l) === 'stick-table').length > 0) return {mode: 'other'}
   return {mode: 'off'}
 }
 

@@ -169,3 +169,24 @@ describe('backend affinity: what each engine writes', () => {
     expect(doc.serialize()).to.equal(text)
   })
 })
+
+describe('backend affinity: what hactl did not write', () => {
+  it('haproxy: a stick table lists as other; off leaves it alone', () => {
+    const text = HAPROXY.replace('    balance roundrobin\n', '    balance roundrobin\n    stick-table type ip size 1m expire 30m\n    stick on src\n')
+    const doc = haproxyEngine.parse(text, 'h.cfg')
+    expect(haproxyEngine.listBackends(doc)[0].affinity).to.deep.equal({mode: 'other'})
+    expect(haproxyEngine.setAffinity(doc, {backend: 'web', mode: 'off'}).changed).to.equal(false)
+    expect(doc.serialize()).to.equal(text)
+  })
+
+  it('an unknown backend is a usage error naming the ones there', () => {
+    for (const [engine, text] of [
+      [haproxyEngine, HAPROXY],
+      [nginxEngine, NGINX],
+      [poundEngine, POUND],
+    ] as const) {
+      const doc = (engine as Engine).parse(text, 'in.conf')
+      expect(() => (engine as Engine).setAffinity(doc, {backend: 'nope', mode: 'cookie'})).to.throw(/nope/)
+    }
+  })
+})
