@@ -6,7 +6,8 @@ import {mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, w
 import os, {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {combined} from '../src/logs/format.js'
+import {decodeLog} from '../src/logs/decode.js'
+import {writeCombined} from '../src/logs/format.js'
 import {parseHaproxy} from '../src/logs/haproxy.js'
 import {LineBuffer} from '../src/logs/output.js'
 import {mergeSources, TextSource, Unparsed, WindowedSource} from '../src/logs/source.js'
@@ -39,11 +40,11 @@ function run(): {ms: number; cpuMs: number; lines: number; unparsed: number} {
   const started = performance.now()
   const cpu = process.cpuUsage()
   const unparsed = new Unparsed()
-  const sources = files.map((file, i) => new WindowedSource(new TextSource(readFileSync(file, 'utf8'), parseHaproxy, `lb${i + 1}`, unparsed), 2000))
+  const sources = files.map((file, i) => new WindowedSource(new TextSource(decodeLog(readFileSync(file)), parseHaproxy, `lb${i + 1}`, unparsed), 2000))
   let lines = 0
   const out = new LineBuffer((chunk) => writeSync(sink, chunk))
   mergeSources(sources, (r) => {
-    out.line(combined(r))
+    writeCombined(out, r)
     lines++
   })
   out.flush()

@@ -9,17 +9,53 @@
  * second in `bench/logs` and does one scan of the line. The accept date is
  * the host's local time with no zone, so it is read in this machine's zone.
  */
-import {field, type AccessRecord} from './record.js'
+import {field, type AccessRecord, type LineParser, type Timings} from './record.js'
 import {clfDate} from './time.js'
 
 const SPACE = 32
+const SLASH = 47
 const DIGIT_0 = 48
 const DIGIT_9 = 57
 
+/**
+ * The few short words a field takes again and again (`GET`, `HTTP/1.1`, a
+ * backend's and its servers' names): a word seen lately is reused when the
+ * line has the same characters there, so the records held in the merge's
+ * reordering window share them instead of each holding copies. Only words
+ * V8 copies when sliced (under 13 characters) are kept, so the cache never
+ * holds on to a log's text.
+ */
+class RecentWords {
+  private readonly words: string[] = []
+  private next = 0
+
+  constructor(private readonly size: number) {}
+
+  get(line: string, from: number, to: number): string {
+    const length = to - from
+    const {words} = this
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i]
+      if (word.length === length && line.startsWith(word, from)) return word
+    }
+    const word = line.slice(from, to)
+    if (length < 13) {
+      words[this.next] = word
+      this.next = (this.next + 1) % this.size
+    }
+    return word
+  }
+}
+
+const methods = new RecentWords(4)
+const protocols = new RecentWords(2)
+const backends = new RecentWords(4)
+const servers = new RecentWords(16)
+
 /** Where `[dd/Mon/yyyy:` of the accept date opens, skipping any syslog header before the client. */
-function acceptDate(line: string): number {
-  let at = line.indexOf(' [')
-  while (at >= 0) {
+function acceptDate(line: string, from: number, to: number): number {
+  let at = line.indexOf(' [', from)
+  while (at >= 0 && at + 26 < to) {
     const c = line.charCodeAt(at + 2)
     if (c >= DIGIT_0 && c <= DIGIT_9 && line.charCodeAt(at + 4) === 47 && line.charCodeAt(at + 26) === 93) return at + 1
     at = line.indexOf(' [', at + 2)
@@ -28,9 +64,35 @@ function acceptDate(line: string): number {
 }
 
 /** The next space-separated word from `at`: [start, end). */
-function wordEnd(line: string, at: number): number {
+function wordEnd(line: string, at: number, to: number): number {
   const end = line.indexOf(' ', at)
-  return end < 0 ? line.length : end
+  return end < 0 || end > to ? to : end
+}
+
+/** Where the last `intUntil` stopped. */
+let stopped = 0
+
+/**
+ * A whole number (optionally signed) from `at` that ends at the character
+ * `stop`; NaN when anything else comes first. One pass that also finds the
+ * end (left in `stopped`), where int() needs the end found first.
+ */
+function intUntil(line: string, at: number, stop: number): number {
+  let i = at
+  let c = line.charCodeAt(i)
+  let negative = false
+  if (c === 45) {
+    negative = true
+    c = line.charCodeAt(++i)
+  } else if (c === 43) c = line.charCodeAt(++i)
+  const first = i
+  let n = 0
+  while (c >= DIGIT_0 && c <= DIGIT_9) {
+    n = n * 10 + (c - DIGIT_0)
+    c = line.charCodeAt(++i)
+  }
+  stopped = i
+  return i > first && c === stop ? (negative ? -n : n) : Number.NaN
 }
 
 function int(line: string, from: number, to: number): number {
@@ -50,10 +112,16 @@ function int(line: string, from: number, to: number): number {
   return negative ? -n : n
 }
 
-export function parseHaproxy(line: string): AccessRecord | undefined {
-  const bracket = acceptDate(line)
+/**
+ * The line at [from, to) of a larger text, read in place: a log's text is
+ * one flat string, so reading it there is cheaper than reading a slice of
+ * it, and no string is made for a line that is not a request.
+ */
+function parseRange(line: string, from: number, to: number): AccessRecord | undefined {
+  const bracket = acceptDate(line, from, to)
   if (bracket < 0) return undefined
-  const clientStart = line.lastIndexOf(' ', bracket - 2) + 1
+  const space = line.lastIndexOf(' ', bracket - 2)
+  const clientStart = space < from ? from : space + 1
   // `1.2.3.4:port`, `[::1]:port`, or a unix socket's name with no port.
   let client: string
   if (line.charCodeAt(clientStart) === 91) client = line.slice(clientStart + 1, line.indexOf(']', clientStart))
@@ -67,33 +135,57 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
   const ms = int(line, bracket + 22, bracket + 25)
   if (Number.isNaN(ms)) return undefined
   let at = bracket + 27
-  const frontendEnd = wordEnd(line, at)
+  const frontendEnd = wordEnd(line, at, to)
   at = frontendEnd + 1
-  const bsEnd = wordEnd(line, at)
+  const bsEnd = wordEnd(line, at, to)
   const slash = line.indexOf('/', at)
   if (slash < 0 || slash > bsEnd) return undefined
-  const backend = line.slice(at, slash)
-  const server = line.slice(slash + 1, bsEnd)
+  const backend = backends.get(line, at, slash)
+  const server = servers.get(line, slash + 1, bsEnd)
   at = bsEnd + 1
-  const timersEnd = wordEnd(line, at)
-  // TR/Tw/Tc/Tr/Ta, read in place: no array per line on the hot path.
+  // TR/Tw/Tc/Tr/Ta, then status and bytes, each read in one pass as it is found: no array or word per line on the hot path.
+  const request = intUntil(line, at, SLASH)
+  const queue = intUntil(line, stopped + 1, SLASH)
+  const connect = intUntil(line, stopped + 1, SLASH)
+  const response = intUntil(line, stopped + 1, SLASH)
+  const total = intUntil(line, stopped + 1, SPACE)
+  const timersEnd = stopped
+  const status = intUntil(line, timersEnd + 1, SPACE)
+  const bytes = intUntil(line, stopped + 1, SPACE)
+  const bytesEnd = stopped
+  if (Number.isNaN(request + queue + connect + response + total + status + bytes)) {
+    // Something other than a number in those fields: read them word by word, as haproxy separates them.
+    const slow = countersByWord(line, at, to)
+    return slow && finish(line, from, to, client, seconds + ms, backend, server, slow.timings, slow.status, slow.bytes, slow.bytesEnd)
+  }
+  return finish(line, from, to, client, seconds + ms, backend, server, {request, queue, connect, response, total}, status, bytes, bytesEnd)
+}
+
+export const parseHaproxy: LineParser = Object.assign((line: string) => parseRange(line, 0, line.length), {range: parseRange})
+
+/** The timers, status and bytes read word by word: the slow way, for lines where a field is not a plain number. */
+function countersByWord(line: string, at: number, to: number): {timings: Timings; status: number; bytes: number; bytesEnd: number} | undefined {
+  const timersEnd = wordEnd(line, at, to)
   const s1 = line.indexOf('/', at)
   const s2 = line.indexOf('/', s1 + 1)
   const s3 = line.indexOf('/', s2 + 1)
   const s4 = line.indexOf('/', s3 + 1)
   if (s1 < 0 || s2 < 0 || s3 < 0 || s4 < 0 || s4 > timersEnd) return undefined
   const timings = {request: int(line, at, s1), queue: int(line, s1 + 1, s2), connect: int(line, s2 + 1, s3), response: int(line, s3 + 1, s4), total: int(line, s4 + 1, timersEnd)}
-  at = timersEnd + 1
-  const statusEnd = wordEnd(line, at)
-  const status = int(line, at, statusEnd)
-  at = statusEnd + 1
-  const bytesEnd = wordEnd(line, at)
-  const bytes = int(line, at, bytesEnd)
-  if (Number.isNaN(status) || Number.isNaN(bytes) || line.charCodeAt(bytesEnd) !== SPACE) return undefined
+  const statusEnd = wordEnd(line, timersEnd + 1, to)
+  const status = int(line, timersEnd + 1, statusEnd)
+  const bytesEnd = wordEnd(line, statusEnd + 1, to)
+  const bytes = int(line, statusEnd + 1, bytesEnd)
+  if (Number.isNaN(status) || Number.isNaN(bytes) || bytesEnd >= to || line.charCodeAt(bytesEnd) !== SPACE) return undefined
+  return {timings, status, bytes, bytesEnd}
+}
+
+/** The request, captures and record, once the fields before them are read. */
+function finish(line: string, from: number, to: number, client: string, time: number, backend: string, server: string, timings: Timings, status: number, bytes: number, bytesEnd: number): AccessRecord | undefined {
   // The request is the quoted tail; between are cookies, flags, counters and the optional {captures}.
   const open = line.indexOf('"', bytesEnd)
-  const close = line.lastIndexOf('"')
-  if (open < 0 || close <= open) return undefined
+  const close = line.lastIndexOf('"', to - 1)
+  if (open < 0 || open >= to || close <= open) return undefined
   // The request line read in place (splitRequest's rules, no intermediate string or object).
   let method = '-'
   let path: string
@@ -101,16 +193,16 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
   const a = line.indexOf(' ', open + 1)
   if (a < 0 || a >= close) path = line.slice(open + 1, close)
   else {
-    method = line.slice(open + 1, a)
+    method = methods.get(line, open + 1, a)
     const b = line.lastIndexOf(' ', close)
     if (b === a) path = line.slice(a + 1, close)
     else {
       path = line.slice(a + 1, b)
-      proto = line.slice(b + 1, close)
+      proto = protocols.get(line, b + 1, close)
     }
   }
   const record: AccessRecord = {
-    time: seconds + ms,
+    time,
     // Present from the start, so the reader's assignment keeps the object's shape (hidden class) the same.
     proxy: undefined,
     client,
@@ -123,14 +215,20 @@ export function parseHaproxy(line: string): AccessRecord | undefined {
     backend,
     server: server === '<NOSRV>' ? undefined : server,
     timings,
-    raw: line,
+    raw: line.slice(from, to),
   }
   // The first request capture, when the config captures Host first (`capture request header Host`), names the vhost.
   const brace = line.indexOf('{', bytesEnd)
-  if (brace > 0 && brace < open) {
-    const end = line.indexOf('}', brace)
-    const bar = line.indexOf('|', brace)
-    const vhost = field(line.slice(brace + 1, bar > 0 && bar < end ? bar : end))
+  if (brace >= 0 && brace < open) {
+    // Up to the first `|` (the next capture) or the closing brace; with no closing brace, to the line's last character but one.
+    let end = brace + 1
+    let bar = -1
+    for (; end < to; end++) {
+      const c = line.charCodeAt(end)
+      if (c === 125) break
+      if (c === 124 && bar < 0) bar = end
+    }
+    const vhost = field(end < to ? line.slice(brace + 1, bar >= 0 ? bar : end) : line.slice(brace + 1, to - 1))
     if (vhost) record.vhost = vhost
   }
   if (method !== '-' && path.charCodeAt(0) !== 47 && path.includes('://')) {

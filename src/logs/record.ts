@@ -34,7 +34,10 @@ export interface Timings {
 }
 
 /** A parser turns one line into a record, or undefined when the line is not an access-log line it knows. */
-export type LineParser = (line: string) => AccessRecord | undefined
+export type LineParser = ((line: string) => AccessRecord | undefined) & {
+  /** The same for the line at [from, to) of a larger text, read in place, where the parser can. */
+  readonly range?: (text: string, from: number, to: number) => AccessRecord | undefined
+}
 
 /** `-` or empty means absent in every format we read. */
 export function field(value: string | undefined): string | undefined {

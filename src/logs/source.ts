@@ -37,13 +37,24 @@ export class TextSource implements RecordSource {
 
   next(): AccessRecord | undefined {
     const {text} = this
+    const range = this.parse.range
     while (this.at < text.length) {
       let end = text.indexOf('\n', this.at)
       if (end < 0) end = text.length
-      const lineEnd = text.charCodeAt(end - 1) === 13 ? end - 1 : end
-      const line = text.slice(this.at, lineEnd)
+      const start = this.at
+      const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end
       this.at = end + 1
-      if (line === '') continue
+      if (lineEnd === start) continue
+      if (range) {
+        const record = range(text, start, lineEnd)
+        if (record) {
+          record.proxy = this.proxy
+          return record
+        }
+        this.unparsed.add(this.proxy, text.slice(start, lineEnd))
+        continue
+      }
+      const line = text.slice(start, lineEnd)
       const record = this.parse(line)
       if (record) {
         record.proxy = this.proxy

@@ -38,7 +38,32 @@ export interface BackendInfo {
   kind: string
   line: number
   servers: ServerInfo[]
+  /** How the backend keeps a client on one server. */
+  affinity?: Affinity
 }
+
+/**
+ * Session affinity as hactl writes it: `cookie` (the proxy, or for nginx and
+ * pound the application, sets a cookie that names the server), `source` (by
+ * client address), `off`. A backend whose persistence hactl did not write
+ * (haproxy `stick-table`, nginx `sticky`, pound `Session Type URL`) reads as `other`.
+ */
+export type AffinityMode = 'cookie' | 'off' | 'source'
+
+export interface Affinity {
+  mode: AffinityMode | 'other'
+  /** The cookie's name in `cookie` mode. */
+  cookie?: string
+}
+
+export interface AffinitySpec {
+  backend: string
+  mode: AffinityMode
+  /** Cookie name for `cookie` mode (default SERVERID). */
+  cookie?: string
+}
+
+export const DEFAULT_AFFINITY_COOKIE = 'SERVERID'
 
 export type RouteKind = 'host' | 'path'
 
@@ -145,6 +170,12 @@ export interface Engine<D extends ConfigDocument = ConfigDocument> {
   listRoutes(doc: D): RouteInfo[]
   addRoute(doc: D, spec: RouteSpec): EditOutcome
   removeRoute(doc: D, spec: RouteSpec): EditOutcome
+  /**
+   * Make the backend's session affinity the mode asked for; `off` removes
+   * what the other modes add. An engine with no affinity throws a UsageError
+   * that says which engines have it.
+   */
+  setAffinity(doc: D, spec: AffinitySpec): EditOutcome
   /** Validate serialized text with the real binary where present, else structurally. */
   validate(text: string, options: ValidateOptions): Promise<ValidationResult>
   /** TLS listeners and certificates (`tls add|remove|list`); absent where hactl cannot write them for this engine. */

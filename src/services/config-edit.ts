@@ -3,7 +3,7 @@
  * parse → edit → validate with the proxy's own checker → write safely, all
  * under a lock on the file. Nothing here knows a config format.
  */
-import type {AddServerSpec, EditOutcome, Engine, RouteInfo, RouteSpec, ServerInfo, ServerRef, ServerState, ValidationResult} from '../proxy-config/engine.js'
+import type {AddServerSpec, AffinitySpec, EditOutcome, Engine, RouteInfo, RouteSpec, ServerInfo, ServerRef, ServerState, ValidationResult} from '../proxy-config/engine.js'
 import {writeConfigFile, withFileLock} from '../proxy-config/files.js'
 import type {TlsRemoveSpec, TlsSpec} from '../proxy-config/tls.js'
 import {UsageError, ValidationRejectedError} from '../errors.js'
@@ -18,6 +18,7 @@ export type ConfigEdit =
   | {op: 'remove-route'; spec: RouteSpec}
   | {op: 'remove-server'; backend: string; server: ServerRef}
   | {op: 'set-server-state'; backend: string; server: ServerRef; state: ServerState}
+  | {op: 'set-affinity'; spec: AffinitySpec}
   /** Many servers in and out at once (`backend sync`): one edit, one validation, one write. */
   | {op: 'sync-servers'; changes: ServerChanges[]}
   | {op: 'add-tls'; spec: TlsSpec}
@@ -96,6 +97,9 @@ export function applyEdit(engine: Engine, doc: Parameters<Engine['addServer']>[0
     }
     case 'remove-route': {
       return engine.removeRoute(doc, edit.spec)
+    }
+    case 'set-affinity': {
+      return engine.setAffinity(doc, edit.spec)
     }
     case 'sync-servers': {
       return syncServers(engine, doc, edit.changes)

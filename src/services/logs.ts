@@ -9,7 +9,8 @@ import type {Cluster} from '../cluster/loader.js'
 import {UsageError} from '../errors.js'
 import {lineParser} from '../logs/engines.js'
 import {matches, parseStatus, parseWhen, type LogFilter} from '../logs/filter.js'
-import {formatter, type LogFormat} from '../logs/format.js'
+import {writer, type LogFormat} from '../logs/format.js'
+import {decodeLog} from '../logs/decode.js'
 import {ReorderWindow} from '../logs/merge.js'
 import {LineBuffer} from '../logs/output.js'
 import type {AccessRecord, LineParser} from '../logs/record.js'
@@ -91,13 +92,13 @@ export async function readLogs(cluster: Cluster, options: LogsOptions): Promise<
   windowMs(options.window)
   const parse = await parserFor(cluster)
   const targets = await targetsFor(cluster, options.proxies)
-  const print = formatter(options.format)
+  const print = writer(options.format)
   const report: LogsReport = {lines: 0, unparsed: 0, unparsedLines: [], late: 0, failed: []}
   const out = new LineBuffer(options.write)
   const emit = (r: AccessRecord): void => {
     if (!matches(filter, r)) return
     report.lines++
-    out.line(print(r))
+    print(out, r)
   }
   const unparsed = new Unparsed()
   const open = connections(cluster, options)
@@ -130,7 +131,7 @@ async function readLog(open: ReturnType<typeof connections>, target: RolloutTarg
     const path = target.accessLog as string
     const [rotated, current] = await Promise.all([transport.download(`${path}.1`), transport.download(path)])
     if (current === undefined) return undefined
-    return rotated ? `${rotated.toString('utf8')}\n${current.toString('utf8')}` : current.toString('utf8')
+    return rotated ? `${decodeLog(rotated)}\n${decodeLog(current)}` : decodeLog(current)
   } finally {
     await transport.close()
   }

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {HactlCommand} from '../../base-command.js'
 import {sourceFlags, sourceOptions} from '../../command-support/config-flags.js'
-import type {ServerInfo} from '../../proxy-config/engine.js'
+import type {Affinity, ServerInfo} from '../../proxy-config/engine.js'
 import {listBackends, type BackendList} from '../../services/config-list.js'
 import {liveServers, type LiveServer, type LiveServers} from '../../services/runtime-state.js'
 import {renderTable} from '../../ui/table.js'
@@ -10,7 +10,7 @@ import {renderTable} from '../../ui/table.js'
 export default class ListBackends extends HactlCommand<typeof ListBackends> {
   static override summary = 'List backends and their servers.'
   static override description = `One line per server: backend, name, address, port, state (enabled, drain, disabled), weight,
-backup, and the line of the config it is on. Piped, the columns are tab-separated without a header.`
+backup, the line of the config it is on, and the backend's session affinity (cookie:NAME, source, off). Piped, the columns are tab-separated without a header.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -52,6 +52,7 @@ backup, and the line of the config it is on. Piped, the columns are tab-separate
     }
 
     const result = await listBackends({...(await sourceOptions(this.flags, () => this.cluster())), backend: this.args.backend})
+    const affinity = new Map(result.backends.map((b) => [b.name, b.affinity]))
     const rows = result.backends.flatMap((b) => b.servers)
     this.log(
       renderTable<ServerInfo>(
@@ -65,10 +66,18 @@ backup, and the line of the config it is on. Piped, the columns are tab-separate
           {header: 'weight', get: (s) => s.weight},
           {header: 'backup', get: (s) => (s.backup ? 'yes' : 'no')},
           {header: 'line', get: (s) => s.line},
+          // Last, so scripts that read the columns before it by position keep working.
+          {header: 'affinity', get: (s) => showAffinity(affinity.get(s.backend))},
         ],
         this.terminal,
       ),
     )
     return result
   }
+}
+
+/** `cookie:SERVERID`, `source`, `off`, `other`. */
+function showAffinity(affinity: Affinity | undefined): string {
+  if (!affinity) return 'off'
+  return affinity.mode === 'cookie' ? `cookie:${affinity.cookie ?? ''}` : affinity.mode
 }

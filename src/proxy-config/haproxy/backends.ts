@@ -4,6 +4,7 @@ import {formatEndpoint} from '../address.js'
 import type {AddServerSpec, BackendInfo, EditOutcome, ServerInfo, ServerRef, ServerState} from '../engine.js'
 import type {HaproxyDocument, Section} from './document.js'
 import {quoteWord, type Word} from './lexer.js'
+import {cookieValue, hasCookieDirective, readAffinity, serverCookies} from './affinity.js'
 import {appendSection, indentNear, lastDirective} from './layout.js'
 import {CHECK_OPTIONS, optionGroups, PER_SERVER, readServer, splitAddress, withState} from './servers.js'
 
@@ -39,7 +40,7 @@ export function listBackends(doc: HaproxyDocument): BackendInfo[] {
   return doc
     .sections()
     .filter((s) => (BACKEND_KINDS as readonly string[]).includes(s.kind))
-    .map((s) => ({name: s.name, kind: s.kind, line: s.header + 1, servers: servers(doc, s)}))
+    .map((s) => ({name: s.name, kind: s.kind, line: s.header + 1, servers: servers(doc, s), affinity: readAffinity(doc, s)}))
 }
 
 export function requireBackend(doc: HaproxyDocument, name: string): Section {
@@ -143,6 +144,8 @@ export function addServer(doc: HaproxyDocument, spec: AddServerSpec): EditOutcom
   const words: string[] = [...options.filter((o) => spec.weight === undefined || !o.startsWith('weight '))]
   if (spec.weight !== undefined) words.push(`weight ${spec.weight}`)
   if (spec.backup) words.push('backup')
+  // With cookie affinity every server needs a value of its own, or clients sent to it would not stay.
+  if (hasCookieDirective(doc, section)) words.push(`cookie ${cookieValue(name, serverCookies(doc, section))}`)
 
   const anchor = siblings.at(-1) ?? lastDirective(doc, section)
   const model = siblings.length > 0 ? doc.lines[siblings.at(-1)!] : undefined
@@ -251,6 +254,7 @@ export function addServers(doc: HaproxyDocument, specs: readonly AddServerSpec[]
       return a && b && model?.words[0].value === 'server' ? model.text.slice(a.start + a.raw.length, b.start) : ' '
     }
     const indent = indentNear(doc, section, anchor)
+    const cookies = hasCookieDirective(doc, section) ? serverCookies(doc, section) : undefined
     const texts: string[] = []
     const added: {k: number; name: string; endpoint: string}[] = []
     batch.forEach((spec, j) => {
@@ -271,6 +275,11 @@ export function addServers(doc: HaproxyDocument, specs: readonly AddServerSpec[]
       const words = [...optionsFor(spec.check !== false).filter((o) => spec.weight === undefined || !o.startsWith('weight '))]
       if (spec.weight !== undefined) words.push(`weight ${spec.weight}`)
       if (spec.backup) words.push('backup')
+      if (cookies) {
+        const value = cookieValue(name, cookies)
+        cookies.add(value)
+        words.push(`cookie ${value}`)
+      }
       texts.push(`${indent}server${gap(0)}${quoteWord(name)}${gap(1)}${endpoint}${words.map((w) => ` ${w}`).join('')}`)
       added.push({k: indexes[j], name, endpoint})
     })

@@ -3,6 +3,7 @@ import {runBinaryCheck} from '../binary-check.js'
 import {detectHaproxy} from './descriptor.js'
 import type {Engine} from '../engine.js'
 import {addServer, addServers, listBackends, removeServer, removeServers, setServerState} from './backends.js'
+import {setAffinity} from './affinity-edit.js'
 import {HaproxyDocument} from './document.js'
 import {addRoute, listRoutes, removeRoute} from './routes.js'
 import {addTls, listTls, removeTls} from './tls.js'
@@ -23,6 +24,7 @@ export const haproxyEngine: Engine<HaproxyDocument> = {
   addRoute,
   removeRoute,
   tls: {addTls, removeTls, listTls},
+  setAffinity,
 
   async validate(text, options) {
     const structural = {ok: true, validator: 'structural', output: ''}

@@ -7,7 +7,7 @@
  */
 import {UsageError} from '../../errors.js'
 import {detectNginx} from './descriptor.js'
-import {sameMatch, type AddServerSpec, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerRef, type ServerState} from '../engine.js'
+import {sameMatch, type AddServerSpec, type AffinitySpec, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatcher} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {
@@ -48,6 +48,7 @@ import {
   upstreams,
 } from './model.js'
 import {addTls, listTls, removeTls} from './tls.js'
+import {setUpstreamAffinity} from './affinity.js'
 import {validateNginx} from './validate.js'
 
 /** The directives an edit of one upstream needs: every upstream and `http`, looking only into the blocks that may hold an upstream. */
@@ -368,6 +369,11 @@ function checkTarget(doc: NginxDocument, location: Directive, spec: RouteSpec): 
   }
 }
 
+function setAffinity(doc: NginxDocument, spec: AffinitySpec): EditOutcome {
+  const upstream = requireUpstream(doc, spec.backend, walkFor(doc))
+  return setUpstreamAffinity(doc, spec.backend, upstream.block, spec, indentUnit(walk(doc)))
+}
+
 export const nginxEngine: Engine<NginxDocument> = {
   name: 'nginx',
   detect: detectNginx,
@@ -382,6 +388,7 @@ export const nginxEngine: Engine<NginxDocument> = {
   listRoutes,
   addRoute,
   removeRoute,
+  setAffinity,
   validate: validateNginx,
   tls: {addTls, removeTls, listTls},
 }

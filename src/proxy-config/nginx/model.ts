@@ -5,6 +5,7 @@
  */
 import type {BackendInfo, ServerInfo, ServerState} from '../engine.js'
 import {parseEndpoint} from '../endpoint.js'
+import {readAffinity} from './affinity.js'
 import {type Block, type Directive, directiveArgs, directiveName, indentOf, type NginxDocument, type Visit, type Visitor, visitBlock, walk} from './document.js'
 
 /** Options that belong to one server and are never copied to a new one. */
@@ -86,7 +87,7 @@ export function serverInfo(backend: string, d: Directive, line: number): ServerI
 }
 
 export function toBackendInfo(u: Upstream): BackendInfo {
-  return {name: u.name, kind: 'upstream', line: u.visit.line, servers: u.servers.map((s) => s.info)}
+  return {name: u.name, kind: 'upstream', line: u.visit.line, servers: u.servers.map((s) => s.info), affinity: readAffinity(u.block)}
 }
 
 /** Directives that hand a request to an upstream. */

@@ -8,7 +8,7 @@
  */
 import {UsageError} from '../../errors.js'
 import {detectPerlbal} from './descriptor.js'
-import {sameMatch, type AddServerSpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
+import {sameMatch, type AddServerSpec, type AffinitySpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, parseEndpoint} from '../endpoint.js'
 import {addressAsName, optionNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
@@ -34,7 +34,7 @@ function serverInfo(node: PoolNode): ServerInfo {
 function listBackends(doc: PerlbalDocument): BackendInfo[] {
   return readModel(doc)
     .pools.filter((p) => p.index >= 0)
-    .map((p) => ({name: p.name, kind: 'POOL', line: p.index + 1, servers: p.nodes.map((n) => serverInfo(n))}))
+    .map((p) => ({name: p.name, kind: 'POOL', line: p.index + 1, servers: p.nodes.map((n) => serverInfo(n)), affinity: {mode: 'off' as const}}))
 }
 
 function requirePool(doc: PerlbalDocument, name: string, next?: string[]): Pool {
@@ -197,6 +197,21 @@ function removeRoute(doc: PerlbalDocument, spec: RouteSpec): EditOutcome {
   return {changed: true, summary: `removed ${spec.kind} route ${spec.match} → ${spec.backend} from ${selector.name}`}
 }
 
+/**
+ * perlbal picks a node per request and keeps no session table, cookie or
+ * client hash: there is nothing to write. `off` is already true.
+ */
+function setAffinity(doc: PerlbalDocument, spec: AffinitySpec): EditOutcome {
+  requirePool(doc, spec.backend)
+  if (spec.mode === 'off') return {changed: false, summary: `pool ${spec.backend} has no affinity (perlbal has none): nothing to turn off`}
+  throw new UsageError(`perlbal has no session affinity: it cannot keep a client on one node of pool ${spec.backend} by ${spec.mode === 'cookie' ? 'cookie' : 'client address'}`, {
+    actions: [
+      'Put the pool behind an engine that has it: haproxy (cookie insert, balance source), nginx (hash $cookie_NAME, ip_hash) or pound (Session).',
+      'Or keep the session state out of the web servers (a shared session store), so any node can serve any client.',
+    ],
+  })
+}
+
 export const perlbalEngine: Engine<PerlbalDocument> = {
   name: 'perlbal',
   detect: detectPerlbal,
@@ -211,5 +226,6 @@ export const perlbalEngine: Engine<PerlbalDocument> = {
   listRoutes,
   addRoute,
   removeRoute,
+  setAffinity,
   validate: validatePerlbal,
 }

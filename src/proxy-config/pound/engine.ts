@@ -9,11 +9,12 @@
  */
 import {UsageError} from '../../errors.js'
 import {detectPound} from './descriptor.js'
-import {sameMatch, type AddServerSpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
+import {sameMatch, type AddServerSpec, type AffinitySpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, formatEndpoint} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
 import {parsePound, parsePoundTree, type PoundBlock, type PoundDocument, type PoundTree, type Statement} from './document.js'
+import {readAffinity, setServiceAffinity} from './affinity.js'
 import {validatePound} from './validate.js'
 
 interface Service {
@@ -79,7 +80,7 @@ function servers(tree: PoundTree, service: Service): Server[] {
 
 function listBackends(doc: PoundDocument): BackendInfo[] {
   const tree = parsePoundTree(doc)
-  return services(tree).map((s) => ({name: s.name, kind: 'Service', line: s.block.index + 1, servers: servers(tree, s).map((x) => x.info)}))
+  return services(tree).map((s) => ({name: s.name, kind: 'Service', line: s.block.index + 1, servers: servers(tree, s).map((x) => x.info), affinity: readAffinity(s.block)}))
 }
 
 function requireService(doc: PoundDocument, tree: PoundTree, name: string): Service {
@@ -308,6 +309,12 @@ function removeRoute(doc: PoundDocument, spec: RouteSpec): EditOutcome {
   return {changed: true, summary: `Service ${service.name} no longer matches ${spec.kind} ${spec.match}`}
 }
 
+function setAffinity(doc: PoundDocument, spec: AffinitySpec): EditOutcome {
+  const tree = parsePoundTree(doc)
+  const service = requireService(doc, tree, spec.backend)
+  return setServiceAffinity(doc, service.name, service.block, spec, unitOf(doc, tree))
+}
+
 export const poundEngine: Engine<PoundDocument> = {
   name: 'pound',
   detect: detectPound,
@@ -322,5 +329,6 @@ export const poundEngine: Engine<PoundDocument> = {
   listRoutes,
   addRoute,
   removeRoute,
+  setAffinity,
   validate: validatePound,
 }

@@ -137,7 +137,7 @@ describe('hactl backend and route (built CLI, real haproxy -c)', function () {
     const {file} = await workspace()
     const {code, stdout} = await hactl(['backend', 'list', '--file', file])
     expect(code).to.equal(0)
-    expect(stdout.trim().split('\n')).to.deep.equal(['web\tweb1\t127.0.1.1\t80\tenabled\t-\tno\t16', 'web\tweb2\t127.0.1.2\t80\tenabled\t-\tno\t17'])
+    expect(stdout.trim().split('\n')).to.deep.equal(['web\tweb1\t127.0.1.1\t80\tenabled\t-\tno\t16\toff', 'web\tweb2\t127.0.1.2\t80\tenabled\t-\tno\t17\toff'])
   })
 
   it('drain, disable and enable rewrite only the server line and enable restores it', async () => {

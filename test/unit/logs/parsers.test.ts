@@ -57,6 +57,18 @@ describe('access log parsers', () => {
       expect(r && combined(r)).to.match(/"<BADREQ>" 400 0 "-" "-"$/)
     })
 
+    it('reads option logasap\'s + before the total and the bytes, keeps a line whose timer is not a number, refuses one with too few timers', () => {
+      const logasap = parseHaproxy(HAPROXY_RAW.replace('0/0/0/13/13 404 500', '0/0/0/13/+13 404 +500'))
+      expect(logasap?.timings?.total).to.equal(13)
+      expect(logasap?.bytes).to.equal(500)
+      const odd = parseHaproxy(HAPROXY_RAW.replace('0/0/0/13/13', '0/0/x/13/13'))
+      expect(odd?.status).to.equal(404)
+      expect(odd?.timings?.connect).to.be.NaN
+      expect(odd?.timings?.response).to.equal(13)
+      expect(parseHaproxy(HAPROXY_RAW.replace('0/0/0/13/13', '0/0/13/13'))).to.equal(undefined)
+      expect(parseHaproxy(HAPROXY_RAW.replace(' 404 ', ' 4x4 '))).to.equal(undefined)
+    })
+
     it('refuses what is not an httplog line', () => {
       for (const line of ['', '[NOTICE]   (11554) : New worker (11592) forked', '127.0.0.1:1 [28/Nov/2026:10:32:19.752] www', 'Proxy www started.', '127.0.0.1:1 [99/Foo/2026:10:32:19.752] www web/s1 0/0/0/1/1 200 1 - - ---- 1/1/0/0/0 0/0 "GET / HTTP/1.1"']) {
         expect(parseHaproxy(line), line).to.equal(undefined)

@@ -13,6 +13,7 @@ function undo(edit: ConfigEdit, server?: string): ConfigEdit | undefined {
   if (edit.op === 'add-server' && !edit.spec.create) return {op: 'remove-server', backend: edit.spec.backend, server: server!}
   if (edit.op === 'add-route' && !edit.spec.create) return {op: 'remove-route', spec: edit.spec}
   if (edit.op === 'add-tls') return {op: 'remove-tls', spec: {name: edit.spec.name, remaining: []}}
+  if (edit.op === 'set-affinity' && edit.spec.mode !== 'off') return {op: 'set-affinity', spec: {...edit.spec, mode: 'off'}}
   return undefined
 }
 
