@@ -106,7 +106,7 @@ describe('SSH host keys and drift', function () {
     const source = path.join(dir, 'haproxy.cfg')
     await chmod(source, 0o640)
     // Another hactl run editing the source holds its lock (and has appended a line).
-    const holderScript = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../helpers/hold-lock.ts')
+    const holderScript = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../harness/hold-lock.ts')
     const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, 'file', source], {stdio: ['ignore', 'pipe', 'inherit']})
     let said = ''
     holder.stdout?.on('data', (d: Buffer) => (said += d.toString()))
