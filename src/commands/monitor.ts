@@ -13,9 +13,10 @@ rise/fall counters, plans with the failover guards (healthy targets only, nothin
 nothing when every proxy or most at once fail from here: the monitor may be cut off, hold-down, remap
 budget, zone spread), moves addresses, verifies, and publishes DNS only when the pool itself changed.
 With failover.rebalance auto it moves addresses back onto empty healthy proxies after the hold-down, one
-a round. Alerts are sent once per incident. Events are JSON lines (stdout, or --log-file); on a
-terminal, readable lines that name proxies by name (with the id where two share a name). --json: JSON
-lines on stdout even on a terminal, the last one the result ({"code": "monitor.result", …}) or the error.
+a round. Alerts are sent once per incident; a source certificate within tls.warnDays of expiry, once a day.
+Events are JSON lines (stdout, or --log-file); on a terminal, readable lines that name proxies by name
+(with the id where two share a name). --json: JSON lines on stdout even on a terminal, the last one the
+result ({"code": "monitor.result", …}) or the error.
 
 --once runs one round, for cron; state (counters, remap history, hold-downs) is kept in the state
 file between runs. Overlapping runs never act twice: the second exits 6, or waits with --wait.

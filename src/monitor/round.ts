@@ -15,6 +15,7 @@ import {suspectView, type Suspicion} from '../failover/suspect.js'
 import type {HealthJudge} from '../health/judge.js'
 import {observeAll} from '../health/rise-fall.js'
 import type {Reporter} from '../events.js'
+import {certificateAlerts, type SourceCertificate} from './certificates.js'
 import type {LeaseKeeper} from './lease.js'
 import {countRemaps, pruneState, type ActionRecord, type MonitorState, type OpenAlert} from './state.js'
 
@@ -47,6 +48,8 @@ export interface MonitorSettings {
   suspectGuard?: boolean
   /** The cluster's DNS record, kept listing the pool's addresses. */
   dns?: DnsSpec
+  /** `tls.warnDays`: a source certificate this close to expiry, or past it, is alerted once a day. */
+  tlsWarnDays?: number
 }
 
 /** What a round works on: the pool, and the record set when the cluster has a dns section. */
@@ -64,6 +67,8 @@ export interface MonitorDeps {
   lease?: LeaseKeeper
   /** Asked between actions: true once SIGTERM/SIGINT came, so no new action starts. */
   stopping?: () => boolean
+  /** The source config's certificates (no connection); without it, no expiry alerts. */
+  certificates?: () => Promise<readonly SourceCertificate[]>
 }
 
 export interface RoundOutcome {
@@ -79,6 +84,8 @@ export interface RoundOutcome {
   /** This round's view was suspect (the monitor may be cut off): no moves. */
   suspect: boolean
   dnsPublished: boolean
+  /** Certificate expiry alerts sent this round (not counted in `alerts`: nothing the monitor could heal by moving). */
+  certificateAlerts: number
 }
 
 /** The round's describe and health judge; a view with any failure is marked incomplete and acted on not at all. */
@@ -144,10 +151,10 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     alerts: {...previous.alerts},
     ...(suspicion ? {suspect: suspicion} : {suspect: undefined}),
   }
-  const record = (action: FailoverAction | {kind: 'dns'}, summary: string, outcome: ActionRecord['outcome']): void => {
+  const record = (action: FailoverAction | {kind: 'alert' | 'dns'}, summary: string, outcome: ActionRecord['outcome']): void => {
     state.lastActions.push({round: id, at: new Date(clock()).toISOString(), kind: action.kind, summary, outcome})
   }
-  const outcome: RoundOutcome = {id, complete: view.complete, health, planned: 0, done: 0, failed: 0, alerts: 0, standby: false, suspect: suspicion !== undefined, dnsPublished: false}
+  const outcome: RoundOutcome = {id, complete: view.complete, health, planned: 0, done: 0, failed: 0, alerts: 0, standby: false, suspect: suspicion !== undefined, dnsPublished: false, certificateAlerts: 0}
   const associations = plan.actions.filter((a): a is AssociateAction => a.kind === 'associate')
 
   let mayAct = true
@@ -226,6 +233,11 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     outcome.dnsPublished = await publishPool(view.addresses, settings.dns, state, deps, record)
   }
 
+  // Like the pool's incidents, the lease holder's to send: a standby would send each a second time.
+  if (deps.certificates && settings.tlsWarnDays !== undefined && !outcome.standby) {
+    outcome.certificateAlerts = await alertCertificates(state, deps.certificates, settings.tlsWarnDays, now, reporter, record)
+  }
+
   const counts = {healthy: 0, unhealthy: 0, unknown: 0}
   for (const p of view.proxies) counts[health[p.id] ?? 'unknown']++
   state.lastRound = {id, at: new Date(now).toISOString(), ...counts}
@@ -264,6 +276,31 @@ function updateIncidents(
     on.resolve(key, alert)
     delete open[key]
   }
+}
+
+/** Each expiring certificate once a UTC day; a source that cannot be read leaves the record as it was. */
+async function alertCertificates(
+  state: MonitorState,
+  read: () => Promise<readonly SourceCertificate[]>,
+  warnDays: number,
+  now: number,
+  reporter: Reporter,
+  record: (action: {kind: 'alert'}, summary: string, outcome: ActionRecord['outcome']) => void,
+): Promise<number> {
+  let certificates: readonly SourceCertificate[]
+  try {
+    certificates = await read()
+  } catch (error) {
+    reporter.emit({level: 'debug', code: 'tls.unreadable', message: `cannot read the certificates of the source: ${(error as Error).message}`})
+    return 0
+  }
+  const {alerts, alerted} = certificateAlerts(certificates, state.certificateAlerts ?? {}, now, warnDays)
+  for (const alert of alerts) {
+    reporter.emit({level: 'warn', code: 'tls.expiry', subject: alert.name, message: alert.message, data: {notAfter: alert.notAfter, daysLeft: alert.daysLeft, warnDays}})
+    record({kind: 'alert'}, alert.message, 'alert')
+  }
+  state.certificateAlerts = alerted
+  return alerts.length
 }
 
 /** This round's probes of the running proxies through the suspect-view rule. */

@@ -52,6 +52,8 @@ export interface MonitorState {
   suspect?: Suspicion
   /** How the monitor that wrote this runs, so `status` can tell a stopped loop from a cron job between runs. */
   run?: {intervalMs: number; once: boolean}
+  /** Certificate name → the UTC day (YYYY-MM-DD) its expiry was last alerted: one alert per certificate per day. */
+  certificateAlerts?: Record<string, string>
 }
 
 const KEEP_ACTIONS = 50
@@ -97,6 +99,7 @@ const STATE_SCHEMA = z.looseObject({
   alerts: z.record(z.string(), z.looseObject({message: z.string(), incident: z.string().optional(), since: z.number()})).default({}),
   suspect: z.looseObject({kind: z.enum(['all', 'flip']), since: z.number(), proxies: z.array(z.string()), message: z.string()}).optional(),
   run: z.looseObject({intervalMs: z.number(), once: z.boolean()}).optional(),
+  certificateAlerts: z.record(z.string(), z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).optional(),
 }) satisfies z.ZodType<MonitorState>
 
 export async function writeState(file: string, state: MonitorState): Promise<void> {

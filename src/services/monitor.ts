@@ -14,7 +14,9 @@ import {LeaseKeeper} from '../monitor/lease.js'
 import {holderId, leaseFor} from '../monitor/leases.js'
 import {runMonitor, type MonitorResult} from '../monitor/loop.js'
 import {executorRunner, type ActionRunner, type MonitorCloud, type MonitorSettings} from '../monitor/round.js'
+import type {SourceCertificate} from '../monitor/certificates.js'
 import {stateFilePath} from '../monitor/state.js'
+import {listTls} from './tls.js'
 
 export interface MonitorCommandOptions {
   once: boolean
@@ -59,6 +61,28 @@ export function monitorSettings(cluster: Cluster): MonitorSettings {
     // The ec2 judge is the cloud's word, not what this machine can reach: nothing to doubt.
     suspectGuard: spec.health.proxy.type !== 'ec2',
     ...(spec.dns ? {dns: {name: spec.dns.name, ttl: spec.dns.ttl}} : {}),
+    tlsWarnDays: spec.tls.warnDays,
+  }
+}
+
+/** How long the loop trusts its last read of the source's certificates: expiry moves by days, rounds by seconds. */
+const CERTIFICATES_TTL_MS = 10 * 60_000
+
+/**
+ * The source config's certificates, as `status` reads them (no connection),
+ * read again at most every ten minutes. A source that cannot be read has
+ * none: the config's own errors are `validate`'s and `status`'s to report.
+ */
+export function sourceCertificates(cluster: Cluster, clock: () => number = Date.now): () => Promise<readonly SourceCertificate[]> {
+  let last: {at: number; certificates: SourceCertificate[]} | undefined
+  return async () => {
+    if (last && clock() - last.at < CERTIFICATES_TTL_MS) return last.certificates
+    const certificates = await listTls({cluster, engine: cluster.spec.proxy.engine}).then(
+      (listing) => listing.certificates.map((c) => ({name: c.name, ...(c.notAfter ? {notAfter: c.notAfter} : {})})),
+      () => [],
+    )
+    last = {at: clock(), certificates}
+    return certificates
   }
 }
 
@@ -136,6 +160,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
       // the lock `eip failover` takes, so an operator's move and the monitor's never cross.
       run: dryRun ? planOnly : executorRunner(provider),
       log,
+      certificates: sourceCertificates(cluster),
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },
   )

@@ -11,6 +11,8 @@ import path from 'node:path'
 import type {Cluster} from '../cluster/loader.js'
 import {ExitCode, UsageError, type ExitCodeValue} from '../errors.js'
 import {servedCertificate} from '../health/tls-probe.js'
+import type {EngineName} from '../proxy-config/engine.js'
+import {ENGINE_DEFAULTS} from '../remote/hosts.js'
 import {checkPair, inspectBundle} from '../proxy-config/certificate.js'
 import {certificatePath, DEFAULT_MIN_VERSION, TLS_DIR, TLS_NAME, type TlsBinding, type TlsMinVersion} from '../proxy-config/tls.js'
 import type {Reporter} from '../events.js'
@@ -65,8 +67,49 @@ async function defaultPort(options: ConfigSourceOptions & {port?: number}): Prom
   return options.cluster?.spec.tls.port ?? 443
 }
 
+/**
+ * pound and perlbal open certificate paths from their working folder (the
+ * service's, `/` under systemd), not the config's: a path right on the hosts
+ * is wrong beside the source, and hosts whose configs live in different
+ * folders would need different text in the one config pushed to all. So
+ * hactl writes no listener for them and says exactly what to write by hand,
+ * with the folders the rollout installs `hactl-tls/` into.
+ */
+const WITHOUT_TLS: Partial<Record<EngineName, (pem: string) => string>> = {
+  pound: (pem) => `beside your ListenHTTP: \`ListenHTTPS\` with its Address and Port 443, \`Cert "${pem}"\` and \`End\`, the Services at the top level so both listeners share them`,
+  perlbal: (pem) => `in the service: \`SET enable_ssl = on\`, \`SET ssl_cert_file = ${pem}\`, \`SET ssl_key_file = ${pem}\` (the hosts need the IO::Socket::SSL Perl module; perlbal checks the files only when the service starts)`,
+}
+
+/** The live config's folder on the hosts, as the rollout resolves it without asking the cloud. */
+function hostFolders(options: ConfigSourceOptions, engine: EngineName): string[] {
+  const proxy = options.cluster?.spec.proxy.remotePath ?? ENGINE_DEFAULTS[engine].remotePath
+  const hosts = options.cluster?.spec.hosts ?? []
+  const paths = hosts.length > 0 ? hosts.map((h) => h.remotePath ?? proxy) : [proxy]
+  return [...new Set(paths.map((p) => path.posix.dirname(p)))]
+}
+
+function refuseWithoutTls(options: ConfigSourceOptions, name: string): void {
+  const engine = resolveSource(options).engineName
+  const write = engine === undefined ? undefined : WITHOUT_TLS[engine]
+  if (!engine || !write) return
+  const folders = hostFolders(options, engine)
+  const pem = (folder: string): string => path.posix.join(folder, TLS_DIR, `${name}.pem`)
+  const where = options.cluster ? 'proxy.remotePath / hosts[].remotePath' : `${engine}'s usual place; with a cluster file, proxy.remotePath's folder`
+  throw new UsageError(
+    `hactl does not write TLS listeners for ${engine}: ${engine} opens certificate paths from its working folder, not the config's, so no one path is right both beside the source and on the hosts; nothing was changed`,
+    {
+      actions: [
+        `Write it by hand ${write(pem(folders[0]))}${folders.length > 1 ? ` (the hosts keep their configs in ${folders.join(', ')}: one config text cannot name them all; give them one remotePath folder)` : ''}; the rollout installs hactl-tls/ in ${folders.join(', ')} (${where}).`,
+        `Put certificate, chain and key in one file beside the source config, mode 0600: (umask 077; cat CERT CHAIN KEY > ${TLS_DIR}/${name}.pem); config push carries it to every proxy with the config.`,
+        'Or terminate TLS on haproxy or nginx, where tls add writes it.',
+      ],
+    },
+  )
+}
+
 export async function addTls(options: TlsAddOptions): Promise<EditAndPushResult> {
   checkName(options.name)
+  refuseWithoutTls(options, options.name)
   const [cert, key, chain] = await Promise.all([
     readInput(options.cert, '--cert'),
     readInput(options.key, '--key'),

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {ec2Judge, type HealthJudge} from '../../src/health/judge.js'
 import type {LeaseKeeper} from '../../src/monitor/lease.js'
 import {executorRunner, runRound, type ActionRunner, type MonitorSettings} from '../../src/monitor/round.js'
+import type {SourceCertificate} from '../../src/monitor/certificates.js'
 import {emptyState, type MonitorState} from '../../src/monitor/state.js'
 import {MemoryReporter} from '../../src/events.js'
 import {FakeProvider} from './fake-provider.js'
@@ -25,6 +26,8 @@ export class World {
   lease?: LeaseKeeper
   /** What this monitor sees; the cloud's word by default. */
   judge: HealthJudge = ec2Judge
+  /** The source's certificates, when a test gives the monitor some. */
+  certificates?: () => Promise<readonly SourceCertificate[]>
 
   constructor(
     readonly provider: FakeProvider,
@@ -40,6 +43,7 @@ export class World {
       reporter: this.reporter,
       clock: () => this.now,
       lease: this.lease,
+      ...(this.certificates ? {certificates: this.certificates} : {}),
     })
     this.state = result.state
     return result

@@ -99,6 +99,9 @@ describe('tls add|remove|list on a config file (--file)', function () {
     const {code, stderr} = await hactl(['tls', 'add', 'www', '--cert', www.cert, '--key', www.key, '--file', pound, '--engine', 'pound'])
     expect(code).to.equal(2)
     expect(stderr).to.include('ListenHTTPS')
+    // --file: no cluster file names the hosts' folder, so pound's usual one, said to be that.
+    expect(stderr).to.include('`Cert "/etc/pound/hactl-tls/www.pem"`')
+    expect(stderr).to.include("pound's usual place")
     expect(await readFile(pound, 'utf8')).to.equal(text)
   })
 })
