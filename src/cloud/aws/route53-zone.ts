@@ -15,6 +15,7 @@ import {randomBytes} from 'node:crypto'
 
 import type {ProbeSpec} from '../../cluster/schema.js'
 import {CloudError, ConfigError} from '../../errors.js'
+import {poll} from '../../util/poll.js'
 import {absoluteName as absolute} from '../dns-name.js'
 import {DnsConflictError, sameValues, type DnsZone, type RecordSet, type UpsertOptions} from '../dns-zone.js'
 import {hactlTags, TAG} from '../tags.js'
@@ -205,17 +206,15 @@ export class Route53Zone implements DnsZone {
 
   /** Poll GetChange with capped backoff until INSYNC; bounded so a stuck change ends with a message. */
   private async waitInSync(id: string): Promise<void> {
-    const deadline = Date.now() + (this.options.syncTimeoutMs ?? 180_000)
-    for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
-      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))))
-      const status = await this.route53.getChange(id)
-      if (status.Status === 'INSYNC') return
-      if (Date.now() >= deadline) {
-        throw new CloudError(`Route 53 change ${id} is still ${status.Status ?? 'PENDING'}`, {
-          actions: ['The record was accepted; check it later with `hactl dns show`, or publish with --no-wait.'],
-        })
-      }
-    }
+    const {value: status, done} = await poll(
+      () => this.route53.getChange(id),
+      (change) => change.Status === 'INSYNC',
+      {timeoutMs: this.options.syncTimeoutMs ?? 180_000, delayMs: 500, maxDelayMs: 10_000},
+    )
+    if (done) return
+    throw new CloudError(`Route 53 change ${id} is still ${status.Status ?? 'PENDING'}`, {
+      actions: ['The record was accepted; check it later with `hactl dns show`, or publish with --no-wait.'],
+    })
   }
 }
 
