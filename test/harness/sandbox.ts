@@ -81,6 +81,27 @@ export async function upSandbox(requested: number, options: UpSandboxOptions = {
   }
 }
 
+/** One request through the traffic client: when it was sent and answered, whether it succeeded and which proxy answered. */
+export interface TrafficSample {
+  send: number
+  done: number
+  ok: boolean
+  proxy?: string
+}
+
+/** A request every 10 ms to one address of the sandbox; remembers each one, for downtime and which proxy served it. */
+export function steadyTraffic(sb: TestSandbox, ip: string): {log: TrafficSample[]; stop: () => void} {
+  const log: TrafficSample[] = []
+  const timer = setInterval(() => {
+    const send = Date.now()
+    sb.get(ip).then(
+      (r) => log.push({send, done: Date.now(), ok: r.status === 200, proxy: r.proxy}),
+      () => log.push({send, done: Date.now(), ok: false}),
+    )
+  }, 10)
+  return {log, stop: () => clearInterval(timer)}
+}
+
 /**
  * The second octet for a test's sandbox nets. HACTL_TEST_NET_OFFSET shifts
  * every test's nets, so two checkouts can run their suites on one machine.

@@ -2,25 +2,12 @@ import {expect} from 'chai'
 
 import {BIN} from '../../harness/cli.js'
 import {startProcess, type Started} from '../../harness/process.js'
-import {hasCommand, upSandbox, type TestSandbox} from '../../harness/sandbox.js'
+import {hasCommand, steadyTraffic, upSandbox, type TestSandbox} from '../../harness/sandbox.js'
 import {waitFor} from '../../harness/wait.js'
 
 interface View {
   instances: {id: string; name: string; zone: string; crashed: boolean; alive: boolean}[]
   addresses: {publicIp: string; instanceId?: string}[]
-}
-
-/** A request every 10 ms to one address; remembers when each succeeded and which proxy answered. */
-function client(sb: TestSandbox, ip: string): {log: {send: number; done: number; ok: boolean; proxy?: string}[]; stop: () => void} {
-  const log: {send: number; done: number; ok: boolean; proxy?: string}[] = []
-  const timer = setInterval(() => {
-    const send = Date.now()
-    sb.get(ip).then(
-      (r) => log.push({send, done: Date.now(), ok: r.status === 200, proxy: r.proxy}),
-      () => log.push({send, done: Date.now(), ok: false}),
-    )
-  }, 10)
-  return {log, stop: () => clearInterval(timer)}
 }
 
 describe('failover on the sandbox with hactl monitor running', function () {
@@ -48,7 +35,7 @@ describe('failover on the sandbox with hactl monitor running', function () {
     const ip = sb.eip(1)
     const before = await view()
     const holder = before.instances.find((i) => i.id === before.addresses.find((a) => a.publicIp === ip)?.instanceId)!
-    const traffic = client(sb, ip)
+    const traffic = steadyTraffic(sb, ip)
     await waitFor('steady traffic', () => traffic.log.filter((p) => p.ok).length > 10 || undefined)
     const killedAt = Date.now()
     const kill = await sb.run(['sandbox', 'kill', holder.name])

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {BIN} from '../../harness/cli.js'
 import {startProcess, type Started} from '../../harness/process.js'
-import {hasCommand, upSandbox, type TestSandbox} from '../../harness/sandbox.js'
+import {hasCommand, steadyTraffic, upSandbox, type TestSandbox} from '../../harness/sandbox.js'
 import {waitFor} from '../../harness/wait.js'
 
 interface Instance {
@@ -20,19 +20,6 @@ interface View {
 }
 
 const PAIR = 'hactl:pair'
-
-/** A request every 10 ms to one address; remembers when each succeeded and which proxy answered. */
-function client(sb: TestSandbox, ip: string): {log: {send: number; done: number; ok: boolean; proxy?: string}[]; stop: () => void} {
-  const log: {send: number; done: number; ok: boolean; proxy?: string}[] = []
-  const timer = setInterval(() => {
-    const send = Date.now()
-    sb.get(ip).then(
-      (r) => log.push({send, done: Date.now(), ok: r.status === 200, proxy: r.proxy}),
-      () => log.push({send, done: Date.now(), ok: false}),
-    )
-  }, 10)
-  return {log, stop: () => clearInterval(timer)}
-}
 
 /**
  * `sandbox up --topology pairs` end to end, with `hactl monitor` running: the
@@ -89,7 +76,7 @@ describe('topology pairs on the sandbox with hactl monitor running', function ()
     const pair = address?.tags[PAIR] as string
     const active = membersOf(before, pair).find((m) => m.id === address?.instanceId) as Instance
     const partner = membersOf(before, pair).find((m) => m.id !== address?.instanceId) as Instance
-    const traffic = client(sb, ip)
+    const traffic = steadyTraffic(sb, ip)
     await waitFor('steady traffic', () => traffic.log.filter((p) => p.ok).length > 10 || undefined)
     const killedAt = Date.now()
     const kill = await sb.run(['sandbox', 'kill', active.name])
