@@ -5,8 +5,7 @@
  * per UTC day. The day of the last alert is kept in the monitor state, so a
  * restart or the next `--once` run the same day stays quiet.
  */
-
-const DAY = 86_400_000
+import {daysLeft} from '../proxy-config/tls.js'
 
 /** A certificate of the source as the monitor needs it. */
 export interface SourceCertificate {
@@ -45,15 +44,15 @@ export function certificateAlerts(
     if (c.notAfter === undefined) continue
     const notAfter = Date.parse(c.notAfter)
     if (Number.isNaN(notAfter)) continue
-    const daysLeft = Math.floor((notAfter - now) / DAY)
-    if (daysLeft >= warnDays) continue
+    const left = daysLeft(notAfter, now)
+    if (left >= warnDays) continue
     next[c.name] = today
     if (alerted[c.name] === today) continue
     const message =
       notAfter <= now
         ? `certificate ${c.name} expired on ${c.notAfter}: renew it and run tls add again`
-        : `certificate ${c.name} expires in ${daysLeft} days (${c.notAfter}; tls.warnDays ${warnDays}): renew it and run tls add again`
-    alerts.push({name: c.name, notAfter: c.notAfter, daysLeft, message})
+        : `certificate ${c.name} expires in ${left} days (${c.notAfter}; tls.warnDays ${warnDays}): renew it and run tls add again`
+    alerts.push({name: c.name, notAfter: c.notAfter, daysLeft: left, message})
   }
   return {alerts, alerted: next}
 }

@@ -57,6 +57,11 @@ export interface TlsEngine<D> {
 }
 
 /** `hactl-tls/NAME.pem`, as written in the config. */
+/** Whole days from `now` until a certificate's not-after (negative once it has expired), both in ms. */
+export function daysLeft(notAfter: number, now: number): number {
+  return Math.floor((notAfter - now) / 86_400_000)
+}
+
 export function certificatePath(name: string): string {
   return `${TLS_DIR}/${name}.pem`
 }

@@ -14,7 +14,7 @@ import {servedCertificate} from '../health/tls-probe.js'
 import type {EngineName} from '../proxy-config/engine.js'
 import {ENGINE_DEFAULTS} from '../remote/hosts.js'
 import {checkPair, inspectBundle} from '../proxy-config/certificate.js'
-import {certificatePath, DEFAULT_MIN_VERSION, TLS_DIR, TLS_NAME, type TlsBinding, type TlsMinVersion} from '../proxy-config/tls.js'
+import {certificatePath, daysLeft, DEFAULT_MIN_VERSION, TLS_DIR, TLS_NAME, type TlsBinding, type TlsMinVersion} from '../proxy-config/tls.js'
 import type {Reporter} from '../events.js'
 import {loadConfig, resolveSource, type ConfigSourceOptions} from './config-source.js'
 import {editAndPush, type EditAndPushResult} from './edit-and-push.js'
@@ -194,7 +194,7 @@ export async function listTls(options: ConfigSourceOptions & {now?: Date}): Prom
       hosts: hosts.length > 0 ? hosts : (info?.names ?? []),
       names: info?.names ?? [],
       notAfter: info?.notAfter.toISOString(),
-      daysLeft: info ? Math.floor((info.notAfter.getTime() - now.getTime()) / 86_400_000) : undefined,
+      daysLeft: info ? daysLeft(info.notAfter.getTime(), now.getTime()) : undefined,
       fingerprint: info?.fingerprint,
       servedBy: mine.map((b) => b.frontend),
       port: mine.find((b) => b.port !== undefined)?.port,
