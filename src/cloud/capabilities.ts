@@ -12,7 +12,6 @@
  * have it (wired in ./open.ts).
  */
 import {UsageError} from '../errors.js'
-import type {DnsZone} from './dns-zone.js'
 import type {OperationPlanner} from './operations.js'
 import type {BackendInstance, ElasticAddress, LaunchOptions, Placement, ProxyInstance} from './provider.js'
 
@@ -53,20 +52,19 @@ export interface BackendDiscovery {
   listBackendInstances(backend: string): Promise<BackendInstance[]>
 }
 
-/** The capabilities of one cluster, as its provider offers them. */
+/** The capabilities of one cluster, as its provider offers them. Its DNS zone is not one of them: dns.provider names it, and openDnsZone (./dns-zones.ts) opens it. */
 export interface Cloud {
   readonly kind: ProviderKind
   readonly hosts: ProxyHosts
   readonly instances?: Instances
   readonly addresses?: AddressPool
-  readonly dns?: DnsZone
   readonly backends?: BackendDiscovery
   readonly pairTags?: PairTags
   /** The exact API calls of planned operations (and the cloud's answer on permissions), for --dry-run. */
   readonly planner?: OperationPlanner
 }
 
-export type CapabilityName = 'addresses' | 'backends' | 'dns' | 'instances'
+export type CapabilityName = 'addresses' | 'backends' | 'instances'
 
 const MISSING: Record<CapabilityName, {what: string; actions: string[]}> = {
   instances: {
@@ -76,10 +74,6 @@ const MISSING: Record<CapabilityName, {what: string; actions: string[]}> = {
   addresses: {
     what: 'address pool capability (Elastic IPs)',
     actions: ['Elastic IPs and their failover need provider: aws (or provider: local to try it on this machine).'],
-  },
-  dns: {
-    what: 'DNS zone capability',
-    actions: ['Route 53 record sets need provider: aws (provider: local serves DNS on this machine).'],
   },
   backends: {
     what: 'backend discovery capability (instances found by tags)',

@@ -52,12 +52,9 @@ export interface MonitorSettings {
   tlsWarnDays?: number
 }
 
-/** What a round works on: the pool, and the record set when the cluster has a dns section. */
-export type MonitorCloud = PoolCloud & Pick<DnsZone, 'getRecordSet' | 'upsertRecordSet'>
-
 export interface MonitorDeps {
-  provider: MonitorCloud
-  /** Where the record lives (dns.provider); without it, the provider's own record set. */
+  provider: PoolCloud
+  /** Where the record lives (the zone dns.provider names); without it the round publishes nothing. */
   dns?: Pick<DnsZone, 'getRecordSet' | 'upsertRecordSet'>
   judge: HealthJudge
   run: ActionRunner
@@ -229,8 +226,8 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     }
   }
 
-  if (settings.dns && view.complete && mayAct && !deps.stopping?.()) {
-    outcome.dnsPublished = await publishPool(view.addresses, settings.dns, state, deps, record)
+  if (settings.dns && deps.dns && view.complete && mayAct && !deps.stopping?.()) {
+    outcome.dnsPublished = await publishPool(view.addresses, settings.dns, deps.dns, state, deps, record)
   }
 
   // Like the pool's incidents, the lease holder's to send: a standby would send each a second time.
@@ -326,6 +323,7 @@ function judgeView(
 async function publishPool(
   addresses: ElasticAddress[],
   dns: DnsSpec,
+  zone: Pick<DnsZone, 'getRecordSet' | 'upsertRecordSet'>,
   state: MonitorState,
   deps: MonitorDeps,
   record: (action: {kind: 'dns'}, summary: string, outcome: ActionRecord['outcome']) => void,
@@ -337,7 +335,6 @@ async function publishPool(
   }
   // As this monitor last published it: nothing to ask the DNS about.
   if (state.published && sameSet(state.published, pool) && state.publishedTtl === dns.ttl) return false
-  const zone = deps.dns ?? deps.provider
   try {
     const plan = planDns(await zone.getRecordSet(dns.name), addresses, dns)
     if (plan.upsert) {

@@ -2,7 +2,7 @@ import {createWriteStream} from 'node:fs'
 
 import {dnsProviderOf} from '../cluster/dns.js'
 import type {Cluster} from '../cluster/loader.js'
-import {need, poolOf, type Cloud} from '../cloud/capabilities.js'
+import {poolOf, type Cloud, type PoolCloud} from '../cloud/capabilities.js'
 import {openDnsZone} from '../cloud/dns-zones.js'
 import {openCloud} from '../cloud/index.js'
 import {nameInstances, proxyLabels, type Labels} from '../cloud/labels.js'
@@ -13,7 +13,7 @@ import {humanEventLog, jsonEventLog, teeLog, type RoundLog} from '../monitor/eve
 import {LeaseKeeper} from '../monitor/lease.js'
 import {holderId, leaseFor} from '../monitor/leases.js'
 import {runMonitor, type MonitorResult} from '../monitor/loop.js'
-import {executorRunner, type ActionRunner, type MonitorCloud, type MonitorSettings} from '../monitor/round.js'
+import {executorRunner, type ActionRunner, type MonitorSettings} from '../monitor/round.js'
 import type {SourceCertificate} from '../monitor/certificates.js'
 import {stateFilePath} from '../monitor/state.js'
 import {listTls} from './tls.js'
@@ -104,11 +104,10 @@ function eventLog(options: MonitorCommandOptions, labels: () => Labels): RoundLo
 }
 
 /**
- * What the rounds work on: the pool (a cluster without one is refused, exit 2)
- * and the record set, asked for only when the cluster has a dns section. Every
- * describe of the proxies tells `seen` their names, so lines can use them.
+ * What the rounds work on: the pool (a cluster without one is refused, exit 2).
+ * Every describe of the proxies tells `seen` their names, so lines can use them.
  */
-function monitorCloud(cloud: Cloud, seen: (labels: Labels) => void): MonitorCloud {
+function monitorCloud(cloud: Cloud, seen: (labels: Labels) => void): PoolCloud {
   const pool = poolOf(cloud)
   return {
     ...pool,
@@ -117,8 +116,6 @@ function monitorCloud(cloud: Cloud, seen: (labels: Labels) => void): MonitorClou
       seen(proxyLabels(proxies))
       return proxies
     },
-    getRecordSet: (name) => need(cloud, 'dns').getRecordSet(name),
-    upsertRecordSet: (records, options) => need(cloud, 'dns').upsertRecordSet(records, options),
   }
 }
 

@@ -27,7 +27,7 @@ export class FakeProvider implements Instances, AddressPool, DnsZone {
 
   /** This fake as a cluster's capabilities, for a service's `cloud` option. */
   cloud(): Cloud {
-    return {kind: this.kind, hosts: this, instances: this, addresses: this, dns: this}
+    return {kind: this.kind, hosts: this, instances: this, addresses: this}
   }
 
   holder(allocationId: string): string | undefined {

@@ -38,6 +38,7 @@ export class World {
     this.now += stepMs
     const result = await runRound(this.state, `r${++this.rounds}`, this.settings, {
       provider: this.provider,
+      dns: this.provider,
       judge: this.judge,
       run: providerRunner(this.provider),
       reporter: this.reporter,

@@ -39,7 +39,7 @@ export async function awsCloud(cluster: Cluster): Promise<Cloud> {
 }
 
 export function cloudOf(aws: AwsProvider): Cloud {
-  return {kind: 'aws', hosts: aws, instances: aws, addresses: aws, dns: aws, backends: aws, pairTags: aws, planner: aws}
+  return {kind: 'aws', hosts: aws, instances: aws, addresses: aws, backends: aws, pairTags: aws, planner: aws}
 }
 
 function tagsOf(tags: Tag[] | undefined): Record<string, string> {

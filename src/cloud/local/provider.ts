@@ -287,5 +287,5 @@ export async function createLocalProvider(cluster: Cluster): Promise<LocalProvid
 /** The sandbox has what AWS has, except backend discovery; it plans with the provider-neutral wording. */
 export async function localCloud(cluster: Cluster): Promise<Cloud> {
   const local = await createLocalProvider(cluster)
-  return {kind: 'local', hosts: local, instances: local, addresses: local, dns: local, pairTags: local}
+  return {kind: 'local', hosts: local, instances: local, addresses: local, pairTags: local}
 }

@@ -41,7 +41,7 @@ async function roundWith(world: World, run: ActionRunner, stepMs: number): Promi
   const {runRound} = await import('../../../src/monitor/round.js')
   const {ec2Judge} = await import('../../../src/health/judge.js')
   world.now += stepMs
-  const result = await runRound(world.state, `r${++world.rounds}`, world.settings, {provider: world.provider, judge: ec2Judge, run, reporter: world.reporter, clock: () => world.now})
+  const result = await runRound(world.state, `r${++world.rounds}`, world.settings, {provider: world.provider, dns: world.provider, judge: ec2Judge, run, reporter: world.reporter, clock: () => world.now})
   world.state = result.state
 }
 
