@@ -70,6 +70,10 @@ const proxy = z.strictObject({
   check: z.string().optional(),
   /** How long the post-check may keep failing after a reload before the host is rolled back. */
   checkTimeout: duration(100, 3_600_000).default(10_000),
+  /** Which proxies the monitor pushes the source config to: `new` (never pushed) or `all` (drift is pushed back too). */
+  converge: z.enum(['new', 'all']).default('new'),
+  /** How often the monitor compares live configs with the source. */
+  convergeInterval: duration(1000).default(60_000),
   instances: instances.prefault({}),
 })
 
@@ -150,6 +154,21 @@ const failover = z.strictObject({
   rebalance: z.enum(['auto', 'manual']).default('auto'),
   lease: lease.optional(),
   stateFile: z.string().optional(),
+  /** Off unless set: a proxy terminated, stopped or failing its probes for longer than `after` is replaced by the monitor. */
+  replace: z.strictObject({after: duration(1000).default(120_000)}).optional(),
+})
+
+/** topology nlb: the L4 load balancer in front of the proxies (an AWS NLB, or the sandbox's balancer). NLB defaults. */
+const balancer = z.strictObject({
+  /** Health check of the targets; type, port and path come from health.proxy. */
+  interval: duration(1000, 300_000).default(10_000),
+  healthyThreshold: z.number().int().min(2).max(10).default(3),
+  unhealthyThreshold: z.number().int().min(2).max(10).default(3),
+  /** How long a target being removed keeps its open connections (draining). */
+  deregistrationDelay: duration(0, 3_600_000).default(300_000),
+  /** How long a new instance may fail its checks before the auto scaling group replaces it. */
+  gracePeriod: duration(0, 7_200_000).default(300_000),
+  crossZone: z.boolean().default(true),
 })
 
 const local = z.strictObject({
@@ -201,6 +220,7 @@ export const clusterSchema = z.strictObject({
   dns: dnsSchema.optional(),
   health: health.prefault({}),
   failover: failover.prefault({}),
+  balancer: balancer.prefault({}),
   local: local.prefault({}),
   /** Backend discovery defaults for `backend sync`: backend name → port. */
   backends: z
@@ -218,6 +238,7 @@ export type ClusterSpec = z.output<typeof clusterSchema>
 export type ProbeSpec = ClusterSpec['health']['proxy']
 export type HostSpec = ClusterSpec['hosts'][number]
 export type EngineName = (typeof ENGINES)[number]
+export type BalancerSpec = ClusterSpec['balancer']
 export type FirewallSpec = NonNullable<ClusterSpec['firewall']>
 export type FirewallRuleSpec = FirewallSpec['extra'][number]
 export type ProviderKind = (typeof PROVIDERS)[number]
