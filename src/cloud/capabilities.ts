@@ -52,6 +52,56 @@ export interface BackendDiscovery {
   listBackendInstances(backend: string): Promise<BackendInstance[]>
 }
 
+/** A target's state as the load balancer sees it (the names of an AWS target group's states). */
+export type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused' | 'unavailable'
+
+export interface BalancerTarget {
+  instanceId: string
+  state: TargetState
+  /** The balancer's reason code or text, when it gives one. */
+  reason?: string
+}
+
+/** The balancer as found by its tags: where clients reach it and what it sends traffic to. */
+export interface BalancerView {
+  name: string
+  /** An address clients connect to (the sandbox's balancer). */
+  address?: string
+  /** A DNS name clients resolve (an AWS NLB), with the hosted zone an alias record to it names. */
+  dnsName?: string
+  hostedZoneId?: string
+  ports: number[]
+  targets: BalancerTarget[]
+}
+
+/** topology nlb: the L4 load balancer in front of the proxies. */
+export interface LoadBalancer {
+  /** The cluster's balancer and its targets' health, or undefined before `proxy launch` made it. */
+  describeBalancer(): Promise<BalancerView | undefined>
+  /** Add proxies as targets (a new proxy joins only after the source config was pushed to it). */
+  registerTargets(instanceIds: string[]): Promise<void>
+  /** Remove proxies as targets; open connections drain for balancer.deregistrationDelay. */
+  deregisterTargets(instanceIds: string[]): Promise<void>
+}
+
+export interface ScalingView {
+  name: string
+  desired: number
+  min: number
+  max: number
+  /** The group's instances and what the group thinks of them. */
+  instances: Array<{instanceId: string; zone?: string; lifecycle: string; health: 'healthy' | 'unhealthy'}>
+}
+
+/** topology nlb: the group that keeps the proxy count and replaces dead proxies (an Auto Scaling group, or the sandbox's). */
+export interface ScalingGroup {
+  describeGroup(): Promise<ScalingView | undefined>
+  /** min = max = desired = count. */
+  setCount(count: number): Promise<void>
+  /** Terminate one proxy through the group, after draining; `decrement` lowers the count instead of replacing it. */
+  terminateThroughGroup(instanceId: string, options: {decrement: boolean}): Promise<void>
+}
+
 /** The capabilities of one cluster, as its provider offers them. Its DNS zone is not one of them: dns.provider names it, and openDnsZone (./dns-zones.ts) opens it. */
 export interface Cloud {
   readonly kind: ProviderKind
@@ -60,11 +110,13 @@ export interface Cloud {
   readonly addresses?: AddressPool
   readonly backends?: BackendDiscovery
   readonly pairTags?: PairTags
+  readonly balancer?: LoadBalancer
+  readonly scaling?: ScalingGroup
   /** The exact API calls of planned operations (and the cloud's answer on permissions), for --dry-run. */
   readonly planner?: OperationPlanner
 }
 
-export type CapabilityName = 'addresses' | 'backends' | 'instances'
+export type CapabilityName = 'addresses' | 'backends' | 'balancer' | 'instances' | 'scaling'
 
 const MISSING: Record<CapabilityName, {what: string; actions: string[]}> = {
   instances: {
@@ -74,6 +126,14 @@ const MISSING: Record<CapabilityName, {what: string; actions: string[]}> = {
   addresses: {
     what: 'address pool capability (Elastic IPs)',
     actions: ['Elastic IPs and their failover need provider: aws (or provider: local to try it on this machine).'],
+  },
+  balancer: {
+    what: 'load balancer capability (topology nlb)',
+    actions: ['Set topology: nlb with provider: aws (or provider: local, `hactl sandbox up --topology nlb`), then run hactl proxy launch.'],
+  },
+  scaling: {
+    what: 'scaling group capability (topology nlb)',
+    actions: ['Set topology: nlb with provider: aws (or provider: local), then run hactl proxy launch.'],
   },
   backends: {
     what: 'backend discovery capability (instances found by tags)',
