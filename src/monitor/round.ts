@@ -17,6 +17,7 @@ import {observeAll} from '../health/rise-fall.js'
 import type {Reporter} from '../events.js'
 import {certificateAlerts, type SourceCertificate} from './certificates.js'
 import type {LeaseKeeper} from './lease.js'
+import {isReplaceIncident, replaceStep, type ReplaceDeps} from './replace.js'
 import {countRemaps, pruneState, type ActionRecord, type MonitorState, type OpenAlert} from './state.js'
 
 export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
@@ -50,6 +51,8 @@ export interface MonitorSettings {
   dns?: DnsSpec
   /** `tls.warnDays`: a source certificate this close to expiry, or past it, is alerted once a day. */
   tlsWarnDays?: number
+  /** `failover.replace`: dead proxies are replaced after `afterMs`; `wanted` is how many live proxies the cluster keeps. */
+  replace?: {afterMs: number; wanted: number}
 }
 
 export interface MonitorDeps {
@@ -66,6 +69,8 @@ export interface MonitorDeps {
   stopping?: () => boolean
   /** The source config's certificates (no connection); without it, no expiry alerts. */
   certificates?: () => Promise<readonly SourceCertificate[]>
+  /** Launch, push to and terminate proxies, for `failover.replace` (src/monitor/replace.ts). */
+  replace?: ReplaceDeps
 }
 
 export interface RoundOutcome {
@@ -148,7 +153,7 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     alerts: {...previous.alerts},
     ...(suspicion ? {suspect: suspicion} : {suspect: undefined}),
   }
-  const record = (action: FailoverAction | {kind: 'alert' | 'dns'}, summary: string, outcome: ActionRecord['outcome']): void => {
+  const record = (action: FailoverAction | {kind: 'alert' | 'dns' | 'replace'}, summary: string, outcome: ActionRecord['outcome']): void => {
     state.lastActions.push({round: id, at: new Date(clock()).toISOString(), kind: action.kind, summary, outcome})
   }
   const outcome: RoundOutcome = {id, complete: view.complete, health, planned: 0, done: 0, failed: 0, alerts: 0, standby: false, suspect: suspicion !== undefined, dnsPublished: false, certificateAlerts: 0}
@@ -178,7 +183,8 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     const current = new Map<string, Incident>()
     if (suspicion) current.set(VIEW_INCIDENT, {message: suspicion.message, incident: suspicion.message})
     for (const a of alerts) current.set(a.allocationId ?? a.message, {message: a.message, incident: a.incident ?? a.message, ...(a.allocationId ? {allocationId: a.allocationId} : {})})
-    const judgedKeys = (key: string): boolean => !outcome.standby || key === VIEW_INCIDENT
+    // The replace step keeps its own incidents (src/monitor/replace.ts).
+    const judgedKeys = (key: string): boolean => !isReplaceIncident(key) && (!outcome.standby || key === VIEW_INCIDENT)
     updateIncidents(state.alerts, current, judgedKeys, now, {
       raise: (key, alert) => {
         reporter.emit({level: 'warn', code: 'failover.alert', subject: alert.allocationId ?? (key === VIEW_INCIDENT ? 'monitor' : undefined), message: alert.message, data: {incident: key}})
@@ -224,6 +230,29 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
       if (result.outcome === 'failed' || result.outcome === 'unverified') outcome.failed++
       record(action, `${summary} (${result.detail})`, result.outcome === 'moved' ? 'done' : result.outcome === 'skipped' ? 'planned' : 'failed')
     }
+  }
+
+  if (settings.replace && deps.replace) {
+    const replaced = await replaceStep(
+      previous.replace,
+      {
+        view: {...view, health},
+        settings: {afterMs: settings.replace.afterMs, wanted: settings.replace.wanted, topology: settings.topology},
+        now,
+        act: view.complete && !suspicion && mayAct && !outcome.standby && !deps.stopping?.(),
+        reporter,
+        run: deps.run,
+        budget: {used: state.remaps.filter((r) => now - r.at < 3_600_000).length, max: settings.maxRemapsPerHour},
+        alerts: state.alerts,
+        record: (summary, result) => record({kind: 'replace'}, summary, result),
+        clock,
+      },
+      deps.replace,
+    )
+    state.replace = replaced.state
+    Object.assign(state, countRemaps(state, replaced.executed, clock()))
+    outcome.alerts += replaced.alerts
+    outcome.failed += replaced.failed
   }
 
   if (settings.dns && deps.dns && view.complete && mayAct && !deps.stopping?.()) {

@@ -15,6 +15,7 @@ import type {Suspicion} from '../failover/suspect.js'
 import type {Counter} from '../health/rise-fall.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {parseStateFile} from '../util/state-file.js'
+import type {ReplaceState} from './replace-plan.js'
 
 export interface ActionRecord {
   round: string
@@ -54,6 +55,8 @@ export interface MonitorState {
   run?: {intervalMs: number; once: boolean}
   /** Certificate name → the UTC day (YYYY-MM-DD) its expiry was last alerted: one alert per certificate per day. */
   certificateAlerts?: Record<string, string>
+  /** `failover.replace`: the proxies seen, which look dead since when, and the replacements in flight. */
+  replace?: ReplaceState
 }
 
 const KEEP_ACTIONS = 50
@@ -100,6 +103,30 @@ const STATE_SCHEMA = z.looseObject({
   suspect: z.looseObject({kind: z.enum(['all', 'flip']), since: z.number(), proxies: z.array(z.string()), message: z.string()}).optional(),
   run: z.looseObject({intervalMs: z.number(), once: z.boolean()}).optional(),
   certificateAlerts: z.record(z.string(), z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).optional(),
+  replace: z
+    .looseObject({
+      known: z.record(z.string(), z.looseObject({zone: z.string(), name: z.string().optional(), pair: z.string().optional(), held: z.array(z.string())})),
+      deadSince: z.record(z.string(), z.number()),
+      inFlight: z.array(
+        z.looseObject({
+          dead: z.string(),
+          deadName: z.string().optional(),
+          zone: z.string(),
+          pair: z.string().optional(),
+          why: z.string(),
+          step: z.enum(['launch', 'push', 'rise', 'move', 'terminate']),
+          addresses: z.array(z.string()),
+          startedAt: z.number(),
+          stepSince: z.number(),
+          replacement: z.string().optional(),
+          replacementName: z.string().optional(),
+          attempts: z.number().int(),
+          times: z.record(z.string(), z.number()).optional(),
+          waiting: z.array(z.string()).optional(),
+        }),
+      ),
+    })
+    .optional(),
 }) satisfies z.ZodType<MonitorState>
 
 export async function writeState(file: string, state: MonitorState): Promise<void> {

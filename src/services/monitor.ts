@@ -16,6 +16,7 @@ import {runMonitor, type MonitorResult} from '../monitor/loop.js'
 import {executorRunner, type ActionRunner, type MonitorSettings} from '../monitor/round.js'
 import type {SourceCertificate} from '../monitor/certificates.js'
 import {stateFilePath} from '../monitor/state.js'
+import {replaceDeps} from './replace.js'
 import {listTls} from './tls.js'
 
 export interface MonitorCommandOptions {
@@ -62,6 +63,9 @@ export function monitorSettings(cluster: Cluster): MonitorSettings {
     suspectGuard: spec.health.proxy.type !== 'ec2',
     ...(spec.dns ? {dns: {name: spec.dns.name, ttl: spec.dns.ttl}} : {}),
     tlsWarnDays: spec.tls.warnDays,
+    ...(spec.failover.replace
+      ? {replace: {afterMs: spec.failover.replace.after, wanted: spec.topology === 'pairs' ? spec.addresses.count * 2 : spec.proxy.instances.count}}
+      : {}),
   }
 }
 
@@ -139,7 +143,10 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const {dryRun = false} = options
   const settings = monitorSettings(cluster)
   let labels: Labels = new Map()
-  const provider = monitorCloud(await openCloud(cluster), (seen) => (labels = seen))
+  const cloud = await openCloud(cluster)
+  const provider = monitorCloud(cloud, (seen) => (labels = seen))
+  // failover.replace needs a cloud that launches proxies: asked for up front, so a static cluster is told at once (exit 2).
+  const replace = settings.replace ? replaceDeps(cluster, cloud) : undefined
   const dns = settings.dns && !dryRun && dnsProviderOf(cluster.spec) ? await openDnsZone(cluster) : undefined
   const lease = dryRun ? undefined : await leaseFor(cluster)
   const stateFile = stateFilePath(cluster)
@@ -158,6 +165,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
       run: dryRun ? planOnly : executorRunner(provider),
       log,
       certificates: sourceCertificates(cluster),
+      ...(replace && !dryRun ? {replace} : {}),
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },
   )
