@@ -6,6 +6,7 @@ import {ec2Judge, type HealthJudge} from '../../src/health/judge.js'
 import type {LeaseKeeper} from '../../src/monitor/lease.js'
 import {executorRunner, runRound, type ActionRunner, type MonitorSettings} from '../../src/monitor/round.js'
 import type {SourceCertificate} from '../../src/monitor/certificates.js'
+import type {ReplaceDeps} from '../../src/monitor/replace.js'
 import {emptyState, type MonitorState} from '../../src/monitor/state.js'
 import {MemoryReporter} from '../../src/events.js'
 import {FakeProvider} from './fake-provider.js'
@@ -28,6 +29,8 @@ export class World {
   judge: HealthJudge = ec2Judge
   /** The source's certificates, when a test gives the monitor some. */
   certificates?: () => Promise<readonly SourceCertificate[]>
+  /** failover.replace's launch, push and terminate, when a test gives the monitor some. */
+  replace?: ReplaceDeps
 
   constructor(
     readonly provider: FakeProvider,
@@ -45,6 +48,7 @@ export class World {
       clock: () => this.now,
       lease: this.lease,
       ...(this.certificates ? {certificates: this.certificates} : {}),
+      ...(this.replace ? {replace: this.replace} : {}),
     })
     this.state = result.state
     return result
