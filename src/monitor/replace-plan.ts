@@ -283,8 +283,8 @@ export function planMoves(
 
 /** A short line for `status` and events: what is replaced, by what, at which step. */
 export function describeReplacement(r: Replacement, now: number): string {
-  const dead = r.deadName && r.deadName !== r.dead ? `${r.deadName} (${r.dead})` : r.dead
-  const by = r.replacement ? ` by ${r.replacementName ?? r.replacement}${r.replacementName ? ` (${r.replacement})` : ''}` : ''
+  // Ids only: the human log and `status` show them by name while the proxy is listed, JSON keeps the names in data.
+  const by = r.replacement ? ` by ${r.replacement}` : ''
   const step = {launch: 'launching', push: 'pushing the config', rise: 'waiting for its probe to pass', move: 'moving its addresses back', terminate: 'terminating the dead one'}[r.step]
-  return `replacing ${dead} (${r.why}) in ${r.zone}${r.pair ? ` (${r.pair})` : ''}${by}: ${step}, for ${Math.max(0, Math.round((now - r.startedAt) / 1000))} s`
+  return `replacing ${r.dead} (${r.deadName ? `${r.deadName}, ` : ''}${r.why}) in ${r.zone}${r.pair ? ` (${r.pair})` : ''}${by}: ${step}, for ${Math.max(0, Math.round((now - r.startedAt) / 1000))} s`
 }

@@ -84,7 +84,7 @@ export async function replaceStep(previous: ReplaceState | undefined, ctx: Repla
     ctx.record(message, 'planned')
   }
   for (const r of plan.adopted) {
-    reporter.emit({level: 'info', code: 'replace.adopted', subject: r.dead, message: `found ${r.replacementName ?? r.replacement} launched by an earlier run to replace ${r.deadName ?? r.dead}: carrying on with it`})
+    reporter.emit({level: 'info', code: 'replace.adopted', subject: r.dead, message: `found ${r.replacement} launched by an earlier run to replace ${r.dead}: carrying on with it`})
   }
 
   const started = new Set(plan.started)
@@ -106,14 +106,14 @@ export async function replaceStep(previous: ReplaceState | undefined, ctx: Repla
 /** The steps of one replacement this round allows: each waits for what the one before it made true. */
 async function carryOn(r: Replacement, ctx: ReplaceContext, deps: ReplaceDeps, out: ReplaceOutcome): Promise<void> {
   const {reporter, view} = ctx
-  const name = r.replacementName ?? r.replacement
+  const name = r.replacement
   if (r.step === 'launch') {
     try {
       const proxy = await deps.launch({zone: r.zone, ...(r.pair ? {pair: r.pair} : {})}, `hactl-replace-${r.dead}-${r.startedAt}`.slice(0, 64))
       Object.assign(r, {replacement: proxy.id, ...(proxy.name ? {replacementName: proxy.name} : {})})
       advance(r, 'push', ctx.clock())
-      const message = `launched ${proxy.name ?? proxy.id} (${proxy.id}) in ${r.zone}${r.pair ? ` into ${r.pair}` : ''} to replace ${r.deadName ?? r.dead}`
-      reporter.emit({level: 'info', code: 'replace.launched', subject: r.dead, message, data: {replacement: proxy.id, zone: r.zone, pair: r.pair}})
+      const message = `launched ${proxy.id} in ${r.zone}${r.pair ? ` into ${r.pair}` : ''} to replace ${r.dead}`
+      reporter.emit({level: 'info', code: 'replace.launched', subject: r.dead, message, data: {replacement: proxy.id, replacementName: proxy.name, deadName: r.deadName, zone: r.zone, pair: r.pair}})
       ctx.record(message, 'done')
     } catch (error) {
       stepFailed(r, 'launch', error, ctx, out)
@@ -151,7 +151,7 @@ async function carryOn(r: Replacement, ctx: ReplaceContext, deps: ReplaceDeps, o
       ...(m.from ? {from: m.from} : {}),
       to: m.to,
       toZone: r.zone,
-      reason: `back to the replacement of ${r.deadName ?? r.dead}`,
+      reason: `back to the replacement of ${r.dead}`,
     }))
     if (actions.length > 0) {
       const results = await ctx.run(actions, view.addresses, reporter).catch((error: Error) =>
@@ -162,7 +162,7 @@ async function carryOn(r: Replacement, ctx: ReplaceContext, deps: ReplaceDeps, o
       const bad = results.filter((x) => x.outcome !== 'moved')
       for (const x of results) {
         const a = x.action as AssociateAction
-        const message = `${a.publicIp} ${x.outcome === 'moved' ? 'now on' : 'not moved to'} ${name}${a.from ? ` (from ${a.from})` : ''}: ${x.detail}`
+        const message = x.outcome === 'moved' ? `${a.publicIp} back on ${name}${a.from ? ` (from ${a.from})` : ''}, verified` : `${a.publicIp} not moved to ${name}: ${x.detail}`
         reporter.emit({level: x.outcome === 'moved' ? 'info' : 'warn', code: x.outcome === 'moved' ? 'replace.moved' : 'replace.failed', subject: r.dead, message, data: {publicIp: a.publicIp, to: a.to}})
         ctx.record(message, x.outcome === 'moved' ? 'done' : 'failed')
       }
@@ -184,7 +184,7 @@ async function carryOn(r: Replacement, ctx: ReplaceContext, deps: ReplaceDeps, o
     try {
       if (still && still.state !== 'terminated') {
         await deps.terminate(r.dead)
-        const message = `terminated ${r.deadName ?? r.dead} (${r.dead}): ${name} took its place`
+        const message = `terminated ${r.dead}: ${name} took its place`
         reporter.emit({level: 'info', code: 'replace.terminated', subject: r.dead, message})
         ctx.record(message, 'done')
       }
@@ -194,8 +194,8 @@ async function carryOn(r: Replacement, ctx: ReplaceContext, deps: ReplaceDeps, o
     }
     advance(r, 'done', ctx.clock())
     const times = r.times ?? {}
-    const message = `replaced ${r.deadName ?? r.dead} by ${name} in ${Math.round(((times.done ?? 0) - r.startedAt) / 100) / 10} s`
-    reporter.emit({level: 'info', code: 'replace.done', subject: r.dead, message, data: {replacement: r.replacement, times}})
+    const message = `replaced ${r.dead} by ${name} in ${Math.round(((times.done ?? 0) - r.startedAt) / 100) / 10} s (${Math.round(((times.done ?? 0) - (times.dead ?? r.startedAt)) / 100) / 10} s since it was seen dead)`
+    reporter.emit({level: 'info', code: 'replace.done', subject: r.dead, message, data: {replacement: r.replacement, replacementName: r.replacementName, deadName: r.deadName, times}})
     ctx.record(message, 'done')
   }
 }
@@ -203,7 +203,7 @@ async function carryOn(r: Replacement, ctx: ReplaceContext, deps: ReplaceDeps, o
 function stepFailed(r: Replacement, step: ReplaceStep, error: unknown, ctx: ReplaceContext, out: ReplaceOutcome): void {
   fail(r, ctx.clock())
   out.failed++
-  const message = `${step} for the replacement of ${r.deadName ?? r.dead} failed (try ${r.attempts}): ${(error as Error)?.message ?? String(error)}; trying again`
+  const message = `${step} for the replacement of ${r.dead} failed (try ${r.attempts}): ${(error as Error)?.message ?? String(error)}; trying again`
   ctx.reporter.emit({level: 'warn', code: 'replace.failed', subject: r.dead, message, data: {step, attempts: r.attempts}})
   ctx.record(message, 'failed')
 }
@@ -228,7 +228,7 @@ function guardAlert(guard: string | undefined, ctx: ReplaceContext): void {
 /** Moves back that wait for the remap budget: one alert while they wait. */
 function budgetAlert(inFlight: Replacement[], ctx: ReplaceContext, out: ReplaceOutcome): void {
   const key = 'replace.budget'
-  const waiting = inFlight.flatMap((r) => (r.waiting ?? []).map((ip) => `${ip} → ${r.replacementName ?? r.replacement}`))
+  const waiting = inFlight.flatMap((r) => (r.waiting ?? []).map((ip) => `${ip} → ${r.replacement}`))
   const open = ctx.alerts[key]
   if (waiting.length > 0) {
     out.alerts++

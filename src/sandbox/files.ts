@@ -14,6 +14,8 @@ export interface SandboxLayout {
   backendPort: number
   dnsPort: number
   holdDownMs: number
+  /** `--replace-after`: failover.replace.after, in ms; no replace key without it. */
+  replaceAfterMs?: number
   /** `--tls`: the HTTPS port the proxies and addresses also serve. */
   tlsPort?: number
 }
@@ -71,7 +73,7 @@ health:
 failover:
   holdDown: ${layout.holdDownMs}ms
   maxRemapsPerHour: 60
-firewall:
+${layout.replaceAfterMs === undefined ? '' : `  # the monitor launches a replacement for a proxy dead this long\n  replace: {after: ${layout.replaceAfterMs}ms}\n`}firewall:
   # The world reaches the proxies on this port; the demo backends accept only the
   # proxies, and this machine's 127.0.0.1, from which hactl status probes them.
   public: [${layout.proxyPort}]

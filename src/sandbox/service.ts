@@ -392,6 +392,8 @@ export interface KillResult {
   killedAt?: number
   /** Pids hactl found but did not signal: not the process it started. */
   skipped?: string[]
+  /** --terminate: the instance is gone, as terminateProxy leaves it; these addresses fell off it. */
+  terminated?: {addresses: string[]}
 }
 
 function findInstance(instances: LocalInstance[], key: string): LocalInstance {
@@ -404,20 +406,30 @@ function findInstance(instances: LocalInstance[], key: string): LocalInstance {
   return found
 }
 
-/** kill -9 of an instance's haproxy, as a node that dies: nothing restarts it until `sandbox revive`. */
-export async function sandboxKill(cluster: Cluster, key: string): Promise<KillResult> {
+/**
+ * kill -9 of an instance's haproxy, as a node that dies: nothing restarts it
+ * until `sandbox revive`. With `terminate`, a permanent loss: the instance is
+ * then terminated as the Instances capability's terminateProxy does it (its
+ * addresses fall off, as on EC2, and it leaves the state), so nothing brings
+ * it back and only a new proxy takes its place.
+ */
+export async function sandboxKill(cluster: Cluster, key: string, options: {terminate?: boolean} = {}): Promise<KillResult> {
   assertLocal(cluster)
   const dir = cluster.spec.local.dir
   const instance = await updateState(dir, (state) => {
     const found = findInstance(state.instances, key)
     found.crashed = true
-    return {...found}
+    return {...found, addresses: state.addresses.filter((a) => a.instanceId === found.id).map((a) => a.publicIp)}
   })
   const {identity, problems} = proxyProcess(dir, instance.id)
   const killedAt = Date.now()
-  const changed = identity !== undefined && signalOwned(identity, 'SIGKILL')
+  const killed = identity !== undefined && signalOwned(identity, 'SIGKILL')
   await waitGone(identity, 5000)
-  return {instance: instance.name, id: instance.id, pid: identity?.pid, changed, ...(changed ? {killedAt} : {}), ...(problems.length > 0 ? {skipped: problems} : {})}
+  const base = {instance: instance.name, id: instance.id, pid: identity?.pid, ...(problems.length > 0 ? {skipped: problems} : {})}
+  if (!options.terminate) return {...base, changed: killed, ...(killed ? {killedAt} : {})}
+  const provider = await createLocalProvider(cluster)
+  await provider.terminateProxy(instance.id)
+  return {...base, changed: true, killedAt, terminated: {addresses: instance.addresses}}
 }
 
 /** Bring a killed instance back: the supervisor starts its haproxy again with the config it last had. */

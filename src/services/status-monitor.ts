@@ -7,11 +7,14 @@
 import type {ClusterSpec} from '../cluster/schema.js'
 import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
 import {rebalanceOutlook, type Health} from '../failover/planner.js'
+import {describeReplacement} from '../monitor/replace-plan.js'
 import {stateHistory, type MonitorState} from '../monitor/state.js'
 
 export function monitorProblems(spec: ClusterSpec, state: MonitorState, view: {proxies: ProxyInstance[]; addresses: ElasticAddress[]; health: Record<string, Health>}, now = Date.now()): string[] {
   const problems: string[] = []
   for (const alert of Object.values(state.alerts ?? {})) problems.push(`monitor alert since ${new Date(alert.since).toISOString()}: ${alert.message}`)
+  // A replacement in flight: the cluster is short of a proxy until it is done.
+  for (const r of state.replace?.inFlight ?? []) problems.push(`the monitor is ${describeReplacement(r, now)}`)
   const round = state.lastRound
   if (round && round.unhealthy > 0) {
     const total = round.healthy + round.unhealthy + round.unknown

@@ -22,6 +22,7 @@ import {judgeWithDetail} from '../health/verdicts.js'
 import {leaseFor} from '../monitor/leases.js'
 import {monitorLockPath} from '../monitor/lock.js'
 import {liveHolder} from '../process/lock.js'
+import type {Replacement} from '../monitor/replace-plan.js'
 import {readState, stateFilePath, type ActionRecord, type MonitorState} from '../monitor/state.js'
 import {firewallStatus, type FirewallStatus} from './status-firewall.js'
 import {monitorProblems} from './status-monitor.js'
@@ -60,6 +61,8 @@ export interface MonitorSummary {
   once: boolean
   /** A looping monitor whose last round is older than three intervals and whose run lock went stale: nobody is watching. */
   stopped: boolean
+  /** failover.replace: the replacements in flight, each with its step. */
+  replacing?: Replacement[]
 }
 
 const SHOW_ACTIONS = 5
@@ -181,7 +184,8 @@ export function seconds(ms: number): string {
 async function monitorSummary(stateFile: string, state: MonitorState, specIntervalMs: number, now = Date.now()): Promise<MonitorSummary> {
   const intervalMs = state.run?.intervalMs ?? specIntervalMs
   const once = state.run?.once ?? false
-  const base = {stateFile, lastActions: state.lastActions.slice(-SHOW_ACTIONS), intervalMs, once}
+  const replacing = state.replace?.inFlight ?? []
+  const base = {stateFile, lastActions: state.lastActions.slice(-SHOW_ACTIONS), intervalMs, once, ...(replacing.length > 0 ? {replacing} : {})}
   if (!state.lastRound) return {...base, stopped: false}
   const written = await stat(stateFile).then(
     (s) => s.mtimeMs,

@@ -40,6 +40,7 @@ With --tls it also makes a local CA and a certificate for www.sandbox.test in tl
     'backend-port': port('Port of the demo backends.'),
     'dns-port': port('Port of the DNS server on 127.0.0.1.'),
     'hold-down': Flags.integer({summary: 'Failover hold-down in ms written to hactl.yaml.', min: 0, helpGroup: 'LAYOUT'}),
+    'replace-after': Flags.integer({summary: 'Write failover.replace to hactl.yaml: the monitor replaces a proxy dead this many ms.', min: 1000, helpGroup: 'LAYOUT'}),
     tls: Flags.boolean({summary: 'Serve HTTPS too: a local CA and a certificate for www.sandbox.test, added with tls add.'}),
     'tls-port': port('HTTPS port of the proxies and Elastic IPs with --tls (default 443).'),
   }
@@ -63,6 +64,7 @@ With --tls it also makes a local CA and a certificate for www.sandbox.test in tl
         ...(f['backend-port'] && {backendPort: f['backend-port']}),
         ...(f['dns-port'] && {dnsPort: f['dns-port']}),
         ...(f['hold-down'] !== undefined && {holdDownMs: f['hold-down']}),
+        ...(f['replace-after'] !== undefined && {replaceAfterMs: f['replace-after']}),
         ...(f['tls-port'] && {tlsPort: f['tls-port']}),
       },
     })
