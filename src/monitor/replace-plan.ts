@@ -112,6 +112,12 @@ export function deathOf(id: string, view: ReplaceView): string | undefined {
   return undefined
 }
 
+/** Terminated, or on its way there: someone ended it, or the cloud lost it. */
+function leaving(id: string, view: ReplaceView): boolean {
+  const proxy = view.proxies.find((p) => p.id === id)
+  return !proxy || proxy.state === 'shutting-down' || proxy.state === 'terminated'
+}
+
 function pairOf(proxy: ProxyInstance): string | undefined {
   return proxy.tags[TAG.pair] || undefined
 }
@@ -169,7 +175,7 @@ export function planReplace(previous: ReplaceState | undefined, view: ReplaceVie
   const inFlightDead = new Set(inFlight.map((r) => r.dead))
   // A terminated proxy nobody replaces and the cluster does not miss (scaled down): forgotten.
   for (const id of deadIds) {
-    if (!view.proxies.some((p) => p.id === id) && !inFlightDead.has(id) && live + inFlight.length >= settings.wanted) {
+    if (leaving(id, view) && !inFlightDead.has(id) && live + inFlight.length >= settings.wanted) {
       notes.push(`${known[id]?.name ?? id} is gone and the cluster has the ${settings.wanted} proxies it wants: not replaced`)
       delete known[id]
       delete deadSince[id]
@@ -208,8 +214,7 @@ export function planReplace(previous: ReplaceState | undefined, view: ReplaceVie
         continue
       }
     }
-    const vanished = !view.proxies.some((p) => p.id === id)
-    if (vanished && live + inFlight.length >= settings.wanted) continue
+    if (leaving(id, view) && live + inFlight.length >= settings.wanted) continue
     const why = deathOf(id, view) ?? 'dead'
     const r: Replacement = {
       dead: id,

@@ -78,6 +78,12 @@ describe('failover.replace planner', () => {
     const plan = planReplace(planReplace(state, view(cloud), {...POOL, wanted: 2}, 1000).state, view(cloud), {...POOL, wanted: 2}, 60_000)
     expect(plan.started).to.deep.equal([])
     expect(plan.state.known).to.not.have.property('i-3')
+    // On EC2 a terminated instance is listed as shutting-down for a while first: the same rule.
+    const ec2 = FakeProvider.pool(3)
+    const s0 = planReplace(undefined, view(ec2), {...POOL, wanted: 2}, 0).state
+    ec2.set('i-3', 'shutting-down')
+    const p2 = planReplace(planReplace(s0, view(ec2), {...POOL, wanted: 2}, 1000).state, view(ec2), {...POOL, wanted: 2}, 60_000)
+    expect(p2.started).to.deep.equal([])
   })
 
   it('pairs: the replacement joins the dead member\'s pair, and the partner keeps the pair\'s address it holds alive', () => {
