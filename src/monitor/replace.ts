@@ -100,7 +100,34 @@ export async function replaceStep(previous: ReplaceState | undefined, ctx: Repla
   }
   out.state = {...out.state, inFlight: out.state.inFlight.filter((r) => !done.has(r))}
   budgetAlert(out.state.inFlight, ctx, out)
+  stuckAlerts(out.state.inFlight, ctx, out)
   return out
+}
+
+/** A step that has not finished in this long is alerted (once): a new AWS host may take minutes to boot, not ten. */
+export const STUCK_MS = 10 * 60_000
+
+/** Replacements stuck at a step: one alert each, resolved when it moves on or is done; the replacement keeps trying. */
+function stuckAlerts(inFlight: Replacement[], ctx: ReplaceContext, out: ReplaceOutcome): void {
+  const stuck = new Map<string, string>()
+  for (const r of inFlight) {
+    const since = r.times?.[r.step] ?? r.stepSince
+    if (ctx.now - since < STUCK_MS) continue
+    stuck.set(`replace.stuck.${r.dead}.${r.step}`, `${describeReplacement(r, ctx.now)}: stuck at this step for ${Math.round((ctx.now - since) / 60_000)} min (${r.attempts} failed tries); see the replace.failed events, fix the cause or replace ${r.dead} by hand`)
+  }
+  for (const [key, message] of stuck) {
+    out.alerts++
+    if (ctx.alerts[key]) continue
+    ctx.alerts[key] = {message, incident: key, since: ctx.now}
+    ctx.reporter.emit({level: 'warn', code: 'failover.alert', subject: 'monitor', message, data: {incident: key}})
+    ctx.record(message, 'alert')
+  }
+  for (const [key, open] of Object.entries(ctx.alerts)) {
+    if (!key.startsWith('replace.stuck.') || stuck.has(key)) continue
+    delete ctx.alerts[key]
+    ctx.reporter.emit({level: 'info', code: 'failover.resolved', subject: 'monitor', message: `resolved: ${open.message}`, data: {incident: key}})
+    ctx.record(`resolved: ${open.message}`, 'resolved')
+  }
 }
 
 /** The steps of one replacement this round allows: each waits for what the one before it made true. */

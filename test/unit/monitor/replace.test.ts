@@ -188,4 +188,26 @@ describe('failover.replace in the monitor round', () => {
     expect(world.provider.proxies.find((p) => p.id === 'i-3')?.state).to.equal('terminated')
     expect(world.provider.holder('eipalloc-3')).to.equal('i-r1')
   })
+
+  it('a replacement stuck at a step (its push refused for ten minutes) is alerted once, and keeps trying with a growing pause', async () => {
+    const {world, deps} = replaceWorld()
+    let pushes = 0
+    deps.push = async () => {
+      pushes++
+      throw new Error('connection refused')
+    }
+    await world.rounds_(2)
+    terminate(world.provider, 'i-2')
+    await world.rounds_(8)
+    expect(world.codes('replace.failed').length).to.be.greaterThan(0)
+    for (let i = 0; i < 15; i++) await world.round(60_000)
+    const alerts = world.codes('failover.alert').filter((m) => m.includes('stuck'))
+    expect(alerts).to.have.length(1)
+    expect(alerts[0]).to.match(/pushing the config.*stuck at this step for \d+ min/)
+    expect(pushes, 'at most one try a minute once the pause has grown').to.be.lessThan(25)
+    deps.push = async () => undefined
+    await world.rounds_(6, 60_000)
+    expect(world.codes('failover.resolved').some((m) => m.includes('stuck'))).to.equal(true)
+    expect(world.codes('replace.done')).to.have.length(1)
+  })
 })
