@@ -392,6 +392,8 @@ export interface KillResult {
   killedAt?: number
   /** Pids hactl found but did not signal: not the process it started. */
   skipped?: string[]
+  /** --dry-run: nothing was signalled or changed. */
+  dryRun?: boolean
   /** --terminate: the instance is gone, as terminateProxy leaves it; these addresses fell off it. */
   terminated?: {addresses: string[]}
 }
@@ -413,9 +415,15 @@ function findInstance(instances: LocalInstance[], key: string): LocalInstance {
  * addresses fall off, as on EC2, and it leaves the state), so nothing brings
  * it back and only a new proxy takes its place.
  */
-export async function sandboxKill(cluster: Cluster, key: string, options: {terminate?: boolean} = {}): Promise<KillResult> {
+export async function sandboxKill(cluster: Cluster, key: string, options: {terminate?: boolean; dryRun?: boolean} = {}): Promise<KillResult> {
   assertLocal(cluster)
   const dir = cluster.spec.local.dir
+  if (options.dryRun) {
+    const state = await readState(dir)
+    if (!state) throw new CloudError(`no sandbox is running in ${dir}`, {actions: ['Start it with `hactl sandbox up`.']})
+    const found = findInstance(state.instances, key)
+    return {instance: found.name, id: found.id, pid: proxyProcess(dir, found.id).identity?.pid, changed: false, dryRun: true}
+  }
   const instance = await updateState(dir, (state) => {
     const found = findInstance(state.instances, key)
     found.crashed = true

@@ -17,7 +17,11 @@ export default class SandboxKill extends HactlCommand<typeof SandboxKill> {
   }
 
   public async run(): Promise<KillResult> {
-    const result = await sandboxKill(await this.cluster(), this.args.instance, {terminate: this.flags.terminate})
+    const result = await sandboxKill(await this.cluster(), this.args.instance, {terminate: this.flags.terminate, dryRun: this.flags['dry-run']})
+    if (result.dryRun) {
+      this.log(`would kill ${result.instance} (${result.id}${result.pid ? `, haproxy pid ${result.pid}` : ', not running'}, kill -9)${this.flags.terminate ? ' and terminate it' : ''}`)
+      return result
+    }
     for (const skipped of result.skipped ?? []) this.reporter.emit({level: 'warn', code: 'sandbox.pid', message: skipped})
     if (result.terminated) {
       const fell = result.terminated.addresses.length > 0 ? `; ${result.terminated.addresses.join(', ')} fell off it` : ''

@@ -72,6 +72,10 @@ describe('failover.replace in the sandbox, topology pool', function () {
     const traffic = steadyTraffic(sb, ip)
     await waitFor('steady traffic', () => traffic.log.filter((p) => p.ok).length > 10 || undefined)
 
+    const dry = await sb.run(['sandbox', 'kill', '--terminate', '--dry-run', 'proxy-2'])
+    expect(dry.stdout).to.match(new RegExp(`^would kill proxy-2 \\(${dead.id}, haproxy pid \\d+, kill -9\\) and terminate it`))
+    expect((await view(sb)).instances.map((i) => i.id), '--dry-run changes nothing').to.include(dead.id)
+
     const kill = await sb.run(['sandbox', 'kill', '--terminate', 'proxy-2'])
     expect(kill.code, kill.stderr).to.equal(0)
     expect(kill.stdout).to.contain(`terminated proxy-2 (${dead.id}`).and.contain(`${ip} fell off it`)
