@@ -152,6 +152,23 @@ describe('failover.replace in the sandbox, topology pool', function () {
     const clean = await sb.run(['status', '--no-backends'])
     expect(clean.stdout, clean.stdout).to.not.contain('the monitor is replacing')
   })
+  it('a proxy that stops answering (killed, not terminated) is replaced too, and terminated only once its replacement holds its address', async () => {
+    monitor = startMonitor(sb)
+    const before = await view(sb)
+    const dead = before.instances.find((i) => i.name === 'proxy-1') as Instance
+    expect((await sb.run(['sandbox', 'kill', 'proxy-1'])).code).to.equal(0)
+    const done = await waitFor('the replacement done', () => events(monitor?.output() ?? '').find((e) => e.code === 'replace.done' && e.subject === dead.id), 60_000)
+    const log = events(monitor?.output() ?? '').filter((e) => e.subject === dead.id && e.code.startsWith('replace.') && e.code !== 'replace.note')
+    expect(log.map((e) => e.code)).to.deep.equal([...STEPS.slice(0, -1), 'replace.terminated', 'replace.done'])
+    expect(log[0].message).to.contain('failing its probes')
+    const after = await view(sb)
+    const fresh = after.instances.find((i) => i.id === done.data?.replacement) as Instance
+    expect(fresh.zone).to.equal(dead.zone)
+    expect(after.instances.map((i) => i.id), 'the dead one is terminated').to.not.include(dead.id)
+    expect(after.instances).to.have.length(3)
+    expect(after.addresses.find((a) => a.publicIp === sb.eip(1))?.instanceId).to.equal(fresh.id)
+    expect((await sb.get(sb.eip(1))).proxy).to.equal(fresh.name)
+  })
 })
 
 describe('failover.replace in the sandbox, topology pairs', function () {
