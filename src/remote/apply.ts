@@ -32,6 +32,9 @@
 import type {HostPlan} from './plan.js'
 import {quoteArgv} from './quote.js'
 
+/** A shell parameter expansion (`${…}`), which the template below cannot hold as text. */
+const expand = (expression: string): string => `\${${expression}}`
+
 export const APPLY_SCRIPT = String.raw`trap '' HUP INT PIPE
 temp=$1 live=$2 backup=$3 loaded=$4 size=$5 sum=$6 force=$7 checkms=$8 validate=$9
 shift 9
@@ -39,7 +42,8 @@ reload=$1 check=$2 log=$3 tls=$4 how=$5 data=$6
 umask 077
 printf 'locked\n' 2>/dev/null
 say() { printf '%s\n' "$*" 2>/dev/null; }
-hash() { sha256sum < "$1" 2>/dev/null | cut -d ' ' -f 1; }
+sumof() { _h=; [ -e "$1" ] && _h=$(sha256sum < "$1" 2>/dev/null); set -- $_h; _h=$1; }
+hash() { sumof "$1"; [ -n "$_h" ] && printf '%s\n' "$_h"; }
 attempt() { (eval "$1") > "$log" 2>&1 < /dev/null; }
 report() { tail -c 2000 "$log" >&2 2>/dev/null; }
 checked() {
@@ -53,7 +57,8 @@ checked() {
   done
   return 0
 }
-dir=$(dirname -- "$live")
+case $live in */*) dir=${expand('live%/*')} ;; *) dir=. ;; esac
+[ -n "$dir" ] || dir=/
 link="$dir/hactl-tls" tlsid= tlsdir= tlsnew="$dir/.hactl-tls.hactl-new" tlsprev= tlsmoved=
 finish() { rm -f -- "$temp" "$log"; [ -n "$tls" ] && rm -rf -- "$tlsnew"; exit "$1"; }
 tlsswitch() { ln -sfn -- "$1" "$link.hactl-new" && mv -fT -- "$link.hactl-new" "$link"; }
@@ -61,8 +66,8 @@ tlsrestore() {
   [ -n "$tlsmoved" ] || return 0
   if [ -n "$tlsprev" ]; then tlsswitch "$tlsprev"; else rm -f -- "$link"; fi
 }
-rm -f -- "$temp"
-if [ "$how" = inline ]; then printf '%s' "$data"; else head -c "$size"; fi | { cat > "$temp" || { cat > /dev/null; exit 1; }; }
+{ [ -e "$temp" ] || [ -h "$temp" ]; } && rm -f -- "$temp"
+if [ "$how" = inline ]; then printf '%s' "$data" > "$temp"; else head -c "$size" | { cat > "$temp" || { cat > /dev/null; exit 1; }; }; fi
 data=
 if [ -n "$tls" ]; then
   set -- $tls
@@ -77,7 +82,8 @@ if [ -n "$tls" ]; then
   done
 fi
 exec < /dev/null
-if [ "$(hash "$temp")" != "$sum" ]; then say "upload 1 received $(wc -c < "$temp" 2>/dev/null || echo 0) of $size bytes"; finish 1; fi
+sumof "$temp"
+if [ "$_h" != "$sum" ]; then say "upload 1 received $(wc -c < "$temp" 2>/dev/null || echo 0) of $size bytes"; finish 1; fi
 if [ -n "$tls" ]; then
   got=$(while read -r name; do read -r bytes; printf '%s\n%s\n' "$name" "$bytes"; cat -- "$tlsnew/$name"; done < "$tlsnew/.manifest" | sha256sum | cut -d ' ' -f 1)
   rm -f -- "$tlsnew/.manifest"
@@ -85,16 +91,16 @@ if [ -n "$tls" ]; then
   tlsprev=$(readlink -- "$link" 2>/dev/null)
 fi
 say 'upload 0'
-livesum=
-[ -e "$live" ] && livesum=$(hash "$live")
-record=$(cat -- "$loaded" 2>/dev/null)
+sumof "$live"; livesum=$_h
+record=
+[ -e "$loaded" ] && { read -r record < "$loaded" || :; } 2>/dev/null
 tlssame=1
 [ -n "$tls" ] && [ "$tlsprev" != ".hactl-tls.$tlsid" ] && tlssame=
 if [ "$livesum" = "$sum" ] && [ "$force" = 0 ] && [ -n "$tlssame" ] && { [ -z "$record" ] || [ "$record" = "$sum" ]; }; then say unchanged; finish 0; fi
 if [ -n "$livesum" ]; then
-  set -- $(stat -c '%u %g %a' -- "$live")
-  chown "$1:$2" -- "$temp" 2>/dev/null || chgrp "$2" -- "$temp" 2>/dev/null
-  chmod "$3" -- "$temp"
+  set -- $(stat -c '%u %g %a' -- "$live" "$temp")
+  [ "$1 $2" = "$4 $5" ] || chown "$1:$2" -- "$temp" 2>/dev/null || chgrp "$2" -- "$temp" 2>/dev/null
+  [ "$3" = "$6" ] || chmod "$3" -- "$temp"
   [ -n "$tls" ] && { chown -R "$1:$2" -- "$tlsnew" 2>/dev/null || chgrp -R "$2" -- "$tlsnew" 2>/dev/null; }
 fi
 if [ -z "$tlssame" ]; then

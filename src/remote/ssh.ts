@@ -16,6 +16,7 @@ import {ExitCode, RemoteError} from '../errors.js'
 import {fingerprint, hostKeyName, KnownHostsFile, keyType, verifyHostKey} from './known-hosts.js'
 import {quoteArgv} from './quote.js'
 import {signFirstOffer} from './sign-first.js'
+import {skipHostKeyProofs} from './no-host-key-proofs.js'
 import {execEarly, handChannelsOutEarly} from './early-exec.js'
 import {parseJump, sshConfigFor} from './ssh-config.js'
 import {TransportTimeoutError, type ExecOptions, type FileAttributes, type ExecResult, type HeldCommand, type HeldOutput, stderrTail, type Transport} from './transport.js'
@@ -111,6 +112,7 @@ export class SshConnector {
       client.on('error', (error: Error & {level?: string; code?: string}) => reject(refusal ?? connectError(endpoint.name, address, port, user, error, locked)))
       client.connect(config)
       signFirstOffer(client)
+      skipHostKeyProofs(client)
       handChannelsOutEarly(client)
     })
     this.openClients.add(client)

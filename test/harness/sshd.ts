@@ -21,6 +21,8 @@ export interface Sshd {
   /** The host key's public line (`ssh-ed25519 AAAA…`). */
   hostKey: string
   dir: string
+  /** What sshd wrote to stderr so far (its log, at `logLevel`). */
+  output: () => string
   stop: () => Promise<void>
 }
 
@@ -39,6 +41,8 @@ export interface SshdOptions {
    * what a host with a plain shell would, whatever this machine's rc files do.
    */
   plainShell?: boolean
+  /** sshd's LogLevel (default ERROR); DEBUG1 logs each request a client makes. */
+  logLevel?: 'DEBUG1' | 'ERROR'
   /** Wait for the port from inside this network namespace (when `address` is not reachable from the test's own). */
   probeFromNetns?: string
 }
@@ -71,7 +75,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     'MaxStartups 100:30:200',
     'MaxSessions 50',
     'AllowStreamLocalForwarding yes',
-    'LogLevel ERROR',
+    `LogLevel ${options.logLevel ?? 'ERROR'}`,
   ].join('\n')
   await writeFile(path.join(dir, 'sshd_config'), `${config}\n`)
   const sshdArgv = [SSHD_BINARY, '-D', '-e', '-f', path.join(dir, 'sshd_config')]
@@ -92,5 +96,5 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const hostKey = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ')
   const knownHosts = path.join(dir, 'known_hosts')
   await writeFile(knownHosts, `[${address}]:${port} ${hostKey}\n`)
-  return {host: address, port, user: userInfo().username, identityFile, knownHosts, hostKey, dir, stop: proc.stop}
+  return {host: address, port, user: userInfo().username, identityFile, knownHosts, hostKey, dir, output: proc.output, stop: proc.stop}
 }
