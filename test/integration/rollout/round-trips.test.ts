@@ -31,12 +31,20 @@ async function turnCounter(target: number): Promise<{port: number; turns: () => 
       upstream.write(chunk)
     })
     // The server's answers reach the client late, as on a real link: what the client sends without
-    // waiting (a request and the data behind it) gets to the relay first, and is one turn.
-    upstream.on('data', (chunk) => {
+    // waiting (a request and the data behind it) gets to the relay first, and is one turn. What the
+    // server sends within one delay of its first word is one flight and arrives together: a busy sshd
+    // writing its version line and its KEXINIT apart costs a few milliseconds on a real link, not a
+    // round trip, and must not count as one.
+    let flight: Buffer[] = []
+    upstream.on('data', (chunk: Buffer) => {
+      flight.push(chunk)
+      if (flight.length > 1) return
       setTimeout(() => {
+        const words = Buffer.concat(flight)
+        flight = []
         serverSpoke = true
         answered = turns
-        if (!client.destroyed) client.write(chunk)
+        if (!client.destroyed) client.write(words)
       }, ANSWER_DELAY_MS)
     })
     const end = (): void => {
