@@ -13,6 +13,7 @@ import type {Cluster} from '../cluster/loader.js'
 import {issued, type ExecutedAction} from '../failover/executor.js'
 import type {Suspicion} from '../failover/suspect.js'
 import type {Counter} from '../health/rise-fall.js'
+import type {ConvergeState} from './converge.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {parseStateFile} from '../util/state-file.js'
 
@@ -54,6 +55,8 @@ export interface MonitorState {
   run?: {intervalMs: number; once: boolean}
   /** Certificate name → the UTC day (YYYY-MM-DD) its expiry was last alerted: one alert per certificate per day. */
   certificateAlerts?: Record<string, string>
+  /** The converge step's record (./converge.ts): drift as reported, proxies never pushed. */
+  converge?: ConvergeState
 }
 
 const KEEP_ACTIONS = 50
@@ -100,6 +103,15 @@ const STATE_SCHEMA = z.looseObject({
   suspect: z.looseObject({kind: z.enum(['all', 'flip']), since: z.number(), proxies: z.array(z.string()), message: z.string()}).optional(),
   run: z.looseObject({intervalMs: z.number(), once: z.boolean()}).optional(),
   certificateAlerts: z.record(z.string(), z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).optional(),
+  converge: z
+    .looseObject({
+      checkedAt: z.number().optional(),
+      seen: z.array(z.string()).default([]),
+      drift: z.record(z.string(), z.looseObject({host: z.string(), summary: z.string(), status: z.string(), since: z.number(), digest: z.string()})).default({}),
+      failed: z.record(z.string(), z.looseObject({host: z.string(), message: z.string(), since: z.number()})).default({}),
+      unpushed: z.array(z.string()).default([]),
+    })
+    .optional(),
 }) satisfies z.ZodType<MonitorState>
 
 export async function writeState(file: string, state: MonitorState): Promise<void> {

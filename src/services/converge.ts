@@ -69,6 +69,8 @@ export interface ConvergeOptions extends ConnectOptions {
   concurrency?: number
   /** Keep asking a host that does not answer for this long (a new instance's sshd is not up at first). */
   waitReachableMs?: number
+  /** Compare only: what would be pushed stays `drift`, with a message saying so. */
+  dryRun?: boolean
 }
 
 /** What converge does with one host, from what `config diff` saw and whether a rollout ever ran there. Pure. */
@@ -138,7 +140,8 @@ export async function convergeProxies(cluster: Cluster, proxies: readonly ProxyI
       return {host, target, push: decision.push}
     })
     const due = seen.filter((s) => s.push)
-    if (due.length > 0) {
+    if (options.dryRun) for (const s of due) s.host.message = 'dry run: would push the source'
+    if (due.length > 0 && !options.dryRun) {
       for (const s of due) {
         options.reporter.emit({level: 'info', code: 'converge.push', subject: s.host.host, message: `pushing the source (${s.host.neverPushed ? 'never pushed' : 'drift'}: ${s.host.summary})`})
       }

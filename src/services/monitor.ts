@@ -16,6 +16,8 @@ import {runMonitor, type MonitorResult} from '../monitor/loop.js'
 import {executorRunner, type ActionRunner, type MonitorSettings} from '../monitor/round.js'
 import type {SourceCertificate} from '../monitor/certificates.js'
 import {stateFilePath} from '../monitor/state.js'
+import {ConvergeWorker, type ConvergeRunner} from '../monitor/converge.js'
+import type {Reporter} from '../events.js'
 import {listTls} from './tls.js'
 
 export interface MonitorCommandOptions {
@@ -134,6 +136,21 @@ function reportingJudge(judge: HealthJudge, log: RoundLog): HealthJudge {
   }
 }
 
+/**
+ * The monitor's converge runner: the converge service, its own event lines
+ * left out (the monitor says each drift once, not every interval).
+ */
+function convergeWorker(cluster: Cluster, options: {once: boolean; dryRun: boolean; log: RoundLog}): ConvergeWorker {
+  const {proxy} = cluster.spec
+  const quiet: Reporter = {emit: (event) => (event.code.startsWith('converge.') ? undefined : options.log.emit(event))}
+  const run: ConvergeRunner = async (proxies, mode) => {
+    const {convergeProxies} = await import('./converge.js')
+    const report = await convergeProxies(cluster, proxies, {mode, reporter: quiet, dryRun: options.dryRun})
+    return report.hosts
+  }
+  return new ConvergeWorker({mode: proxy.converge, intervalMs: proxy.convergeInterval, wait: options.once || options.dryRun}, run)
+}
+
 /** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
 export async function monitorCluster(cluster: Cluster, options: MonitorCommandOptions): Promise<MonitorReport> {
   const {dryRun = false} = options
@@ -145,6 +162,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const stateFile = stateFilePath(cluster)
   const log = eventLog(options, () => labels)
   const judge = clusterJudge(cluster.spec)
+  const converge = convergeWorker(cluster, {once: options.once, dryRun, log})
   const result = await runMonitor(
     {once: options.once || dryRun, readOnly: dryRun, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
     dryRun ? {...settings, dns: undefined} : settings,
@@ -158,9 +176,11 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
       run: dryRun ? planOnly : executorRunner(provider),
       log,
       certificates: sourceCertificates(cluster),
+      converge,
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },
   )
+  await converge.settle()
   const standby = Boolean(result.last?.standby && result.last.planned > 0)
   return {rounds: result.rounds, stateFile, standby, degraded: result.degraded, last: result.last}
 }
