@@ -63,12 +63,16 @@ export function emptyConvergeState(): ConvergeState {
   return {seen: [], drift: {}, failed: {}, unpushed: []}
 }
 
-/** Which running proxies to compare this round: all of them when the interval is up, else only those never seen. Pure. */
+/**
+ * Which running proxies to compare this round: all of them when the interval
+ * is up, else those never compared and those whose first push has not
+ * succeeded yet (they wait for it to serve, so it is tried again at once). Pure.
+ */
 export function dueProxies(proxies: readonly ProxyInstance[], previous: ConvergeState, now: number, intervalMs: number): {proxies: ProxyInstance[]; full: boolean} {
   const running = proxies.filter((p) => p.state === 'running')
   const full = previous.checkedAt === undefined || now - previous.checkedAt >= intervalMs
   if (full) return {proxies: running, full}
-  return {proxies: running.filter((p) => !previous.seen.includes(p.id)), full}
+  return {proxies: running.filter((p) => !previous.seen.includes(p.id) || previous.unpushed.includes(p.id)), full}
 }
 
 /**

@@ -18,6 +18,8 @@
  * must report and leave alone. A host that has the source's bytes without a
  * record (installed some other way) serves the source: it counts as pushed.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type {Cluster} from '../cluster/loader.js'
 import type {ProxyInstance} from '../cloud/provider.js'
 import {ExitCode, type ExitCodeValue} from '../errors.js'
@@ -178,6 +180,9 @@ function convergeExitCode(hosts: readonly ConvergeHost[]): ExitCodeValue {
   return codes.size === 1 && !hosts.some((h) => h.outcome === 'pushed') ? [...codes][0] : ExitCode.partial
 }
 
+/** How long pushBeforeTraffic waits for another push to the same proxy to finish. */
+const BUSY_WAIT_MS = 60_000
+
 export interface BeforeTrafficReport extends ConvergeReport {
   /** Ids of the proxies that serve the source now and may receive traffic. */
   ready: string[]
@@ -196,7 +201,19 @@ export async function pushBeforeTraffic(
   proxies: readonly ProxyInstance[],
   options: ConnectOptions & {reporter: Reporter; waitReachableMs?: number; concurrency?: number},
 ): Promise<BeforeTrafficReport> {
-  const report = await convergeProxies(cluster, proxies, {...options, mode: 'all', waitReachableMs: options.waitReachableMs ?? 300_000})
+  const converge = (some: readonly ProxyInstance[]): Promise<ConvergeReport> =>
+    convergeProxies(cluster, some, {...options, mode: 'all', waitReachableMs: options.waitReachableMs ?? 300_000})
+  let report = await converge(proxies)
+  // Busy: another push holds the host's lock (the monitor found the new proxy too). Compare again once it is done.
+  const deadline = Date.now() + BUSY_WAIT_MS
+  for (;;) {
+    const busy = report.hosts.filter((h) => h.rollout?.status === 'busy')
+    if (busy.length === 0 || Date.now() >= deadline) break
+    await sleep(500)
+    const again = await converge(proxies.filter((p) => busy.some((h) => h.id === p.id)))
+    const hosts = report.hosts.map((h) => again.hosts.find((a) => a.id === h.id) ?? h)
+    report = {...report, hosts, counts: countOutcomes(hosts), exitCode: convergeExitCode(hosts)}
+  }
   const ready = report.hosts.filter((h) => h.outcome === 'in-sync' || h.outcome === 'pushed').map((h) => h.id)
   return {...report, ready, notReady: proxies.map((p) => p.id).filter((id) => !ready.includes(id))}
 }

@@ -19,12 +19,14 @@ const check = (id: string, outcome: ConvergeCheck['outcome'], more: Partial<Conv
 describe('monitor converge step', () => {
   const all = [proxy('i-a'), proxy('i-b'), proxy('i-off', 'stopped')]
 
-  it('compares every running proxy when the interval is up, else only proxies it never compared', () => {
+  it('compares every running proxy when the interval is up, else only proxies it never compared or could not push to yet', () => {
     expect(dueProxies(all, emptyConvergeState(), 1000, 60_000).proxies.map((p) => p.id)).to.deep.equal(['i-a', 'i-b'])
     const seen = {...emptyConvergeState(), checkedAt: 1000, seen: ['i-a']}
     expect(dueProxies(all, seen, 2000, 60_000)).to.deep.include({full: false})
     expect(dueProxies(all, seen, 2000, 60_000).proxies.map((p) => p.id)).to.deep.equal(['i-b'])
     expect(dueProxies(all, seen, 61_000, 60_000).proxies.map((p) => p.id)).to.deep.equal(['i-a', 'i-b'])
+    const failedPush = {...seen, seen: ['i-a', 'i-b'], unpushed: ['i-b']}
+    expect(dueProxies(all, failedPush, 2000, 60_000).proxies.map((p) => p.id)).to.deep.equal(['i-b'])
   })
 
   it('reports drift once, again only when it changes, and once when it is gone', () => {
