@@ -110,7 +110,7 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
   // A standby leaves pushes to the lease holder; a partial view keeps what was known.
   const mayConverge = deps.converge && view.complete && !deps.stopping?.() && (!deps.lease || deps.lease.mayAct())
   const converged = mayConverge ? await deps.converge?.step(view.proxies, previous.converge, now, reporter) : undefined
-  const unpushed = converged?.unpushed ?? (previous.converge ? unpushedProxies(previous.converge, view.proxies) : [])
+  const unpushed = converged?.unpushed ?? (deps.converge && previous.converge ? unpushedProxies(previous.converge, view.proxies) : [])
 
   const observations = Object.fromEntries(view.proxies.map((p) => [p.id, judged[p.id] === 'unknown' || judged[p.id] === undefined ? undefined : judged[p.id] === 'healthy']))
   const {counters, transitions} = observeAll(previous.counters, observations, now, settings)

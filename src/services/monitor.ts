@@ -142,13 +142,14 @@ function reportingJudge(judge: HealthJudge, log: RoundLog): HealthJudge {
  */
 function convergeWorker(cluster: Cluster, options: {once: boolean; dryRun: boolean; log: RoundLog}): ConvergeWorker {
   const {proxy} = cluster.spec
+  const mode = proxy.converge === 'all' ? 'all' : 'new'
   const quiet: Reporter = {emit: (event) => (event.code.startsWith('converge.') ? undefined : options.log.emit(event))}
   const run: ConvergeRunner = async (proxies, mode) => {
     const {convergeProxies} = await import('./converge.js')
     const report = await convergeProxies(cluster, proxies, {mode, reporter: quiet, dryRun: options.dryRun})
     return report.hosts
   }
-  return new ConvergeWorker({mode: proxy.converge, intervalMs: proxy.convergeInterval, wait: options.once || options.dryRun}, run)
+  return new ConvergeWorker({mode, intervalMs: proxy.convergeInterval, wait: options.once || options.dryRun}, run)
 }
 
 /** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
@@ -162,7 +163,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const stateFile = stateFilePath(cluster)
   const log = eventLog(options, () => labels)
   const judge = clusterJudge(cluster.spec)
-  const converge = convergeWorker(cluster, {once: options.once, dryRun, log})
+  const converge = cluster.spec.proxy.converge === 'off' ? undefined : convergeWorker(cluster, {once: options.once, dryRun, log})
   const result = await runMonitor(
     {once: options.once || dryRun, readOnly: dryRun, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
     dryRun ? {...settings, dns: undefined} : settings,
@@ -176,11 +177,11 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
       run: dryRun ? planOnly : executorRunner(provider),
       log,
       certificates: sourceCertificates(cluster),
-      converge,
+      ...(converge ? {converge} : {}),
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },
   )
-  await converge.settle()
+  await converge?.settle()
   const standby = Boolean(result.last?.standby && result.last.planned > 0)
   return {rounds: result.rounds, stateFile, standby, degraded: result.degraded, last: result.last}
 }

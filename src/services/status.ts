@@ -52,7 +52,7 @@ export interface StatusReport {
 
 export interface ConvergeSummary {
   checkedAt?: string
-  mode: 'all' | 'new'
+  mode: 'all' | 'new' | 'off'
   /** Proxies whose live config differs from the source, as the monitor last saw them. */
   drift: {id: string; label: string; summary: string; since: string}[]
   /** Proxies never given the source config: no address goes to them. */
@@ -188,9 +188,9 @@ export function pairProblems(count: number, proxies: ProxyInstance[], addresses:
 }
 
 /** What the monitor recorded of drift, for the proxies the cloud lists now. */
-function convergeSummary(state: MonitorState, proxies: ProxyInstance[], labels: Labels, mode: 'all' | 'new'): ConvergeSummary | undefined {
+function convergeSummary(state: MonitorState, proxies: ProxyInstance[], labels: Labels, mode: 'all' | 'new' | 'off'): ConvergeSummary | undefined {
   const c = state.converge
-  if (!c) return undefined
+  if (!c || mode === 'off') return undefined
   const now = new Set(proxies.map((p) => p.id))
   return {
     ...(c.checkedAt !== undefined ? {checkedAt: new Date(c.checkedAt).toISOString()} : {}),
