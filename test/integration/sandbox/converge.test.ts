@@ -202,5 +202,21 @@ describe('configs that follow the cluster (sandbox)', function () {
         return /every proxy runs the source/.test(status.stdout) ? status : undefined
       }, 30_000)
     })
+
+    it('proxy launch exits 4 and names the proxy when the source cannot be pushed to it; it keeps serving nothing', async () => {
+      await monitor?.stop()
+      monitor = undefined
+      const source = path.join(sb.dir, 'haproxy.cfg')
+      const good = await readFile(source, 'utf8')
+      await writeFile(source, `${good}\nbackend broken\n    no-such-directive here\n`)
+      try {
+        const r = await sb.run(['proxy', 'launch', '--count', '4'])
+        expect(r.code, r.stdout + r.stderr).to.equal(4)
+        expect(r.stdout).to.include('the source config is NOT on proxy-4').and.include('hactl config push --hosts proxy-4')
+        expect((await sb.get(`${sb.nets.proxy}.4`)).status).to.equal(503)
+      } finally {
+        await writeFile(source, good)
+      }
+    })
   })
 })
