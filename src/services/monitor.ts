@@ -142,14 +142,14 @@ function reportingJudge(judge: HealthJudge, log: RoundLog): HealthJudge {
  */
 function convergeWorker(cluster: Cluster, options: {once: boolean; dryRun: boolean; log: RoundLog}): ConvergeWorker {
   const {proxy} = cluster.spec
-  const mode = proxy.converge === 'all' ? 'all' : 'new'
+  const configured = proxy.converge === 'all' ? 'all' : 'new'
   const quiet: Reporter = {emit: (event) => (event.code.startsWith('converge.') ? undefined : options.log.emit(event))}
   const run: ConvergeRunner = async (proxies, mode) => {
     const {convergeProxies} = await import('./converge.js')
     const report = await convergeProxies(cluster, proxies, {mode, reporter: quiet, dryRun: options.dryRun})
     return report.hosts
   }
-  return new ConvergeWorker({mode, intervalMs: proxy.convergeInterval, wait: options.once || options.dryRun}, run)
+  return new ConvergeWorker({mode: configured, intervalMs: proxy.convergeInterval, wait: options.once || options.dryRun}, run)
 }
 
 /** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
