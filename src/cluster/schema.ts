@@ -70,8 +70,11 @@ const proxy = z.strictObject({
   check: z.string().optional(),
   /** How long the post-check may keep failing after a reload before the host is rolled back. */
   checkTimeout: duration(100, 3_600_000).default(10_000),
-  /** Which proxies the monitor pushes the source config to: `new` (never pushed) or `all` (drift is pushed back too). */
-  converge: z.enum(['new', 'all']).default('new'),
+  /**
+   * Which proxies the monitor pushes the source config to: `new` (never pushed) or `all` (drift is pushed back too);
+   * `off`: the monitor does not compare (it has no way into the proxies, only the cloud's API).
+   */
+  converge: z.enum(['new', 'all', 'off']).default('new'),
   /** How often the monitor compares live configs with the source. */
   convergeInterval: duration(1000).default(60_000),
   instances: instances.prefault({}),

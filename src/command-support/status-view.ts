@@ -23,6 +23,7 @@ export function renderStatus(r: StatusReport, terminal: Terminal): string {
     ...backendsLine(r),
     ...firewallLine(r, terminal),
     ...monitorLines(r),
+    ...convergeLines(r),
     ...leaseLine(r),
     ...certificatesLine(r),
     '',
@@ -93,6 +94,16 @@ function monitorLines(r: StatusReport): string[] {
   else if (m.once) head = `monitor: last round ${round.id} (--once) at ${round.at}, ${ago} (${counts})`
   else head = `monitor: running, last round ${round.id} at ${round.at}, ${ago} (${counts})`
   return [head, ...actionLines(r)]
+}
+
+/** What the monitor's last comparison of live configs with the source found (proxy.converge). */
+function convergeLines(r: StatusReport): string[] {
+  const c = r.converge
+  if (!c) return []
+  const drift = c.drift.map((d) => `${d.label} (${d.summary}, since ${d.since})`)
+  const unpushed = c.unpushed.map((u) => u.label)
+  const found = [...(drift.length > 0 ? [`drift: ${drift.join(', ')}`] : []), ...(unpushed.length > 0 ? [`never pushed: ${unpushed.join(', ')}`] : [])]
+  return [`configs (converge ${c.mode}${c.checkedAt ? `, compared ${c.checkedAt}` : ''}): ${found.length > 0 ? found.join('; ') : 'every proxy runs the source'}`]
 }
 
 /** The monitor recorded ids; the lines name the proxies as the table above does. */

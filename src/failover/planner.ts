@@ -7,6 +7,8 @@
  * - partial view: a failed describe means act on nothing;
  * - target health: an EIP only ever goes to a proxy that is running and
  *   judged healthy now;
+ * - never pushed: nor to a proxy that never got the source config (a new
+ *   instance answers its health check with the engine's own config);
  * - hold-down: a proxy that lost an EIP gets none until it has been healthy
  *   for `holdDownMs`, while another healthy proxy can take it; the hold-down
  *   damps flapping between healthy choices and never keeps an EIP on a dead
@@ -31,6 +33,8 @@ export interface ObservedPool {
   health: Record<string, Health>
   /** false when a describe failed: act on nothing. */
   complete: boolean
+  /** Instance ids never given the source config (services/converge.ts): healthy or not, no address goes to them. */
+  unpushed?: readonly string[]
 }
 
 export interface FailoverPolicy {
@@ -85,6 +89,11 @@ interface Candidate {
 /** Running and judged healthy now: the only proxies an EIP may be moved to. */
 export function isHealthyNow(proxy: ProxyInstance | undefined, health: Record<string, Health>): boolean {
   return proxy !== undefined && proxy.state === 'running' && health[proxy.id] === 'healthy'
+}
+
+/** Healthy now and serving the source config: a proxy an address may go to. */
+export function mayReceive(proxy: ProxyInstance | undefined, view: Pick<ObservedPool, 'health' | 'unpushed'>): boolean {
+  return isHealthyNow(proxy, view.health) && !(view.unpushed ?? []).includes((proxy as ProxyInstance).id)
 }
 
 /** Still inside its hold-down: lost an address less than holdDownMs ago, or healthy for less than that since. */
@@ -237,7 +246,7 @@ function eligibleTargets(view: ObservedPool, policy: FailoverPolicy, builder: Pl
   const counts = eipCounts(view)
   const out: Targets = {ready: [], held: []}
   for (const proxy of among) {
-    if (!isHealthyNow(proxy, view.health)) continue
+    if (!mayReceive(proxy, view)) continue
     const candidate = {proxy, eips: counts.get(proxy.id) ?? 0}
     if (isHeldDown(proxy.id, policy)) {
       builder.notes.push(`${proxy.id} is healthy but in its hold-down after losing an address: it gets one only if no other healthy proxy can`)
@@ -269,6 +278,7 @@ export function noTargetReason(view: ObservedPool, among: ProxyInstance[] = view
     const judged = view.health[p.id] ?? 'unknown'
     if (judged === 'unhealthy') return `${p.id} is unhealthy`
     if (judged === 'unknown') return `${p.id} is not judged healthy yet (its latest probe failed or rise is not reached)`
+    if (view.unpushed?.includes(p.id)) return `${p.id} never got the source config (the monitor or \`hactl config push\` pushes it)`
     return `${p.id} is ${judged}`
   })
   return why.join('; ')
@@ -280,6 +290,10 @@ function forcedTarget(view: ObservedPool, policy: FailoverPolicy, builder: PlanB
   const proxy = view.proxies.find((p) => p.id === policy.to || p.name === policy.to)
   if (!isHealthyNow(proxy, view.health)) {
     builder.alert(`target ${policy.to} is not a running, healthy proxy of this cluster: nothing moved to it`)
+    return false
+  }
+  if (!mayReceive(proxy, view)) {
+    builder.alert(`target ${policy.to} never got the source config: nothing moved to it; push it first (\`hactl config push --hosts ${policy.to}\`)`)
     return false
   }
   return {proxy: proxy as ProxyInstance, eips: eipCounts(view).get((proxy as ProxyInstance).id) ?? 0}
@@ -482,7 +496,7 @@ export interface RebalanceOutlook {
 export function rebalanceOutlook(view: ObservedPool, policy: FailoverPolicy): RebalanceOutlook | undefined {
   if (policy.topology !== 'pool') return undefined
   const counts = eipCounts(view)
-  const healthy = view.proxies.filter((p) => isHealthyNow(p, view.health))
+  const healthy = view.proxies.filter((p) => mayReceive(p, view))
   const empty = healthy.filter((p) => !counts.get(p.id)).map((p) => p.id)
   const fullest = healthy.map((p) => ({id: p.id, n: counts.get(p.id) ?? 0})).sort((x, y) => compareKeys([y.n, x.id], [x.n, y.id]))[0]
   if (empty.length === 0 || !fullest || fullest.n < 2) return undefined

@@ -16,6 +16,7 @@ import type {HealthJudge} from '../health/judge.js'
 import {observeAll} from '../health/rise-fall.js'
 import type {Reporter} from '../events.js'
 import {certificateAlerts, type SourceCertificate} from './certificates.js'
+import {unpushedProxies, type ConvergeWorker} from './converge.js'
 import type {LeaseKeeper} from './lease.js'
 import {isReplaceIncident, replaceStep, type ReplaceDeps} from './replace.js'
 import {countRemaps, pruneState, type ActionRecord, type MonitorState, type OpenAlert} from './state.js'
@@ -71,6 +72,8 @@ export interface MonitorDeps {
   certificates?: () => Promise<readonly SourceCertificate[]>
   /** Launch, push to and terminate proxies, for `failover.replace` (src/monitor/replace.ts). */
   replace?: ReplaceDeps
+  /** `proxy.converge` (./converge.ts): live configs against the source; never-pushed proxies get no address. */
+  converge?: ConvergeWorker
 }
 
 export interface RoundOutcome {
@@ -109,6 +112,10 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
   const {reporter} = deps
   const now = clock()
   const {view, judged} = await observe(deps)
+  // A standby leaves pushes to the lease holder; a partial view keeps what was known.
+  const mayConverge = deps.converge && view.complete && !deps.stopping?.() && (!deps.lease || deps.lease.mayAct())
+  const converged = mayConverge ? await deps.converge?.step(view.proxies, previous.converge, now, reporter) : undefined
+  const unpushed = converged?.unpushed ?? (deps.converge && previous.converge ? unpushedProxies(previous.converge, view.proxies) : [])
 
   const observations = Object.fromEntries(view.proxies.map((p) => [p.id, judged[p.id] === 'unknown' || judged[p.id] === undefined ? undefined : judged[p.id] === 'healthy']))
   const {counters, transitions} = observeAll(previous.counters, observations, now, settings)
@@ -137,9 +144,9 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     healthySince,
     rebalance: settings.rebalance,
   }
-  let plan: FailoverPlan = suspicion ? {actions: [], notes: [`suspect view, acting on nothing: ${suspicion.message}`]} : planFailover({...view, health}, policy)
+  let plan: FailoverPlan = suspicion ? {actions: [], notes: [`suspect view, acting on nothing: ${suspicion.message}`]} : planFailover({...view, health, unpushed}, policy)
   if (!suspicion && settings.rebalance === 'auto' && plan.actions.length === 0) {
-    const preempt = planPreempt({...view, health}, policy)
+    const preempt = planPreempt({...view, health, unpushed}, policy)
     plan = {actions: preempt.actions, notes: [...plan.notes, ...preempt.notes]}
   }
   for (const note of plan.notes) reporter.emit({level: 'debug', code: 'failover.note', message: note})
@@ -152,6 +159,7 @@ export async function runRound(previous: MonitorState, id: string, settings: Mon
     lastActions: [...previous.lastActions],
     alerts: {...previous.alerts},
     ...(suspicion ? {suspect: suspicion} : {suspect: undefined}),
+    ...(converged ? {converge: converged.state} : {}),
   }
   const record = (action: FailoverAction | {kind: 'alert' | 'dns' | 'replace'}, summary: string, outcome: ActionRecord['outcome']): void => {
     state.lastActions.push({round: id, at: new Date(clock()).toISOString(), kind: action.kind, summary, outcome})

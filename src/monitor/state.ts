@@ -13,6 +13,7 @@ import type {Cluster} from '../cluster/loader.js'
 import {issued, type ExecutedAction} from '../failover/executor.js'
 import type {Suspicion} from '../failover/suspect.js'
 import type {Counter} from '../health/rise-fall.js'
+import type {ConvergeState} from './converge.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {parseStateFile} from '../util/state-file.js'
 import type {ReplaceState} from './replace-plan.js'
@@ -57,6 +58,8 @@ export interface MonitorState {
   certificateAlerts?: Record<string, string>
   /** `failover.replace`: the proxies seen, which look dead since when, and the replacements in flight. */
   replace?: ReplaceState
+  /** The converge step's record (./converge.ts): drift as reported, proxies never pushed. */
+  converge?: ConvergeState
 }
 
 const KEEP_ACTIONS = 50
@@ -125,6 +128,15 @@ const STATE_SCHEMA = z.looseObject({
           waiting: z.array(z.string()).optional(),
         }),
       ),
+    })
+    .optional(),
+  converge: z
+    .looseObject({
+      checkedAt: z.number().optional(),
+      seen: z.array(z.string()).default([]),
+      drift: z.record(z.string(), z.looseObject({host: z.string(), summary: z.string(), status: z.string(), since: z.number(), digest: z.string()})).default({}),
+      failed: z.record(z.string(), z.looseObject({host: z.string(), message: z.string(), since: z.number()})).default({}),
+      unpushed: z.array(z.string()).default([]),
     })
     .optional(),
 }) satisfies z.ZodType<MonitorState>

@@ -237,7 +237,7 @@ async function buildPairs(cluster: Cluster, provider: LocalProvider, zones: stri
   const count = cluster.spec.addresses.count
   const launch = planPairLaunch(await provider.listProxies(), count, zones.map((zone) => ({zone})))
   if (launch.placements.length > 0) {
-    const launched = await provider.launchProxies(launch.placements, {clientToken: `sandbox-${Date.now()}`})
+    const launched = await provider.launchProxies(launch.placements, {clientToken: `sandbox-${Date.now()}`, installSource: true})
     for (const i of launched) reporter.emit({level: 'info', code: 'sandbox.launch', subject: i.name, message: `haproxy on ${i.privateAddress} (${i.zone}, ${pairOf(i)})`})
   }
   const instances = await provider.listProxies()
@@ -261,7 +261,7 @@ async function buildPool(cluster: Cluster, provider: LocalProvider, zones: strin
   const missing = proxy.instances.count - existing.length
   if (missing > 0) {
     const placements = Array.from({length: missing}, (_, i) => ({zone: zones[(existing.length + i) % zones.length]}))
-    const launched = await provider.launchProxies(placements, {clientToken: `sandbox-${Date.now()}`})
+    const launched = await provider.launchProxies(placements, {clientToken: `sandbox-${Date.now()}`, installSource: true})
     for (const i of launched) reporter.emit({level: 'info', code: 'sandbox.launch', subject: i.name, message: `haproxy on ${i.privateAddress} (${i.zone})`})
   }
   const instances = await provider.listProxies()

@@ -92,22 +92,32 @@ export async function pushConfig(cluster: Cluster, options: PushOptions): Promis
   }
   const open = connections(cluster, options)
   try {
-    const result = await rollout({
-      targets,
-      source,
-      connect: (t) => open.connect(t),
-      reporter: options.reporter,
-      concurrency: options.concurrency,
-      maxFailures: options.maxFailures,
-      canary: options.canary,
-      checkTimeoutMs: cluster.spec.proxy.checkTimeout,
-      forceReload: options.forceReload,
-      files,
-    })
+    const result = await rolloutTo(cluster, open, targets, {...options, source, files})
     return {...base, dryRun: false, ...result}
   } finally {
     await open.close()
   }
+}
+
+/** The rollout `config push` runs, over connections the caller holds (converge shares them with its diff). */
+export async function rolloutTo(
+  cluster: Cluster,
+  open: Connections,
+  targets: readonly RolloutTarget[],
+  options: Omit<PushOptions, 'dryRun' | 'hosts' | keyof ConnectOptions> & {source: Buffer; files?: BundleFile[]},
+): Promise<Awaited<ReturnType<typeof rollout>>> {
+  return rollout({
+    targets,
+    source: options.source,
+    connect: (t) => open.connect(t),
+    reporter: options.reporter,
+    concurrency: options.concurrency,
+    maxFailures: options.maxFailures,
+    canary: options.canary,
+    checkTimeoutMs: cluster.spec.proxy.checkTimeout,
+    forceReload: options.forceReload,
+    files: options.files,
+  })
 }
 
 /** `not-loaded`: the live file is the source, but the proxy last loaded another config (a push cut off before its reload). */
@@ -134,30 +144,44 @@ export async function diffConfig(cluster: Cluster, options: ConnectOptions & {ho
   const targets = await clusterTargets(cluster, options.hosts)
   const open = connections(cluster, options)
   try {
-    const hosts = await mapLimit(targets, options.concurrency ?? 10, async (t): Promise<HostDiff> => {
-      const state = await fetchState(open, t).catch((error: Error) => error)
-      if (state instanceof Error) return {host: t.name, path: t.remotePath, status: 'unreachable', diff: '', message: state.message}
-      const {live, loaded, backup} = state
-      const diff = unifiedDiff(`${t.name}:${t.remotePath}`, (live ?? Buffer.alloc(0)).toString('latin1'), source.toString('latin1'))
-      if (live === undefined) return {host: t.name, path: t.remotePath, status: 'missing', diff}
-      if (diff !== '') return {host: t.name, path: t.remotePath, status: 'drift', diff}
-      // No record: a file no push of this version installed; its bytes are all there is to go by.
-      if (loaded === undefined || loaded === sha256(live)) return {host: t.name, path: t.remotePath, status: 'in-sync', diff}
-      const fromBackup = backup !== undefined && loaded === sha256(backup)
-      return {
-        host: t.name,
-        path: t.remotePath,
-        status: 'not-loaded',
-        diff: fromBackup ? unifiedDiff(`${t.name}:${hostPaths(t.remotePath).backup} (loaded)`, backup.toString('latin1'), source.toString('latin1')) : '',
-        message: fromBackup
-          ? 'the proxy still runs the previous config (the backup): config push reloads it'
-          : `the proxy last loaded ${loaded === 'failed' ? 'nothing hactl could confirm (a rollback failed)' : `another config (sha256 ${loaded.slice(0, 12)}…)`}: config push reloads it`,
-      }
-    })
+    const hosts = await mapLimit(targets, options.concurrency ?? 10, async (t) => (await diffHost(open, t, source)).diff)
     return {cluster: cluster.spec.cluster, source: displayPath(cluster, cluster.spec.proxy.config), hosts, inSync: hosts.every((h) => h.status === 'in-sync')}
   } finally {
     await open.close()
   }
+}
+
+export interface HostDiffState {
+  diff: HostDiff
+  /**
+   * A rollout of hactl has run on the host: it keeps the record of what the
+   * proxy loaded (.<file>.hactl-loaded), which only a rollout writes.
+   */
+  recorded: boolean
+}
+
+/** One host's live file against the source: what `config diff` shows for it, and whether a rollout ever ran there. */
+export async function diffHost(open: Connections, t: RolloutTarget, source: Buffer): Promise<HostDiffState> {
+  const state = await fetchState(open, t).catch((error: Error) => error)
+  if (state instanceof Error) return {recorded: false, diff: {host: t.name, path: t.remotePath, status: 'unreachable', diff: '', message: state.message}}
+  const {live, loaded, backup} = state
+  const recorded = loaded !== undefined
+  const result = (diff: HostDiff): HostDiffState => ({diff, recorded})
+  const diff = unifiedDiff(`${t.name}:${t.remotePath}`, (live ?? Buffer.alloc(0)).toString('latin1'), source.toString('latin1'))
+  if (live === undefined) return result({host: t.name, path: t.remotePath, status: 'missing', diff})
+  if (diff !== '') return result({host: t.name, path: t.remotePath, status: 'drift', diff})
+  // No record: a file no push of this version installed; its bytes are all there is to go by.
+  if (loaded === undefined || loaded === sha256(live)) return result({host: t.name, path: t.remotePath, status: 'in-sync', diff})
+  const fromBackup = backup !== undefined && loaded === sha256(backup)
+  return result({
+    host: t.name,
+    path: t.remotePath,
+    status: 'not-loaded',
+    diff: fromBackup ? unifiedDiff(`${t.name}:${hostPaths(t.remotePath).backup} (loaded)`, backup.toString('latin1'), source.toString('latin1')) : '',
+    message: fromBackup
+      ? 'the proxy still runs the previous config (the backup): config push reloads it'
+      : `the proxy last loaded ${loaded === 'failed' ? 'nothing hactl could confirm (a rollback failed)' : `another config (sha256 ${loaded.slice(0, 12)}…)`}: config push reloads it`,
+  })
 }
 
 function sha256(data: Buffer): string {

@@ -458,7 +458,10 @@ async function runPlanner(options: FailoverOptions, planner: typeof planFailover
     const labels = proxyLabels(view.proxies)
     const only = options.only?.map((ref) => findAddress(view.addresses, ref).allocationId)
     if (options.to) refuseUnhealthyTarget(findProxy(view.proxies, options.to), verdictsOf(judge, view.proxies, view.health), labels)
-    const plan = planner(view, policyFor(cluster, {...stateHistory(state), ...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
+    // Proxies the monitor found never given the source config: an operator's move passes them over too. (Not those it
+    // has yet to compare: without a running monitor, that would keep every later proxy out of reach.)
+    const unpushed = cluster.spec.proxy.converge === 'off' ? [] : (state.converge?.unpushed ?? [])
+    const plan = planner({...view, unpushed}, policyFor(cluster, {...stateHistory(state), ...(only && only.length > 0 ? {only} : {}), ...(options.to ? {to: options.to} : {})}))
     const moves = plan.actions.flatMap((a) => (a.kind === 'associate' ? [a] : []))
     if (options.dryRun) {
       const dryRun = await dryRunReport(cloud, moves.map(moveOperation), options.checkPermissions)

@@ -17,6 +17,8 @@ import {executorRunner, type ActionRunner, type MonitorSettings} from '../monito
 import type {SourceCertificate} from '../monitor/certificates.js'
 import {stateFilePath} from '../monitor/state.js'
 import {replaceDeps} from './replace.js'
+import {ConvergeWorker, type ConvergeRunner} from '../monitor/converge.js'
+import type {Reporter} from '../events.js'
 import {listTls} from './tls.js'
 
 export interface MonitorCommandOptions {
@@ -138,6 +140,22 @@ function reportingJudge(judge: HealthJudge, log: RoundLog): HealthJudge {
   }
 }
 
+/**
+ * The monitor's converge runner: the converge service, its own event lines
+ * left out (the monitor says each drift once, not every interval).
+ */
+function convergeWorker(cluster: Cluster, options: {once: boolean; dryRun: boolean; log: RoundLog}): ConvergeWorker {
+  const {proxy} = cluster.spec
+  const configured = proxy.converge === 'all' ? 'all' : 'new'
+  const quiet: Reporter = {emit: (event) => (event.code.startsWith('converge.') ? undefined : options.log.emit(event))}
+  const run: ConvergeRunner = async (proxies, mode) => {
+    const {convergeProxies} = await import('./converge.js')
+    const report = await convergeProxies(cluster, proxies, {mode, reporter: quiet, dryRun: options.dryRun})
+    return report.hosts
+  }
+  return new ConvergeWorker({mode: configured, intervalMs: proxy.convergeInterval, wait: options.once || options.dryRun}, run)
+}
+
 /** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
 export async function monitorCluster(cluster: Cluster, options: MonitorCommandOptions): Promise<MonitorReport> {
   const {dryRun = false} = options
@@ -152,6 +170,7 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
   const stateFile = stateFilePath(cluster)
   const log = eventLog(options, () => labels)
   const judge = clusterJudge(cluster.spec)
+  const converge = cluster.spec.proxy.converge === 'off' ? undefined : convergeWorker(cluster, {once: options.once, dryRun, log})
   const result = await runMonitor(
     {once: options.once || dryRun, readOnly: dryRun, intervalMs: options.intervalMs ?? cluster.spec.health.proxy.interval, stateFile, wait: options.wait, signal: options.signal},
     dryRun ? {...settings, dns: undefined} : settings,
@@ -166,9 +185,11 @@ export async function monitorCluster(cluster: Cluster, options: MonitorCommandOp
       log,
       certificates: sourceCertificates(cluster),
       ...(replace && !dryRun ? {replace} : {}),
+      ...(converge ? {converge} : {}),
       ...(lease ? {lease: new LeaseKeeper(lease.store, lease.name, holderId(stateFile), lease.ttlMs)} : {}),
     },
   )
+  await converge?.settle()
   const standby = Boolean(result.last?.standby && result.last.planned > 0)
   return {rounds: result.rounds, stateFile, standby, degraded: result.degraded, last: result.last}
 }

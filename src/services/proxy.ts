@@ -8,11 +8,12 @@ import type {ProviderOperation} from '../cloud/operations.js'
 import {need, poolOf, type Cloud, type Instances} from '../cloud/capabilities.js'
 import type {Placement, ProxyInstance} from '../cloud/provider.js'
 import {runOperation} from '../cloud/run-operation.js'
-import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
+import {ConfigError, ExitCode, UnhealthyError, UsageError} from '../errors.js'
 import {executeFailover, moveOperation} from '../failover/executor.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {planFailover} from '../failover/planner.js'
 import type {Reporter} from '../events.js'
+import type {ConnectOptions} from '../remote/connect.js'
 import {poll} from '../util/poll.js'
 import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
 import {readState, stateFilePath, writeState} from '../monitor/state.js'
@@ -62,6 +63,57 @@ export interface LaunchReport {
   /** topology pairs: proxies that were in no pair and joined one. */
   adopted?: {id: string; name?: string; zone: string; pair: string}[]
   dryRun?: DryRunReport
+  /** The source config pushed to the launched proxies before the command returned (absent with --no-push or when none was launched). */
+  push?: LaunchPush
+  /** 4 when a launched proxy could not be given the source config. */
+  exitCode?: number
+}
+
+export interface LaunchPush {
+  /** Launched proxies that serve the source now. */
+  ready: string[]
+  /** Launched proxies that do not: no address should go to them until `hactl config push` reaches them. */
+  notReady: string[]
+  hosts: {id: string; host: string; outcome: string; summary: string; message?: string}[]
+}
+
+export interface LaunchOptions extends CloudServiceOptions, ConnectOptions {
+  count?: number
+  waitTimeoutMs?: number
+  /** Push the source config to the launched proxies once they answer (default true). */
+  push?: boolean
+  /** How long a launched proxy may take to answer SSH before its push counts as failed (default 5 min). */
+  reachTimeoutMs?: number
+}
+
+/**
+ * A new proxy boots with the engine's packaged config (user-data installs the
+ * engine, nothing more): before `proxy launch` returns, and so before any
+ * address can move to it, the source config is pushed to it.
+ */
+async function configureLaunched(options: LaunchOptions, running: ProxyInstance[], report: LaunchReport): Promise<LaunchReport> {
+  if (options.push === false || running.length === 0) return report
+  const {pushBeforeTraffic} = await import('./converge.js')
+  options.reporter.emit({level: 'info', code: 'proxy.push', message: `pushing the source config to ${running.map((p) => p.name ?? p.id).join(', ')}`})
+  const pushed = await pushBeforeTraffic(options.cluster, running, {
+    reporter: options.reporter,
+    acceptNew: options.acceptNew,
+    askPassphrase: options.askPassphrase,
+    waitReachableMs: options.reachTimeoutMs ?? 300_000,
+  })
+  const push: LaunchPush = {
+    ready: pushed.ready,
+    notReady: pushed.notReady,
+    hosts: pushed.hosts.map((h) => ({id: h.id, host: h.host, outcome: h.outcome, summary: h.summary, ...(h.message ? {message: h.message} : {})})),
+  }
+  if (push.notReady.length === 0) return {...report, summary: `${report.summary}; the source config is on ${running.length === 1 ? 'it' : 'all of them'}`, push}
+  const names = push.notReady.map((id) => running.find((p) => p.id === id)?.name ?? id)
+  return {
+    ...report,
+    summary: `${report.summary}; the source config is NOT on ${names.join(', ')}: no address goes to ${names.length === 1 ? 'it' : 'them'} until \`hactl config push --hosts ${names.join(',')}\` succeeds`,
+    push,
+    exitCode: ExitCode.partial,
+  }
 }
 
 /** Where proxies may go: the configured subnets (each in its zone), else the configured zones. */
@@ -115,7 +167,7 @@ export function proxyNames(cluster: string, existing: {name?: string}[], placeme
   })
 }
 
-export async function launchProxies(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}): Promise<LaunchReport> {
+export async function launchProxies(options: LaunchOptions): Promise<LaunchReport> {
   const cloud = await clusterCloud(options)
   if (options.cluster.spec.topology === 'pairs') return launchPairs(options, cloud)
   const provider = need(cloud, 'instances')
@@ -137,7 +189,8 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
   options.reporter.emit({level: 'info', code: 'proxy.launch', message: `launching ${missing} in ${placements.map((p) => p.subnet ?? p.zone).join(', ')}`})
   const {launched} = await runOperation(cloud, launch)
   const running = await waitRunning(provider, launched.map((p) => p.id), options.reporter, options.waitTimeoutMs ?? 600_000)
-  return {changed: true, summary: `launched ${launched.length}; the cluster has ${existing.length + launched.length} proxies`, wanted, existing: existing.length, launched: running, placements}
+  const report = {changed: true, summary: `launched ${launched.length}; the cluster has ${existing.length + launched.length} proxies`, wanted, existing: existing.length, launched: running, placements}
+  return configureLaunched(options, running, report)
 }
 
 /**
@@ -146,7 +199,7 @@ export async function launchProxies(options: CloudServiceOptions & {count?: numb
  * proxies fill the rest, each tagged with its pair from the first byte and
  * placed in a zone its pair does not have yet.
  */
-async function launchPairs(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}, cloud: Cloud): Promise<LaunchReport> {
+async function launchPairs(options: LaunchOptions, cloud: Cloud): Promise<LaunchReport> {
   const {spec} = options.cluster
   const provider = need(cloud, 'instances')
   const tags = cloud.pairTags
@@ -193,7 +246,7 @@ async function launchPairs(options: CloudServiceOptions & {count?: number; waitT
     running = await waitRunning(provider, launched.map((p) => p.id), options.reporter, options.waitTimeoutMs ?? 600_000)
   }
   const done = [...(plan.adopt.length > 0 ? [`put ${plan.adopt.length} existing proxies into pairs`] : []), ...(running.length > 0 ? [`launched ${running.length}`] : [])].join(', ')
-  return {...base, changed: true, summary: `${done}; the cluster has ${pairs} pair(s): ${pairSummary(plan.pairs, existing, running)}`, launched: running, placements}
+  return configureLaunched(options, running, {...base, changed: true, summary: `${done}; the cluster has ${pairs} pair(s): ${pairSummary(plan.pairs, existing, running)}`, launched: running, placements})
 }
 
 /** `pair-1: web-proxy-a-1 + web-proxy-b-1, …` as a person reads it. */

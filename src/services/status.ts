@@ -43,10 +43,21 @@ export interface StatusReport {
   firewall?: FirewallStatus
   monitor: MonitorSummary
   lease?: {name: string; holder?: string; token?: number; expiresAt?: string; held: boolean; released: boolean; error?: string}
+  /** The monitor's last comparison of live configs with the source (proxy.converge); absent before its first. */
+  converge?: ConvergeSummary
   /** The certificates beside the config source (hactl-tls/) and when each expires. */
   certificates?: {name: string; hosts: string[]; notAfter?: string; daysLeft?: number}[]
   problems: string[]
   degraded: boolean
+}
+
+export interface ConvergeSummary {
+  checkedAt?: string
+  mode: 'all' | 'new' | 'off'
+  /** Proxies whose live config differs from the source, as the monitor last saw them. */
+  drift: {id: string; label: string; summary: string; since: string}[]
+  /** Proxies never given the source config: no address goes to them. */
+  unpushed: {id: string; label: string}[]
 }
 
 export interface MonitorSummary {
@@ -129,6 +140,12 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     else if (c.daysLeft < spec.tls.warnDays) problems.push(`certificate ${c.name} expires in ${c.daysLeft} days (${c.notAfter}; tls.warnDays ${spec.tls.warnDays}): renew it and run tls add again`)
   }
   const monitor = await monitorSummary(stateFile, state, spec.health.proxy.interval)
+  const converge = convergeSummary(state, proxies, labels, spec.proxy.converge)
+  for (const d of converge?.drift ?? []) {
+    const then = spec.proxy.converge === 'all' ? 'the monitor pushes the source back (proxy.converge: all)' : '`hactl config diff` shows it, `hactl config push` puts the source back'
+    problems.push(`proxy ${d.label} drifts from the source config since ${d.since} (${d.summary}): ${then}`)
+  }
+  for (const u of converge?.unpushed ?? []) problems.push(`proxy ${u.label} never got the source config: no address goes to it until \`hactl config push --hosts ${u.label}\` succeeds`)
   if (monitor.stopped) problems.push(`monitor not running (last round ${seconds(monitor.ageMs ?? 0)} s ago, a round is due every ${seconds(monitor.intervalMs)} s): nothing moves addresses off a failed proxy`)
 
   return {
@@ -143,6 +160,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     monitor,
     ...(lease ? {lease} : {}),
     ...(certificates && certificates.length > 0 ? {certificates} : {}),
+    ...(converge ? {converge} : {}),
     problems,
     degraded: problems.length > 0,
   }
@@ -170,6 +188,21 @@ export function pairProblems(count: number, proxies: ProxyInstance[], addresses:
     if (holder && pairOf(holder) !== pair) problems.push(`address ${a.publicIp} of ${pair} is on ${name(holder)}, which is ${pairOf(holder) ? `in ${pairOf(holder)}` : 'in no pair'}: \`hactl eip failover\` moves it back`)
   }
   return problems
+}
+
+/** What the monitor recorded of drift, for the proxies the cloud lists now. */
+function convergeSummary(state: MonitorState, proxies: ProxyInstance[], labels: Labels, mode: 'all' | 'new' | 'off'): ConvergeSummary | undefined {
+  const c = state.converge
+  if (!c || mode === 'off') return undefined
+  const now = new Set(proxies.map((p) => p.id))
+  return {
+    ...(c.checkedAt !== undefined ? {checkedAt: new Date(c.checkedAt).toISOString()} : {}),
+    mode,
+    drift: Object.entries(c.drift)
+      .filter(([id]) => now.has(id))
+      .map(([id, d]) => ({id, label: labelOf(labels, id) as string, summary: d.summary, since: new Date(d.since).toISOString()})),
+    unpushed: c.unpushed.filter((id) => now.has(id)).map((id) => ({id, label: labelOf(labels, id) as string})),
+  }
 }
 
 export function seconds(ms: number): string {

@@ -1,6 +1,6 @@
-import {randomBytes} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {chmod, copyFile, cp, mkdir, rm, symlink, writeFile} from 'node:fs/promises'
+import {chmod, copyFile, cp, mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Cluster} from '../../cluster/loader.js'
@@ -40,6 +40,35 @@ async function copyCertificates(source: string, live: string): Promise<void> {
   await symlink(folder, path.join(path.dirname(live), TLS_DIR))
 }
 
+/**
+ * What a new sandbox instance runs before hactl pushes the cluster's config
+ * to it, as a new EC2 instance runs the config its engine's package installed:
+ * it listens and answers its health check, but serves none of the cluster's
+ * sites. A push is what makes it a proxy of the cluster.
+ */
+export const FRESH_INSTANCE_CONFIG = `# the config a new instance starts with (the engine's own, not the cluster's): hactl pushes the source before it gets traffic
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+
+frontend fresh
+    bind "\${HACTL_PROXY_ADDRESS}:\${HACTL_PROXY_PORT}"
+    monitor-uri /healthz
+    http-request return status 503 content-type text/plain string "not configured: the cluster's config was never pushed here"
+`
+
+/** `sandbox up`'s own launches: the cluster's config installed at once, as if pushed (the record a rollout leaves included), so it starts fast. */
+export interface LocalLaunchOptions extends LaunchOptions {
+  installSource?: boolean
+}
+
+/** The record a rollout leaves of what the proxy loaded (remote/plan.ts hostPaths; cloud does not import remote). */
+function loadedRecordPath(config: string): string {
+  return path.join(path.dirname(config), `.${path.basename(config)}.hactl-loaded`)
+}
+
 /** The per-instance haproxy settings loaded before the shared config: its own admin socket. */
 export function instanceConfig(socket: string): string {
   return `# written by hactl for this sandbox instance; the shared config follows\nglobal\n    stats socket ${socket} mode 600 level admin expose-fd listeners\n`
@@ -64,7 +93,7 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
     return state.instances.filter((i) => i.state !== 'terminated').map((i) => this.toProxy(i))
   }
 
-  async launchProxies(placements: Placement[], _options: LaunchOptions): Promise<ProxyInstance[]> {
+  async launchProxies(placements: Placement[], options: LocalLaunchOptions): Promise<ProxyInstance[]> {
     const {local, proxy} = this.cluster.spec
     const launched = await updateState(this.dir, async (state) => {
       const made: LocalInstance[] = []
@@ -85,9 +114,15 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
         }
         const paths = instancePaths(this.dir, instance.id)
         await mkdir(paths.dir, {recursive: true})
-        // What cloud-init does on EC2: install the cluster's config before the proxy starts.
-        await copyFile(proxy.config, paths.config)
-        await copyCertificates(proxy.config, paths.config)
+        if (options.installSource) {
+          await copyFile(proxy.config, paths.config)
+          await copyCertificates(proxy.config, paths.config)
+          const sha = createHash('sha256').update(await readFile(paths.config)).digest('hex')
+          await writeFile(loadedRecordPath(paths.config), `${sha}\n`, {mode: 0o600})
+        } else {
+          // As on EC2, where user-data installs the engine and nothing more: `proxy launch` pushes the source next.
+          await writeFile(paths.config, FRESH_INSTANCE_CONFIG, {mode: 0o644})
+        }
         await writeFile(paths.local, instanceConfig(paths.socket))
         state.instances.push(instance)
         made.push(instance)

@@ -54,7 +54,7 @@ describe('AWS commands against moto', function () {
   })
 
   it('proxy launch brings up 3 proxies over 3 zones, tagged, IMDSv2 required, all running', async () => {
-    const r = await run('proxy', 'launch')
+    const r = await run('proxy', 'launch', '--no-push')
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stderr).to.include('3/3 running')
     const instances = await clusterInstances(ec2, cluster)
@@ -249,11 +249,11 @@ describe('AWS commands against moto', function () {
 
   it('proxy launch after a terminate and with a larger count keeps every Name unique', async () => {
     const names = async (): Promise<string[]> => (await clusterInstances(ec2, cluster)).map((i) => tag(i.Tags, 'Name') as string).sort()
-    const r = await run('proxy', 'launch')
+    const r = await run('proxy', 'launch', '--no-push')
     expect(r.code, r.stdout + r.stderr).to.equal(0)
     expect(await clusterInstances(ec2, cluster)).to.have.length(3)
     expect(new Set(await names()).size).to.equal(3)
-    const more = await run('proxy', 'launch', '--count', '5')
+    const more = await run('proxy', 'launch', '--count', '5', '--no-push')
     expect(more.code, more.stdout + more.stderr).to.equal(0)
     const all = await names()
     expect(all).to.have.length(5)

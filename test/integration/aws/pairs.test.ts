@@ -73,7 +73,7 @@ describe('topology pairs against moto', function () {
   })
 
   it('proxy launch brings up three pairs: six proxies, each pair in two zones, tagged with its pair; a re-run launches nothing', async () => {
-    const r = await run('proxy', 'launch')
+    const r = await run('proxy', 'launch', '--no-push')
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stderr).to.include('6/6 running')
     const pairs = await members(ec2, cluster)
@@ -177,7 +177,7 @@ describe('topology pairs against moto', function () {
     expect(calls[0]).to.include('{"Key":"hactl:pair","Value":"pair-3"}')
     expect(calls[0]).to.not.include(`"AvailabilityZone":"${kept.Placement?.AvailabilityZone}"`)
 
-    const r = await run('proxy', 'launch')
+    const r = await run('proxy', 'launch', '--no-push')
     expect(r.code, r.stderr).to.equal(0)
     const now = (await members(ec2, cluster)).get('pair-3') ?? []
     expect(now).to.have.length(2)
@@ -191,7 +191,7 @@ describe('topology pairs against moto', function () {
     const legacy = 'legacy'
     const ldir = await clusterDir(legacy, zoneId)
     const lrun = async (...args: string[]): Promise<CliResult> => hactl(args, {cwd: ldir, env: moto.env})
-    expect((await lrun('proxy', 'launch', '--count', '6')).code).to.equal(0)
+    expect((await lrun('proxy', 'launch', '--count', '6', '--no-push')).code).to.equal(0)
     expect((await lrun('eip', 'allocate')).code).to.equal(0)
     expect((await lrun('eip', 'rebalance')).code).to.equal(0)
     const file = path.join(ldir, 'hactl.yaml')
@@ -210,7 +210,7 @@ describe('topology pairs against moto', function () {
     expect(dry.code, dry.stderr).to.equal(0)
     expect(dry.stdout.match(/would call ec2:CreateTags/g)).to.have.length(5)
     expect(dry.stdout.match(/would call ec2:RunInstances/g)).to.have.length(1)
-    expect((await lrun('proxy', 'launch')).code).to.equal(0)
+    expect((await lrun('proxy', 'launch', '--no-push')).code).to.equal(0)
     const pairs = await members(ec2, legacy)
     expect([...pairs.keys()].sort()).to.deep.equal(PAIRS)
     for (const pair of PAIRS) expect(new Set((pairs.get(pair) ?? []).map((i) => i.Placement?.AvailabilityZone)).size, pair).to.equal(2)

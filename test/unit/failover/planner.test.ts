@@ -429,3 +429,60 @@ describe('failover planner properties', () => {
     )
   })
 })
+
+describe('failover planner: proxies never given the source config', () => {
+  const pair = (p: string): Record<string, string> => ({'hactl:pair': p})
+
+  it('an address leaving a dead proxy skips a healthy proxy that was never pushed, though it holds fewer and sits in another zone', () => {
+    const pool = view(
+      [proxy('i-a', 'z-a', 'stopped'), proxy('i-b', 'z-a'), proxy('i-new', 'z-c')],
+      [eip(1, 'i-a'), eip(2, 'i-b')],
+      {'i-a': 'unhealthy', 'i-b': 'healthy', 'i-new': 'healthy'},
+    )
+    expect(associations(planFailover(pool, policy()).actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-new'}])
+    const plan = planFailover({...pool, unpushed: ['i-new']}, policy())
+    expect(associations(plan.actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-b'}])
+  })
+
+  it('when only never-pushed proxies are healthy, the address is not moved and the alert says why', () => {
+    const pool = view([proxy('i-a', 'z-a', 'stopped'), proxy('i-new', 'z-b')], [eip(1, 'i-a')], {'i-a': 'unhealthy', 'i-new': 'healthy'})
+    const plan = planFailover({...pool, unpushed: ['i-new']}, policy())
+    expect(associations(plan.actions)).to.deep.equal([])
+    const alert = plan.actions.find((a) => a.kind === 'alert')
+    expect(alert?.message).to.include('i-new never got the source config')
+  })
+
+  it('pairs: a dead member\'s address does not go to a partner that was never pushed', () => {
+    const pairs = view(
+      [proxy('i-a', 'z-a', 'stopped', pair('pair-1')), proxy('i-b', 'z-b', 'running', pair('pair-1'))],
+      [eip(1, 'i-a', pair('pair-1'))],
+      {'i-a': 'unhealthy', 'i-b': 'healthy'},
+    )
+    expect(associations(planFailover(pairs, policy({topology: 'pairs'})).actions)).to.deep.equal([{allocationId: 'eipalloc-1', to: 'i-b'}])
+    const plan = planFailover({...pairs, unpushed: ['i-b']}, policy({topology: 'pairs'}))
+    expect(associations(plan.actions)).to.deep.equal([])
+    expect(plan.actions[0]).to.include({kind: 'alert'})
+  })
+
+  it('an operator\'s --to naming a never-pushed proxy moves nothing', () => {
+    const plan = planFailover({...poolWithOneDown(), unpushed: ['i-c']}, policy({to: 'i-c'}))
+    expect(associations(plan.actions)).to.deep.equal([])
+    expect(plan.actions[0]).to.deep.include({kind: 'alert'})
+    expect((plan.actions[0] as {message: string}).message).to.include('never got the source config')
+  })
+
+  it('rebalance and the monitor\'s preempt leave an empty never-pushed proxy empty', () => {
+    const allOnA = view(
+      [proxy('i-a', 'z-a'), proxy('i-b', 'z-b')],
+      [eip(1, 'i-a'), eip(2, 'i-a')],
+      {'i-a': 'healthy', 'i-b': 'healthy'},
+    )
+    const ready = policy({healthySince: {'i-a': NOW - HOUR_MS, 'i-b': NOW - HOUR_MS}})
+    expect(associations(planRebalance(allOnA, ready).actions)).to.have.length(1)
+    expect(associations(planPreempt(allOnA, ready).actions)).to.have.length(1)
+    const fresh = {...allOnA, unpushed: ['i-b']}
+    expect(associations(planRebalance(fresh, ready).actions)).to.deep.equal([])
+    expect(associations(planPreempt(fresh, ready).actions)).to.deep.equal([])
+    expect(rebalanceOutlook(fresh, ready)).to.equal(undefined)
+  })
+})
