@@ -20,6 +20,7 @@ import {healthJudge, namedReporter, policyFor, recordMoves} from './eip.js'
 import {proxyLabels} from '../cloud/labels.js'
 import {byPair, isMember, MEMBERS_PER_PAIR, pairOf, planPairLaunch} from '../cloud/pairs.js'
 import {TAG} from '../cloud/tags.js'
+import {launchNlb, terminateInGroup} from './nlb.js'
 
 export interface ProxyRow {
   id: string
@@ -118,6 +119,7 @@ export function proxyNames(cluster: string, existing: {name?: string}[], placeme
 export async function launchProxies(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}): Promise<LaunchReport> {
   const cloud = await clusterCloud(options)
   if (options.cluster.spec.topology === 'pairs') return launchPairs(options, cloud)
+  if (options.cluster.spec.topology === 'nlb') return launchNlb(options, cloud)
   const provider = need(cloud, 'instances')
   const wanted = options.count ?? options.cluster.spec.proxy.instances.count
   const existing = await provider.listProxies()
@@ -245,8 +247,9 @@ export interface TerminateReport {
   dryRun?: DryRunReport
 }
 
-export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean}): Promise<TerminateReport> {
+export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean; decrement?: boolean; drain?: boolean}): Promise<TerminateReport> {
   const cloud = await clusterCloud(options)
+  if (options.cluster.spec.topology === 'nlb') return terminateInGroup(options, cloud)
   const provider = poolOf(cloud)
   const stateFile = stateFilePath(options.cluster)
   const work = async (): Promise<TerminateReport> => {
