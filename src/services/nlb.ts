@@ -5,7 +5,7 @@
  * the balancer and ends it through the group. Each plans ProviderOperations:
  * `--dry-run` prints them, a real run runs the same list.
  */
-import {MissingCapabilityError, need, type BalancerSetup, type Cloud, type LoadBalancer, type ScalingGroup, type ScalingView} from '../cloud/capabilities.js'
+import {MissingCapabilityError, need, type BalancerPart, type BalancerSetup, type Cloud, type LoadBalancer, type ScalingGroup, type ScalingView} from '../cloud/capabilities.js'
 import {planBalancerSetup, planScale} from '../cloud/balancer-plan.js'
 import {describeOperation, describePart, type ProviderOperation} from '../cloud/operations.js'
 import type {ProxyInstance} from '../cloud/provider.js'
@@ -67,12 +67,17 @@ export async function launchNlb(options: CloudServiceOptions & {count?: number; 
     return {...base, changed: false, summary: `would create or set: ${created.join('; ')}`, launched: [], dryRun: await dryRunReport(cloud, operations, options.checkPermissions)}
   }
   await runOperations(cloud, operations, {
-    before: (o) => options.reporter.emit({level: 'info', code: 'proxy.balancer', message: o.op === 'createBalancerPart' ? `creating the ${describePart(o.part)}` : describeOperation(o)}),
+    before: (o) => options.reporter.emit({level: 'info', code: 'proxy.balancer', message: o.op === 'createBalancerPart' ? `${partVerb(o.part)} the ${describePart(o.part)}` : describeOperation(o)}),
   })
   const running = await waitInService(scaling, wanted, options, options.waitTimeoutMs ?? 600_000)
   const known = new Set(before.map((p) => p.id))
   const launched = (await cloud.hosts.listProxies()).filter((p) => running.includes(p.id) && !known.has(p.id))
   return {...base, changed: true, summary: `made ${created.join('; ')}; the scaling group runs ${running.length} proxies behind the balancer`, launched}
+}
+
+function partVerb(part: BalancerPart): string {
+  if (part.part === 'targetGroupAttributes' || part.part === 'balancerAttributes') return 'setting'
+  return part.part === 'attachTargetGroup' ? 'making' : 'creating'
 }
 
 /** Until the group has `count` instances in service; progress when the number changes. */

@@ -55,6 +55,8 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
   private found?: Promise<Found>
   /** The last observation, for explaining a plan made from it (a dry run observes before it plans). */
   private cached?: Found
+  /** The group as describeGroup last saw it, for explaining scale and terminate plans. */
+  private groupSeen?: NonNullable<Found['group']>
 
   constructor(
     private readonly spec: ClusterSpec,
@@ -311,6 +313,7 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
   /** The exact calls of an nlb operation, for --dry-run. */
   explain(operation: NlbOperation, show: (api: string, input: unknown) => string): string[] {
     const f = this.cached
+    const group = this.groupSeen ?? f?.group
     switch (operation.op) {
       case 'createBalancerPart':
         return this.explainPart(operation.part, f, show)
@@ -319,15 +322,15 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
           show('elasticloadbalancing:DeregisterTargets', {TargetGroupArn: f?.targetGroups.get(p)?.arn, Targets: operation.instanceIds.map((Id) => ({Id}))}),
         )
       case 'setGroupCount':
-        return [show('autoscaling:UpdateAutoScalingGroup', {AutoScalingGroupName: f?.group?.name, MinSize: operation.count, MaxSize: operation.count, DesiredCapacity: operation.count})]
+        return [show('autoscaling:UpdateAutoScalingGroup', {AutoScalingGroupName: group?.name, MinSize: operation.count, MaxSize: operation.count, DesiredCapacity: operation.count})]
       case 'terminateInGroup': {
         const call = show('autoscaling:TerminateInstanceInAutoScalingGroup', {InstanceId: operation.instanceId, ShouldDecrementDesiredCapacity: operation.decrement})
-        if (!operation.decrement || !f?.group) return [call]
-        const after = f.group.desired - 1
+        if (!operation.decrement || !group) return [call]
+        const after = group.desired - 1
         return [
-          ...(f.group.min > after ? [show('autoscaling:UpdateAutoScalingGroup', {AutoScalingGroupName: f.group.name, MinSize: after})] : []),
+          ...(group.min > after ? [show('autoscaling:UpdateAutoScalingGroup', {AutoScalingGroupName: group.name, MinSize: after})] : []),
           call,
-          show('autoscaling:UpdateAutoScalingGroup', {AutoScalingGroupName: f.group.name, MaxSize: after}),
+          show('autoscaling:UpdateAutoScalingGroup', {AutoScalingGroupName: group.name, MaxSize: after}),
         ]
       }
     }
@@ -413,6 +416,7 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
     const groups = await this.clients.autoscaling.describeAutoScalingGroups([{Name: `tag:${TAG.cluster}`, Values: [this.spec.cluster]}])
     const g = groups.find((x) => x.AutoScalingGroupName)
     if (!g) return undefined
+    this.groupSeen = {name: g.AutoScalingGroupName as string, desired: g.DesiredCapacity ?? 0, min: g.MinSize ?? 0, max: g.MaxSize ?? 0, targetGroups: g.TargetGroupARNs ?? []}
     return {
       name: g.AutoScalingGroupName as string,
       desired: g.DesiredCapacity ?? 0,
@@ -441,9 +445,10 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
    * goes down first and the maximum follows, leaving min = max = desired.
    */
   async terminateThroughGroup(instanceId: string, options: {decrement: boolean}): Promise<void> {
-    const f = await this.observe()
-    const name = this.groupName(f)
-    const group = f.group as NonNullable<Found['group']>
+    const view = await this.describeGroup()
+    if (!view) throw new UsageError('the cluster has no auto scaling group yet', {actions: ['Run `hactl proxy launch` first.']})
+    const {name} = view
+    const group = view
     const after = group.desired - 1
     if (options.decrement && group.min > after) await this.clients.autoscaling.setSize(name, {min: after})
     await this.clients.autoscaling.terminateInstance(instanceId, options.decrement)
