@@ -13,6 +13,10 @@ import {
 import {expect} from 'chai'
 import {readFile, writeFile} from 'node:fs/promises'
 
+import {ListResourceRecordSetsCommand} from '@aws-sdk/client-route-53'
+
+import {awsCloud} from '../../../src/cloud/aws/provider.js'
+import {loadCluster} from '../../../src/cluster/loader.js'
 import {hactl, type CliResult} from '../../harness/cli.js'
 import {startMoto, type Moto} from '../../harness/moto.js'
 import {clusterDir, clusterInstances, createZone, inspect, tag} from './helpers.js'
@@ -36,6 +40,7 @@ describe('topology nlb against moto', function () {
   let elb: ElasticLoadBalancingV2Client
   let asg: AutoScalingClient
   let dir: string
+  let zoneId: string
   const cluster = 'lb'
 
   const run = async (...args: string[]): Promise<CliResult> => hactl(args, {cwd: dir, env: moto.env})
@@ -69,7 +74,7 @@ describe('topology nlb against moto', function () {
     const config = {endpoint: moto.endpoint, region: 'us-east-1', credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}}
     elb = new ElasticLoadBalancingV2Client(config)
     asg = new AutoScalingClient(config)
-    const zoneId = await createZone(inspect(moto).r53)
+    zoneId = await createZone(inspect(moto).r53)
     dir = await clusterDir(
       cluster,
       zoneId,
@@ -159,6 +164,63 @@ describe('topology nlb against moto', function () {
     expect(body.summary).to.include('nothing changed')
     expect(await elbState()).to.deep.equal(before)
     expect(await clusterInstances(ec2, cluster, ['running'])).to.have.length(3)
+  })
+
+  it('describeBalancer gives the NLB\'s DNS name, hosted zone, ports and each target\'s state (DescribeTargetHealth)', async () => {
+    const saved = {...process.env}
+    Object.assign(process.env, moto.env)
+    try {
+      const cloud = await awsCloud(await loadCluster(`${dir}/hactl.yaml`))
+      const view = await cloud.balancer?.describeBalancer()
+      const [lb] = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []
+      expect(view?.dnsName).to.equal(lb.DNSName)
+      expect(view?.hostedZoneId).to.equal(lb.CanonicalHostedZoneId)
+      expect(view?.ports).to.deep.equal([80])
+      expect(view?.targets).to.deep.equal((await targets()).map((t) => ({instanceId: t.id, state: t.state})))
+      expect(view?.targets).to.have.length(3)
+      const group = await cloud.scaling?.describeGroup()
+      expect(group?.instances.map((i) => i.instanceId)).to.deep.equal(view?.targets.map((t) => t.instanceId))
+    } finally {
+      process.env = saved
+    }
+  })
+
+  it('dns publish writes a Route 53 alias A record to the NLB; again changes nothing; dns show and status see it in sync', async () => {
+    const [lb] = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []
+    const dry = await run('dns', 'publish', '--dry-run')
+    expect(dry.code, dry.stderr).to.equal(0)
+    expect(dry.stdout).to.include(`"AliasTarget":{"HostedZoneId":"${lb.CanonicalHostedZoneId}","DNSName":"${lb.DNSName}","EvaluateTargetHealth":true}`)
+    const r53 = inspect(moto).r53
+    const aSets = async (): Promise<unknown[]> =>
+      ((await r53.send(new ListResourceRecordSetsCommand({HostedZoneId: zoneId}))).ResourceRecordSets ?? [])
+        .filter((s) => s.Type === 'A' && s.Name === 'www.example.com.')
+        .map((s) => ({Name: s.Name, Type: s.Type, AliasTarget: s.AliasTarget, ...(s.ResourceRecords?.length ? {ResourceRecords: s.ResourceRecords} : {})}))
+    expect(await aSets()).to.deep.equal([])
+
+    const r = await run('dns', 'publish')
+    expect(r.code, r.stderr).to.equal(0)
+    expect(await aSets()).to.deep.equal([{Name: 'www.example.com.', Type: 'A', AliasTarget: {HostedZoneId: lb.CanonicalHostedZoneId, DNSName: lb.DNSName, EvaluateTargetHealth: true}}])
+
+    const again = await run('dns', 'publish', '--json')
+    expect(again.code, again.stderr).to.equal(0)
+    expect((JSON.parse(again.stdout) as {changed: boolean}).changed).to.equal(false)
+
+    const show = await run('dns', 'show')
+    expect(show.code, show.stdout + show.stderr).to.equal(0)
+    expect(show.stdout).to.include('in sync with the load balancer')
+
+    // status probes the proxies: with the ec2 judge, no traffic to moto's invented addresses.
+    const file = `${dir}/hactl.yaml`
+    const text = await readFile(file, 'utf8')
+    await writeFile(file, text.replace(/^health: .*$/m, 'health: {proxy: {type: ec2}}'))
+    try {
+      const status = await run('status', '--json')
+      const dns = (JSON.parse(status.stdout) as {dns: {ok: boolean; points: string; live: string[]}}).dns
+      expect(dns).to.include({ok: true, points: 'balancer'})
+      expect(dns.live).to.deep.equal([`ALIAS ${lb.DNSName?.toLowerCase()}`])
+    } finally {
+      await writeFile(file, text)
+    }
   })
 
   it('proxy scale N sets min = max = desired through the group; again changes nothing; --dry-run changes nothing', async () => {
