@@ -119,7 +119,8 @@ export function proxyNames(cluster: string, existing: {name?: string}[], placeme
 export async function launchProxies(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}): Promise<LaunchReport> {
   const cloud = await clusterCloud(options)
   if (options.cluster.spec.topology === 'pairs') return launchPairs(options, cloud)
-  if (options.cluster.spec.topology === 'nlb') return launchNlb(options, cloud)
+  // A provider that makes no balancer parts of its own (the sandbox runs its balancer itself) launches proxies as in a pool.
+  if (options.cluster.spec.topology === 'nlb' && cloud.balancerSetup) return launchNlb(options, cloud)
   const provider = need(cloud, 'instances')
   const wanted = options.count ?? options.cluster.spec.proxy.instances.count
   const existing = await provider.listProxies()
@@ -249,7 +250,7 @@ export interface TerminateReport {
 
 export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean; decrement?: boolean; drain?: boolean}): Promise<TerminateReport> {
   const cloud = await clusterCloud(options)
-  if (options.cluster.spec.topology === 'nlb') return terminateInGroup(options, cloud)
+  if (options.cluster.spec.topology === 'nlb' && cloud.scaling) return terminateInGroup(options, cloud)
   const provider = poolOf(cloud)
   const stateFile = stateFilePath(options.cluster)
   const work = async (): Promise<TerminateReport> => {
