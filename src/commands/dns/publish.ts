@@ -28,7 +28,9 @@ address when it has one (the sandbox's), else a CNAME to its DNS name where the 
     // An RFC 2136 update is one message: shown as the nsupdate script that sends it, not as API calls.
     const code = report.provider === 'rfc2136' && report.dryRun ? this.showUpdate(report.dryRun.calls) : this.showDryRun(report.dryRun)
     for (const note of report.notes) this.log(note)
-    if (report.changed) this.log(`published ${report.name} ${report.expected.join(' ')}${report.expected.some((v) => v.startsWith('ALIAS ')) ? '' : ` (ttl ${report.ttl})`}`)
+    const cname = report.expected.some((v) => v.startsWith('CNAME '))
+    const alias = report.expected.some((v) => v.startsWith('ALIAS '))
+    if (report.changed) this.log(`published ${report.name} ${cname ? '' : 'A '}${report.expected.join(' ')}${alias ? '' : ` (ttl ${report.ttl})`}`)
     const {problems} = report
     for (const problem of problems) this.reporter.emit({level: 'warn', code: 'dns.unattached', message: problem})
     return this.finish(report, code === ExitCode.ok && problems.length > 0 ? ExitCode.unhealthy : code)
