@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import type {BalancerView, Cloud, ScalingView} from '../../../src/cloud/capabilities.js'
 import type {ProxyInstance} from '../../../src/cloud/provider.js'
-import {parseCluster} from '../../../src/cluster/loader.js'
+import {parseCluster, type Cluster} from '../../../src/cluster/loader.js'
 import {MemoryReporter} from '../../../src/events.js'
 import {terminateProxy} from '../../../src/services/proxy.js'
 
@@ -52,7 +52,7 @@ function drainingCloud(drainingFor: number): {cloud: Cloud; log: string[]} {
 describe('proxy terminate, topology nlb: draining before the group ends the proxy', function () {
   this.timeout(30_000)
 
-  const cluster = async (delay: string): ReturnType<typeof parseCluster> => {
+  const cluster = async (delay: string): Promise<Cluster> => {
     const dir = await mkdtemp(path.join(tmpdir(), 'hactl-nlb-'))
     return parseCluster(`cluster: web\nprovider: aws\ntopology: nlb\nproxy: {config: ./haproxy.cfg}\nbalancer: {deregistrationDelay: ${delay}}\n`, path.join(dir, 'hactl.yaml'))
   }
