@@ -52,7 +52,7 @@ export const layerRules = {
       'error',
       {
         root: 'src',
-        files: ['failover/planner.ts', 'failover/dns-planner.ts', 'failover/suspect.ts', 'firewall/planner.ts', 'firewall/policy.ts', 'firewall/audit.ts', 'health/rise-fall.ts'],
+        files: ['failover/planner.ts', 'failover/dns-planner.ts', 'cloud/balancer-plan.ts', 'failover/suspect.ts', 'firewall/planner.ts', 'firewall/policy.ts', 'firewall/audit.ts', 'health/rise-fall.ts'],
         io: [
           'services/', 'sandbox/', 'monitor/', 'remote/', 'process/',
           'cloud/aws/', 'cloud/local/', 'cloud/static/', 'cloud/rfc2136/', 'cloud/index.ts', 'cloud/providers.ts',

@@ -102,6 +102,40 @@ export interface ScalingGroup {
   terminateThroughGroup(instanceId: string, options: {decrement: boolean}): Promise<void>
 }
 
+/** A part of the balancer's setup, in the order `proxy launch` creates them; `listener` names its port. */
+export type BalancerPart =
+  | {part: 'launchTemplate'}
+  | {part: 'targetGroup'; port: number}
+  | {part: 'targetGroupAttributes'; port: number}
+  | {part: 'balancer'}
+  | {part: 'balancerAttributes'}
+  | {part: 'listener'; port: number}
+  | {part: 'scalingGroup'; count: number; ports: number[]}
+  | {part: 'attachTargetGroup'; port: number}
+
+/** What of the balancer's setup exists, found by the cluster's tags. One target group per port: a TCP listener passes connections through to the same port. */
+export interface BalancerParts {
+  launchTemplate: boolean
+  /** Ports that have their target group. */
+  targetGroups: number[]
+  /** Ports whose target group drains as the cluster file says (deregistration delay). */
+  targetGroupAttributes: number[]
+  balancer: boolean
+  /** Cross-zone as the cluster file says. */
+  balancerAttributes: boolean
+  /** Ports the balancer listens on. */
+  listeners: number[]
+  scalingGroup: boolean
+  /** Ports whose target group the scaling group sends its instances to. */
+  attached: number[]
+}
+
+/** topology nlb: `proxy launch` makes the balancer, its target group and the scaling group, each part only when it is missing. */
+export interface BalancerSetup {
+  observeParts(): Promise<BalancerParts>
+  createPart(part: BalancerPart): Promise<void>
+}
+
 /** The capabilities of one cluster, as its provider offers them. Its DNS zone is not one of them: dns.provider names it, and openDnsZone (./dns-zones.ts) opens it. */
 export interface Cloud {
   readonly kind: ProviderKind
@@ -112,6 +146,7 @@ export interface Cloud {
   readonly pairTags?: PairTags
   readonly balancer?: LoadBalancer
   readonly scaling?: ScalingGroup
+  readonly balancerSetup?: BalancerSetup
   /** The exact API calls of planned operations (and the cloud's answer on permissions), for --dry-run. */
   readonly planner?: OperationPlanner
 }

@@ -35,6 +35,10 @@ export interface UpsertOptions {
 
 export interface DnsZone {
   readonly dnsKind: DnsProviderKind
+  /** The zone can write an alias A record to a load balancer (Route 53). */
+  readonly aliases?: boolean
+  /** The zone can write a CNAME at the name. */
+  readonly cnames?: boolean
   /** The A record set at `name` (values sorted, name absolute), or undefined when there is none. */
   getRecordSet(name: string): Promise<RecordSet | undefined>
   /**
@@ -62,4 +66,17 @@ export function sameValues(a: readonly string[], b: readonly string[]): boolean 
   const left = [...new Set(a)].sort()
   const right = [...new Set(b)].sort()
   return left.length === right.length && left.every((v, i) => v === right[i])
+}
+
+/** A load balancer's DNS name as compared: lower case, no final dot, no `dualstack.` (Route 53 may return either). */
+export function balancerName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '')
+}
+
+/** What a record set points at, one string each, for comparing and showing: the addresses, `CNAME name`, or `ALIAS name`. */
+export function recordTargets(records: RecordSet | undefined): string[] {
+  if (!records) return []
+  if (records.alias) return [`ALIAS ${balancerName(records.alias.dnsName)}`]
+  if (records.type === 'CNAME') return records.values.map((v) => `CNAME ${balancerName(v)}`)
+  return [...new Set(records.values)].sort()
 }

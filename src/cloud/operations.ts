@@ -3,11 +3,20 @@
  * list of these; `--dry-run` prints them (through the provider's `explain`,
  * which names the exact cloud API calls); the same list is then executed.
  */
+import type {BalancerPart} from './capabilities.js'
 import type {Placement, RecordSet} from './provider.js'
 
 export type ProviderOperation =
   | {op: 'allocateAddress'; pair?: string}
   | {op: 'associateAddress'; allocationId: string; instanceId: string}
+  /** topology nlb: one missing part of the balancer's setup. */
+  | {op: 'createBalancerPart'; part: BalancerPart}
+  /** topology nlb: stop sending new connections to these proxies; open ones drain for balancer.deregistrationDelay. */
+  | {op: 'deregisterTargets'; instanceIds: string[]}
+  /** topology nlb: min = max = desired = count. */
+  | {op: 'setGroupCount'; count: number}
+  /** topology nlb: end a proxy through its scaling group, which replaces it unless `decrement`. */
+  | {op: 'terminateInGroup'; instanceId: string; decrement: boolean}
   | {op: 'disassociateAddress'; allocationId: string}
   | {op: 'launchProxies'; placements: Placement[]; clientToken: string}
   | {op: 'releaseAddress'; allocationId: string}
@@ -40,6 +49,14 @@ export function describeOperation(operation: ProviderOperation): string {
       return `associate ${operation.allocationId} with ${operation.instanceId}`
     case 'disassociateAddress':
       return `disassociate ${operation.allocationId}`
+    case 'createBalancerPart':
+      return `create the balancer's ${describePart(operation.part)}`
+    case 'deregisterTargets':
+      return `deregister ${operation.instanceIds.join(', ')} from the balancer`
+    case 'setGroupCount':
+      return `set the scaling group to ${operation.count} proxies`
+    case 'terminateInGroup':
+      return `terminate ${operation.instanceId} through the scaling group${operation.decrement ? ', one proxy fewer' : ', which replaces it'}`
     case 'launchProxies':
       return `launch ${operation.placements.length} proxies in ${operation.placements.map((p) => `${p.subnet ?? p.zone}${p.pair ? ` (${p.pair})` : ''}`).join(', ')}`
     case 'releaseAddress':
@@ -50,5 +67,26 @@ export function describeOperation(operation: ProviderOperation): string {
       return `terminate ${operation.instanceId}`
     case 'upsertRecordSet':
       return `set ${operation.records.name} A ${operation.records.values.join(' ')} (ttl ${operation.records.ttl})`
+  }
+}
+
+export function describePart(part: BalancerPart): string {
+  switch (part.part) {
+    case 'launchTemplate':
+      return 'launch template'
+    case 'targetGroup':
+      return `target group for port ${part.port}`
+    case 'targetGroupAttributes':
+      return `target group attributes for port ${part.port} (deregistration delay)`
+    case 'balancer':
+      return 'load balancer'
+    case 'balancerAttributes':
+      return 'load balancer attributes (cross-zone)'
+    case 'listener':
+      return `listener on port ${part.port}`
+    case 'scalingGroup':
+      return `scaling group of ${part.count}`
+    case 'attachTargetGroup':
+      return `attachment of the target group for port ${part.port} to the scaling group`
   }
 }

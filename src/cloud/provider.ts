@@ -47,9 +47,13 @@ export interface ElasticAddress {
 
 export interface RecordSet {
   name: string
-  type: 'A'
+  /** A: addresses (or an alias); CNAME: one name (topology nlb, for a zone without aliases). */
+  type: 'A' | 'CNAME'
   ttl: number
+  /** The addresses of an A set, the name of a CNAME; empty for an alias. */
   values: string[]
+  /** An alias A record (Route 53) to a load balancer: no values, no TTL of its own. */
+  alias?: {dnsName: string; hostedZoneId: string}
 }
 
 export interface Placement {

@@ -3,7 +3,7 @@
  * `--dry-run` prints that list and a real run passes the same list here, so
  * what is shown is what is done.
  */
-import type {AddressPool, Instances, PairTags} from './capabilities.js'
+import type {AddressPool, BalancerSetup, Instances, LoadBalancer, PairTags, ScalingGroup} from './capabilities.js'
 import type {DnsZone} from './dns-zone.js'
 import type {ProviderOperation} from './operations.js'
 import type {ElasticAddress, ProxyInstance} from './provider.js'
@@ -24,6 +24,9 @@ export interface OperationTarget {
   readonly instances?: Pick<Instances, 'launchProxies' | 'terminateProxy'>
   readonly dns?: Pick<DnsZone, 'upsertRecordSet'>
   readonly pairTags?: PairTags
+  readonly balancer?: Pick<LoadBalancer, 'deregisterTargets'>
+  readonly scaling?: Pick<ScalingGroup, 'setCount' | 'terminateThroughGroup'>
+  readonly balancerSetup?: BalancerSetup
 }
 
 export async function runOperation<O extends ProviderOperation>(target: OperationTarget, operation: O): Promise<ResultOf<O>> {
@@ -45,6 +48,18 @@ async function run(target: OperationTarget, operation: ProviderOperation): Promi
       return {op: operation.op}
     case 'disassociateAddress':
       await have(target.addresses, operation).disassociateAddress(operation.allocationId)
+      return {op: operation.op}
+    case 'createBalancerPart':
+      await have(target.balancerSetup, operation).createPart(operation.part)
+      return {op: operation.op}
+    case 'deregisterTargets':
+      await have(target.balancer, operation).deregisterTargets(operation.instanceIds)
+      return {op: operation.op}
+    case 'setGroupCount':
+      await have(target.scaling, operation).setCount(operation.count)
+      return {op: operation.op}
+    case 'terminateInGroup':
+      await have(target.scaling, operation).terminateThroughGroup(operation.instanceId, {decrement: operation.decrement})
       return {op: operation.op}
     case 'launchProxies':
       return {op: operation.op, launched: await have(target.instances, operation).launchProxies(operation.placements, {clientToken: operation.clientToken})}

@@ -7,7 +7,7 @@ export const TAG = {
   port: 'hactl:port',
 } as const
 
-export type Role = 'address' | 'backend-firewall' | 'health-check' | 'proxy' | 'proxy-firewall'
+export type Role = 'address' | 'backend-firewall' | 'balancer' | 'health-check' | 'launch-template' | 'proxy' | 'proxy-firewall' | 'target-group'
 
 export function hactlTags(cluster: string, role: Role, extra: Record<string, string> = {}): Record<string, string> {
   return {[TAG.cluster]: cluster, [TAG.role]: role, Name: `${cluster}-${role}`, ...extra}

@@ -65,7 +65,7 @@ function addressesTable(r: StatusReport, terminal: Terminal): string {
 
 function dnsLine(r: StatusReport, terminal: Terminal): string[] {
   if (!r.dns) return []
-  const detail = r.dns.ok ? `lists the ${r.dns.expected.length} pool addresses` : `missing ${r.dns.missing.join(' ') || '-'}, extra ${r.dns.extra.join(' ') || '-'}`
+  const detail = r.dns.ok ? (r.dns.points === 'balancer' ? 'points at the load balancer' : `lists the ${r.dns.expected.length} pool addresses`) : `missing ${r.dns.missing.join(' ') || '-'}, extra ${r.dns.extra.join(' ') || '-'}`
   return [`dns ${r.dns.name} A ${r.dns.live.join(' ') || '(none)'}: ${mark(r.dns.ok, terminal)} ${detail}`]
 }
 

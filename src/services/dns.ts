@@ -8,13 +8,13 @@ import {isIPv4} from 'node:net'
 
 import type {Cluster} from '../cluster/loader.js'
 import {need, type Cloud} from '../cloud/capabilities.js'
-import type {DnsZone} from '../cloud/dns-zone.js'
+import {recordTargets, sameValues, type DnsZone} from '../cloud/dns-zone.js'
 import {openDnsZone} from '../cloud/dns-zones.js'
 import {describeOperation} from '../cloud/operations.js'
 import type {ElasticAddress, RecordSet} from '../cloud/provider.js'
 import {ConfigError, UnhealthyError, UsageError} from '../errors.js'
 import {barrier} from '../failover/barrier.js'
-import {planDns, type DnsPlan} from '../failover/dns-planner.js'
+import {planBalancerDns, planDns, type DnsPlan} from '../failover/dns-planner.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {stateFilePath} from '../monitor/state.js'
 import type {Reporter} from '../events.js'
@@ -25,7 +25,9 @@ export interface DnsReport {
   ttl: number
   /** Where the record lives: route53, rfc2136 or local. */
   provider: DnsZone['dnsKind']
-  /** The addresses the record should list (the pool). */
+  /** `balancer` (topology nlb): the record points at the load balancer (alias, A to its address, or CNAME); `pool`: it lists the addresses. */
+  points: 'balancer' | 'pool'
+  /** What the record should point at: the pool's addresses, or `ALIAS name` / `CNAME name` / the balancer's address. */
   expected: string[]
   /** What the record lists now (before publishing, for `dns publish`). */
   live: string[]
@@ -79,6 +81,12 @@ export async function recordAddresses(options: CloudServiceOptions): Promise<Ela
 
 async function observe(zone: DnsZone, options: CloudServiceOptions): Promise<{plan: DnsPlan; addresses: ElasticAddress[]}> {
   const dns = dnsSpec(options.cluster)
+  if (options.cluster.spec.topology === 'nlb') {
+    // The record follows the balancer, not an address pool: the planner picks alias, A or CNAME by what the zone writes.
+    const balancer = need(await clusterCloud(options), 'balancer')
+    const [current, view] = await Promise.all([zone.getRecordSet(dns.name), balancer.describeBalancer()])
+    return {plan: planBalancerDns(current, view, dns, zone), addresses: []}
+  }
   const [current, addresses] = await Promise.all([zone.getRecordSet(dns.name), recordAddresses(options)])
   return {plan: planDns(current, addresses, dns), addresses}
 }
@@ -86,15 +94,16 @@ async function observe(zone: DnsZone, options: CloudServiceOptions): Promise<{pl
 function report(zone: DnsZone, p: DnsPlan, addresses: ElasticAddress[], cluster: Cluster, changed: boolean, dryRun?: DryRunReport): DnsReport {
   const dns = dnsSpec(cluster)
   const unattached = addresses.filter((a) => !a.instanceId).map((a) => a.publicIp)
-  const listed = new Set(changed ? (p.expected?.values ?? []) : (p.current?.values ?? []))
+  const listed = new Set(changed ? recordTargets(p.expected) : recordTargets(p.current))
   const dead = unattached.filter((ip) => listed.has(ip))
   const problems = dead.length === 0 ? [] : [`${dns.name} lists ${dead.join(', ')}, attached to no proxy: clients sent there get nothing. Run \`hactl eip rebalance\` (or \`hactl eip attach ADDRESS PROXY\`).`]
   return {
     name: p.expected?.name ?? dns.name,
     ttl: dns.ttl,
     provider: zone.dnsKind,
-    expected: p.expected?.values ?? [],
-    live: p.current?.values ?? [],
+    points: cluster.spec.topology === 'nlb' ? 'balancer' : 'pool',
+    expected: recordTargets(p.expected),
+    live: recordTargets(p.current),
     ...(p.current ? {liveTtl: p.current.ttl} : {}),
     drift: p.drift,
     missing: p.missing,
@@ -173,16 +182,16 @@ export async function publishPool(zone: DnsZone, cloud: Cloud, cluster: Cluster,
 }
 
 export function announcePublish(records: RecordSet, reporter: Reporter, wait: boolean): void {
-  reporter.emit({level: 'info', code: 'dns.upsert', subject: records.name, message: `publishing ${records.values.join(' ')}${wait ? ', waiting until in sync' : ''}`})
+  reporter.emit({level: 'info', code: 'dns.upsert', subject: records.name, message: `publishing ${recordTargets(records).join(' ')}${wait ? ', waiting until in sync' : ''}`})
 }
 
 /** Read the record back after an upsert that ran as a planned operation: something else may have changed it meanwhile. */
 export async function confirmPublished(zone: Pick<DnsZone, 'getRecordSet'>, records: RecordSet): Promise<PoolPublish> {
   await barrier('dns.publish.written')
   const after = await zone.getRecordSet(records.name)
-  const lists = [...(after?.values ?? [])].sort()
-  if (lists.join(' ') !== [...records.values].sort().join(' ')) {
-    throw new UnhealthyError(`after publishing, ${records.name} lists ${lists.join(' ') || 'nothing'} instead of ${records.values.join(' ')}: something else changed it`, {
+  const lists = recordTargets(after)
+  if (!sameValues(lists, recordTargets(records))) {
+    throw new UnhealthyError(`after publishing, ${records.name} lists ${lists.join(' ') || 'nothing'} instead of ${recordTargets(records).join(' ')}: something else changed it`, {
       actions: ['See what changed it with `hactl dns show`, then run `hactl dns publish` again.'],
     })
   }

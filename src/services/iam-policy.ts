@@ -6,7 +6,9 @@
  * calls src/cloud/aws makes (a test collects them from the source), plus
  * what those calls imply: tags on create (ec2:CreateTags with RunInstances
  * and AllocateAddress, dynamodb:TagResource with CreateTable) and the
- * waiter's DescribeTable.
+ * waiter's DescribeTable; with topology nlb, the tags of the balancer's
+ * parts on create (ec2:CreateTags, elasticloadbalancing:AddTags,
+ * autoscaling:CreateOrUpdateTags).
  */
 import {dnsProviderOf} from '../cluster/dns.js'
 import type {ClusterSpec} from '../cluster/schema.js'
@@ -92,6 +94,7 @@ export function iamPolicy(spec: ClusterSpec): IamPolicy {
       )
     }
   }
+  if (spec.topology === 'nlb') statements.push(...nlbStatements(spec.cluster))
   if (spec.firewall) statements.push(...firewallStatements(spec.cluster))
   if (spec.failover.lease) {
     statements.push({
@@ -154,5 +157,75 @@ function firewallStatements(cluster: string): PolicyStatement[] {
     },
     // The groups an instance keeps are named in the same call, whoever made them.
     {Sid: 'HactlFirewallAttachGroups', Effect: 'Allow', Action: ['ec2:ModifyInstanceAttribute'], Resource: groups},
+  ]
+}
+
+/**
+ * topology nlb: describe everything (neither ELB nor Auto Scaling describes
+ * can be limited by tag); create the launch template, load balancer, target
+ * groups and scaling group only carrying the cluster's tag; change only the
+ * ones that carry it.
+ */
+function nlbStatements(cluster: string): PolicyStatement[] {
+  const requestTagged = {StringEquals: {[`aws:RequestTag/${TAG.cluster}`]: cluster}}
+  const tagged = {StringEquals: {[`aws:ResourceTag/${TAG.cluster}`]: cluster}}
+  const elb = ['arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*', 'arn:aws:elasticloadbalancing:*:*:targetgroup/*']
+  const group = 'arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*'
+  return [
+    {
+      Sid: 'HactlNlbDescribe',
+      Effect: 'Allow',
+      Action: [
+        'ec2:DescribeLaunchTemplates',
+        'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTags',
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeLoadBalancerAttributes',
+        'elasticloadbalancing:DescribeTargetGroupAttributes',
+        'elasticloadbalancing:DescribeTargetHealth',
+        'autoscaling:DescribeAutoScalingGroups',
+      ],
+      Resource: '*',
+    },
+    {Sid: 'HactlNlbTemplate', Effect: 'Allow', Action: ['ec2:CreateLaunchTemplate'], Resource: 'arn:aws:ec2:*:*:launch-template/*', Condition: requestTagged},
+    {
+      Sid: 'HactlNlbTemplateTags',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: 'arn:aws:ec2:*:*:launch-template/*',
+      Condition: {StringEquals: {'ec2:CreateAction': 'CreateLaunchTemplate'}},
+    },
+    // The group launches from the template as the caller may: RunInstances (HactlCreateTagged, HactlLaunchFrom) on the template too.
+    {Sid: 'HactlNlbLaunchFromTemplate', Effect: 'Allow', Action: ['ec2:RunInstances'], Resource: 'arn:aws:ec2:*:*:launch-template/*', Condition: tagged},
+    {Sid: 'HactlNlbCreate', Effect: 'Allow', Action: ['elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup'], Resource: elb, Condition: requestTagged},
+    {
+      Sid: 'HactlNlbTagOnCreate',
+      Effect: 'Allow',
+      Action: ['elasticloadbalancing:AddTags'],
+      Resource: elb,
+      Condition: {StringEquals: {'elasticloadbalancing:CreateAction': ['CreateLoadBalancer', 'CreateTargetGroup']}},
+    },
+    {
+      Sid: 'HactlNlbChangeOwn',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:CreateListener',
+        'elasticloadbalancing:ModifyLoadBalancerAttributes',
+        'elasticloadbalancing:ModifyTargetGroupAttributes',
+        'elasticloadbalancing:RegisterTargets',
+        'elasticloadbalancing:DeregisterTargets',
+      ],
+      Resource: elb,
+      Condition: tagged,
+    },
+    {Sid: 'HactlNlbGroupCreate', Effect: 'Allow', Action: ['autoscaling:CreateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'], Resource: group, Condition: requestTagged},
+    {
+      Sid: 'HactlNlbGroupChange',
+      Effect: 'Allow',
+      Action: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:AttachLoadBalancerTargetGroups', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      Resource: group,
+      Condition: tagged,
+    },
   ]
 }

@@ -21,6 +21,7 @@ import {healthJudge, namedReporter, policyFor, recordMoves} from './eip.js'
 import {proxyLabels} from '../cloud/labels.js'
 import {byPair, isMember, MEMBERS_PER_PAIR, pairOf, planPairLaunch} from '../cloud/pairs.js'
 import {TAG} from '../cloud/tags.js'
+import {launchNlb, terminateInGroup} from './nlb.js'
 
 export interface ProxyRow {
   id: string
@@ -170,6 +171,8 @@ export function proxyNames(cluster: string, existing: {name?: string}[], placeme
 export async function launchProxies(options: LaunchOptions): Promise<LaunchReport> {
   const cloud = await clusterCloud(options)
   if (options.cluster.spec.topology === 'pairs') return launchPairs(options, cloud)
+  // A provider that makes no balancer parts of its own (the sandbox runs its balancer itself) launches proxies as in a pool.
+  if (options.cluster.spec.topology === 'nlb' && cloud.balancerSetup) return launchNlb(options, cloud)
   const provider = need(cloud, 'instances')
   const wanted = options.count ?? options.cluster.spec.proxy.instances.count
   const existing = await provider.listProxies()
@@ -298,8 +301,9 @@ export interface TerminateReport {
   dryRun?: DryRunReport
 }
 
-export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean}): Promise<TerminateReport> {
+export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean; decrement?: boolean; drain?: boolean}): Promise<TerminateReport> {
   const cloud = await clusterCloud(options)
+  if (options.cluster.spec.topology === 'nlb' && cloud.scaling) return terminateInGroup(options, cloud)
   const provider = poolOf(cloud)
   const stateFile = stateFilePath(options.cluster)
   const work = async (): Promise<TerminateReport> => {

@@ -12,7 +12,8 @@ import {openCloud} from '../cloud/index.js'
 import {labelOf, proxyLabels, type Labels} from '../cloud/labels.js'
 import {byPair, isMember, MEMBERS_PER_PAIR, pairOf, wantedPairs} from '../cloud/pairs.js'
 import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
-import {planDns} from '../failover/dns-planner.js'
+import {planBalancerDns, planDns} from '../failover/dns-planner.js'
+import {recordTargets} from '../cloud/dns-zone.js'
 import {backendTargets} from '../health/check.js'
 import type {Health} from '../health/judge.js'
 import {clusterJudge} from '../health/judges.js'
@@ -37,7 +38,8 @@ export interface StatusReport {
   /** `pair`: topology pairs, from the `hactl:pair` tag; rows of one pair are next to each other. */
   proxies: {id: string; name?: string; label: string; pair?: string; zone: string; state: string; probe: string; health: Health; addresses: string[]}[]
   addresses: {publicIp: string; allocationId: string; pair?: string; holder?: string; holderName?: string; zone?: string; healthy: boolean}[]
-  dns?: {name: string; live: string[]; expected: string[]; missing: string[]; extra: string[]; ok: boolean}
+  /** `balancer` (topology nlb): the record points at the load balancer; `pool`: it lists the addresses. */
+  dns?: {name: string; live: string[]; expected: string[]; missing: string[]; extra: string[]; ok: boolean; points: 'balancer' | 'pool'}
   backends?: {ok: number; failed: number; skipped: number; failing: string[]; note?: string}
   /** `hactl firewall audit`, bounded in time; absent when the cluster file has no firewall policy. */
   firewall?: FirewallStatus
@@ -88,7 +90,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     cloud.hosts.listProxies(),
     // A cluster without an address pool (static hosts) shows its proxies only.
     cloud.addresses?.listAddresses() ?? [],
-    spec.dns && dnsProviderOf(spec) ? openDnsZone(cluster).then((zone) => zone.getRecordSet(spec.dns?.name ?? '')) : Promise.resolve(undefined),
+    spec.dns && dnsProviderOf(spec) ? openDnsZone(cluster).then(async (zone) => ({zone, set: await zone.getRecordSet(spec.dns?.name ?? '')})) : Promise.resolve(undefined),
     readState(stateFile),
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
     leaseSummary(cluster),
@@ -126,9 +128,11 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
 
   let dns: StatusReport['dns']
   if (spec.dns && dnsProviderOf(spec)) {
-    const plan = planDns(record, addresses, spec.dns)
-    dns = {name: spec.dns.name, live: record?.values ?? [], expected: plan.expected?.values ?? [], missing: plan.missing, extra: plan.extra, ok: !plan.drift}
-    if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the pool (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)
+    // topology nlb: the record points at the balancer (an alias, an A record to its address, or a CNAME), not at a pool.
+    const nlb = spec.topology === 'nlb' && cloud.balancer !== undefined
+    const plan = nlb ? planBalancerDns(record?.set, await cloud.balancer?.describeBalancer(), spec.dns, record?.zone ?? {}) : planDns(record?.set, addresses, spec.dns)
+    dns = {name: spec.dns.name, live: recordTargets(record?.set), expected: recordTargets(plan.expected), missing: plan.missing, extra: plan.extra, ok: !plan.drift, points: nlb ? 'balancer' : 'pool'}
+    if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the ${nlb ? 'balancer' : 'pool'} (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)
   }
   if (backends && backends.failed > 0) problems.push(`${backends.failed} backend server(s) failing: ${backends.failing.join(', ')}`)
   if (firewall?.state === 'findings') problems.push(`firewall: ${firewall.findings} finding${firewall.findings === 1 ? '' : 's'} (hactl firewall audit)`)

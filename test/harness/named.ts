@@ -18,7 +18,7 @@ export interface NamedKey {
   algorithm: 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512'
   /** Base64, as in a BIND key statement. */
   secret: string
-  /** Granted `zonesub A` in the zone's update-policy; a key without it is known to the server but refused. */
+  /** Granted `zonesub A CNAME` in the zone's update-policy; a key without it is known to the server but refused. */
   mayUpdate: boolean
 }
 
@@ -61,7 +61,7 @@ export async function startNamed(options: NamedOptions = {}): Promise<Named> {
     'other IN A 192.0.2.99',
   ].join('\n')
   await writeFile(path.join(dir, 'zone.db'), `${zoneFile}\n`)
-  const grants = keys.filter((k) => k.mayUpdate).map((k) => `grant ${k.name} zonesub A;`)
+  const grants = keys.filter((k) => k.mayUpdate).map((k) => `grant ${k.name} zonesub A CNAME;`)
   const config = [
     'options {',
     `  directory "${dir}";`,

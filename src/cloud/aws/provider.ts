@@ -15,7 +15,11 @@ import type {BackendInstance, ElasticAddress, InstanceState, LaunchOptions, Plac
 import {hactlTags, TAG} from '../tags.js'
 import {proxyUserData} from '../user-data.js'
 import type {RetryPolicy} from './client-config.js'
+import {autoScalingAdapter} from './autoscaling-client.js'
+import {elbv2Adapter} from './elbv2-client.js'
 import {errorName} from './errors.js'
+import {launchTemplateAdapter} from './launch-template-client.js'
+import {AwsNlb, isNlbOperation, type NlbClients} from './nlb.js'
 import {Route53Zone, route53ZoneSpec} from './route53-zone.js'
 import {sdkClients, type AwsClients} from './sdk.js'
 
@@ -25,12 +29,20 @@ export interface AwsProviderOptions {
   retry?: Partial<RetryPolicy>
   /** Bounds the wait for Route 53 to report INSYNC. */
   dnsSyncTimeoutMs?: number
+  /** Injected clients for topology nlb (tests); real SDK clients otherwise. */
+  nlbClients?: NlbClients
 }
 
 export async function createAwsProvider(cluster: Cluster, options: AwsProviderOptions = {}): Promise<AwsProvider> {
   // The region and profile are the cluster's: the command applied --region and --profile to it once.
-  const clients = options.clients ?? sdkClients({region: cluster.spec.region, profile: cluster.spec.profile, retry: options.retry})
-  return new AwsProvider(cluster.spec, clients, options, cluster.file)
+  const clientOptions = {region: cluster.spec.region, profile: cluster.spec.profile, retry: options.retry}
+  const clients = options.clients ?? sdkClients(clientOptions)
+  const provider = new AwsProvider(cluster.spec, clients, options, cluster.file)
+  if (cluster.spec.topology === 'nlb') {
+    const nlbClients = options.nlbClients ?? {elbv2: elbv2Adapter(clientOptions), autoscaling: autoScalingAdapter(clientOptions), ec2: launchTemplateAdapter(clientOptions)}
+    provider.nlb = new AwsNlb(cluster.spec, nlbClients, cluster.file)
+  }
+  return provider
 }
 
 /** An AWS cluster has every capability hactl knows, from one set of SDK clients. */
@@ -39,7 +51,8 @@ export async function awsCloud(cluster: Cluster): Promise<Cloud> {
 }
 
 export function cloudOf(aws: AwsProvider): Cloud {
-  return {kind: 'aws', hosts: aws, instances: aws, addresses: aws, backends: aws, pairTags: aws, planner: aws}
+  const nlb = aws.nlb
+  return {kind: 'aws', hosts: aws, instances: aws, addresses: aws, backends: aws, pairTags: aws, planner: aws, ...(nlb ? {balancer: nlb, scaling: nlb, balancerSetup: nlb} : {})}
 }
 
 function tagsOf(tags: Tag[] | undefined): Record<string, string> {
@@ -54,6 +67,8 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
   readonly kind = 'aws' as const
   readonly dnsKind = 'route53' as const
   private route53Zone?: Route53Zone
+  /** topology nlb: the balancer, its target groups and the scaling group. */
+  nlb?: AwsNlb
 
   constructor(
     private readonly spec: ClusterSpec,
@@ -237,6 +252,7 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
 
   explain(operation: ProviderOperation): string[] {
     const show = (api: string, input: unknown): string => `${api} ${JSON.stringify(input)}`
+    if (isNlbOperation(operation)) return this.nlb?.explain(operation, show) ?? []
     switch (operation.op) {
       case 'allocateAddress':
         return [show('ec2:AllocateAddress', {Domain: 'vpc', Tags: this.addressTags(operation.pair)})]
@@ -269,7 +285,9 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
     for (const operation of operations) {
       const probe = this.dryRunProbe(operation)
       if (!probe) {
-        checks.push({action: this.explain(operation)[0].split(' ')[0], allowed: true, detail: 'no dry run for this API: not checked'})
+        // Elastic Load Balancing and Auto Scaling have no dry run: each of their calls is listed as not checked.
+        const calls = isNlbOperation(operation) ? this.explain(operation) : this.explain(operation).slice(0, 1)
+        for (const call of calls) checks.push({action: call.split(' ')[0], allowed: true, detail: 'no dry run for this API: not checked'})
         continue
       }
       const [action, call] = probe
@@ -289,6 +307,7 @@ export class AwsProvider implements Instances, AddressPool, DnsZone, BackendDisc
 
   private dryRunProbe(operation: ProviderOperation): [string, () => Promise<unknown>] | undefined {
     const ec2 = this.clients.ec2
+    if (isNlbOperation(operation)) return undefined
     switch (operation.op) {
       case 'allocateAddress':
         return ['ec2:AllocateAddress', () => ec2.allocateAddress({...this.allocateAddressInput(operation.pair), DryRun: true})]

@@ -17,7 +17,7 @@ import type {ProbeSpec} from '../../cluster/schema.js'
 import {CloudError, ConfigError} from '../../errors.js'
 import {poll} from '../../util/poll.js'
 import {absoluteName as absolute} from '../dns-name.js'
-import {DnsConflictError, sameValues, type DnsZone, type RecordSet, type UpsertOptions} from '../dns-zone.js'
+import {balancerName, DnsConflictError, recordTargets, sameValues, type DnsZone, type RecordSet, type UpsertOptions} from '../dns-zone.js'
 import {hactlTags, TAG} from '../tags.js'
 import type {IRoute53Client} from './route53-client.js'
 
@@ -41,6 +41,7 @@ const HEALTH_ROLE = 'health-check'
 
 export class Route53Zone implements DnsZone {
   readonly dnsKind = 'route53' as const
+  readonly aliases = true
   private hostedZoneId?: string
 
   constructor(
@@ -76,7 +77,15 @@ export class Route53Zone implements DnsZone {
     return this.multivalue ? Boolean(set.SetIdentifier && set.MultiValueAnswer && set.HealthCheckId) : !set.SetIdentifier
   }
 
+  /** The alias A record at the name (topology nlb), if there is one. */
+  private async aliasSet(name: string): Promise<ResourceRecordSet | undefined> {
+    const sets = await this.route53.listRecordSets(await this.zoneId(), name)
+    return sets.find((s) => s.Type === 'A' && s.AliasTarget && !s.SetIdentifier)
+  }
+
   async getRecordSet(name: string): Promise<RecordSet | undefined> {
+    const alias = (await this.aliasSet(name))?.AliasTarget
+    if (alias?.DNSName && alias.HostedZoneId) return {name: absolute(name), type: 'A', ttl: 0, values: [], alias: {dnsName: balancerName(alias.DNSName), hostedZoneId: alias.HostedZoneId}}
     const a = (await this.aSets(name)).filter((s) => this.ours(s))
     if (a.length === 0) return undefined
     const values = a.flatMap((s) => (s.ResourceRecords ?? []).map((r) => r.Value as string))
@@ -84,6 +93,7 @@ export class Route53Zone implements DnsZone {
   }
 
   async upsertRecordSet(records: RecordSet, options: UpsertOptions = {}): Promise<void> {
+    if (records.alias) return this.upsertAlias(records, records.alias, options)
     const name = absolute(records.name)
     if (records.values.length === 0) throw new CloudError(`refusing to publish an empty record set for ${name}`)
     // Unguarded and in one A set, a publish is one UPSERT with no read before it (the monitor's way);
@@ -101,6 +111,38 @@ export class Route53Zone implements DnsZone {
     }
     // Only after the records stop naming them: Route 53 refuses to delete a health check in use.
     if (this.multivalue || existing.some((s) => s.HealthCheckId)) await this.deleteUnusedHealthChecks(name, new Set(checks.values()))
+  }
+
+  /**
+   * topology nlb: one batch that removes the A sets of the address pool
+   * (plain or multivalue) and writes the alias; Route 53 then answers with
+   * the balancer's addresses, following them as they change.
+   */
+  private async upsertAlias(records: RecordSet, alias: NonNullable<RecordSet['alias']>, options: UpsertOptions): Promise<void> {
+    const name = absolute(records.name)
+    const [plain, current] = await Promise.all([this.aSets(name), this.aliasSet(name)])
+    if (options.expected !== undefined) {
+      const live = current ? await this.getRecordSet(name) : plain.length > 0 ? await this.getRecordSet(name) : undefined
+      const same = options.expected === null ? live === undefined : sameValues(recordTargets(live), recordTargets(options.expected))
+      if (!same) {
+        throw new DnsConflictError(`${name} changed in Route 53 since it was read (read: ${recordTargets(options.expected ?? undefined).join(' ') || 'no record'}; now: ${recordTargets(live).join(' ') || 'no record'}): nothing was published`, {
+          data: {zone: this.spec.dns.zone, name, live: recordTargets(live)},
+        })
+      }
+    }
+    const changes: Change[] = [
+      // The alias takes the name without a set identifier: every other A set there goes in the same batch.
+      ...plain.filter((s) => s.SetIdentifier).map((s): Change => ({Action: 'DELETE', ResourceRecordSet: s})),
+      {Action: 'UPSERT', ResourceRecordSet: this.aliasRecord(name, alias)},
+    ]
+    const change = await this.route53.changeRecordSets({HostedZoneId: await this.zoneId(), ChangeBatch: {Comment: `hactl: ${this.spec.cluster} load balancer`, Changes: changes}})
+    if (options.wait !== false && change.Status !== 'INSYNC' && change.Id) await this.waitInSync(change.Id)
+    if (plain.some((s) => s.HealthCheckId)) await this.deleteUnusedHealthChecks(name, new Set())
+  }
+
+  private aliasRecord(name: string, alias: NonNullable<RecordSet['alias']>): ResourceRecordSet {
+    // EvaluateTargetHealth: Route 53 answers only while the balancer has a healthy target.
+    return {Name: name, Type: 'A', AliasTarget: {HostedZoneId: alias.hostedZoneId, DNSName: alias.dnsName, EvaluateTargetHealth: true}}
   }
 
   /** Route 53 has no prerequisite: the guard is a read just before the change, which catches all but a change in the same instant. */
@@ -137,6 +179,12 @@ export class Route53Zone implements DnsZone {
     const name = absolute(records.name)
     const values = [...new Set(records.values)].sort()
     const show = (api: string, input: unknown): string => `${api} ${JSON.stringify(input)}`
+    if (records.alias) {
+      return [
+        show('route53:ChangeResourceRecordSets', {Action: 'UPSERT', ...this.aliasRecord(name, records.alias)}),
+        ...(this.multivalue ? [show('route53:ChangeResourceRecordSets', {Action: 'DELETE', onlyIf: `the multivalue A records of ${name}`})] : []),
+      ]
+    }
     if (!this.multivalue) return [show('route53:ChangeResourceRecordSets', {Action: 'UPSERT', Name: name, Type: 'A', TTL: records.ttl, Values: records.values})]
     return [
       ...values.map((ip) => show('route53:CreateHealthCheck', {IPAddress: ip, ...this.healthCheckConfig(ip), Tags: this.healthCheckTags(name, ip), onlyIf: 'no health check of hactl watches it yet'})),

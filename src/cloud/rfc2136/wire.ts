@@ -8,7 +8,7 @@
  */
 import {isIPv4} from 'node:net'
 
-export const TYPE = {A: 1, SOA: 6, TSIG: 250} as const
+export const TYPE = {A: 1, CNAME: 5, SOA: 6, TSIG: 250} as const
 export const CLASS = {IN: 1, NONE: 254, ANY: 255} as const
 export const OPCODE = {QUERY: 0, UPDATE: 5} as const
 
@@ -97,6 +97,10 @@ export interface UpdateSpec {
   values: string[]
   /** The set as read: must still be exactly these values (null: no A set may exist). Omitted: no prerequisite. */
   expected?: string[] | null
+  /** CNAME: `values` holds the one name the record points at (topology nlb); default A. */
+  type?: 'A' | 'CNAME'
+  /** The type of the set `expected` names (default A). */
+  expectedType?: 'A' | 'CNAME'
 }
 
 /**
@@ -110,13 +114,24 @@ export function buildUpdate(spec: UpdateSpec): Buffer {
   const prerequisites: Buffer[] = []
   if (spec.expected === null) {
     prerequisites.push(rr({name: spec.name, type: TYPE.A, klass: CLASS.NONE, ttl: 0, rdata: empty}))
+    if (spec.type === 'CNAME') prerequisites.push(rr({name: spec.name, type: TYPE.CNAME, klass: CLASS.NONE, ttl: 0, rdata: empty}))
+  } else if (spec.expected && spec.expectedType === 'CNAME') {
+    prerequisites.push(rr({name: spec.name, type: TYPE.CNAME, klass: CLASS.IN, ttl: 0, rdata: encodeName(spec.expected[0] ?? '')}))
   } else if (spec.expected) {
     for (const v of new Set(spec.expected)) prerequisites.push(rr({name: spec.name, type: TYPE.A, klass: CLASS.IN, ttl: 0, rdata: ipv4(v)}))
   }
-  const updates = [
-    rr({name: spec.name, type: TYPE.A, klass: CLASS.ANY, ttl: 0, rdata: empty}),
-    ...[...new Set(spec.values)].map((v) => rr({name: spec.name, type: TYPE.A, klass: CLASS.IN, ttl: spec.ttl, rdata: ipv4(v)})),
-  ]
+  const updates =
+    spec.type === 'CNAME'
+      ? [
+          // A CNAME stands alone at its name: the A set goes in the same transaction.
+          rr({name: spec.name, type: TYPE.A, klass: CLASS.ANY, ttl: 0, rdata: empty}),
+          rr({name: spec.name, type: TYPE.CNAME, klass: CLASS.ANY, ttl: 0, rdata: empty}),
+          rr({name: spec.name, type: TYPE.CNAME, klass: CLASS.IN, ttl: spec.ttl, rdata: encodeName(spec.values[0] ?? '')}),
+        ]
+      : [
+          rr({name: spec.name, type: TYPE.A, klass: CLASS.ANY, ttl: 0, rdata: empty}),
+          ...[...new Set(spec.values)].map((v) => rr({name: spec.name, type: TYPE.A, klass: CLASS.IN, ttl: spec.ttl, rdata: ipv4(v)})),
+        ]
   return Buffer.concat([
     header(spec.id, OPCODE.UPDATE, [1, prerequisites.length, updates.length, 0]),
     encodeName(spec.zone),
@@ -159,6 +174,8 @@ export interface ParsedRr extends Rr {
   start: number
   /** Offset of its RDATA. */
   rdataStart: number
+  /** A CNAME's target, read where the record is (it may point back into the message). */
+  target?: string
 }
 
 export interface ParsedMessage {
@@ -188,7 +205,9 @@ export function parseMessage(buf: Buffer): ParsedMessage {
       const rdlength = buf.readUInt16BE(next + 8)
       const rdataStart = next + 10
       if (rdataStart + rdlength > buf.length) throw new MalformedMessage('truncated record data')
-      out.push({start, rdataStart, name, type: buf.readUInt16BE(next), klass: buf.readUInt16BE(next + 2), ttl: buf.readUInt32BE(next + 4), rdata: buf.subarray(rdataStart, rdataStart + rdlength)})
+      const type = buf.readUInt16BE(next)
+      const target = type === TYPE.CNAME ? readName(buf, rdataStart).name : undefined
+      out.push({start, rdataStart, name, type, klass: buf.readUInt16BE(next + 2), ttl: buf.readUInt32BE(next + 4), rdata: buf.subarray(rdataStart, rdataStart + rdlength), ...(target ? {target} : {})})
       at = rdataStart + rdlength
     }
     return out
@@ -214,4 +233,11 @@ export function aRecords(message: ParsedMessage, name: string): {values: string[
   if (records.length === 0) return undefined
   const values = [...new Set(records.map((r) => [...r.rdata].join('.')))].sort()
   return {values, ttl: Math.min(...records.map((r) => r.ttl))}
+}
+
+/** The CNAME at `name` a query answer carries (a server answers an A query with it), and its TTL. */
+export function cnameRecord(message: ParsedMessage, name: string): {target: string; ttl: number} | undefined {
+  const owner = absolute(name)
+  const found = message.answers.find((r) => r.type === TYPE.CNAME && r.klass === CLASS.IN && r.name === owner && r.target)
+  return found?.target ? {target: found.target, ttl: found.ttl} : undefined
 }

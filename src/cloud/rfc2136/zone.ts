@@ -12,7 +12,7 @@ import {CloudError, UsageError} from '../../errors.js'
 import {DnsConflictError, sameValues, type DnsZone, type RecordSet, type UpsertOptions} from '../dns-zone.js'
 import {exchange, TransportError} from './transport.js'
 import {sign, verify, type TsigKey} from './tsig.js'
-import {absolute, aRecords, buildQuery, buildUpdate, MalformedMessage, parseMessage, rcodeName, type ParsedMessage} from './wire.js'
+import {absolute, aRecords, buildQuery, cnameRecord, buildUpdate, MalformedMessage, parseMessage, rcodeName, type ParsedMessage} from './wire.js'
 import {poll} from '../../util/poll.js'
 
 export interface Rfc2136ZoneOptions {
@@ -34,6 +34,7 @@ type Purpose = 'query' | 'update'
 
 export class Rfc2136Zone implements DnsZone {
   readonly dnsKind = 'rfc2136' as const
+  readonly cnames = true
   private readonly zone: string
 
   constructor(private readonly options: Rfc2136ZoneOptions) {
@@ -48,6 +49,8 @@ export class Rfc2136Zone implements DnsZone {
   async getRecordSet(name: string): Promise<RecordSet | undefined> {
     const {message} = await this.send(buildQuery(randomInt(0x10000), name), 'query', name)
     if (message.rcode !== RCODE.NOERROR && message.rcode !== RCODE.NXDOMAIN) throw this.refusal(message.rcode, 'query', name)
+    const cname = cnameRecord(message, name)
+    if (cname) return {name: absolute(name), type: 'CNAME', ttl: cname.ttl, values: [cname.target.replace(/\.$/, '')]}
     const set = aRecords(message, name)
     return set && {name: absolute(name), type: 'A', ttl: set.ttl, values: set.values}
   }
@@ -64,6 +67,8 @@ export class Rfc2136Zone implements DnsZone {
       name,
       ttl: records.ttl,
       values: records.values,
+      ...(records.type === 'CNAME' ? {type: 'CNAME' as const} : {}),
+      ...(options.expected?.type === 'CNAME' ? {expectedType: 'CNAME' as const} : {}),
       ...(options.expected === undefined ? {} : {expected: options.expected?.values ?? null}),
     })
     const {message, sends} = await this.send(request, 'update', name)
@@ -87,8 +92,27 @@ export class Rfc2136Zone implements DnsZone {
    */
   explainUpsert(records: RecordSet, options: Pick<UpsertOptions, 'expected'> = {}): string[] {
     const name = absolute(records.name)
+    const cname = records.type === 'CNAME'
     const prerequisites =
-      options.expected === undefined ? [] : options.expected === null ? [`prereq nxrrset ${name} IN A`] : [...new Set(options.expected.values)].map((v) => `prereq yxrrset ${name} IN A ${v}`)
+      options.expected === undefined
+        ? []
+        : options.expected === null
+          ? [`prereq nxrrset ${name} IN A`, ...(cname ? [`prereq nxrrset ${name} IN CNAME`] : [])]
+          : options.expected.type === 'CNAME'
+            ? [`prereq yxrrset ${name} IN CNAME ${absolute(options.expected.values[0] ?? '')}`]
+            : [...new Set(options.expected.values)].map((v) => `prereq yxrrset ${name} IN A ${v}`)
+    if (cname) {
+      return [
+        `; signed with TSIG key ${this.options.key.name} (${this.options.key.algorithm})`,
+        `server ${this.options.server} ${this.options.port}`,
+        `zone ${this.zone}`,
+        ...prerequisites,
+        `update delete ${name} IN A`,
+        `update delete ${name} IN CNAME`,
+        `update add ${name} ${records.ttl} IN CNAME ${absolute(records.values[0] ?? '')}`,
+        'send',
+      ]
+    }
     return [
       `; signed with TSIG key ${this.options.key.name} (${this.options.key.algorithm})`,
       `server ${this.options.server} ${this.options.port}`,

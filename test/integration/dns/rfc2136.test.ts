@@ -1,8 +1,9 @@
+import {execFile} from 'node:child_process'
 import {createSocket, type Socket} from 'node:dgram'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {inspect} from 'node:util'
+import {inspect, promisify} from 'node:util'
 
 import {expect} from 'chai'
 
@@ -70,6 +71,26 @@ describe('RFC 2136 DNS zone against a real named', function () {
     // Without a guard it replaces whatever is there.
     await zone.upsertRecordSet(set(name, ['192.0.2.4', '192.0.2.5'], 60))
     expect(await named.lookup(name)).to.deep.equal({values: ['192.0.2.4', '192.0.2.5'], ttl: 60})
+  })
+
+  it('topology nlb: a CNAME to the balancer replaces the A set in one update, reads back as a CNAME, and is guarded like an A set', async () => {
+    const zone = zoneWith(key('hactl-test'))
+    const name = 'lb.example.test.'
+    const cname = (target: string, ttl = 30): RecordSet => ({name, type: 'CNAME', ttl, values: [target]})
+    await zone.upsertRecordSet(set(name, ['192.0.2.7']), {expected: null})
+    const before = await zone.getRecordSet(name)
+    await zone.upsertRecordSet(cname('hactl-web-1.us-east-1.elb.amazonaws.com'), {expected: before})
+    const dig = await promisify(execFile)('dig', ['+norecurse', '+noall', '+answer', '+tries=1', '+time=2', '-p', String(named.port), '@127.0.0.1', name, 'ANY'])
+    expect(dig.stdout).to.match(/\sIN\s+CNAME\s+hactl-web-1\.us-east-1\.elb\.amazonaws\.com\.\n?/)
+    expect(dig.stdout).to.not.match(/\sIN\s+A\s/)
+    const read = await zone.getRecordSet(name)
+    expect(read).to.deep.equal(cname('hactl-web-1.us-east-1.elb.amazonaws.com'))
+    // Guarded by what was read: the same CNAME passes, a stale read is refused.
+    await zone.upsertRecordSet(cname('hactl-web-2.us-east-1.elb.amazonaws.com'), {expected: read})
+    const stale = await failure(zone.upsertRecordSet(cname('hactl-web-3.us-east-1.elb.amazonaws.com'), {expected: read}))
+    expect(stale).to.be.instanceOf(DnsConflictError)
+    expect((await zone.getRecordSet(name))?.values).to.deep.equal(['hactl-web-2.us-east-1.elb.amazonaws.com'])
+    expect(zone.explainUpsert(cname('x.example.net'), {expected: null})).to.include(`update add ${name} 30 IN CNAME x.example.net.`)
   })
 
   it('signs with hmac-sha512 and hmac-sha1 too, and checks the server\'s signed answers', async () => {

@@ -1,0 +1,60 @@
+/**
+ * The Auto Scaling calls of topology nlb, behind a narrow interface with the
+ * SDK's own types. The SDK loads on the first call: only an nlb cluster ever
+ * makes one.
+ */
+import type {AutoScalingGroup, CreateAutoScalingGroupCommandInput, Filter} from '@aws-sdk/client-auto-scaling'
+
+import {awsClientConfig, type AwsClientOptions} from './client-config.js'
+import {aws} from './errors.js'
+
+export interface IAutoScalingClient {
+  /** The groups that match these tag filters (paginated, collected). */
+  describeAutoScalingGroups(filters: Filter[]): Promise<AutoScalingGroup[]>
+  createAutoScalingGroup(input: CreateAutoScalingGroupCommandInput): Promise<void>
+  /** Only the sizes given change. */
+  setSize(name: string, sizes: {min?: number; max?: number; desired?: number}): Promise<void>
+  attachTargetGroups(name: string, targetGroupArns: string[]): Promise<void>
+  terminateInstance(instanceId: string, decrement: boolean): Promise<void>
+}
+
+type AutoScalingModule = typeof import('@aws-sdk/client-auto-scaling')
+
+export function autoScalingAdapter(options: AwsClientOptions): IAutoScalingClient {
+  let loaded: Promise<{sdk: AutoScalingModule; client: InstanceType<AutoScalingModule['AutoScalingClient']>}> | undefined
+  const load = (): NonNullable<typeof loaded> =>
+    (loaded ??= import('@aws-sdk/client-auto-scaling').then((sdk) => ({sdk, client: new sdk.AutoScalingClient(awsClientConfig(options))})))
+  return {
+    describeAutoScalingGroups: (Filters) =>
+      aws('DescribeAutoScalingGroups', async () => {
+        const {client, sdk} = await load()
+        const out: AutoScalingGroup[] = []
+        for await (const page of sdk.paginateDescribeAutoScalingGroups({client}, {Filters})) out.push(...(page.AutoScalingGroups ?? []))
+        return out
+      }),
+    createAutoScalingGroup: (input) =>
+      aws('CreateAutoScalingGroup', async () => {
+        const {client, sdk} = await load()
+        const {CreateAutoScalingGroupCommand} = sdk
+        await client.send(new CreateAutoScalingGroupCommand(input))
+      }),
+    setSize: (AutoScalingGroupName, {desired, max, min}) =>
+      aws('UpdateAutoScalingGroup', async () => {
+        const {client, sdk} = await load()
+        const {UpdateAutoScalingGroupCommand} = sdk
+        await client.send(new UpdateAutoScalingGroupCommand({AutoScalingGroupName, MinSize: min, MaxSize: max, DesiredCapacity: desired}))
+      }),
+    attachTargetGroups: (AutoScalingGroupName, TargetGroupARNs) =>
+      aws('AttachLoadBalancerTargetGroups', async () => {
+        const {client, sdk} = await load()
+        const {AttachLoadBalancerTargetGroupsCommand} = sdk
+        await client.send(new AttachLoadBalancerTargetGroupsCommand({AutoScalingGroupName, TargetGroupARNs}))
+      }),
+    terminateInstance: (InstanceId, ShouldDecrementDesiredCapacity) =>
+      aws('TerminateInstanceInAutoScalingGroup', async () => {
+        const {client, sdk} = await load()
+        const {TerminateInstanceInAutoScalingGroupCommand} = sdk
+        await client.send(new TerminateInstanceInAutoScalingGroupCommand({InstanceId, ShouldDecrementDesiredCapacity}))
+      }),
+  }
+}
