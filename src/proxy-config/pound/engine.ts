@@ -15,6 +15,7 @@ import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
 import {parsePound, parsePoundTree, type PoundBlock, type PoundDocument, type PoundTree, type Statement} from './document.js'
 import {readAffinity, setServiceAffinity} from './affinity.js'
+import {addTls, listTls, removeTls} from './tls.js'
 import {validatePound} from './validate.js'
 
 interface Service {
@@ -331,4 +332,5 @@ export const poundEngine: Engine<PoundDocument> = {
   removeRoute,
   setAffinity,
   validate: validatePound,
+  tls: {addTls, removeTls, listTls},
 }
