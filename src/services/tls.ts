@@ -85,9 +85,11 @@ function hostFolders(options: ConfigSourceOptions, engine: EngineName): string[]
 }
 
 /** The one folder on the hosts for engines that need absolute certificate paths; refused when the hosts disagree. */
-function certificateFolder(options: ConfigSourceOptions, name: string): string | undefined {
-  const engine = resolveSource(options).engineName
-  if (!engine || !ABSOLUTE_PATHS.has(engine)) return undefined
+async function certificateFolder(options: ConfigSourceOptions, name: string): Promise<string | undefined> {
+  const source = resolveSource(options)
+  // --file without --engine: the engine the file reads as.
+  const engine = source.engineName ?? (await loadConfig(source)).engine.name
+  if (!ABSOLUTE_PATHS.has(engine)) return undefined
   const folders = hostFolders(options, engine)
   if (folders.length === 1) return folders[0]
   throw new UsageError(
@@ -103,7 +105,7 @@ function certificateFolder(options: ConfigSourceOptions, name: string): string |
 
 export async function addTls(options: TlsAddOptions): Promise<EditAndPushResult> {
   checkName(options.name)
-  const folder = certificateFolder(options, options.name)
+  const folder = await certificateFolder(options, options.name)
   const [cert, key, chain] = await Promise.all([
     readInput(options.cert, '--cert'),
     readInput(options.key, '--key'),

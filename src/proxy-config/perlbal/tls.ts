@@ -104,6 +104,7 @@ export function addTls(doc: PerlbalDocument, spec: TlsSpec): EditOutcome {
         `Or serve ${spec.name} on another port: tls add ${spec.name} … --port N.`,
         'Or terminate TLS on haproxy, nginx or pound, which pick the certificate by SNI.',
       ],
+      location: {file: doc.file, line: clash.service.index + 1},
     })
   }
   const name = serviceName(spec.name)
