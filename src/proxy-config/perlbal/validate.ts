@@ -4,8 +4,9 @@
  * Then, when the perlbal binary is here, a real start: the config is
  * rewritten so every service listens on a free loopback port, every pool
  * node points at a closed loopback port and node files are empty — so the
- * trial run can reach nothing but this machine's loopback — and it must
- * come up and answer before it is stopped.
+ * trial run can reach nothing but this machine's loopback — and certificate
+ * paths in a `hactl-tls/` folder point at the folder given beside the text;
+ * it must come up and answer before it is stopped.
  */
 import {spawn} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
