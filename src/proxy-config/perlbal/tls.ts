@@ -84,6 +84,10 @@ export function addTls(doc: PerlbalDocument, spec: TlsSpec): EditOutcome {
     })
   }
   if (spec.folder === undefined) throw new Error('perlbal TLS needs the certificate folder on the hosts')
+  // A SET value runs to the end of its line: a line break would start another command.
+  for (const [what, text] of [['the hosts\' config folder', spec.folder], ['--ciphers', spec.ciphers ?? '']]) {
+    if ([...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new UsageError(`${what} holds a control character, which would end the SET line`, {actions: [`Use ${what} without it.`]})
+  }
   const pem = hostCertificatePath(spec.folder, spec.name)
   const existing = ours(doc)
   const same = existing.find((o) => o.name === spec.name)

@@ -96,6 +96,8 @@ function placeLines(doc: PoundDocument, after: number, moved: Line[]): void {
 }
 
 function redirectLines(tree: PoundTree, spec: TlsSpec, indent: string, unit: string): string[] {
+  const odd = spec.hosts.find((h) => !h.includes('*') && !/^[A-Za-z0-9.-]+$/.test(h))
+  if (odd !== undefined) throw new UsageError(`"${odd}" is not a host name pound can redirect to`, {actions: ['Pass --hosts with plain DNS names (letters, digits, dots, dashes).']})
   const wild = spec.hosts.filter((h) => h.includes('*'))
   if (wild.length > 0 || spec.hosts.length === 0) {
     throw new UsageError(`pound redirects to a fixed URL, and ${wild.length > 0 ? `${wild.join(', ')} names no one host` : 'no host was given'}`, {
@@ -123,6 +125,10 @@ function isRedirectService(block: PoundBlock): boolean {
 
 export function addTls(doc: PoundDocument, spec: TlsSpec): EditOutcome {
   if (spec.folder === undefined) throw new Error('pound TLS needs the certificate folder on the hosts')
+  // Both go inside a quoted string pound 2 reads without escapes.
+  for (const [what, text] of [['the hosts\' config folder', spec.folder], ['--ciphers', spec.ciphers ?? '']]) {
+    if ([...text].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new UsageError(`${what} "${text}" holds a quote, backslash or control character, which a pound config cannot quote`, {actions: [`Use ${what} without them.`]})
+  }
   const pem = hostCertificatePath(spec.folder, spec.name)
   const tree = parsePoundTree(doc)
   const existing = ourListener(doc, tree)

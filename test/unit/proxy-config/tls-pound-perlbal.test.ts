@@ -83,6 +83,29 @@ describe('tls on pound and perlbal: lossless, re-readable, idempotent', () => {
     expect(doc.serialize()).to.equal(input)
   })
 
+  it('text that would break out of a quoted pound string or a perlbal SET line is refused (exit 2), the document untouched', () => {
+    const pound = 'ListenHTTP\n  Address 127.0.0.1\n  Port 80\nEnd\n'
+    const perlbal = 'CREATE POOL web\nCREATE SERVICE www\n  SET role = reverse_proxy\n  SET listen = 0.0.0.0:80\n  SET pool = web\nENABLE www\n'
+    const spec = {name: 'www', hosts: ['www.example.com'], port: 443, redirectHttp: false, minVersion: 'TLSv1.2' as const, folder: '/etc/x'}
+    const cases: [Engine<ConfigDocument>, string, Partial<TlsSpec>, RegExp][] = [
+      [poundEngine as unknown as Engine<ConfigDocument>, pound, {ciphers: 'HIGH" Address "1.2.3.4'}, /^2 --ciphers .* holds a quote/],
+      [poundEngine as unknown as Engine<ConfigDocument>, pound, {folder: '/etc/a"b'}, /^2 the hosts' config folder .* holds a quote/],
+      [poundEngine as unknown as Engine<ConfigDocument>, pound, {redirectHttp: true, hosts: ['a"b.example.com']}, /^2 "a"b\.example\.com" is not a host name/],
+      [perlbalEngine as unknown as Engine<ConfigDocument>, perlbal, {ciphers: 'HIGH\nCREATE SERVICE evil'}, /^2 --ciphers holds a control character/],
+    ]
+    for (const [engine, text, change, expected] of cases) {
+      const doc = engine.parse(text, 'f')
+      let got = 'no error'
+      try {
+        engine.tls!.addTls(doc, {...spec, ...change})
+      } catch (error) {
+        got = `${(error as {exitCode: number}).exitCode} ${(error as Error).message}`
+      }
+      expect(got).to.match(expected)
+      expect(doc.serialize()).to.equal(text)
+    }
+  })
+
   it('perlbal: a second certificate on the same port is refused with the clashing service\'s line; another port is a second service', () => {
     const input = 'CREATE POOL web\n  POOL web ADD 10.0.0.1:80\nCREATE SERVICE www\n  SET role = reverse_proxy\n  SET listen = 0.0.0.0:80\n  SET pool = web\nENABLE www\n'
     const doc = perlbalEngine.parse(input, 'p.conf')
