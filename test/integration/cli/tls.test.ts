@@ -130,6 +130,12 @@ describe('tls add|remove|list on a config file (--file)', function () {
     expect(second.code).to.equal(2)
     expect(second.stderr).to.match(/perlbal\.conf:10: perlbal serves one certificate per service and has no SNI/)
     expect(second.stderr).to.include('--port N')
+    // hactl validate gives perlbal the certificates beside the source, which the absolute paths name on the hosts.
+    const yaml = path.join(path.dirname(perlbal), 'hactl.yaml')
+    await writeFile(yaml, 'cluster: web\nprovider: static\nhosts:\n  - {name: p1, address: 127.0.0.1}\nproxy: {engine: perlbal, config: ./perlbal.conf}\n')
+    const validate = await hactl(['validate', '-c', yaml])
+    expect(validate.code, validate.stderr).to.equal(0)
+    if (findBinary('perlbal')) expect(validate.stdout).to.include('perlbal (trial start on loopback)')
     const remove = await hactl(['tls', 'remove', 'www', '--file', perlbal])
     expect(remove.code, remove.stderr).to.equal(0)
     expect(await readFile(perlbal, 'utf8')).to.equal(text)
