@@ -116,8 +116,8 @@ function redirectLines(tree: PoundTree, spec: TlsSpec, indent: string, unit: str
   ])
 }
 
-/** A Service hactl wrote for --redirect-http: a host match and a Redirect to https, nothing else. */
-function isRedirectService(block: PoundBlock): boolean {
+/** A Service hactl wrote for --redirect-http: a host match and a Redirect to https, nothing else; no backend. */
+export function isRedirectService(block: PoundBlock): boolean {
   if (block.keyword !== 'SERVICE' || !block.words[1]?.value.startsWith(REDIRECT_PREFIX) || block.blocks.length > 0 || block.statements.length !== 2) return false
   const [match, redirect] = block.statements
   return ['HEADREQUIRE', 'HOST'].includes(match.keyword) && redirect.keyword === 'REDIRECT' && (redirect.words.at(-1)?.value.startsWith('https://') ?? false)
@@ -229,11 +229,14 @@ export function removeTls(doc: PoundDocument, spec: TlsRemoveSpec): EditOutcome 
   }
   const start = listener.index - 1 > 0 && doc.lines[listener.index - 2].text === '' ? listener.index - 2 : listener.index - 1
   removeLines(doc.lines, start, listener.endIndex - start + 1)
-  const after = parsePoundTree(doc)
   const left = (l: Line | undefined): boolean => isMark(l, LEFT_MARK) || isMark(l, LEFT_AS_WRITTEN)
-  const plain = after.root.blocks.find((b) => b.keyword === 'LISTENHTTP' && doc.lines.slice(b.index, b.endIndex).some((l) => left(l)))
-  const redirects = (plain?.blocks ?? []).filter((b) => isRedirectService(b)).reverse()
+  // The redirects sit in the plain listener, which kept no marker when it had no Services to move.
+  const redirects = parsePoundTree(doc)
+    .root.blocks.filter((b) => b.keyword === 'LISTENHTTP')
+    .flatMap((b) => b.blocks.filter((r) => isRedirectService(r)))
+    .sort((a, b) => b.index - a.index)
   for (const r of redirects) removeLines(doc.lines, r.index, r.endIndex - r.index + 1)
+  const plain = parsePoundTree(doc).root.blocks.find((b) => b.keyword === 'LISTENHTTP' && doc.lines.slice(b.index, b.endIndex).some((l) => left(l)))
   const gone = redirects.length > 0 ? ', the redirects to https' : ''
   const at = doc.lines.findIndex((l) => left(l))
   if (at >= 0 && back.length > 0 && plain) {
