@@ -31,6 +31,12 @@ export interface TlsSpec {
   ciphers?: string
   /** The frontend / server block to serve it in, when the engine cannot tell. */
   frontend?: string
+  /**
+   * The folder on the hosts that holds `hactl-tls/` (the live config's), for
+   * engines that open certificate paths from their working folder and so
+   * need it absolute in the text (pound, perlbal).
+   */
+  folder?: string
 }
 
 export interface TlsRemoveSpec {
@@ -69,6 +75,17 @@ export function certificatePath(name: string): string {
 /** The certificate name of a path written in a config, when it is one of hactl's. */
 export function certificateName(written: string): string | undefined {
   const m = new RegExp(`^(?:\\./)?${TLS_DIR}/([A-Za-z0-9][A-Za-z0-9._-]*)\\.pem$`).exec(written)
+  return m?.[1]
+}
+
+/** `FOLDER/hactl-tls/NAME.pem`: the absolute path pound and perlbal are given. */
+export function hostCertificatePath(folder: string, name: string): string {
+  return `${folder.replace(/\/+$/, '')}/${certificatePath(name)}`
+}
+
+/** The certificate name of an absolute path hactl wrote (`…/hactl-tls/NAME.pem`). */
+export function hostCertificateName(written: string): string | undefined {
+  const m = new RegExp(`^/(?:.*/)?${TLS_DIR}/([A-Za-z0-9][A-Za-z0-9._-]*)\\.pem$`).exec(written)
   return m?.[1]
 }
 

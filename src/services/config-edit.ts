@@ -113,19 +113,10 @@ export function applyEdit(engine: Engine, doc: Parameters<Engine['addServer']>[0
   }
 }
 
-/** What to write by hand where hactl does not write the listener: these engines read certificate paths from their working folder, not the config's. */
-const BY_HAND: Record<string, string> = {
-  pound: 'a ListenHTTPS block with `Cert "/etc/pound/hactl-tls/NAME.pem"` (the live config\'s folder) beside your ListenHTTP, its Services at the top level so both listeners share them',
-  perlbal: 'in the service: `SET enable_ssl = on`, `SET ssl_cert_file = /etc/perlbal/hactl-tls/NAME.pem` and `SET ssl_key_file` on the same file',
-}
-
 function tlsOf(engine: Engine): NonNullable<Engine['tls']> {
   if (engine.tls) return engine.tls
-  throw new UsageError(`hactl does not write TLS listeners for ${engine.name}: it reads certificate paths from its working folder, not the config's, so no one path holds both beside the source and on the hosts`, {
-    actions: [
-      `Write ${BY_HAND[engine.name] ?? 'the listener'} by hand; keep the PEM in hactl-tls/ beside the config and config push carries it to every proxy.`,
-      'Or terminate TLS on haproxy or nginx, where tls add writes it.',
-    ],
+  throw new UsageError(`hactl does not write TLS listeners for ${engine.name}`, {
+    actions: ['Write the listener by hand; keep the PEM in hactl-tls/ beside the config and config push carries it to every proxy.'],
   })
 }
 

@@ -69,16 +69,12 @@ async function defaultPort(options: ConfigSourceOptions & {port?: number}): Prom
 
 /**
  * pound and perlbal open certificate paths from their working folder (the
- * service's, `/` under systemd), not the config's: a path right on the hosts
- * is wrong beside the source, and hosts whose configs live in different
- * folders would need different text in the one config pushed to all. So
- * hactl writes no listener for them and says exactly what to write by hand,
- * with the folders the rollout installs `hactl-tls/` into.
+ * service's, `/` under systemd), not the config's: their text names the
+ * certificate by its absolute path on the hosts, in the folder the rollout
+ * installs `hactl-tls/` into (the live config's). One config goes to every
+ * host, so that works when all hosts keep their config in one folder.
  */
-const WITHOUT_TLS: Partial<Record<EngineName, (pem: string) => string>> = {
-  pound: (pem) => `beside your ListenHTTP: \`ListenHTTPS\` with its Address and Port 443, \`Cert "${pem}"\` and \`End\`, the Services at the top level so both listeners share them`,
-  perlbal: (pem) => `in the service: \`SET enable_ssl = on\`, \`SET ssl_cert_file = ${pem}\`, \`SET ssl_key_file = ${pem}\` (the hosts need the IO::Socket::SSL Perl module; perlbal checks the files only when the service starts)`,
-}
+const ABSOLUTE_PATHS: ReadonlySet<EngineName> = new Set(['pound', 'perlbal'])
 
 /** The live config's folder on the hosts, as the rollout resolves it without asking the cloud. */
 function hostFolders(options: ConfigSourceOptions, engine: EngineName): string[] {
@@ -88,20 +84,20 @@ function hostFolders(options: ConfigSourceOptions, engine: EngineName): string[]
   return [...new Set(paths.map((p) => path.posix.dirname(p)))]
 }
 
-function refuseWithoutTls(options: ConfigSourceOptions, name: string): void {
-  const engine = resolveSource(options).engineName
-  const write = engine === undefined ? undefined : WITHOUT_TLS[engine]
-  if (!engine || !write) return
+/** The one folder on the hosts for engines that need absolute certificate paths; refused when the hosts disagree. */
+async function certificateFolder(options: ConfigSourceOptions, name: string): Promise<string | undefined> {
+  const source = resolveSource(options)
+  // --file without --engine: the engine the file reads as.
+  const engine = source.engineName ?? (await loadConfig(source)).engine.name
+  if (!ABSOLUTE_PATHS.has(engine)) return undefined
   const folders = hostFolders(options, engine)
-  const pem = (folder: string): string => path.posix.join(folder, TLS_DIR, `${name}.pem`)
-  const where = options.cluster ? 'proxy.remotePath / hosts[].remotePath' : `${engine}'s usual place; with a cluster file, proxy.remotePath's folder`
+  if (folders.length === 1) return folders[0]
   throw new UsageError(
-    `hactl does not write TLS listeners for ${engine}: ${engine} opens certificate paths from its working folder, not the config's, so no one path is right both beside the source and on the hosts; nothing was changed`,
+    `${engine} opens certificate paths from its working folder, not the config's, so its config names ${TLS_DIR}/${name}.pem by its absolute path on the hosts; these hosts keep their configs in ${folders.join(', ')}, and the one config pushed to all of them cannot name every folder; nothing was changed`,
     {
       actions: [
-        `Write it by hand ${write(pem(folders[0]))}${folders.length > 1 ? ` (the hosts keep their configs in ${folders.join(', ')}: one config text cannot name them all; give them one remotePath folder)` : ''}; the rollout installs hactl-tls/ in ${folders.join(', ')} (${where}).`,
-        `Put certificate, chain and key in one file beside the source config, mode 0600: (umask 077; cat CERT CHAIN KEY > ${TLS_DIR}/${name}.pem); config push carries it to every proxy with the config.`,
-        'Or terminate TLS on haproxy or nginx, where tls add writes it.',
+        `Give every host the same config folder (proxy.remotePath, and hosts[].remotePath in the same folder), then run tls add again.`,
+        'Or terminate TLS on haproxy or nginx, which read the certificate relative to the config wherever it lives.',
       ],
     },
   )
@@ -109,7 +105,7 @@ function refuseWithoutTls(options: ConfigSourceOptions, name: string): void {
 
 export async function addTls(options: TlsAddOptions): Promise<EditAndPushResult> {
   checkName(options.name)
-  refuseWithoutTls(options, options.name)
+  const folder = await certificateFolder(options, options.name)
   const [cert, key, chain] = await Promise.all([
     readInput(options.cert, '--cert'),
     readInput(options.key, '--key'),
@@ -125,6 +121,7 @@ export async function addTls(options: TlsAddOptions): Promise<EditAndPushResult>
     minVersion: options.minVersion ?? (DEFAULT_MIN_VERSION as TlsMinVersion),
     ciphers: options.ciphers,
     frontend: options.frontend,
+    folder,
   }
   const note = `${checked.leaf.names.join(', ')}; not after ${checked.leaf.notAfter.toISOString()}; sha256 ${checked.leaf.fingerprint.slice(0, 23)}…; 0600`
   return editAndPush({

@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Cluster} from '../cluster/loader.js'
@@ -7,6 +7,7 @@ import type {Engine, ValidationResult} from '../proxy-config/engine.js'
 import {loadEngine} from '../proxy-config/registry.js'
 import {ENGINE_DESCRIPTORS} from '../proxy-config/descriptors.js'
 import '../proxy-config/engines.js'
+import {TLS_DIR} from '../proxy-config/tls.js'
 import {complaints} from './config-edit.js'
 
 export interface ValidateReport {
@@ -41,7 +42,10 @@ export async function validateCluster(cluster: Cluster): Promise<ValidateReport>
   const display = displayPath(cluster, cluster.spec.proxy.config)
   engine.parse(source, display)
   checks.push(`${engine.name} parser`)
-  const result = await engine.validate(source, {file: display})
+  // The certificates beside the source, which the config names (tls add): the validator loads them as the hosts will.
+  const certificates = path.join(path.dirname(cluster.spec.proxy.config), TLS_DIR)
+  const companions: Record<string, string> = (await stat(certificates).then((s) => s.isDirectory(), () => false)) ? {[TLS_DIR]: certificates} : {}
+  const result = await engine.validate(source, {file: display, companions})
   if (!result.ok) throw rejected(result, display)
   const {validator} = ENGINE_DESCRIPTORS[engine.name]
   if (validator && result.validator === 'structural') report.skipped = {validator, reason: `${engine.name} is not installed here (not on PATH)`}

@@ -12,7 +12,10 @@ export default class TlsAdd extends ConfigEditCommand<typeof TlsAdd> {
 that the certificate is valid now and names every host of --hosts; anything else exits 2 and changes nothing.
 Stores certificate, chain and key as one file, hactl-tls/NAME.pem beside the config (0600), and writes the
 engine's TLS listener: haproxy \`bind :443 ssl crt hactl-tls/\` (the certificate chosen by SNI), nginx
-\`listen 443 ssl\` with ssl_certificate/ssl_certificate_key in the server blocks of those hosts. TLS 1.2 and
+\`listen 443 ssl\` with ssl_certificate/ssl_certificate_key in the server blocks of those hosts, pound a
+ListenHTTPS with one Cert line per certificate (the Services shared at the top level), perlbal a TLS service
+beside the plain one (one certificate per port; no --redirect-http). pound and perlbal get the certificate's
+absolute path on the hosts, so their hosts must keep their configs in one folder. TLS 1.2 and
 newer unless --min-version says otherwise. The config is checked with the proxy's own validator with the
 certificate in place, then rolled out with the certificate files. Adding the same certificate again changes nothing.`
 
@@ -35,7 +38,7 @@ certificate in place, then rolled out with the certificate files. Adding the sam
     port: Flags.integer({summary: 'HTTPS port (default: tls.port in the cluster file, 443).', min: 1, max: 65_535}),
     'min-version': Flags.option({summary: 'Oldest TLS version accepted.', options: TLS_MIN_VERSIONS, default: 'TLSv1.2'})(),
     ciphers: Flags.string({summary: "Cipher list in the engine's syntax (default: the engine's own)."}),
-    frontend: Flags.string({summary: 'The frontend (haproxy) or server block (nginx) to serve it in, when hactl cannot tell.'}),
+    frontend: Flags.string({summary: 'The frontend (haproxy), server block (nginx), ListenHTTP ADDRESS:PORT (pound) or service (perlbal) to serve it beside, when hactl cannot tell.'}),
   }
 
   public async run(): Promise<EditAndPushResult> {

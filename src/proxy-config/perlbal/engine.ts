@@ -13,6 +13,7 @@ import {endpointMatches, parseEndpoint} from '../endpoint.js'
 import {addressAsName, optionNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
 import {DISABLED_MARK, parsePerlbal, type PerlbalDocument, type Pool, type PoolNode, readModel, type Service} from './document.js'
+import {addTls, listTls, removeTls} from './tls.js'
 import {validatePerlbal} from './validate.js'
 
 const DEFAULT_PORT = 80
@@ -228,4 +229,5 @@ export const perlbalEngine: Engine<PerlbalDocument> = {
   removeRoute,
   setAffinity,
   validate: validatePerlbal,
+  tls: {addTls, removeTls, listTls},
 }

@@ -4,8 +4,9 @@
  * Then, when the perlbal binary is here, a real start: the config is
  * rewritten so every service listens on a free loopback port, every pool
  * node points at a closed loopback port and node files are empty — so the
- * trial run can reach nothing but this machine's loopback — and it must
- * come up and answer before it is stopped.
+ * trial run can reach nothing but this machine's loopback — and certificate
+ * paths in a `hactl-tls/` folder point at the folder given beside the text;
+ * it must come up and answer before it is stopped.
  */
 import {spawn} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
@@ -58,7 +59,7 @@ export async function validatePerlbal(text: string, options: ValidateOptions): P
   }
   const binary = options.structuralOnly ? undefined : findBinary('perlbal')
   if (!binary) return {ok: true, validator: 'structural', output: 'perlbal is not installed here: checked the structure only'}
-  return trialRun(binary, doc)
+  return trialRun(binary, doc, options.companions ?? {})
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -73,7 +74,7 @@ async function freeLoopbackPort(): Promise<number> {
 }
 
 /** The config with every address swapped for loopback ones; returns the ports services will listen on. */
-async function loopbackCopy(doc: PerlbalDocument, dir: string): Promise<{text: string; listens: {port: number; role: string}[]}> {
+async function loopbackCopy(doc: PerlbalDocument, dir: string, companions: Record<string, string>): Promise<{text: string; listens: {port: number; role: string}[]}> {
   const lines = doc.lines.map((l) => ({...l}))
   const listens: {port: number; role: string}[] = []
   const model = readModel(doc)
@@ -90,11 +91,23 @@ async function loopbackCopy(doc: PerlbalDocument, dir: string): Promise<{text: s
       line.text = `${line.text.slice(0, line.text.indexOf('=') + 1)} 127.0.0.1:${port}`
     } else if (upper[0] === 'SET' && /^(\S+\.)?nodefile$/i.test(words[1]?.value ?? '')) {
       line.text = `${line.text.slice(0, line.text.indexOf('=') + 1)} ${emptyNodes}`
+    } else if (upper[0] === 'SET' && /^(\S+\.)?ssl_(key|cert)_file$/i.test(words[1]?.value ?? '')) {
+      // The hosts' absolute path (…/hactl-tls/NAME.pem) read from the folder the validator is given.
+      const written = line.text.slice(line.text.indexOf('=') + 1).trim()
+      const local = companionPath(written, companions)
+      if (local !== undefined) line.text = `${line.text.slice(0, line.text.indexOf('=') + 1)} ${local}`
     } else if (upper[0] === 'POOL' && upper[2] === 'ADD' && words[3]) {
       line.text = line.text.slice(0, words[3].start) + `127.0.0.1:${closed}` + line.text.slice(words[3].end)
     }
   }
   return {text: joinLines(lines), listens}
+}
+
+/** `…/NAME/file` → the companion folder NAME's `file`, for the folders the validator is given. */
+function companionPath(written: string, companions: Record<string, string>): string | undefined {
+  const parts = written.split('/')
+  const folder = parts.at(-2)
+  return parts.length >= 3 && folder !== undefined && companions[folder] !== undefined ? path.join(companions[folder], parts.at(-1)!) : undefined
 }
 
 /** A management service must answer a command; any other service must accept the connection (its backends are unreachable on purpose). */
@@ -112,11 +125,11 @@ async function answers(port: number, management: boolean): Promise<boolean> {
   })
 }
 
-async function trialRun(binary: string, doc: PerlbalDocument): Promise<ValidationResult> {
+async function trialRun(binary: string, doc: PerlbalDocument, companions: Record<string, string>): Promise<ValidationResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'hactl-perlbal-'))
   const validator = 'perlbal (trial start on loopback)'
   try {
-    const {text, listens} = await loopbackCopy(doc, dir)
+    const {text, listens} = await loopbackCopy(doc, dir, companions)
     const conf = path.join(dir, 'perlbal.conf')
     await writeFile(conf, text, 'latin1')
     const child = spawn(binary, [`--config=${conf}`], {stdio: ['ignore', 'pipe', 'pipe']})

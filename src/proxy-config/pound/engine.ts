@@ -15,6 +15,7 @@ import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
 import {indentation, insertLines, removeLines} from '../lines.js'
 import {parsePound, parsePoundTree, type PoundBlock, type PoundDocument, type PoundTree, type Statement} from './document.js'
 import {readAffinity, setServiceAffinity} from './affinity.js'
+import {addTls, isRedirectService, listTls, removeTls} from './tls.js'
 import {validatePound} from './validate.js'
 
 interface Service {
@@ -39,8 +40,9 @@ function value(block: PoundBlock, keyword: string): string | undefined {
 }
 
 function services(tree: PoundTree): Service[] {
+  // The redirects tls add --redirect-http writes are hactl's, not backends, and do not count in `#N`.
   return tree.blocks
-    .filter((b) => b.keyword === 'SERVICE')
+    .filter((b) => b.keyword === 'SERVICE' && !isRedirectService(b))
     .map((block, i) => {
       let listener = block.parent
       while (listener && !listener.keyword.startsWith('LISTEN')) listener = listener.parent
@@ -331,4 +333,5 @@ export const poundEngine: Engine<PoundDocument> = {
   removeRoute,
   setAffinity,
   validate: validatePound,
+  tls: {addTls, removeTls, listTls},
 }

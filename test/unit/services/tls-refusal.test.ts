@@ -13,17 +13,18 @@ const POUND = 'ListenHTTP\n    Address 127.0.0.1\n    Port 80\nEnd\nService\n   
 const PERLBAL = 'CREATE POOL web\n  POOL web ADD 127.0.0.1:8081\nCREATE SERVICE www\n  SET role = reverse_proxy\n  SET listen = 127.0.0.1:80\n  SET pool = web\nENABLE www\n'
 
 /**
- * pound and perlbal open certificate paths from their working folder, so hactl
- * writes no listener for them: the refusal (exit 2) names the lines to write,
- * with the certificate's path in the folder the rollout installs hactl-tls/ into.
+ * pound and perlbal open certificate paths from their working folder, so their
+ * config names the certificate by its absolute path on the hosts: refused
+ * (exit 2, before the certificate files are read) only when the hosts keep
+ * their configs in different folders, which one pushed text cannot name.
  */
-describe('tls add on pound and perlbal: a precise refusal', () => {
+describe('tls add on pound and perlbal: refused when the hosts\' folders differ', () => {
   async function refusal(engine: 'pound' | 'perlbal', yaml: string, text: string, proxy = ''): Promise<{error: UsageError; file: string; text: string}> {
     const dir = await tempDir('hactl-tls-refusal-')
     const file = path.join(dir, `${engine}.cfg`)
     await writeFile(file, text)
     const cluster = parseCluster(`${yaml}proxy: {engine: ${engine}, config: ./${engine}.cfg${proxy}}\n`, path.join(dir, 'hactl.yaml'))
-    // The certificate files are never read: the engine is refused first.
+    // The certificate files do not exist: the folders are refused first.
     const error = await addTls({cluster, name: 'www', cert: path.join(dir, 'none.crt'), key: path.join(dir, 'none.key'), redirectHttp: false, push: false, reporter: new MemoryReporter()}).then(
       () => undefined,
       (e: unknown) => e,
@@ -32,33 +33,22 @@ describe('tls add on pound and perlbal: a precise refusal', () => {
     return {error: error as UsageError, file, text: await readFile(file, 'utf8')}
   }
 
-  it('pound: the ListenHTTPS block with the absolute Cert path in the default folder, exit 2, nothing changed', async () => {
-    const {error, text} = await refusal('pound', 'cluster: web\nprovider: static\nhosts:\n  - {name: p1, address: 10.0.0.1}\n', POUND)
-    expect(error.exitCode).to.equal(2)
-    expect(error.message).to.include('pound opens certificate paths from its working folder')
-    const actions = error.actions.join('\n')
-    expect(actions).to.include('`Cert "/etc/pound/hactl-tls/www.pem"`')
-    expect(actions).to.include('ListenHTTPS')
-    expect(actions).to.include('installs hactl-tls/ in /etc/pound (proxy.remotePath / hosts[].remotePath)')
-    expect(actions).to.include('(umask 077; cat CERT CHAIN KEY > hactl-tls/www.pem)')
-    expect(text).to.equal(POUND)
-  })
+  for (const [engine, text] of [['pound', POUND], ['perlbal', PERLBAL]] as const) {
+    it(`${engine}: hosts in /etc/${engine} and /srv/${engine}: exit 2 naming both folders and what to do, nothing changed`, async () => {
+      const yaml = `cluster: web\nprovider: static\nhosts:\n  - {name: p1, address: 10.0.0.1}\n  - {name: p2, address: 10.0.0.2, remotePath: /srv/${engine}/${engine}.conf}\n`
+      const {error, text: after} = await refusal(engine, yaml, text)
+      expect(error.exitCode).to.equal(2)
+      expect(error.message).to.include(`these hosts keep their configs in /etc/${engine}, /srv/${engine}`)
+      expect(error.actions.join('\n')).to.include('Give every host the same config folder')
+      expect(after).to.equal(text)
+    })
+  }
 
-  it('pound: the folder of proxy.remotePath, and every folder when hosts differ', async () => {
-    const one = await refusal('pound', 'cluster: web\nprovider: aws\n', POUND, ', remotePath: /opt/pound/etc/pound.cfg')
-    expect(one.error.actions[0]).to.include('`Cert "/opt/pound/etc/hactl-tls/www.pem"`')
-    expect(one.error.actions[0]).to.include('installs hactl-tls/ in /opt/pound/etc (')
-    const moved = await refusal('pound', 'cluster: web\nprovider: static\nhosts:\n  - {name: p1, address: 10.0.0.1}\n  - {name: p2, address: 10.0.0.2, remotePath: /srv/pound/pound.cfg}\n', POUND)
-    expect(moved.error.actions[0]).to.include('in /etc/pound, /srv/pound: one config text cannot name them all')
-  })
-
-  it('perlbal: the SET lines with the absolute paths, and what perlbal needs for SSL', async () => {
-    const {error, text} = await refusal('perlbal', 'cluster: web\nprovider: aws\n', PERLBAL)
-    expect(error.exitCode).to.equal(2)
-    const actions = error.actions.join('\n')
-    expect(actions).to.include('`SET ssl_cert_file = /etc/perlbal/hactl-tls/www.pem`')
-    expect(actions).to.include('`SET ssl_key_file = /etc/perlbal/hactl-tls/www.pem`')
-    expect(actions).to.include('IO::Socket::SSL')
-    expect(text).to.equal(PERLBAL)
+  it('one folder for every host is not refused: the certificate files are read next', async () => {
+    const dir = await tempDir('hactl-tls-refusal-')
+    await writeFile(path.join(dir, 'pound.cfg'), POUND)
+    const cluster = parseCluster('cluster: web\nprovider: static\nhosts:\n  - {name: p1, address: 10.0.0.1}\n  - {name: p2, address: 10.0.0.2, remotePath: /etc/pound/other.cfg}\nproxy: {engine: pound, config: ./pound.cfg}\n', path.join(dir, 'hactl.yaml'))
+    const error = (await addTls({cluster, name: 'www', cert: path.join(dir, 'none.crt'), key: path.join(dir, 'none.key'), redirectHttp: false, push: false, reporter: new MemoryReporter()}).catch((e: unknown) => e)) as UsageError
+    expect(error.message).to.match(/^--cert .*none\.crt: cannot read it/)
   })
 })
