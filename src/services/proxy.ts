@@ -247,6 +247,8 @@ export interface TerminateReport {
 
 export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean}): Promise<TerminateReport> {
   const cloud = await clusterCloud(options)
+  // No address pool (topology nlb): nothing to move off it first.
+  if (!cloud.addresses) return terminateAlone(options, cloud)
   const provider = poolOf(cloud)
   const stateFile = stateFilePath(options.cluster)
   const work = async (): Promise<TerminateReport> => {
@@ -287,4 +289,16 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     return {changed: true, summary: `terminated ${proxy.id}${moved.length > 0 ? ` after moving ${moved.map((m) => `${m.address} → ${m.to}`).join(', ')}` : ''}`, moved}
   }
   return options.dryRun ? work() : withFailoverLock(stateFile, work)
+}
+
+/** A proxy that holds no address: terminate it; with topology nlb the scaling group launches its replacement. */
+async function terminateAlone(options: CloudServiceOptions & {id: string}, cloud: Cloud): Promise<TerminateReport> {
+  const proxies = await need(cloud, 'instances').listProxies()
+  const proxy = proxies.find((p) => p.id === options.id || p.name === options.id)
+  if (!proxy) return {changed: false, summary: `${options.id} is not (or no longer) a proxy of this cluster: nothing to terminate`, moved: []}
+  const terminate = {op: 'terminateProxy', instanceId: proxy.id} as const
+  if (options.dryRun) return {changed: false, summary: `would terminate ${proxy.id}`, moved: [], dryRun: await dryRunReport(cloud, [terminate], options.checkPermissions)}
+  await runOperation(cloud, terminate)
+  options.reporter.emit({level: 'info', code: 'proxy.terminate', subject: proxy.id, message: 'terminating'})
+  return {changed: true, summary: `terminated ${proxy.id}${cloud.scaling ? ': the scaling group launches a replacement' : ''}`, moved: []}
 }
