@@ -32,12 +32,18 @@ export interface ProxyRow {
   publicIp?: string
   /** Public IPs of the pool addresses it holds. */
   eips: string[]
+  /** topology nlb: its state as a target of the balancer (`not registered` when it is none), and the balancer's reason. */
+  target?: {state: string; reason?: string}
 }
 
 export async function listProxyRows(options: CloudServiceOptions): Promise<ProxyRow[]> {
   const cloud = await clusterCloud(options)
   // A cluster without an address pool (static hosts) lists its proxies holding none.
-  const [proxies, addresses] = await Promise.all([cloud.hosts.listProxies(), cloud.addresses?.listAddresses() ?? []])
+  const [proxies, addresses, balancer] = await Promise.all([cloud.hosts.listProxies(), cloud.addresses?.listAddresses() ?? [], cloud.balancer?.describeBalancer()])
+  const targetOf = (id: string): ProxyRow['target'] => {
+    const found = balancer?.targets.find((t) => t.instanceId === id)
+    return found ? {state: found.state, ...(found.reason ? {reason: found.reason} : {})} : {state: 'not registered'}
+  }
   return byPair(proxies).map((p) => ({
     id: p.id,
     ...(p.name ? {name: p.name} : {}),
@@ -47,6 +53,7 @@ export async function listProxyRows(options: CloudServiceOptions): Promise<Proxy
     ...(p.privateAddress ? {privateIp: p.privateAddress} : {}),
     ...(p.publicAddress ? {publicIp: p.publicAddress} : {}),
     eips: addresses.filter((a) => a.instanceId === p.id).map((a) => a.publicIp),
+    ...(cloud.balancer ? {target: targetOf(p.id)} : {}),
   }))
 }
 
