@@ -63,7 +63,8 @@ export async function runNlbFailover(setting: BalancerSetting, octet: number, tr
     for (let n = 1; n <= trials; n++) {
       await until('every target healthy', allHealthy, 10 * setting.interval * setting.healthyThreshold + 30_000)
       await until('20 successes in a row', () => probes.length > 20 && probes.slice(-20).every((p) => p.result === 'ok'), 30_000)
-      await delay(1000 + Math.floor(Math.random() * 1000))
+      // A kill at a random phase of the checks: each target was last seen healthy just after one of its checks.
+      await delay(1000 + Math.floor(Math.random() * setting.interval))
       const victim = `proxy-${((n - 1) % 3) + 1}`
       const killed = await sandboxKill(cluster, victim)
       const kill = killed.killedAt ?? Date.now()
