@@ -71,7 +71,8 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags,
       // Into the proxies' group, when there is one: as \`proxy launch\` gives a new EC2 proxy its security groups.
       const groupIds = (state.groups ?? []).filter((g) => g.role === 'proxies').map((g) => g.id)
       for (const placement of placements) {
-        const index = firstFree(state.instances.map((i) => i.index))
+        // A terminated instance's address is free again (its process is gone): a replacement takes the next free one.
+        const index = firstFree(state.instances.filter((i) => i.state !== 'terminated').map((i) => i.index))
         const instance: LocalInstance = {
           id: `i-${hex(8).slice(0, 17)}`,
           name: `proxy-${index}`,
