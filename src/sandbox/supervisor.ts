@@ -146,15 +146,23 @@ export class Supervisor {
   /**
    * The local auto scaling group: once `sandbox up` made it (state.scaling),
    * fewer proxies than desired (one was terminated) means a launch on the
-   * next free private address, then the new proxy joins the balancer.
+   * next free private address, then the new proxy joins the balancer; more
+   * than desired (setCount lowered it) means the newest drains and goes.
    */
   private async scale(): Promise<void> {
     const desired = this.state.scaling?.desired
     if (this.scaling || this.stopping || !this.balancer || desired === undefined) return
     const live = this.state.instances.filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down')
-    if (live.length >= desired) return
+    if (live.length === desired) return
     this.scaling = true
     try {
+      if (live.length > desired) {
+        // Scale in: the newest proxy leaves, drained first, as an ASG's default termination policy picks.
+        const newest = [...live].sort((a, b) => b.launchedAt.localeCompare(a.launchedAt) || b.index - a.index)[0]
+        this.reporter.emit({level: 'info', code: 'sandbox.scaling.terminate', subject: newest.name, message: `${live.length} of ${desired} proxies: draining and terminating ${newest.name}`})
+        await (await createLocalProvider(this.cluster)).terminateThroughGroup(newest.id, {decrement: false})
+        return
+      }
       const zones = this.spec.proxy.instances.zones.length > 0 ? this.spec.proxy.instances.zones : this.spec.local.zones
       const perZone = new Map(zones.map((z) => [z, live.filter((i) => i.zone === z).length]))
       const placements = Array.from({length: desired - live.length}, () => {

@@ -1,5 +1,7 @@
 import {expect} from 'chai'
 
+import {createLocalProvider} from '../../../src/cloud/local/provider.js'
+import {loadCluster} from '../../../src/cluster/loader.js'
 import {steadyTraffic, upSandbox, type TestSandbox} from '../../harness/sandbox.js'
 import {waitFor} from '../../harness/wait.js'
 
@@ -130,5 +132,29 @@ describe('topology nlb on the sandbox', function () {
     const status = await sb.run(['status'])
     expect(status.code, status.stdout).to.equal(0)
     expect(status.stdout).to.match(/3 of \d targets healthy/)
+  })
+
+  it('the scaling group grows to a higher count and drains its newest proxy when the count is lowered again', async () => {
+    const provider = await createLocalProvider(await loadCluster(sb.clusterFile))
+    const group = await provider.describeGroup()
+    expect(group?.desired).to.equal(3)
+    expect(group?.instances.map((i) => i.lifecycle)).to.deep.equal(['InService', 'InService', 'InService'])
+    await provider.setCount(4)
+    const grown = await waitFor(
+      'a fourth proxy as a healthy target',
+      async () => {
+        const all = await rows()
+        return all.length === 4 && all.every((r) => r.target?.state === 'healthy') ? all : undefined
+      },
+      30_000,
+      200,
+    )
+    const fourth = grown.find((r) => r.name === 'proxy-4')
+    expect(fourth).to.not.equal(undefined)
+    await provider.setCount(3)
+    await waitFor('proxy-4 draining', async () => (await provider.describeBalancer())?.targets.find((t) => t.instanceId === fourth?.id)?.state === 'draining' || undefined, 10_000, 100)
+    expect((await rows()).map((r) => r.name)).to.include('proxy-4')
+    await waitFor('proxy-4 gone after the drain', async () => ((await rows()).some((r) => r.id === fourth?.id) ? undefined : true), 30_000, 200)
+    expect((await provider.describeGroup())?.instances).to.have.length(3)
   })
 })
