@@ -38,6 +38,7 @@ export class Supervisor {
   private balancer?: LocalBalancer
   private scaleTimer?: NodeJS.Timeout
   private scaling = false
+  private readonly terminatedSeen = new Map<string, number>()
   private stopping = false
 
   constructor(
@@ -138,7 +139,11 @@ export class Supervisor {
     for (const target of this.state.balancer?.targets ?? []) {
       const instance = this.state.instances.find((i) => i.id === target.instanceId)
       if (!instance && target.deregisteredAt === undefined) continue
-      specs.push({instanceId: target.instanceId, name: instance?.name ?? target.instanceId, address: instance?.address ?? '', ...(target.deregisteredAt === undefined ? {} : {deregisteredAt: target.deregisteredAt})})
+      // A target whose instance was marked terminated by anything but terminateProxy drains from when the supervisor first saw it so.
+      const gone = instance?.state === 'terminated' ? this.terminatedSeen.get(target.instanceId) ?? Date.now() : undefined
+      if (gone !== undefined) this.terminatedSeen.set(target.instanceId, gone)
+      const deregisteredAt = target.deregisteredAt ?? gone
+      specs.push({instanceId: target.instanceId, name: instance?.name ?? target.instanceId, address: instance?.address ?? '', ...(deregisteredAt === undefined ? {} : {deregisteredAt})})
     }
     this.balancer.setTargets(specs)
   }
