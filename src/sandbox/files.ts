@@ -97,7 +97,7 @@ function nlbSection(layout: SandboxLayout): string {
 # spreads new connections over the proxies that pass its own health checks (health.proxy's type,
 # port and path). An AWS NLB checks every 10 s and needs 3 results in a row, and drains for 300 s;
 # every hop here is local, so the sandbox checks every second, decides on 2, and drains for 5 s:
-# a killed proxy leaves the balancer within about 2 s instead of half a minute.
+# a killed proxy leaves the balancer within 1–2 s instead of 20–30 s.
 balancer:
   interval: 1s
   healthyThreshold: 2
