@@ -13,7 +13,11 @@
  *   kill → first failure (client) → unhealthy (monitor, fall reached)
  *        → associated (supervisor switched the address) → first success (client)
  *
- *   npx tsx bench/failover.ts [--trials 7] [--peer] [--only fast|defaults] [--timeout 200]
+ *   npx tsx bench/failover.ts [--trials 7] [--peer] [--only fast|defaults|nlb-defaults|nlb-fast] [--timeout 200]
+ *
+ * The same run measures topology nlb (bench/failover-nlb.ts): a proxy behind
+ * the sandbox's balancer killed, at an NLB's default check settings and at
+ * the fastest the cluster file allows, and prints the topologies side by side.
  *
  * --peer also runs keepalived's VRRP failover (bench/peers/keepalived-failover.sh:
  * root, keepalived and iproute2; it makes and removes its own network
@@ -32,6 +36,8 @@ import {loadCluster} from '../src/cluster/loader.js'
 import {sandboxKill, sandboxRevive} from '../src/sandbox/service.js'
 import {BIN, ROOT} from '../test/harness/cli.js'
 import {upSandbox, type TestSandbox} from '../test/harness/sandbox.js'
+import {nlbSummary, runNlbFailover, settingText} from './failover-nlb.js'
+import {NLB_SETTINGS} from './nlb-sandbox.js'
 
 interface Setting {
   name: string
@@ -259,8 +265,19 @@ async function runSetting(setting: Setting, second: number): Promise<Trial[]> {
 /** The machine's load: on a shared machine it moves the figures more than anything measured here. */
 const load = (): string => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`
 
+/** The side-by-side table: one row per topology and setting. */
+const table: string[][] = [['topology', 'setting', 'client gap median (min–max)', 'kill → unhealthy, median', 'failed requests']]
+
 function summary(setting: Setting, trials: Trial[]): number {
   const d = trials.map((t) => t.downtime)
+  const unhealthy = trials.flatMap((t) => (t.unhealthy === undefined ? [] : [t.unhealthy]))
+  table.push([
+    'pool (monitor moves the EIP)',
+    `probe ${setting.interval} ms, timeout ${setting.timeout} ms, fall ${setting.fall}`,
+    `${median(d).toFixed(0)} ms (${Math.min(...d).toFixed(0)}–${Math.max(...d).toFixed(0)})`,
+    unhealthy.length > 0 ? `${median(unhealthy).toFixed(0)} ms` : '-',
+    'all, during the gap',
+  ])
   const pick = (f: (t: Trial) => number | undefined): string => {
     const xs = trials.flatMap((t) => (f(t) === undefined ? [] : [f(t)!]))
     return fmt(xs.length ? median(xs) : undefined)
@@ -305,7 +322,7 @@ if (PEER) {
   }
 }
 console.log(
-  `failover downtime on the sandbox as a client sees it: kill -9 of the proxy holding one Elastic IP; ` +
+  `failover downtime on the sandbox as a client sees it: kill -9 of the proxy holding one Elastic IP (pool), of one proxy behind the balancer (nlb); ` +
     `the client (its own process) opens a new connection every ${CLIENT_EVERY} ms, ${CLIENT_TIMEOUT} ms timeout; ${TRIALS} trials per setting; times in ms; ${load()}`,
 )
 const results: Record<string, number> = {}
@@ -313,10 +330,29 @@ for (const [i, setting] of SETTINGS.entries()) {
   const trials = await runSetting(setting, 31 + i)
   results[setting.name] = summary(setting, trials)
 }
+const NLB_OCTETS: Record<string, number> = {'nlb-defaults': 63, 'nlb-fast': 64}
+for (const setting of NLB_SETTINGS.filter((s) => !ONLY || s.name === ONLY)) {
+  const trials = await runNlbFailover(setting, NLB_OCTETS[setting.name], TRIALS, CLIENT_TIMEOUT)
+  const s = nlbSummary(trials)
+  const gaps = trials.map((t) => t.gap)
+  console.log(
+    `hactl ${setting.name} ${settingText(setting)}: gap median ${s.gap.toFixed(0)} ms, window median ${s.window.toFixed(0)} ms, ` +
+      `unhealthy median ${s.unhealthy.toFixed(0)} ms, ${(s.failedShare * 100).toFixed(0)}% of the window's requests failed, n=${trials.length}; ${load()}`,
+  )
+  table.push([
+    'nlb (balancer checks)',
+    settingText(setting),
+    `${s.gap.toFixed(0)} ms (${Math.min(...gaps).toFixed(0)}–${Math.max(...gaps).toFixed(0)})`,
+    `${s.unhealthy.toFixed(0)} ms`,
+    `${(s.failedShare * 100).toFixed(0)}% for ${(s.window / 1000).toFixed(1)} s (median window)`,
+  ])
+}
+const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)))
+console.log(`\n${table.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n')}`)
 const goals: string[] = []
 if (results.defaults !== undefined) goals.push(`defaults median ≤ 1500 ms: ${results.defaults <= 1500 ? 'met' : 'NOT met'}`)
 if (results.fast !== undefined) goals.push(`fast median ≤ 300 ms: ${results.fast <= 300 ? 'met' : 'NOT met'}`)
-console.log(`\ngoals: ${goals.join('; ')}`)
+if (goals.length > 0) console.log(`\ngoals: ${goals.join('; ')}`)
 if (PEER) {
   const peer = runPeer()
   console.log(load())

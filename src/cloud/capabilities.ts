@@ -199,6 +199,12 @@ export type PoolCloud = ProxyHosts & AddressPool
 
 /** The pool view of a cluster, or a MissingCapabilityError when it has no address pool. */
 export function poolOf(cloud: Cloud): PoolCloud {
+  if (!cloud.addresses && cloud.balancer) {
+    throw new UsageError('topology nlb has no Elastic IPs: clients reach the load balancer, which sends each new connection to a healthy proxy', {
+      actions: ['See the balancer and its targets with `hactl status` or `hactl proxy list`; use topology pool or pairs for Elastic IPs.'],
+      data: {capability: 'addresses', topology: 'nlb'},
+    })
+  }
   const pool = need(cloud, 'addresses')
   return {
     listProxies: () => cloud.hosts.listProxies(),

@@ -31,13 +31,29 @@ export function renderSandbox(view: SandboxView, terminal: Pick<Terminal, 'tty'>
     ],
     terminal,
   )
+  const targets = new Map(view.balancer?.targets.map((t) => [t.instanceId, t]))
+  const balancer = view.balancer
+    ? [
+        `balancer ${view.balancer.address ?? view.balancer.dnsName}:${view.balancer.ports.join(',')}`,
+        renderTable(
+          view.instances,
+          [
+            {header: 'target', get: (i) => i.name},
+            {header: 'state', get: (i) => targets.get(i.id)?.state ?? 'not registered'},
+            {header: 'reason', get: (i) => targets.get(i.id)?.reason},
+          ],
+          terminal,
+        ),
+      ].join('\n')
+    : undefined
   const record = view.dns.record ? `${view.dns.record.name} ${view.dns.record.ttl} A ${view.dns.record.values.join(' ')}` : `${view.dns.name}: no record`
   return [
     `supervisor pid ${view.supervisorPid}, DNS on ${view.dns.server}:${view.dns.port}`,
     '',
     proxies,
     '',
-    addresses,
+    // topology nlb has no Elastic IPs: the balancer's targets take their place.
+    balancer ?? addresses,
     '',
     record,
   ].join('\n')

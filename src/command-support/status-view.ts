@@ -16,8 +16,8 @@ export function renderStatus(r: StatusReport, terminal: Terminal): string {
     'proxies',
     proxiesTable(r, terminal),
     '',
-    'addresses',
-    addressesTable(r, terminal),
+    // topology nlb has no Elastic IPs: the balancer is where clients arrive.
+    ...(r.topology === 'nlb' ? balancerLines(r, terminal) : ['addresses', addressesTable(r, terminal)]),
     '',
     ...dnsLine(r, terminal),
     ...backendsLine(r),
@@ -43,10 +43,18 @@ function proxiesTable(r: StatusReport, terminal: Terminal): string {
       {header: 'state', get: (p) => p.state},
       {header: 'probe', get: (p) => p.probe},
       {header: 'health', get: (p) => p.health},
-      {header: 'addresses', get: (p) => p.addresses.join(' ') || undefined},
+      r.topology === 'nlb' ? {header: 'target', get: (p) => p.target} : {header: 'addresses', get: (p) => p.addresses.join(' ') || undefined},
     ],
     terminal,
   )
+}
+
+function balancerLines(r: StatusReport, terminal: Terminal): string[] {
+  const b = r.balancer
+  if (!b) return ['balancer: none (`hactl proxy launch` makes it)']
+  const where = `${b.address ?? b.dnsName ?? '?'} port${b.ports.length === 1 ? '' : 's'} ${b.ports.join(',')}`
+  const draining = b.targets.filter((t) => t.state === 'draining').length
+  return [`balancer ${b.name} at ${where}: ${mark(b.healthy > 0, terminal)} ${b.healthy} of ${b.targets.length} targets healthy${draining > 0 ? `, ${draining} draining` : ''}; no Elastic IPs (topology nlb)`]
 }
 
 function addressesTable(r: StatusReport, terminal: Terminal): string {
@@ -86,6 +94,7 @@ function firewallLine(r: StatusReport, terminal: Terminal): string[] {
 function monitorLines(r: StatusReport): string[] {
   const m = r.monitor
   const round = m.lastRound
+  if (!round && r.topology === 'nlb') return ['monitor: not used with topology nlb (the balancer checks the proxies itself)']
   if (!round) return ['monitor: no round recorded yet', ...actionLines(r)]
   const counts = `${round.healthy} healthy, ${round.unhealthy} unhealthy, ${round.unknown} unknown`
   const ago = `${seconds(m.ageMs ?? 0)} s ago`

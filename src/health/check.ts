@@ -27,6 +27,8 @@ export interface HealthRow {
   result: 'fail' | 'ok' | 'skip'
   latencyMs?: number
   detail: string
+  /** topology nlb: the proxy as a target of the balancer, by the balancer's own checks (`healthy`, `unhealthy (Target.Timeout)`, …). */
+  balancer?: string
 }
 
 export interface HealthReport {
@@ -35,6 +37,8 @@ export interface HealthReport {
   failed: number
   skipped: number
   notes: string[]
+  /** topology nlb: targets the balancer calls unhealthy (counted in `failed`: it sends them no traffic). */
+  unhealthyTargets?: string[]
 }
 
 function row(probed: ProbedTarget): HealthRow {
@@ -85,6 +89,7 @@ export async function checkHealth(cluster: Cluster, open: () => Promise<Cloud>, 
   const want = (t: CheckTarget): boolean => target === 'all' || target === t
   const rows: HealthRow[] = []
   const notes: string[] = []
+  const unhealthyTargets: string[] = []
   const cloud = want('proxies') || want('addresses') ? await open().catch((error: unknown) => {
     // A build without this cluster's provider can still check the backends.
     if (isHactlError(error) && error.code === 'usage' && target === 'all') return undefined
@@ -92,9 +97,11 @@ export async function checkHealth(cluster: Cluster, open: () => Promise<Cloud>, 
   }) : undefined
   if (cloud) {
     // Asked for by name, a missing address pool is an error (exit 2); within `all` it is a note.
-    const pool = target === 'addresses' ? need(cloud, 'addresses') : want('addresses') ? cloud.addresses : undefined
-    if (want('addresses') && !pool) notes.push(`addresses skipped: provider ${cloud.kind} has no address pool`)
-    const [proxies, addresses] = await Promise.all([cloud.hosts.listProxies(), pool ? pool.listAddresses() : Promise.resolve(undefined)])
+    // topology nlb: the balancer is the one address clients reach, probed from outside as an Elastic IP is.
+    const pool = target === 'addresses' && !cloud.balancer ? need(cloud, 'addresses') : want('addresses') ? cloud.addresses : undefined
+    if (want('addresses') && !pool && !cloud.balancer) notes.push(`addresses skipped: provider ${cloud.kind} has no address pool`)
+    const [proxies, pooled, view] = await Promise.all([cloud.hosts.listProxies(), pool ? pool.listAddresses() : Promise.resolve(undefined), cloud.balancer?.describeBalancer()])
+    const addresses = view?.address && want('addresses') ? [...(pooled ?? []), {allocationId: view.name, publicIp: view.address, tags: {}}] : pooled
     if (spec.health.proxy.type === 'ec2') {
       rows.push(...ec2Rows(want('proxies') ? proxies : [], addresses).filter((r) => r.kind === 'address' || want('proxies')))
     } else {
@@ -106,6 +113,18 @@ export async function checkHealth(cluster: Cluster, open: () => Promise<Cloud>, 
   } else if (want('proxies') || want('addresses')) {
     notes.push(`proxies and addresses skipped: provider ${spec.provider} is not in this build`)
   }
+  if (cloud?.balancer) {
+    const view = await cloud.balancer.describeBalancer()
+    const proxies = await cloud.hosts.listProxies()
+    if (!view) notes.push('the balancer does not exist yet: `hactl proxy launch` makes it')
+    for (const r of rows) {
+      if (r.kind !== 'proxy') continue
+      const proxy = proxies.find((p) => r.target === proxyLabel(p))
+      const found = view?.targets.find((t) => t.instanceId === proxy?.id)
+      r.balancer = found ? `${found.state}${found.reason ? ` (${found.reason})` : ''}` : 'not registered'
+      if (found?.state === 'unhealthy') unhealthyTargets.push(r.target)
+    }
+  }
   if (want('backends')) {
     const {targets, note} = await backendTargets(cluster)
     if (note) notes.push(note)
@@ -114,8 +133,9 @@ export async function checkHealth(cluster: Cluster, open: () => Promise<Cloud>, 
   return {
     rows,
     ok: rows.filter((r) => r.result === 'ok').length,
-    failed: rows.filter((r) => r.result === 'fail').length,
+    failed: rows.filter((r) => r.result === 'fail' || (r.result === 'ok' && unhealthyTargets.includes(r.target))).length,
     skipped: rows.filter((r) => r.result === 'skip').length,
     notes,
+    ...(cloud?.balancer ? {unhealthyTargets} : {}),
   }
 }

@@ -4,10 +4,11 @@ import {mkdir, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {instancePaths, sandboxPaths} from '../cloud/local/paths.js'
+import {balancerAddress, instancePaths, sandboxPaths} from '../cloud/local/paths.js'
 import {createLocalProvider, type LocalProvider} from '../cloud/local/provider.js'
 import {emptyState, readState, updateState, writeState, type LocalInstance} from '../cloud/local/state.js'
 import {MEMBERS_PER_PAIR, pairOf, planPairAddresses, planPairLaunch} from '../cloud/pairs.js'
+import type {BalancerView} from '../cloud/capabilities.js'
 import type {ElasticAddress, ProxyInstance, RecordSet} from '../cloud/provider.js'
 import {loadCluster, parseCluster, type Cluster} from '../cluster/loader.js'
 import {CloudError, UsageError} from '../errors.js'
@@ -34,6 +35,8 @@ export interface SandboxView {
   dns: {server: string; port: number; name: string; record?: RecordSet}
   instances: (ProxyInstance & {pid?: number; alive: boolean; crashed: boolean})[]
   addresses: ElasticAddress[]
+  /** topology nlb: the balancer and each target's state as its own checks see it. */
+  balancer?: BalancerView
 }
 
 export interface UpResult extends SandboxView {
@@ -74,9 +77,13 @@ function assertLocal(cluster: Cluster): void {
 
 /** Every address:port a sandbox of this cluster file binds. */
 export function sandboxEndpoints(cluster: Cluster, backends = backendCount(cluster)): Endpoint[] {
-  const {local, addresses} = cluster.spec
+  const {local} = cluster.spec
+  const nlb = cluster.spec.topology === 'nlb'
+  // topology nlb serves no Elastic IPs: the balancer's one address takes their place.
+  const addresses = {count: nlb ? 0 : cluster.spec.addresses.count}
   const tcp = (host: string, port: number, what: string): Endpoint => ({host, port, protocol: 'tcp', what})
   return [
+    ...(nlb ? [tcp(balancerAddress(local), local.proxyPort, 'the balancer'), ...(local.tlsPort === undefined ? [] : [tcp(balancerAddress(local), local.tlsPort, 'the balancer (https)')])] : []),
     tcp(DNS_HOST, local.dnsPort, 'DNS'),
     {host: DNS_HOST, port: local.dnsPort, protocol: 'udp', what: 'DNS'},
     ...Array.from({length: proxyCount(cluster)}, (_, i) => tcp(`${local.proxyNet}.${i + 1}`, local.proxyPort, `proxy-${i + 1}`)),
@@ -221,11 +228,35 @@ async function buildCluster(cluster: Cluster, reporter: Reporter): Promise<void>
   // Before the proxies start: they are launched into the proxies' group, so no health check of theirs meets a closed backend.
   const changes = await applySandboxFirewall(cluster)
   if (changes > 0) reporter.emit({level: 'info', code: 'sandbox.firewall', message: `firewall: ${changes} changes made; the demo backends accept what their group allows (\`hactl firewall audit\`)`})
-  const pool = cluster.spec.topology === 'pairs' ? await buildPairs(cluster, provider, zones, reporter) : await buildPool(cluster, provider, zones, reporter)
+  const {topology} = cluster.spec
+  const pool = topology === 'nlb' ? [] : topology === 'pairs' ? await buildPairs(cluster, provider, zones, reporter) : await buildPool(cluster, provider, zones, reporter)
+  const published = topology === 'nlb' ? [await buildNlb(cluster, provider, zones, reporter)] : pool.map((a) => a.publicIp)
   if (dns) {
-    await provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: pool.map((a) => a.publicIp)})
-    reporter.emit({level: 'info', code: 'sandbox.dns', subject: dns.name, message: pool.map((a) => a.publicIp).join(' ')})
+    await provider.upsertRecordSet({name: dns.name, type: 'A', ttl: dns.ttl, values: published})
+    reporter.emit({level: 'info', code: 'sandbox.dns', subject: dns.name, message: published.join(' ')})
   }
+}
+
+/**
+ * topology nlb, as `proxy launch` builds it on AWS: the proxies, each a
+ * target of the balancer, then the group that keeps their count (from then
+ * on the supervisor replaces a terminated proxy). Returns the balancer's address.
+ */
+async function buildNlb(cluster: Cluster, provider: LocalProvider, zones: string[], reporter: Reporter): Promise<string> {
+  const {count} = cluster.spec.proxy.instances
+  const existing = await provider.listProxies()
+  const missing = count - existing.length
+  if (missing > 0) {
+    const placements = Array.from({length: missing}, (_, i) => ({zone: zones[(existing.length + i) % zones.length]}))
+    const launched = await provider.launchProxies(placements, {clientToken: `sandbox-${Date.now()}`})
+    for (const i of launched) reporter.emit({level: 'info', code: 'sandbox.launch', subject: i.name, message: `haproxy on ${i.privateAddress} (${i.zone})`})
+  }
+  const proxies = await provider.listProxies()
+  await provider.registerTargets(proxies.map((p) => p.id))
+  await provider.setCount(count)
+  const address = balancerAddress(cluster.spec.local)
+  reporter.emit({level: 'info', code: 'sandbox.balancer', subject: address, message: `→ ${proxies.map((p) => p.name).join(' ')} (balancer checks every ${cluster.spec.balancer.interval} ms)`})
+  return address
 }
 
 /**
@@ -281,6 +312,17 @@ function nextSteps(cluster: Cluster): string[] {
   const c = shown(cluster.path)
   const flag = c === 'hactl.yaml' ? '' : ` -c ${c}`
   const port = local.proxyPort === 80 ? '' : `:${local.proxyPort}`
+  if (cluster.spec.topology === 'nlb') {
+    return [
+      `dig @${DNS_HOST} -p ${local.dnsPort} ${dns?.name ?? SANDBOX_NAME} +short`,
+      `curl -s http://${balancerAddress(local)}${port}/    # the balancer: each new connection to a healthy proxy`,
+      `hactl proxy list${flag}    # each proxy's state as a target of the balancer`,
+      `hactl status${flag}`,
+      `hactl sandbox kill proxy-1${flag}    # the balancer stops sending it connections after its checks fail`,
+      `hactl proxy terminate proxy-2${flag} --yes    # the group launches a replacement, which joins the balancer`,
+      `hactl sandbox down${flag}`,
+    ]
+  }
   return [
     `dig @${DNS_HOST} -p ${local.dnsPort} ${dns?.name ?? SANDBOX_NAME} +short`,
     `curl -s http://${local.addressNet}.1${port}/`,
@@ -317,6 +359,7 @@ export async function sandboxStatus(cluster: Cluster): Promise<SandboxView> {
     return {...i, pid: alive ? identity.pid : undefined, alive, crashed: crashed.get(i.id) ?? false}
   })
   view.addresses = await provider.listAddresses()
+  if (cluster.spec.topology === 'nlb') view.balancer = await provider.describeBalancer()
   if (dns) view.dns.record = await provider.getRecordSet(dns.name)
   return view
 }

@@ -9,7 +9,7 @@ import {Supervisor} from './supervisor.js'
 const reporter = jsonLinesReporter(process.stdout)
 try {
   const cluster = await loadCluster(process.argv[2])
-  const supervisor = new Supervisor(cluster.spec, reporter)
+  const supervisor = new Supervisor(cluster, reporter)
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void supervisor.shutdown())
   await supervisor.start()
 } catch (error) {

@@ -1,12 +1,16 @@
 import {writeFile, rm} from 'node:fs/promises'
 import type {Server} from 'node:net'
 
-import {instancePaths, sandboxPaths} from '../cloud/local/paths.js'
+import {balancerAddress, balancerPorts, instancePaths, sandboxPaths} from '../cloud/local/paths.js'
+import {createLocalProvider} from '../cloud/local/provider.js'
 import {readState, type SandboxState} from '../cloud/local/state.js'
+import type {ProxyInstance} from '../cloud/provider.js'
+import type {Cluster} from '../cluster/loader.js'
 import type {ClusterSpec} from '../cluster/schema.js'
 import {recordProcess} from '../process/identity.js'
 import type {Reporter} from '../events.js'
 import {startDemoBackend} from './backends.js'
+import {LocalBalancer, type TargetSpec} from './balancer.js'
 import {serveControl, type ControlAnswer, type ControlRequest, type ProblemReport} from '../cloud/local/control.js'
 import {admits} from './gate.js'
 import {DnsServer} from './dns-server.js'
@@ -29,13 +33,21 @@ export class Supervisor {
   private control?: Server
   private queue: Promise<unknown> = Promise.resolve()
   private readonly paths
+  private readonly spec: ClusterSpec
+  /** topology nlb: the L4 balancer in front of the proxies, and the local auto scaling group's round. */
+  private balancer?: LocalBalancer
+  private scaleTimer?: NodeJS.Timeout
+  private scaling = false
+  private readonly terminatedSeen = new Map<string, number>()
+  private stopping = false
 
   constructor(
-    private readonly spec: ClusterSpec,
+    private readonly cluster: Cluster,
     private readonly reporter: Reporter,
   ) {
-    this.paths = sandboxPaths(spec.local.dir)
-    this.state = {version: 1, cluster: spec.cluster, instances: [], addresses: [], records: [], serial: 1, backends: []}
+    this.spec = cluster.spec
+    this.paths = sandboxPaths(this.spec.local.dir)
+    this.state = {version: 1, cluster: this.spec.cluster, instances: [], addresses: [], records: [], serial: 1, backends: []}
   }
 
   async start(): Promise<void> {
@@ -48,6 +60,7 @@ export class Supervisor {
       negativeTtl: 5,
     }))
     await this.dns.start()
+    if (this.spec.topology === 'nlb') await this.startBalancer()
     const answer = await this.reconcile()
     if (answer.problems && answer.problems.length > 0) {
       throw new Error(answer.problems.map((p) => `${p.subject}: ${p.message}`).join('; '))
@@ -65,7 +78,13 @@ export class Supervisor {
 
   private async handle(request: ControlRequest): Promise<ControlAnswer> {
     if (request.op === 'ping') return {ok: true, pid: process.pid}
-    if (request.op === 'reconcile') return this.reconcile()
+    if (request.op === 'balancer') return {ok: true, pid: process.pid, targets: this.balancer?.view() ?? []}
+    if (request.op === 'reconcile') {
+      const answer = await this.reconcile()
+      // After the answer: the group's own launch goes through the provider, which asks for a reconcile in turn.
+      setImmediate(() => void this.scale())
+      return answer
+    }
     setImmediate(() => void this.shutdown())
     return {ok: true, pid: process.pid}
   }
@@ -89,6 +108,95 @@ export class Supervisor {
     const before = this.state
     this.state = fresh
     this.reportMoves(before)
+    this.syncBalancer()
+  }
+
+  private async startBalancer(): Promise<void> {
+    const {health, balancer, local} = this.spec
+    const check = {
+      kind: health.proxy.type === 'https' ? ('https' as const) : health.proxy.type === 'tcp' ? ('tcp' as const) : ('http' as const),
+      port: health.proxy.port,
+      path: health.proxy.path,
+      host: health.proxy.host,
+      expectStatus: health.proxy.expectStatus,
+      // An NLB's check gives up within its interval; the proxies' probe timeout is the sandbox's idea of slow.
+      timeoutMs: Math.min(health.proxy.timeout, balancer.interval),
+      intervalMs: balancer.interval,
+      healthyThreshold: balancer.healthyThreshold,
+      unhealthyThreshold: balancer.unhealthyThreshold,
+    }
+    this.balancer = new LocalBalancer(balancerAddress(local), balancerPorts(local), check, balancer.deregistrationDelay, this.reporter)
+    await this.balancer.start()
+    this.syncBalancer()
+    // The group also looks on its own, not only when a change reaches the supervisor.
+    this.scaleTimer = setInterval(() => void this.scale(), 1000)
+  }
+
+  /** The balancer's targets as the state has them, each at its proxy's private address. */
+  private syncBalancer(): void {
+    if (!this.balancer) return
+    const specs: TargetSpec[] = []
+    for (const target of this.state.balancer?.targets ?? []) {
+      const instance = this.state.instances.find((i) => i.id === target.instanceId)
+      if (!instance && target.deregisteredAt === undefined) continue
+      // A target whose instance was marked terminated by anything but terminateProxy drains from when the supervisor first saw it so.
+      const gone = instance?.state === 'terminated' ? this.terminatedSeen.get(target.instanceId) ?? Date.now() : undefined
+      if (gone !== undefined) this.terminatedSeen.set(target.instanceId, gone)
+      const deregisteredAt = target.deregisteredAt ?? gone
+      specs.push({instanceId: target.instanceId, name: instance?.name ?? target.instanceId, address: instance?.address ?? '', ...(deregisteredAt === undefined ? {} : {deregisteredAt})})
+    }
+    this.balancer.setTargets(specs)
+  }
+
+  /**
+   * The local auto scaling group: once `sandbox up` made it (state.scaling),
+   * fewer proxies than desired (one was terminated) means a launch on the
+   * next free private address, then the new proxy joins the balancer; more
+   * than desired (setCount lowered it) means the newest drains and goes.
+   */
+  private async scale(): Promise<void> {
+    const desired = this.state.scaling?.desired
+    if (this.scaling || this.stopping || !this.balancer || desired === undefined) return
+    const live = this.state.instances.filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down')
+    if (live.length === desired) return
+    this.scaling = true
+    try {
+      if (live.length > desired) {
+        // Scale in: the newest proxy leaves, drained first, as an ASG's default termination policy picks.
+        const newest = [...live].sort((a, b) => b.launchedAt.localeCompare(a.launchedAt) || b.index - a.index)[0]
+        this.reporter.emit({level: 'info', code: 'sandbox.scaling.terminate', subject: newest.name, message: `${live.length} of ${desired} proxies: draining and terminating ${newest.name}`})
+        await (await createLocalProvider(this.cluster)).terminateThroughGroup(newest.id, {decrement: false})
+        return
+      }
+      const zones = this.spec.proxy.instances.zones.length > 0 ? this.spec.proxy.instances.zones : this.spec.local.zones
+      const perZone = new Map(zones.map((z) => [z, live.filter((i) => i.zone === z).length]))
+      const placements = Array.from({length: desired - live.length}, () => {
+        const zone = zones.reduce((best, z) => ((perZone.get(z) ?? 0) < (perZone.get(best) ?? 0) ? z : best))
+        perZone.set(zone, (perZone.get(zone) ?? 0) + 1)
+        return {zone}
+      })
+      this.reporter.emit({level: 'info', code: 'sandbox.scaling.launch', message: `${live.length} of ${desired} proxies: launching ${placements.length}`, data: {at: Date.now(), zones: placements.map((p) => p.zone)}})
+      const provider = await createLocalProvider(this.cluster)
+      // The group launches from the image, and the sandbox's image is the current source config (as an AMI baked
+      // from it would be): the new proxy serves it from its first request, so it may join the balancer at once.
+      const launched = await provider.launchProxies(placements, {clientToken: `scaling-${Date.now()}`, installSource: true})
+      await this.join(launched)
+    } catch (error) {
+      this.reporter.emit({level: 'error', code: 'sandbox.scaling.problem', message: error instanceof Error ? error.message : String(error)})
+    } finally {
+      this.scaling = false
+    }
+  }
+
+  /**
+   * The one place a proxy the group launched becomes a balancer target. It
+   * was launched with the source config installed (see scale()); a group
+   * whose image lacks it would push here before registering.
+   */
+  private async join(launched: ProxyInstance[]): Promise<void> {
+    const provider = await createLocalProvider(this.cluster)
+    await provider.registerTargets(launched.map((i) => i.id))
+    for (const i of launched) this.reporter.emit({level: 'info', code: 'sandbox.scaling.join', subject: i.name, message: `${i.privateAddress} registered with the balancer`, data: {instanceId: i.id, at: Date.now()}})
   }
 
   private async reconcileNow(): Promise<ControlAnswer> {
@@ -201,6 +309,9 @@ export class Supervisor {
 
   async shutdown(): Promise<void> {
     this.reporter.emit({level: 'info', code: 'sandbox.stop', message: 'stopping every process of the sandbox'})
+    this.stopping = true
+    clearInterval(this.scaleTimer)
+    await this.balancer?.stop()
     await Promise.all([...this.proxies.values()].map((p) => p.stop()))
     await Promise.all([...this.forwarders.values()].map((f) => f.stop()))
     for (const server of this.backends.values()) server.close()

@@ -34,12 +34,18 @@ export interface ProxyRow {
   publicIp?: string
   /** Public IPs of the pool addresses it holds. */
   eips: string[]
+  /** topology nlb: its state as a target of the balancer (`not registered` when it is none), and the balancer's reason. */
+  target?: {state: string; reason?: string}
 }
 
 export async function listProxyRows(options: CloudServiceOptions): Promise<ProxyRow[]> {
   const cloud = await clusterCloud(options)
   // A cluster without an address pool (static hosts) lists its proxies holding none.
-  const [proxies, addresses] = await Promise.all([cloud.hosts.listProxies(), cloud.addresses?.listAddresses() ?? []])
+  const [proxies, addresses, balancer] = await Promise.all([cloud.hosts.listProxies(), cloud.addresses?.listAddresses() ?? [], cloud.balancer?.describeBalancer()])
+  const targetOf = (id: string): ProxyRow['target'] => {
+    const found = balancer?.targets.find((t) => t.instanceId === id)
+    return found ? {state: found.state, ...(found.reason ? {reason: found.reason} : {})} : {state: 'not registered'}
+  }
   return byPair(proxies).map((p) => ({
     id: p.id,
     ...(p.name ? {name: p.name} : {}),
@@ -49,6 +55,7 @@ export async function listProxyRows(options: CloudServiceOptions): Promise<Proxy
     ...(p.privateAddress ? {privateIp: p.privateAddress} : {}),
     ...(p.publicAddress ? {publicIp: p.publicAddress} : {}),
     eips: addresses.filter((a) => a.instanceId === p.id).map((a) => a.publicIp),
+    ...(cloud.balancer ? {target: targetOf(p.id)} : {}),
   }))
 }
 
@@ -304,6 +311,8 @@ export interface TerminateReport {
 export async function terminateProxy(options: CloudServiceOptions & {id: string; force?: boolean; decrement?: boolean; drain?: boolean}): Promise<TerminateReport> {
   const cloud = await clusterCloud(options)
   if (options.cluster.spec.topology === 'nlb' && cloud.scaling) return terminateInGroup(options, cloud)
+  // No address pool (topology nlb): nothing to move off it first.
+  if (!cloud.addresses) return terminateAlone(options, cloud)
   const provider = poolOf(cloud)
   const stateFile = stateFilePath(options.cluster)
   const work = async (): Promise<TerminateReport> => {
@@ -344,4 +353,16 @@ export async function terminateProxy(options: CloudServiceOptions & {id: string;
     return {changed: true, summary: `terminated ${proxy.id}${moved.length > 0 ? ` after moving ${moved.map((m) => `${m.address} → ${m.to}`).join(', ')}` : ''}`, moved}
   }
   return options.dryRun ? work() : withFailoverLock(stateFile, work)
+}
+
+/** A proxy that holds no address: terminate it; with topology nlb the scaling group launches its replacement. */
+async function terminateAlone(options: CloudServiceOptions & {id: string}, cloud: Cloud): Promise<TerminateReport> {
+  const proxies = await need(cloud, 'instances').listProxies()
+  const proxy = proxies.find((p) => p.id === options.id || p.name === options.id)
+  if (!proxy) return {changed: false, summary: `${options.id} is not (or no longer) a proxy of this cluster: nothing to terminate`, moved: []}
+  const terminate = {op: 'terminateProxy', instanceId: proxy.id} as const
+  if (options.dryRun) return {changed: false, summary: `would terminate ${proxy.id}`, moved: [], dryRun: await dryRunReport(cloud, [terminate], options.checkPermissions)}
+  await runOperation(cloud, terminate)
+  options.reporter.emit({level: 'info', code: 'proxy.terminate', subject: proxy.id, message: 'terminating'})
+  return {changed: true, summary: `terminated ${proxy.id}${cloud.scaling ? ': the scaling group launches a replacement' : ''}`, moved: []}
 }

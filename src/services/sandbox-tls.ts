@@ -7,6 +7,7 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
+import {balancerAddress} from '../cloud/local/paths.js'
 import {loadCluster} from '../cluster/loader.js'
 import {UsageError} from '../errors.js'
 import {servedCertificate} from '../health/tls-probe.js'
@@ -59,7 +60,7 @@ export async function sandboxUpWithTls(options: TlsUpOptions): Promise<TlsUpResu
   }
   await untilServed(result.instances.map((i) => i.privateAddress).filter((a): a is string => a !== undefined), port, host)
   const ca = path.relative(process.cwd(), made.caCert) || made.caCert
-  const curl = `curl --cacert ${ca} https://${host}${port === 443 ? '' : `:${port}`}/ --resolve ${host}:${port}:${cluster.spec.local.addressNet}.1`
+  const curl = `curl --cacert ${ca} https://${host}${port === 443 ? '' : `:${port}`}/ --resolve ${host}:${port}:${cluster.spec.topology === 'nlb' ? balancerAddress(cluster.spec.local) : `${cluster.spec.local.addressNet}.1`}`
   return {...result, tls: {ca: made.caCert, certificate: made.cert, port, summary: added.changed ? added.summary : 'already served'}, next: [curl, ...result.next]}
 }
 

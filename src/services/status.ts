@@ -10,6 +10,7 @@ import {dnsProviderOf} from '../cluster/dns.js'
 import {openDnsZone} from '../cloud/dns-zones.js'
 import {openCloud} from '../cloud/index.js'
 import {labelOf, proxyLabels, type Labels} from '../cloud/labels.js'
+import type {BalancerView} from '../cloud/capabilities.js'
 import {byPair, isMember, MEMBERS_PER_PAIR, pairOf, wantedPairs} from '../cloud/pairs.js'
 import type {ElasticAddress, ProxyInstance} from '../cloud/provider.js'
 import {planBalancerDns, planDns} from '../failover/dns-planner.js'
@@ -36,10 +37,13 @@ export interface StatusReport {
   topology: string
   /** `state` is what the cloud says; `probe` what the health check saw (they disagree for a crashed proxy). */
   /** `pair`: topology pairs, from the `hactl:pair` tag; rows of one pair are next to each other. */
-  proxies: {id: string; name?: string; label: string; pair?: string; zone: string; state: string; probe: string; health: Health; addresses: string[]}[]
+  /** `target`: topology nlb, its state as the balancer's own checks see it (with the balancer's reason). */
+  proxies: {id: string; name?: string; label: string; pair?: string; zone: string; state: string; probe: string; health: Health; addresses: string[]; target?: string}[]
   addresses: {publicIp: string; allocationId: string; pair?: string; holder?: string; holderName?: string; zone?: string; healthy: boolean}[]
   /** `balancer` (topology nlb): the record points at the load balancer; `pool`: it lists the addresses. */
   dns?: {name: string; live: string[]; expected: string[]; missing: string[]; extra: string[]; ok: boolean; points: 'balancer' | 'pool'}
+  /** topology nlb: the balancer, where clients reach it and how many of its targets pass its checks. */
+  balancer?: {name: string; address?: string; dnsName?: string; ports: number[]; healthy: number; targets: {id: string; label: string; state: string; reason?: string}[]}
   backends?: {ok: number; failed: number; skipped: number; failing: string[]; note?: string}
   /** `hactl firewall audit`, bounded in time; absent when the cluster file has no firewall policy. */
   firewall?: FirewallStatus
@@ -86,7 +90,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
   const {spec} = cluster
   const cloud = await openCloud(cluster)
   const stateFile = stateFilePath(cluster)
-  const [proxies, addresses, record, state, backends, lease, firewall] = await Promise.all([
+  const [proxies, addresses, record, state, backends, lease, firewall, view] = await Promise.all([
     cloud.hosts.listProxies(),
     // A cluster without an address pool (static hosts) shows its proxies only.
     cloud.addresses?.listAddresses() ?? [],
@@ -95,6 +99,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     options.backends === false ? Promise.resolve(undefined) : backendSummary(cluster),
     leaseSummary(cluster),
     options.firewall === false ? Promise.resolve(undefined) : firewallStatus(cluster),
+    cloud.balancer?.describeBalancer(),
   ])
   const certificates = await certificateSummary(cluster)
   const verdicts = await judgeWithDetail(clusterJudge(spec), proxies)
@@ -111,6 +116,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     probe: verdicts[p.id]?.detail ?? '-',
     health: verdicts[p.id]?.health ?? 'unknown',
     addresses: addresses.filter((a) => a.instanceId === p.id).map((a) => a.publicIp),
+    ...(cloud.balancer ? {target: targetText(view, p.id)} : {}),
   }))
   for (const p of proxyRows) {
     if (p.health === 'healthy') continue
@@ -125,14 +131,15 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     return {publicIp: a.publicIp, allocationId: a.allocationId, ...(pair ? {pair} : {}), ...(holder ? {holder: holder.id, holderName: labelOf(labels, holder.id), zone: holder.zone} : {}), healthy}
   })
   if (spec.topology === 'pairs') problems.push(...pairProblems(spec.addresses.count, proxies, addresses, labels))
+  const balancer = cloud.balancer ? balancerSummary(view, proxies, labels, problems) : undefined
 
   let dns: StatusReport['dns']
   if (spec.dns && dnsProviderOf(spec)) {
     // topology nlb: the record points at the balancer (an alias, an A record to its address, or a CNAME), not at a pool.
     const nlb = spec.topology === 'nlb' && cloud.balancer !== undefined
-    const plan = nlb ? planBalancerDns(record?.set, await cloud.balancer?.describeBalancer(), spec.dns, record?.zone ?? {}) : planDns(record?.set, addresses, spec.dns)
+    const plan = nlb ? planBalancerDns(record?.set, view, spec.dns, record?.zone ?? {}) : planDns(record?.set, addresses, spec.dns)
     dns = {name: spec.dns.name, live: recordTargets(record?.set), expected: recordTargets(plan.expected), missing: plan.missing, extra: plan.extra, ok: !plan.drift, points: nlb ? 'balancer' : 'pool'}
-    if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the ${nlb ? 'balancer' : 'pool'} (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'})`)
+    if (plan.drift) problems.push(`DNS ${spec.dns.name} differs from the ${nlb ? 'balancer' : 'pool'} (missing: ${plan.missing.join(' ') || '-'}; extra: ${plan.extra.join(' ') || '-'}): \`hactl dns publish\` writes it`)
   }
   if (backends && backends.failed > 0) problems.push(`${backends.failed} backend server(s) failing: ${backends.failing.join(', ')}`)
   if (firewall?.state === 'findings') problems.push(`firewall: ${firewall.findings} finding${firewall.findings === 1 ? '' : 's'} (hactl firewall audit)`)
@@ -159,6 +166,7 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     proxies: proxyRows,
     addresses: addressRows,
     ...(dns ? {dns} : {}),
+    ...(balancer ? {balancer} : {}),
     ...(backends ? {backends} : {}),
     ...(firewall ? {firewall} : {}),
     monitor,
@@ -168,6 +176,29 @@ export async function clusterStatus(cluster: Cluster, options: {backends?: boole
     problems,
     degraded: problems.length > 0,
   }
+}
+
+function targetText(view: BalancerView | undefined, id: string): string {
+  const found = view?.targets.find((t) => t.instanceId === id)
+  return found ? `${found.state}${found.reason ? ` (${found.reason})` : ''}` : 'not registered'
+}
+
+/** topology nlb: the balancer's own view of its targets; a proxy it sends nothing to is a problem. */
+function balancerSummary(view: BalancerView | undefined, proxies: ProxyInstance[], labels: Labels, problems: string[]): StatusReport['balancer'] {
+  if (!view) {
+    problems.push('the balancer does not exist: `hactl proxy launch` makes it')
+    return undefined
+  }
+  const targets = view.targets.map((t) => ({id: t.instanceId, label: labelOf(labels, t.instanceId) ?? t.instanceId, state: t.state, ...(t.reason ? {reason: t.reason} : {})}))
+  const healthy = targets.filter((t) => t.state === 'healthy').length
+  for (const t of targets) {
+    if (t.state === 'unhealthy' || t.state === 'unavailable') problems.push(`target ${t.label} is ${t.state} to the balancer${t.reason ? ` (${t.reason})` : ''}: it gets no new connections`)
+  }
+  for (const p of proxies) {
+    if (!view.targets.some((t) => t.instanceId === p.id)) problems.push(`proxy ${labelOf(labels, p.id)} is not a target of the balancer: it gets no traffic`)
+  }
+  if (healthy === 0) problems.push('no target of the balancer is healthy')
+  return {name: view.name, ...(view.address ? {address: view.address} : {}), ...(view.dnsName ? {dnsName: view.dnsName} : {}), ports: view.ports, healthy, targets}
 }
 
 /** What keeps the pairs from being whole: members missing, a proxy or address in no pair, an address outside its pair. */

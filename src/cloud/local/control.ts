@@ -1,11 +1,13 @@
 import {connect, createServer, type Server} from 'node:net'
 
+import type {BalancerTarget} from '../capabilities.js'
+
 /**
  * The supervisor's control socket: one JSON request per connection, one JSON
  * answer. The local provider uses it to make a change take effect at once
  * (an association switches the forwarder before the call returns).
  */
-export type ControlRequest = {op: 'ping'} | {op: 'reconcile'} | {op: 'shutdown'}
+export type ControlRequest = {op: 'ping'} | {op: 'reconcile'} | {op: 'shutdown'} | {op: 'balancer'}
 
 export interface ProblemReport {
   subject: string
@@ -18,6 +20,8 @@ export interface ControlAnswer {
   started?: string[]
   stopped?: string[]
   problems?: ProblemReport[]
+  /** op balancer (topology nlb): each target as the balancer's own checks see it now. */
+  targets?: BalancerTarget[]
   error?: string
 }
 

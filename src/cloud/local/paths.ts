@@ -54,3 +54,15 @@ export function instancePaths(dir: string, id: string): InstancePaths {
     access: path.join(home, 'access.log'),
   }
 }
+
+/** topology nlb: the sandbox's balancer listens on <addressNet>.100, beside where Elastic IPs would be. */
+export const BALANCER_OCTET = 100
+
+export function balancerAddress(local: {addressNet: string}): string {
+  return `${local.addressNet}.${BALANCER_OCTET}`
+}
+
+/** The ports the balancer serves: the proxies' port, and their HTTPS port with --tls. */
+export function balancerPorts(local: {proxyPort: number; tlsPort?: number}): number[] {
+  return [local.proxyPort, ...(local.tlsPort === undefined ? [] : [local.tlsPort])]
+}

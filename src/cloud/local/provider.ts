@@ -6,11 +6,11 @@ import path from 'node:path'
 import type {Cluster} from '../../cluster/loader.js'
 import {CloudError} from '../../errors.js'
 import {sendControl, type ControlAnswer} from './control.js'
-import type {AddressPool, Cloud, Instances, PairTags} from '../capabilities.js'
+import type {AddressPool, BalancerView, Cloud, Instances, LoadBalancer, PairTags, ScalingGroup, ScalingView} from '../capabilities.js'
 import {DnsConflictError, sameValues, type DnsZone, type UpsertOptions} from '../dns-zone.js'
 import type {ElasticAddress, LaunchOptions, Placement, ProxyInstance, RecordSet} from '../provider.js'
 import {TAG} from '../tags.js'
-import {instancePaths, sandboxPaths} from './paths.js'
+import {balancerAddress, balancerPorts, instancePaths, sandboxPaths} from './paths.js'
 import {notRunning, readState, updateState, type LocalAddress, type LocalInstance, type SandboxState} from './state.js'
 
 /** The certificate folder beside a config (proxy-config/tls.ts's TLS_DIR; cloud does not import the engines). */
@@ -79,7 +79,7 @@ export function instanceConfig(socket: string): string {
  * sandbox folder. Every change is written under the lock and then handed to
  * the supervisor, which makes it real before the call returns.
  */
-export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags {
+export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags, LoadBalancer, ScalingGroup {
   readonly kind = 'local' as const
   readonly dnsKind = 'local' as const
   private readonly dir: string
@@ -100,7 +100,8 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
       // Into the proxies' group, when there is one: as \`proxy launch\` gives a new EC2 proxy its security groups.
       const groupIds = (state.groups ?? []).filter((g) => g.role === 'proxies').map((g) => g.id)
       for (const placement of placements) {
-        const index = firstFree(state.instances.map((i) => i.index))
+        // A terminated instance's address is free again (its process is gone): a replacement takes the next free one.
+        const index = firstFree(state.instances.filter((i) => i.state !== 'terminated').map((i) => i.index))
         const instance: LocalInstance = {
           id: `i-${hex(8).slice(0, 17)}`,
           name: `proxy-${index}`,
@@ -138,6 +139,8 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
       const instance = this.instance(state, id)
       instance.state = 'terminated'
       for (const a of state.addresses) if (a.instanceId === id) this.detach(a)
+      // A terminated target leaves the balancer as a deregistered one does: it drains.
+      for (const t of state.balancer?.targets ?? []) if (t.instanceId === id) t.deregisteredAt ??= Date.now()
     })
     await updateState(this.dir, (state) => {
       state.instances = state.instances.filter((i) => i.id !== id)
@@ -200,6 +203,81 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
     })
   }
 
+  /** The balancer as its supervisor sees it now: each target's state from its own checks. */
+  async describeBalancer(): Promise<BalancerView | undefined> {
+    const state = await this.read()
+    if (!state.balancer) return undefined
+    const answer = await this.ask('balancer')
+    const {local} = this.cluster.spec
+    const registered = new Set(state.balancer.targets.map((t) => t.instanceId))
+    return {
+      name: `${this.cluster.spec.cluster}-nlb`,
+      address: balancerAddress(local),
+      ports: balancerPorts(local),
+      targets: (answer.targets ?? []).filter((t) => registered.has(t.instanceId)),
+    }
+  }
+
+  async registerTargets(instanceIds: string[]): Promise<void> {
+    await this.change((state) => {
+      const balancer = (state.balancer ??= {targets: []})
+      for (const id of instanceIds) {
+        this.instance(state, id)
+        const now = Date.now()
+        balancer.targets = [...balancer.targets.filter((t) => t.instanceId !== id), {instanceId: id, registeredAt: now}]
+      }
+      this.prune(state)
+    })
+  }
+
+  async deregisterTargets(instanceIds: string[]): Promise<void> {
+    await this.change((state) => {
+      for (const t of state.balancer?.targets ?? []) if (instanceIds.includes(t.instanceId)) t.deregisteredAt ??= Date.now()
+      this.prune(state)
+    })
+  }
+
+  async describeGroup(): Promise<ScalingView | undefined> {
+    const state = await this.read()
+    if (!state.scaling) return undefined
+    const balancer = await this.describeBalancer()
+    const health = new Map(balancer?.targets.map((t) => [t.instanceId, t.state]))
+    const registered = new Set(state.balancer?.targets.filter((t) => t.deregisteredAt === undefined).map((t) => t.instanceId))
+    const {desired} = state.scaling
+    return {
+      name: `${this.cluster.spec.cluster}-proxies`,
+      desired,
+      min: desired,
+      max: desired,
+      instances: state.instances
+        .filter((i) => i.state !== 'terminated')
+        .map((i) => ({
+          instanceId: i.id,
+          zone: i.zone,
+          lifecycle: registered.has(i.id) ? 'InService' : 'Pending',
+          // Health check type ELB: the group takes the balancer's word.
+          health: health.get(i.id) === 'unhealthy' ? ('unhealthy' as const) : ('healthy' as const),
+        })),
+    }
+  }
+
+  async setCount(count: number): Promise<void> {
+    await this.change((state) => {
+      state.scaling = {desired: count}
+    })
+  }
+
+  /** Drain it for balancer.deregistrationDelay, then terminate; without `decrement` the group launches a replacement. */
+  async terminateThroughGroup(instanceId: string, options: {decrement: boolean}): Promise<void> {
+    await this.change((state) => {
+      this.instance(state, instanceId)
+      if (options.decrement && state.scaling) state.scaling.desired = Math.max(0, state.scaling.desired - 1)
+      for (const t of state.balancer?.targets ?? []) if (t.instanceId === instanceId) t.deregisteredAt ??= Date.now()
+    })
+    await new Promise((resolve) => setTimeout(resolve, this.cluster.spec.balancer.deregistrationDelay))
+    await this.terminateProxy(instanceId)
+  }
+
   async getRecordSet(name: string): Promise<RecordSet | undefined> {
     const state = await this.read()
     return state.records.find((r) => sameName(r.name, name))
@@ -234,6 +312,24 @@ export class LocalProvider implements Instances, AddressPool, DnsZone, PairTags 
     const result = await updateState(this.dir, mutate)
     await this.apply()
     return result
+  }
+
+  /** Targets whose draining ended long ago are forgotten, so the list does not grow with every replacement. */
+  private prune(state: SandboxState): void {
+    if (!state.balancer) return
+    const horizon = Date.now() - this.cluster.spec.balancer.deregistrationDelay - 60_000
+    state.balancer.targets = state.balancer.targets.filter((t) => t.deregisteredAt === undefined || t.deregisteredAt > horizon)
+  }
+
+  private async ask(op: 'balancer' | 'reconcile'): Promise<ControlAnswer> {
+    try {
+      return await sendControl(sandboxPaths(this.dir).control, {op}, 30_000)
+    } catch (error) {
+      throw new CloudError(`the sandbox supervisor does not answer (${(error as Error).message})`, {
+        actions: ['Run `hactl sandbox status`; restart it with `hactl sandbox down` and `hactl sandbox up`.'],
+        cause: error,
+      })
+    }
   }
 
   private async apply(): Promise<void> {
@@ -319,8 +415,13 @@ export async function createLocalProvider(cluster: Cluster): Promise<LocalProvid
   return new LocalProvider(cluster)
 }
 
-/** The sandbox has what AWS has, except backend discovery; it plans with the provider-neutral wording. */
+/**
+ * The sandbox has what AWS has, except backend discovery; it plans with the
+ * provider-neutral wording. topology nlb has a balancer and a scaling group
+ * and no Elastic IPs, as on AWS.
+ */
 export async function localCloud(cluster: Cluster): Promise<Cloud> {
   const local = await createLocalProvider(cluster)
+  if (cluster.spec.topology === 'nlb') return {kind: 'local', hosts: local, instances: local, balancer: local, scaling: local}
   return {kind: 'local', hosts: local, instances: local, addresses: local, pairTags: local}
 }

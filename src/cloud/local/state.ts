@@ -59,6 +59,13 @@ export interface LocalGroup {
   rules: ObservedRule[]
 }
 
+/** topology nlb: a proxy registered with the sandbox's balancer; `deregisteredAt` (ms since the epoch) once it drains. */
+export interface LocalTarget {
+  instanceId: string
+  registeredAt: number
+  deregisteredAt?: number
+}
+
 /** The sandbox's "cloud": what exists and what is attached where. */
 export interface SandboxState {
   version: 1
@@ -70,6 +77,10 @@ export interface SandboxState {
   serial: number
   backends: DemoBackend[]
   groups?: LocalGroup[]
+  /** topology nlb: the balancer's targets, once `sandbox up` made it. */
+  balancer?: {targets: LocalTarget[]}
+  /** topology nlb: the local auto scaling group, once `sandbox up` made it; the supervisor keeps `desired` proxies running. */
+  scaling?: {desired: number}
   /** Bumped by every locked change, so a reader can tell a newer state from an older one. */
   revision?: number
 }

@@ -10,7 +10,9 @@ export default class HealthCheck extends HactlCommand<typeof HealthCheck> {
   static override summary = 'Probe the proxies, the addresses and the backend servers once.'
   static override description = `Proxies are probed on their private addresses, each address from outside (its public IP), each backend
 server of the config source with health.backends (a TCP connect by default). With health.proxy.type ec2
-nothing is probed: the cloud's instance state and status checks decide. Exits 5 when anything failed.`
+nothing is probed: the cloud's instance state and status checks decide. With topology nlb the balancer's address is
+probed from outside, and each proxy's row also shows its state as a target of the balancer, by the balancer's own
+checks. Exits 5 when anything failed, or a target the balancer calls unhealthy.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -35,6 +37,7 @@ nothing is probed: the cloud's instance state and status checks decide. Exits 5 
           {header: 'result', get: (r) => r.result},
           {header: 'latency', get: (r) => (r.latencyMs === undefined ? undefined : `${r.latencyMs} ms`)},
           {header: 'detail', get: (r) => r.detail},
+          ...(report.unhealthyTargets ? [{header: 'balancer', get: (r: HealthRow) => r.balancer}] : []),
         ],
         this.terminal,
       ),

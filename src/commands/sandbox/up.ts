@@ -13,7 +13,9 @@ export default class SandboxUp extends HactlCommand<typeof SandboxUp> {
 background supervisor that runs: a real haproxy per proxy on 127.0.1.N, demo web backends on 127.0.3.N, one
 forwarder per Elastic IP 127.0.2.N (sends each connection to the proxy the address is associated with) and an
 authoritative DNS server for sandbox.test on 127.0.0.1. With --topology pairs the proxies run as active/passive
-pairs (hactl:pair=pair-N), the two of a pair in two zones, and each pair keeps one Elastic IP. The layout flags apply when the files are written;
+pairs (hactl:pair=pair-N), the two of a pair in two zones, and each pair keeps one Elastic IP. With --topology nlb there
+are no Elastic IPs: one L4 balancer on 127.0.2.100 spreads new connections over the proxies that pass its own health
+checks (balancer: in hactl.yaml), and a local auto scaling group launches a replacement for a terminated proxy. The layout flags apply when the files are written;
 afterwards edit local: in hactl.yaml. Running it again on a running sandbox changes nothing.
 With --tls it also makes a local CA and a certificate for www.sandbox.test in tls-ca/ and adds it with
 \`hactl tls add\`, so every proxy and address answers HTTPS on port 443 (--tls-port).`
@@ -22,13 +24,18 @@ With --tls it also makes a local CA and a certificate for www.sandbox.test in tl
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dir sandbox --proxies 3 --backends 4',
     '<%= config.bin %> <%= command.id %> --dir pairs --topology pairs    # 6 proxies in 3 zones, 3 pairs, 3 Elastic IPs',
+    '<%= config.bin %> <%= command.id %> --dir nlb --topology nlb    # 3 proxies behind a balancer on 127.0.2.100',
     '<%= config.bin %> <%= command.id %> --tls',
     '<%= config.bin %> <%= command.id %> --dir sb2 --proxy-net 127.20.1 --address-net 127.20.2 --backend-net 127.20.3 --dns-port 5354',
   ]
 
   static override flags = {
     dir: Flags.string({summary: 'Folder for hactl.yaml, haproxy.cfg and the sandbox state.', default: '.'}),
-    topology: Flags.string({summary: 'pool: one Elastic IP per proxy; pairs: active/passive pairs of proxies across two zones, one Elastic IP per pair.', options: ['pool', 'pairs'], default: 'pool'}),
+    topology: Flags.string({
+      summary: 'pool: one Elastic IP per proxy; pairs: active/passive pairs of proxies across two zones, one Elastic IP per pair; nlb: an L4 balancer in front, no Elastic IPs.',
+      options: ['pool', 'pairs', 'nlb'],
+      default: 'pool',
+    }),
     proxies: Flags.integer({summary: 'Proxy instances (and Elastic IPs; one per pair with --topology pairs). Default: 3, or 6 (three pairs) with --topology pairs.', min: 1, max: 50}),
     backends: Flags.integer({summary: 'Demo web backends.', default: 4, min: 1, max: 50}),
     engine: Flags.string({summary: 'Proxy software (the sandbox runs haproxy).', options: ['haproxy'], default: 'haproxy'}),
@@ -54,7 +61,7 @@ With --tls it also makes a local CA and a certificate for www.sandbox.test in tl
       reporter: this.reporter,
       layout: {
         name: f.name,
-        topology: f.topology === 'pairs' ? 'pairs' : 'pool',
+        topology: f.topology === 'pairs' || f.topology === 'nlb' ? f.topology : 'pool',
         ...(f.proxies !== undefined && {proxies: f.proxies}),
         backends: f.backends,
         ...(f['proxy-net'] && {proxyNet: f['proxy-net']}),
