@@ -28,6 +28,7 @@ import {loadCluster} from '../src/cluster/loader.js'
 import {sandboxKill} from '../src/sandbox/service.js'
 import {BIN} from '../test/harness/cli.js'
 import {upSandbox} from '../test/harness/sandbox.js'
+import {healNlb, type HealTrial as NlbTrial} from './heal-nlb.js'
 
 /** One permanent loss, in ms after the kill. */
 export interface HealTrial {
@@ -139,16 +140,26 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-/**
- * The topologies measured. topology nlb joins here as
- * `{name: 'nlb', run: (trials) => healNlb(trials)}` with healNlb from
- * bench/heal-nlb.ts returning a HealRun (its phases its own: detection,
- * launch, config push, health rise as the balancer sees it).
- */
-const VARIANTS: {name: string; run: (trials: number) => Promise<HealRun>}[] = [{name: 'pool', run: (trials) => healPool(trials, AFTER)}]
+/** topology nlb, from bench/heal-nlb.ts: a terminated proxy → the local scaling group's replacement passing the balancer's checks. */
+async function nlbRun(trials: number): Promise<HealRun> {
+  const result = await healNlb({trials, log: () => {}})
+  const phases = (t: NlbTrial): Record<string, number> => ({detection: t.detection, launch: t.launch, 'config push': t.push, 'health rise': t.rise})
+  return {
+    name: 'nlb',
+    settings: `the sandbox's balancer checks (balancer.interval 1s, healthyThreshold 2); the replacement starts from the source config`,
+    phaseNames: ['detection', 'launch', 'config push', 'health rise'],
+    trials: result.trials.map((t) => ({total: t.total, phases: phases(t)})),
+  }
+}
+
+/** The topologies measured, side by side in one run. */
+const VARIANTS: {name: string; run: (trials: number) => Promise<HealRun>}[] = [
+  {name: 'pool', run: (trials) => healPool(trials, AFTER)},
+  {name: 'nlb', run: nlbRun},
+]
 
 async function main(): Promise<void> {
-  console.log(`bench/heal: permanent loss of a proxy (sandbox kill --terminate) → full capacity again, ${TRIALS} trials`)
+  console.log(`bench/heal: permanent loss of a proxy (pool: sandbox kill --terminate; nlb: proxy terminate) → full capacity again, ${TRIALS} trials`)
   for (const variant of VARIANTS.filter((v) => !ONLY || v.name === ONLY)) {
     console.log(`\n${variant.name}:`)
     const run = await variant.run(TRIALS)
