@@ -248,7 +248,7 @@ async function buildNlb(cluster: Cluster, provider: LocalProvider, zones: string
   const missing = count - existing.length
   if (missing > 0) {
     const placements = Array.from({length: missing}, (_, i) => ({zone: zones[(existing.length + i) % zones.length]}))
-    const launched = await provider.launchProxies(placements, {clientToken: `sandbox-${Date.now()}`})
+    const launched = await provider.launchProxies(placements, {clientToken: `sandbox-${Date.now()}`, installSource: true})
     for (const i of launched) reporter.emit({level: 'info', code: 'sandbox.launch', subject: i.name, message: `haproxy on ${i.privateAddress} (${i.zone})`})
   }
   const proxies = await provider.listProxies()

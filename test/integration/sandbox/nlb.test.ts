@@ -112,7 +112,7 @@ describe('topology nlb on the sandbox', function () {
     expect(old).to.not.equal(undefined)
     const terminated = await sb.run(['proxy', 'terminate', 'proxy-2', '--yes'])
     expect(terminated.code, terminated.stderr).to.equal(0)
-    expect(terminated.stdout).to.include('the scaling group launches a replacement')
+    expect(terminated.stdout).to.include('the group launches a replacement')
     const healed = await waitFor(
       'a replacement for proxy-2 as a healthy target',
       async () => {
