@@ -81,12 +81,33 @@ const LAZY_HELPER = `function __hactlLazy(load) {
   })
 }
 `
+/**
+ * Two things oclif does on every run that cost a run more than the rest of its
+ * config loading, changed in the bundle only (the build fails if oclif's text
+ * no longer matches, so an upgrade cannot drop them silently):
+ * - it sorts the command ids with localeCompare, and the first localeCompare
+ *   of a process loads ICU's collator: ~10 ms. For ids of lowercase letters,
+ *   digits, '-' and ':' (all of hactl's and its plugins') the collation order
+ *   is the code-point order; any other id still goes through localeCompare.
+ * - at load it checks the running Node against the engines of the package.json
+ *   beside oclif's lib/, which in the bundle is not there: the lookup fails
+ *   and the error is swallowed. hactl's own engines are npm's to check.
+ */
+const OCLIF_PATCHES = {
+  'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (/^[a-z0-9:-]*$/.test(a.id + b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)));']],
+  'index.js': [['\ncheckNodeVersion();\n', '\n']],
+}
 const lazyOclifRequires = {
   name: 'lazy-oclif-requires',
   setup(b) {
     const requireLine = new RegExp(String.raw`^(\s*)(const|var|let) (\w+) = ((?:__importDefault\()?require\((["'])(${OCLIF_LAZY.join('|')})\5\)\)?);`, 'gm')
     b.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, async (args) => {
-      const text = await readFile(args.path, 'utf8')
+      let text = await readFile(args.path, 'utf8')
+      const lib = args.path.split(/[\\/]@oclif[\\/]core[\\/]lib[\\/]/).pop().replaceAll('\\', '/')
+      for (const [from, to] of OCLIF_PATCHES[lib] ?? []) {
+        if (!text.includes(from)) throw new Error(`@oclif/core lib/${lib} no longer contains ${JSON.stringify(from)}: see OCLIF_PATCHES in scripts/build.mjs`)
+        text = text.replace(from, to)
+      }
       let changed = false
       const contents = text.replace(requireLine, (_, indent, kind, name, expr) => {
         changed = true
