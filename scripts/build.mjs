@@ -97,23 +97,37 @@ const OCLIF_PATCHES = {
   'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (/^[a-z0-9:-]*$/.test(a.id + b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)));']],
   'index.js': [['\ncheckNodeVersion();\n', '\n']],
 }
-const lazyOclifRequires = {
-  name: 'lazy-oclif-requires',
+/**
+ * What the vendor build changes in the sources it bundles: oclif's lazy
+ * requires and patches above, and every import() whose specifier is not a
+ * literal (oclif importing command files, lilconfig, ts-path): a script
+ * compiled by node:vm cannot run import() itself without an experimental
+ * flag, so those calls go through a function src/vendor-loader.ts passes in.
+ */
+const DYNAMIC_IMPORT = /\bimport\((?=\s*(?:\/\*[^*]*\*\/\s*)?[^\s'"`/)])/g
+const vendorSource = {
+  name: 'vendor-source',
   setup(b) {
     const requireLine = new RegExp(String.raw`^(\s*)(const|var|let) (\w+) = ((?:__importDefault\()?require\((["'])(${OCLIF_LAZY.join('|')})\5\)\)?);`, 'gm')
-    b.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, async (args) => {
+    b.onLoad({filter: /[\\/]node_modules[\\/].*\.c?js$/}, async (args) => {
       let text = await readFile(args.path, 'utf8')
-      const lib = args.path.split(/[\\/]@oclif[\\/]core[\\/]lib[\\/]/).pop().replaceAll('\\', '/')
-      for (const [from, to] of OCLIF_PATCHES[lib] ?? []) {
-        if (!text.includes(from)) throw new Error(`@oclif/core lib/${lib} no longer contains ${JSON.stringify(from)}: see OCLIF_PATCHES in scripts/build.mjs`)
-        text = text.replace(from, to)
+      const original = text
+      const oclifLib = /[\\/]@oclif[\\/]core[\\/]lib[\\/]/.test(args.path)
+      if (oclifLib) {
+        const lib = args.path.split(/[\\/]@oclif[\\/]core[\\/]lib[\\/]/).pop().replaceAll('\\', '/')
+        for (const [from, to] of OCLIF_PATCHES[lib] ?? []) {
+          if (!text.includes(from)) throw new Error(`@oclif/core lib/${lib} no longer contains ${JSON.stringify(from)}: see OCLIF_PATCHES in scripts/build.mjs`)
+          text = text.replace(from, to)
+        }
+        let lazy = false
+        text = text.replace(requireLine, (_, indent, kind, name, expr) => {
+          lazy = true
+          return `${indent}${kind} ${name} = __hactlLazy(() => ${expr});`
+        })
+        if (lazy) text += `\n${LAZY_HELPER}`
       }
-      let changed = false
-      const contents = text.replace(requireLine, (_, indent, kind, name, expr) => {
-        changed = true
-        return `${indent}${kind} ${name} = __hactlLazy(() => ${expr});`
-      })
-      return {contents: changed ? `${contents}\n${LAZY_HELPER}` : text, loader: 'js'}
+      text = text.replace(DYNAMIC_IMPORT, '__hactlImport(')
+      return text === original ? undefined : {contents: text, loader: 'js'}
     })
   },
 }
@@ -161,7 +175,59 @@ const processGlobal = {
   },
 }
 
+/**
+ * @oclif/core, the largest part of every command's start-up (~730 kB of
+ * bundled CommonJS), is built on its own into dist/vendor/oclif.cjs and loaded
+ * through src/vendor-loader.ts with a V8 code cache written at build time:
+ * Node 20 caches no compiled code for ES modules, and compiling oclif anew
+ * was a sizeable share of every run. Our code imports it through a facade
+ * module that names its exports.
+ */
+const VENDOR = {'@oclif/core': 'oclif'}
+const VENDOR_DIR = path.join(DIST, 'vendor')
+
+async function buildVendor() {
+  for (const [pkg, name] of Object.entries(VENDOR)) {
+    await build({
+      stdin: {contents: `module.exports = require(${JSON.stringify(pkg)})`, resolveDir: ROOT, loader: 'js'},
+      outfile: path.join(VENDOR_DIR, `${name}.cjs`),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'linked',
+      sourcesContent: false,
+      external: ['typescript'],
+      plugins: [vendorSource],
+      logLevel: 'warning',
+      legalComments: 'none',
+    })
+  }
+}
+
+/** `import … from '@oclif/core'` in our code: a facade over dist/vendor/oclif.cjs (loaded with its code cache). */
+const vendorFacades = {
+  name: 'vendor-facades',
+  setup(b) {
+    b.onResolve({filter: /^[^./]/}, (args) => {
+      if (!(args.path in VENDOR) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined
+      return {path: args.path, namespace: 'vendor-facade'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'vendor-facade'}, (args) => {
+      const file = path.join(VENDOR_DIR, `${VENDOR[args.path]}.cjs`)
+      const names = Object.keys(requireHere(file)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')
+      return {
+        // The facade lands in a shared chunk (dist/chunks/): the vendor file is one folder up.
+        contents: `import {loadVendor} from ${JSON.stringify(path.join(SRC, 'vendor-loader.ts'))}\nconst m = loadVendor(new URL(${JSON.stringify(`../vendor/${VENDOR[args.path]}.cjs`)}, import.meta.url))\nexport default m\nexport const {${names.join(', ')}} = m\n`,
+        resolveDir: SRC,
+        loader: 'js',
+      }
+    })
+  },
+}
+
 rmSync(DIST, {recursive: true, force: true})
+await buildVendor()
 const result = await build({
   entryPoints,
   outbase: SRC,
@@ -177,7 +243,7 @@ const result = await build({
   sourcesContent: false,
   // oclif and its dependencies are CommonJS and call require(); give every ES chunk one.
   banner: {js: "import {createRequire as __hactlCreateRequire} from 'node:module'; const require = __hactlCreateRequire(import.meta.url);"},
-  plugins: [processGlobal, cjsDynamicImports, externalPackages, lazyOclifRequires],
+  plugins: [vendorFacades, processGlobal, cjsDynamicImports, externalPackages],
   logLevel: 'warning',
   legalComments: 'none',
   metafile: true,
