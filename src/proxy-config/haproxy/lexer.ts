@@ -203,10 +203,14 @@ export function withEol(line: Line, eol: Eol): Line {
   return line instanceof LazyLine ? new LazyLine(line.text, eol) : {...line, eol}
 }
 
+const RISKY = /["']|\$\{/
+
 /** Lex a whole file; throws one ConfigError per bad line (all of them at once) with file:line:col. */
 export function lexFile(source: string, file: string): Line[] {
   const errors: ConfigError[] = []
   const lines: Line[] = []
+  // Most files hold no quote and no `${` at all: then no line needs looking at here.
+  const anyRisky = RISKY.test(source)
   let from = 0
   while (from < source.length) {
     const nl = source.indexOf('\n', from)
@@ -215,8 +219,7 @@ export function lexFile(source: string, file: string): Line[] {
     const text = source.slice(from, crlf ? end - 1 : end)
     const eol: Eol = nl === -1 ? '' : crlf ? '\r\n' : '\n'
     // Only a quote or `${` can leave a line unterminated: the other lines are lexed when read.
-    const risky = text.includes('"') || text.includes("'") || text.includes('${')
-    if (risky) {
+    if (anyRisky && RISKY.test(text)) {
       const problems: LexProblem[] = []
       lines.push(lexLine(text, eol, problems))
       for (const p of problems) {
