@@ -180,10 +180,11 @@ const processGlobal = {
  * bundled CommonJS), is built on its own into dist/vendor/oclif.cjs and loaded
  * through src/vendor-loader.ts with a V8 code cache written at build time:
  * Node 20 caches no compiled code for ES modules, and compiling oclif anew
- * was a sizeable share of every run. Our code imports it through a facade
- * module that names its exports.
+ * was a sizeable share of every run. zod and yaml, which every command that
+ * reads the cluster file loads (~1.2 MB), the same. Our code imports them
+ * through a facade module that names their exports.
  */
-const VENDOR = {'@oclif/core': 'oclif'}
+const VENDOR = {'@oclif/core': 'oclif', zod: 'zod', yaml: 'yaml'}
 const VENDOR_DIR = path.join(DIST, 'vendor')
 
 async function buildVendor() {
@@ -248,6 +249,12 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
 })
+// Each facade finds its vendor file one folder up from dist/chunks/: it must have landed there.
+for (const [out, {inputs}] of Object.entries(result.metafile.outputs)) {
+  if (Object.keys(inputs).some((i) => i.startsWith('vendor-facade:')) && path.dirname(path.resolve(ROOT, out)) !== path.join(DIST, 'chunks')) {
+    throw new Error(`a vendor facade landed in ${out}, not in dist/chunks/: loadVendor would look for its file in the wrong folder`)
+  }
+}
 // `--metafile FILE` keeps what went into each output, for a look at what a command loads (e.g. esbuild's analyzer).
 const at = process.argv.indexOf('--metafile')
 if (at > 0) writeFileSync(process.argv[at + 1], JSON.stringify(result.metafile))

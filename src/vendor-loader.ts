@@ -35,15 +35,16 @@ export function loadVendor(url: URL): unknown {
   } catch {
     // No cache (a build without it, a copied file): compile as usual.
   }
-  const script = new vm.Script(`${WRAPPER}${readFileSync(file, 'utf8')}\n})`, {
-    filename: file,
-    columnOffset: -WRAPPER.length,
-    cachedData,
-  })
+  const script = compileVendor(file, cachedData)
   const module = {exports: {}}
   const init = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string, load: typeof importModule) => void
   init(module.exports, createRequire(file), module, file, path.dirname(file), importModule)
   // The build runs typical commands with this set: each writes the cache back with what it compiled.
   if (process.env.HACTL_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()))
   return module.exports
+}
+
+/** The vendor file compiled as loadVendor runs it; with cachedData, V8 says in script.cachedDataRejected whether it took it. */
+export function compileVendor(file: string, cachedData?: Buffer): vm.Script {
+  return new vm.Script(`${WRAPPER}${readFileSync(file, 'utf8')}\n})`, {filename: file, columnOffset: -WRAPPER.length, cachedData})
 }
