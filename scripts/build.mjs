@@ -81,18 +81,53 @@ const LAZY_HELPER = `function __hactlLazy(load) {
   })
 }
 `
-const lazyOclifRequires = {
-  name: 'lazy-oclif-requires',
+/**
+ * Two things oclif does on every run that cost a run more than the rest of its
+ * config loading, changed in the bundle only (the build fails if oclif's text
+ * no longer matches, so an upgrade cannot drop them silently):
+ * - it sorts the command ids with localeCompare, and the first localeCompare
+ *   of a process loads ICU's collator: ~10 ms. For ids of lowercase letters,
+ *   digits, '-' and ':' (all of hactl's and its plugins') the collation order
+ *   is the code-point order; any other id still goes through localeCompare.
+ * - at load it checks the running Node against the engines of the package.json
+ *   beside oclif's lib/, which in the bundle is not there: the lookup fails
+ *   and the error is swallowed. hactl's own engines are npm's to check.
+ */
+const OCLIF_PATCHES = {
+  'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (/^[a-z0-9:-]*$/.test(a.id + b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)));']],
+  'index.js': [['\ncheckNodeVersion();\n', '\n']],
+}
+/**
+ * What the vendor build changes in the sources it bundles: oclif's lazy
+ * requires and patches above, and every import() whose specifier is not a
+ * literal (oclif importing command files, lilconfig, ts-path): a script
+ * compiled by node:vm cannot run import() itself without an experimental
+ * flag, so those calls go through a function src/vendor-loader.ts passes in.
+ */
+const DYNAMIC_IMPORT = /\bimport\((?=\s*(?:\/\*[^*]*\*\/\s*)?[^\s'"`/)])/g
+const vendorSource = {
+  name: 'vendor-source',
   setup(b) {
     const requireLine = new RegExp(String.raw`^(\s*)(const|var|let) (\w+) = ((?:__importDefault\()?require\((["'])(${OCLIF_LAZY.join('|')})\5\)\)?);`, 'gm')
-    b.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, async (args) => {
-      const text = await readFile(args.path, 'utf8')
-      let changed = false
-      const contents = text.replace(requireLine, (_, indent, kind, name, expr) => {
-        changed = true
-        return `${indent}${kind} ${name} = __hactlLazy(() => ${expr});`
-      })
-      return {contents: changed ? `${contents}\n${LAZY_HELPER}` : text, loader: 'js'}
+    b.onLoad({filter: /[\\/]node_modules[\\/].*\.c?js$/}, async (args) => {
+      let text = await readFile(args.path, 'utf8')
+      const original = text
+      const oclifLib = /[\\/]@oclif[\\/]core[\\/]lib[\\/]/.test(args.path)
+      if (oclifLib) {
+        const lib = args.path.split(/[\\/]@oclif[\\/]core[\\/]lib[\\/]/).pop().replaceAll('\\', '/')
+        for (const [from, to] of OCLIF_PATCHES[lib] ?? []) {
+          if (!text.includes(from)) throw new Error(`@oclif/core lib/${lib} no longer contains ${JSON.stringify(from)}: see OCLIF_PATCHES in scripts/build.mjs`)
+          text = text.replace(from, to)
+        }
+        let lazy = false
+        text = text.replace(requireLine, (_, indent, kind, name, expr) => {
+          lazy = true
+          return `${indent}${kind} ${name} = __hactlLazy(() => ${expr});`
+        })
+        if (lazy) text += `\n${LAZY_HELPER}`
+      }
+      text = text.replace(DYNAMIC_IMPORT, '__hactlImport(')
+      return text === original ? undefined : {contents: text, loader: 'js'}
     })
   },
 }
@@ -140,7 +175,60 @@ const processGlobal = {
   },
 }
 
+/**
+ * @oclif/core, the largest part of every command's start-up (~730 kB of
+ * bundled CommonJS), is built on its own into dist/vendor/oclif.cjs and loaded
+ * through src/vendor-loader.ts with a V8 code cache written at build time:
+ * Node 20 caches no compiled code for ES modules, and compiling oclif anew
+ * was a sizeable share of every run. zod and yaml, which every command that
+ * reads the cluster file loads (~1.2 MB), the same. Our code imports them
+ * through a facade module that names their exports.
+ */
+const VENDOR = {'@oclif/core': 'oclif', zod: 'zod', yaml: 'yaml'}
+const VENDOR_DIR = path.join(DIST, 'vendor')
+
+async function buildVendor() {
+  for (const [pkg, name] of Object.entries(VENDOR)) {
+    await build({
+      stdin: {contents: `module.exports = require(${JSON.stringify(pkg)})`, resolveDir: ROOT, loader: 'js'},
+      outfile: path.join(VENDOR_DIR, `${name}.cjs`),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'linked',
+      sourcesContent: false,
+      external: ['typescript'],
+      plugins: [vendorSource],
+      logLevel: 'warning',
+      legalComments: 'none',
+    })
+  }
+}
+
+/** `import … from '@oclif/core'` in our code: a facade over dist/vendor/oclif.cjs (loaded with its code cache). */
+const vendorFacades = {
+  name: 'vendor-facades',
+  setup(b) {
+    b.onResolve({filter: /^[^./]/}, (args) => {
+      if (!(args.path in VENDOR) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined
+      return {path: args.path, namespace: 'vendor-facade'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'vendor-facade'}, (args) => {
+      const file = path.join(VENDOR_DIR, `${VENDOR[args.path]}.cjs`)
+      const names = Object.keys(requireHere(file)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')
+      return {
+        // The facade lands in a shared chunk (dist/chunks/): the vendor file is one folder up.
+        contents: `import {loadVendor} from ${JSON.stringify(path.join(SRC, 'vendor-loader.ts'))}\nconst m = loadVendor(new URL(${JSON.stringify(`../vendor/${VENDOR[args.path]}.cjs`)}, import.meta.url))\nexport default m\nexport const {${names.join(', ')}} = m\n`,
+        resolveDir: SRC,
+        loader: 'js',
+      }
+    })
+  },
+}
+
 rmSync(DIST, {recursive: true, force: true})
+await buildVendor()
 const result = await build({
   entryPoints,
   outbase: SRC,
@@ -156,11 +244,17 @@ const result = await build({
   sourcesContent: false,
   // oclif and its dependencies are CommonJS and call require(); give every ES chunk one.
   banner: {js: "import {createRequire as __hactlCreateRequire} from 'node:module'; const require = __hactlCreateRequire(import.meta.url);"},
-  plugins: [processGlobal, cjsDynamicImports, externalPackages, lazyOclifRequires],
+  plugins: [vendorFacades, processGlobal, cjsDynamicImports, externalPackages],
   logLevel: 'warning',
   legalComments: 'none',
   metafile: true,
 })
+// Each facade finds its vendor file one folder up from dist/chunks/: it must have landed there.
+for (const [out, {inputs}] of Object.entries(result.metafile.outputs)) {
+  if (Object.keys(inputs).some((i) => i.startsWith('vendor-facade:')) && path.dirname(path.resolve(ROOT, out)) !== path.join(DIST, 'chunks')) {
+    throw new Error(`a vendor facade landed in ${out}, not in dist/chunks/: loadVendor would look for its file in the wrong folder`)
+  }
+}
 // `--metafile FILE` keeps what went into each output, for a look at what a command loads (e.g. esbuild's analyzer).
 const at = process.argv.indexOf('--metafile')
 if (at > 0) writeFileSync(process.argv[at + 1], JSON.stringify(result.metafile))

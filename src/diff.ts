@@ -3,25 +3,81 @@ import {diffArrays, formatPatch} from 'diff'
 /** Past this many differing lines, the minimal (Myers) diff costs seconds to minutes: a 10k-server sync took 37 s. */
 const MYERS_LIMIT = 2000
 const CONTEXT = 3
+/** Characters compared at once when looking for the common head and tail. */
+const BLOCK = 1024
 
 /** A unified diff of two versions of a file; empty when they are equal. */
 export function unifiedDiff(file: string, before: string, after: string): string {
   if (before === after) return ''
-  const a = lineTokens(before)
-  const b = lineTokens(after)
-  let head = 0
-  while (head < a.length && head < b.length && a[head] === b[head]) head++
-  let tail = 0
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++
-  if (a.length + b.length - 2 * (head + tail) > MYERS_LIMIT) return anchoredDiff(file, a, b)
-  // Only the lines between the common head and tail go through the minimal diff: an edit of a
-  // 10k-line file is a few lines, and diffing all of it cost more than the rest of the command.
-  const changes: Change[] = head > 0 ? [{lines: a.slice(0, head)}] : []
-  for (const c of diffArrays(a.slice(head, a.length - tail), b.slice(head, b.length - tail))) {
+  // The common head and tail are found on the text, not on its lines: an edit of a 10k-line
+  // file is a few lines, and splitting all of it into lines cost more than the rest of the
+  // command. Only the lines between them go through the minimal diff; of the head and the
+  // tail only the context lines a hunk shows are kept.
+  const [headEnd, tailLength] = commonHeadAndTail(before, after)
+  const a = lineTokens(before.slice(headEnd, before.length - tailLength))
+  const b = lineTokens(after.slice(headEnd, after.length - tailLength))
+  if (a.length + b.length > MYERS_LIMIT) return anchoredDiff(file, before, after)
+  const changes: Change[] = []
+  if (headEnd > 0) {
+    const head = lastLines(before, headEnd, CONTEXT)
+    changes.push({lines: head, skipped: lineCount(before, headEnd) - head.length})
+  }
+  for (const c of diffArrays(a, b)) {
     changes.push({lines: c.value, ...(c.added ? {added: true} : c.removed ? {removed: true} : {})})
   }
-  if (tail > 0) changes.push({lines: a.slice(a.length - tail)})
+  if (tailLength > 0) changes.push({lines: firstLines(before, before.length - tailLength, CONTEXT)})
   return patchOf(file, changes)
+}
+
+/**
+ * Where the lines both texts start with end, and how long the lines both end
+ * with are (in characters): the same split as comparing their lines, the tail
+ * never overlapping the head.
+ */
+function commonHeadAndTail(a: string, b: string): [number, number] {
+  const n = Math.min(a.length, b.length)
+  // Whole blocks first: one native comparison each, where a loop over every character of a
+  // 10k-line file runs in the interpreter in a process that lives for one command.
+  let p = 0
+  while (p + BLOCK <= n && a.slice(p, p + BLOCK) === b.slice(p, p + BLOCK)) p += BLOCK
+  while (p < n && a.charCodeAt(p) === b.charCodeAt(p)) p++
+  // The line holding the first difference differs in both: the head ends where it starts.
+  const headEnd = p === 0 ? 0 : a.lastIndexOf('\n', p - 1) + 1
+  let q = 0
+  const most = n - headEnd
+  while (q + BLOCK <= most && a.slice(a.length - q - BLOCK, a.length - q) === b.slice(b.length - q - BLOCK, b.length - q)) q += BLOCK
+  while (q < most && a.charCodeAt(a.length - 1 - q) === b.charCodeAt(b.length - 1 - q)) q++
+  // The tail starts at a line start in both texts (inside the common part both agree on that).
+  const lineStart = (text: string, at: number): boolean => at === headEnd || text.charCodeAt(at - 1) === 10
+  while (q > 0 && !(lineStart(a, a.length - q) && lineStart(b, b.length - q))) {
+    const nl = a.indexOf('\n', a.length - q)
+    q = nl < 0 ? 0 : a.length - nl - 1
+  }
+  return [headEnd, q]
+}
+
+/** How many lines text.slice(0, end) holds, end being a line start. */
+function lineCount(text: string, end: number): number {
+  let count = 0
+  for (let nl = text.indexOf('\n'); nl >= 0 && nl < end; nl = text.indexOf('\n', nl + 1)) count++
+  return count
+}
+
+/** The first `count` lines of text.slice(start), start being a line start. */
+function firstLines(text: string, start: number, count: number): string[] {
+  let end = start
+  for (let i = 0; i < count && end < text.length; i++) {
+    const nl = text.indexOf('\n', end)
+    end = nl < 0 ? text.length : nl + 1
+  }
+  return lineTokens(text.slice(start, end))
+}
+
+/** The last `count` lines of text.slice(0, end), end being a line start. */
+function lastLines(text: string, end: number, count: number): string[] {
+  let start = end
+  for (let i = 0; i < count && start > 0; i++) start = start < 2 ? 0 : text.lastIndexOf('\n', start - 2) + 1
+  return lineTokens(text.slice(start, end))
 }
 
 /** The same unified diff, anchored on unique lines instead of minimal: for large changes (exported for its tests). */
@@ -52,6 +108,8 @@ function lineTokens(text: string): string[] {
 
 interface Change {
   lines: string[]
+  /** Unchanged lines before `lines` left out (only the head's: a hunk shows the last few). */
+  skipped?: number
   added?: boolean
   removed?: boolean
 }
@@ -172,8 +230,8 @@ function toHunks(changes: Change[]): {oldStart: number; oldLines: number; newSta
         ;[oldStart, newStart, range] = [0, 0, []]
       }
     }
-    oldLine += lines.length
-    newLine += lines.length
+    oldLine += lines.length + (diff[i].skipped ?? 0)
+    newLine += lines.length + (diff[i].skipped ?? 0)
   }
   for (const hunk of hunks) {
     const lines: string[] = []

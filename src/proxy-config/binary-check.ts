@@ -5,6 +5,7 @@
  * in production. The temp path is replaced by the real name in the output.
  */
 import {execFile} from 'node:child_process'
+import {accessSync, constants, statSync} from 'node:fs'
 import {mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -21,6 +22,7 @@ export interface BinaryCheck {
 
 /** Undefined when the binary is not installed here. */
 export async function runBinaryCheck(check: BinaryCheck, text: string, file: string, companions: Record<string, string> = {}): Promise<ValidationResult | undefined> {
+  if (!onPath(check.command)) return undefined
   const dir = await mkdtemp(path.join(tmpdir(), 'hactl-check-'))
   const copy = path.join(dir, path.basename(file) || 'config')
   try {
@@ -39,6 +41,26 @@ export async function runBinaryCheck(check: BinaryCheck, text: string, file: str
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
+}
+
+/**
+ * Whether the command is on PATH, looked up the way the spawn would: a machine
+ * without the binary (a CI runner validating configs) is told so without a
+ * temp folder, a copy and a process started only to fail. Without PATH, or a
+ * command with a slash, the spawn decides.
+ */
+function onPath(command: string): boolean {
+  const dirs = process.env.PATH
+  if (dirs === undefined || command.includes('/')) return true
+  return dirs.split(path.delimiter).some((dir) => {
+    try {
+      const at = path.join(dir || '.', command)
+      accessSync(at, constants.X_OK)
+      return statSync(at).isFile()
+    } catch {
+      return false
+    }
+  })
 }
 
 /** The folders a config names relative to itself, linked beside the temp copy so the checker finds them. */

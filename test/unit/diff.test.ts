@@ -41,4 +41,20 @@ describe('unified diffs', () => {
     expect(patch.split('\n').filter((l) => l.startsWith('-    server')).length).to.equal(5000)
     expect(applyPatch(before, patch)).to.equal(after)
   })
+
+  it('one line added in the middle of a 10k-line file: one hunk with three lines of context, numbered from the file\'s start', () => {
+    const server = (i: number): string => `    server web${i} 10.0.${i >> 8}.${i & 255}:8080 check\n`
+    const lines = Array.from({length: 10_000}, (_, i) => server(i))
+    const before = lines.join('')
+    const after = [...lines.slice(0, 5000), '    server new 192.0.2.10:8080 check\n', ...lines.slice(5000)].join('')
+    const patch = unifiedDiff('haproxy.cfg', before, after)
+    expect(patch.split('\n').slice(2)).to.deep.equal([
+      '@@ -4998,6 +4998,7 @@',
+      ...lines.slice(4997, 5000).map((l) => ` ${l.trimEnd()}`),
+      '+    server new 192.0.2.10:8080 check',
+      ...lines.slice(5000, 5003).map((l) => ` ${l.trimEnd()}`),
+      '',
+    ])
+    expect(applyPatch(before, patch)).to.equal(after)
+  })
 })

@@ -5,7 +5,7 @@
  */
 import {ConfigError, ConfigErrors} from '../../errors.js'
 import type {ConfigDocument} from '../engine.js'
-import {lexFile, lexLine, type Eol, type Line} from './lexer.js'
+import {firstWord, lexFile, lexLine, withEol, type Eol, type Line} from './lexer.js'
 
 /** Keywords that open a section, wherever they are indented (as HAProxy reads them). */
 export const SECTION_KINDS = new Set([
@@ -56,16 +56,15 @@ export class HaproxyDocument implements ConfigDocument {
   }
 
   serialize(): string {
-    let out = ''
-    for (const line of this.lines) out += line.text + line.eol
-    return out
+    // One join, not 10k concatenations a short-lived process runs in its interpreter.
+    return this.lines.map((line) => line.text + line.eol).join('')
   }
 
   sections(): Section[] {
     if (this.cached) return this.cached
     const out: Section[] = [{kind: '', name: '', header: -1, end: 0}]
     for (let i = 0; i < this.lines.length; i++) {
-      const first = this.lines[i].words[0]?.value
+      const first = firstWord(this.lines[i])
       if (first !== undefined && SECTION_KINDS.has(first)) {
         out.at(-1)!.end = i
         out.push({kind: first, name: this.lines[i].words[1]?.value ?? '', header: i, end: this.lines.length})
@@ -84,7 +83,7 @@ export class HaproxyDocument implements ConfigDocument {
   /** Line indexes in a section (header excluded) whose first word is `keyword`. */
   directives(section: Section, keyword: string): number[] {
     const out: number[] = []
-    for (let i = section.header + 1; i < section.end; i++) if (this.lines[i].words[0]?.value === keyword) out.push(i)
+    for (let i = section.header + 1; i < section.end; i++) if (firstWord(this.lines[i]) === keyword) out.push(i)
     return out
   }
 
@@ -104,7 +103,7 @@ export class HaproxyDocument implements ConfigDocument {
     const anchor = this.lines[after] as Line | undefined
     let eol: Eol = anchor?.eol ?? this.eol
     if (anchor && anchor.eol === '') {
-      this.lines[after] = {...anchor, eol: this.eol}
+      this.lines[after] = withEol(anchor, this.eol)
       eol = ''
     }
     this.lines.splice(after + 1, 0, lexLine(text, eol))
@@ -123,7 +122,7 @@ export class HaproxyDocument implements ConfigDocument {
     let eol: Eol = anchor?.eol ?? this.eol
     let lastEol: Eol = eol
     if (anchor && anchor.eol === '') {
-      this.lines[after] = {...anchor, eol: this.eol}
+      this.lines[after] = withEol(anchor, this.eol)
       eol = this.eol
       lastEol = ''
     }
@@ -140,7 +139,7 @@ export class HaproxyDocument implements ConfigDocument {
     const last = this.lines.length - 1
     const lostFinalEol = indexes.has(last) && this.lines[last].eol === ''
     const kept = this.lines.filter((_, i) => !indexes.has(i))
-    if (lostFinalEol && kept.length > 0) kept[kept.length - 1] = {...kept.at(-1)!, eol: ''}
+    if (lostFinalEol && kept.length > 0) kept[kept.length - 1] = withEol(kept.at(-1)!, '')
     this.lines.length = 0
     for (let k = 0; k < kept.length; k += 4096) this.lines.push(...kept.slice(k, k + 4096))
     this.cached = undefined
@@ -149,7 +148,7 @@ export class HaproxyDocument implements ConfigDocument {
   /** Remove a line; a removed last line without a line ending passes that on to the line before. */
   remove(index: number): void {
     const [gone] = this.lines.splice(index, 1)
-    if (gone.eol === '' && index === this.lines.length && index > 0) this.lines[index - 1] = {...this.lines[index - 1], eol: ''}
+    if (gone.eol === '' && index === this.lines.length && index > 0) this.lines[index - 1] = withEol(this.lines[index - 1], '')
     this.cached = undefined
   }
 

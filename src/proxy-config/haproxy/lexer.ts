@@ -150,11 +150,67 @@ function lexWord(text: string, start: number, problems: LexProblem[]): {value: s
   return {value, end: i}
 }
 
+/**
+ * A line of a file whose words are read when first asked for. Lexing every
+ * word of a 10k-line file cost a one-command process more than the rest of an
+ * edit; an edit reads the section headers and one section's lines. Only lines
+ * with no quote and no `${` are left lazy: nothing in them can be an error.
+ */
+class LazyLine implements Line {
+  private lexed?: Line
+
+  constructor(
+    readonly text: string,
+    readonly eol: Eol,
+  ) {}
+
+  private get full(): Line {
+    return (this.lexed ??= lexLine(this.text, this.eol))
+  }
+
+  get indent(): string {
+    return this.full.indent
+  }
+
+  get words(): Word[] {
+    return this.full.words
+  }
+
+  get commentAt(): number {
+    return this.full.commentAt
+  }
+
+  /** The first word's value without lexing the rest of the line, when it is a plain word. */
+  firstWord(): string | undefined {
+    if (this.lexed) return this.lexed.words[0]?.value
+    const plain = PLAIN_FIRST_WORD.exec(this.text)
+    if (plain) return plain[1]
+    return NO_WORDS.test(this.text) ? undefined : this.words[0]?.value
+  }
+}
+
+/** A first word with no escape or `$` in it (quotes are not in lazy lines), and what may follow it. */
+const PLAIN_FIRST_WORD = /^[ \t]*([^ \t#\\$]+)(?:[ \t#]|$)/
+const NO_WORDS = /^[ \t]*(?:#|$)/
+
+/** The value of a line's first word (what says which directive or section it is), undefined for a blank or comment line. */
+export function firstWord(line: Line): string | undefined {
+  return line instanceof LazyLine ? line.firstWord() : line.words[0]?.value
+}
+
+/** The same line with another line ending. */
+export function withEol(line: Line, eol: Eol): Line {
+  return line instanceof LazyLine ? new LazyLine(line.text, eol) : {...line, eol}
+}
+
+const RISKY = /["']|\$\{/
+
 /** Lex a whole file; throws one ConfigError per bad line (all of them at once) with file:line:col. */
 export function lexFile(source: string, file: string): Line[] {
   const errors: ConfigError[] = []
   const lines: Line[] = []
-  let problems: LexProblem[] | undefined
+  // Most files hold no quote and no `${` at all: then no line needs looking at here.
+  const anyRisky = RISKY.test(source)
   let from = 0
   while (from < source.length) {
     const nl = source.indexOf('\n', from)
@@ -162,12 +218,15 @@ export function lexFile(source: string, file: string): Line[] {
     const crlf = nl > from && source.charCodeAt(nl - 1) === 13
     const text = source.slice(from, crlf ? end - 1 : end)
     const eol: Eol = nl === -1 ? '' : crlf ? '\r\n' : '\n'
-    // Only a quote or `${` can leave a line unterminated: most lines skip the problem list.
-    const risky = text.includes('"') || text.includes("'") || text.includes('${')
-    problems = risky ? [] : undefined
-    lines.push(lexLine(text, eol, problems))
-    for (const p of problems ?? []) {
-      errors.push(new ConfigError(p.message, {file, line: lines.length, col: p.col}, {actions: ['Close the quote, or escape the character with a backslash.']}))
+    // Only a quote or `${` can leave a line unterminated: the other lines are lexed when read.
+    if (anyRisky && RISKY.test(text)) {
+      const problems: LexProblem[] = []
+      lines.push(lexLine(text, eol, problems))
+      for (const p of problems) {
+        errors.push(new ConfigError(p.message, {file, line: lines.length, col: p.col}, {actions: ['Close the quote, or escape the character with a backslash.']}))
+      }
+    } else {
+      lines.push(new LazyLine(text, eol))
     }
     from = end + 1
   }

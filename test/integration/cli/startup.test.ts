@@ -1,9 +1,10 @@
 import {expect} from 'chai'
-import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, readdir, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {pathToFileURL} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
+import {compileVendor} from '../../../src/vendor-loader.js'
 import {hactl} from '../../harness/cli.js'
 
 const CONFIG = ['global', '    maxconn 100', 'defaults', '    mode http', 'backend web', '    balance roundrobin', '    server web1 127.0.1.1:80', ''].join('\n')
@@ -74,5 +75,15 @@ describe('hactl start-up (built CLI)', function () {
     const complete = await hactl(['autocomplete', 'bash'], {env: {HACTL_CACHE_DIR: dir}})
     expect(complete.code, complete.stderr).to.equal(0)
     expect(complete.stdout).to.include('hactl autocomplete')
+  })
+
+  it('the bundled oclif, zod and yaml load with the code cache the build wrote for them, and V8 takes it', async () => {
+    const vendor = fileURLToPath(new URL('../../../dist/vendor/', import.meta.url))
+    const files = (await readdir(vendor)).filter((f) => f.endsWith('.cjs')).sort()
+    expect(files).to.deep.equal(['oclif.cjs', 'yaml.cjs', 'zod.cjs'])
+    for (const file of files) {
+      const script = compileVendor(path.join(vendor, file), await readFile(path.join(vendor, `${file}.cache`)))
+      expect(script.cachedDataRejected, file).to.equal(false)
+    }
   })
 })

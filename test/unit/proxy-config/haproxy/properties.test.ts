@@ -3,6 +3,7 @@ import fc from 'fast-check'
 
 import {HactlError} from '../../../../src/errors.js'
 import {haproxyEngine} from '../../../../src/proxy-config/haproxy/engine.js'
+import {firstWord, lexFile, lexLine, withEol} from '../../../../src/proxy-config/haproxy/lexer.js'
 import {binaryText, haproxyConfig} from '../../../harness/haproxy-arbitraries.js'
 
 describe('haproxy engine: properties', () => {
@@ -103,6 +104,24 @@ describe('haproxy engine: properties', () => {
         else expect(batched).to.be.instanceOf(HactlError)
       }),
       {numRuns: 300},
+    )
+  })
+})
+
+describe('haproxy lexer: lines read lazily', () => {
+  const piece = fc.constantFrom('backend', 'server', 'web', ' ', '\t', '#', '\\', '\\ ', '$', '${X}', '\r', 'a#b', 'x\\#y', '$x', '\\x41')
+  const text = fc.array(fc.array(piece, {maxLength: 8}).map((p) => p.join('')), {maxLength: 12}).map((lines) => lines.join('\n'))
+
+  it('a file\'s lines, read when asked for, give what lexing each line at once gives, first word included', () => {
+    fc.assert(
+      fc.property(text, (source) => {
+        const lines = lexFile(source, 'f.cfg')
+        const eager = lines.map((l) => lexLine(l.text, l.eol))
+        expect(lines.map((l) => firstWord(l))).to.deep.equal(eager.map((l) => l.words[0]?.value))
+        expect(lines.map((l) => ({text: l.text, eol: l.eol, indent: l.indent, words: l.words, commentAt: l.commentAt}))).to.deep.equal(eager.map((l) => ({...l})))
+        expect(lines.map((l) => withEol(l, '').words)).to.deep.equal(eager.map((l) => l.words))
+      }),
+      {numRuns: 2000},
     )
   })
 })
