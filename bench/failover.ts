@@ -13,7 +13,7 @@
  *   kill → first failure (client) → unhealthy (monitor, fall reached)
  *        → associated (supervisor switched the address) → first success (client)
  *
- *   npx tsx bench/failover.ts [--trials 7] [--peer] [--only fast|defaults|nlb-defaults|nlb-fast] [--timeout 200]
+ *   npx tsx bench/failover.ts [--trials 7] [--peer] [--only fast|defaults|pairs|nlb-defaults|nlb-fast] [--timeout 200]
  *
  * The same run measures topology nlb (bench/failover-nlb.ts): a proxy behind
  * the sandbox's balancer killed, at an NLB's default check settings and at
@@ -76,10 +76,11 @@ const PEER = args.includes('--peer')
 const ONLY = option('--only')
 const CLIENT_TIMEOUT = Number(option('--timeout')) || 200
 const CLIENT_EVERY = 10
-const SETTINGS: Setting[] = [
+const ALL_SETTINGS: Setting[] = [
   {name: 'defaults', interval: 500, timeout: 250, fall: 2},
   {name: 'fast', interval: 100, timeout: 80, fall: 2},
-].filter((s) => !ONLY || s.name === ONLY)
+]
+const SETTINGS = ALL_SETTINGS.filter((s) => !ONLY || s.name === ONLY)
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -197,8 +198,8 @@ function clientView(probes: Probe[], from: number, kill: number): {downtime: num
   return {downtime: gap.to - gap.from, lastOk: gap.from, firstFail: fail.done, firstOk: gap.to, errors, flaps}
 }
 
-async function runSetting(setting: Setting, second: number): Promise<Trial[]> {
-  const sb = await upSandbox(second, {extra: ['--hold-down', '1000']})
+async function runSetting(setting: Setting, second: number, topology: 'pairs' | 'pool' = 'pool'): Promise<Trial[]> {
+  const sb = await upSandbox(second, {extra: ['--topology', topology, '--hold-down', '1000']})
   if (sb.up.code !== 0) throw new Error(`sandbox up failed: ${sb.up.stderr}`)
   let monitor: MonitorRun | undefined
   let client: Client | undefined
@@ -268,11 +269,11 @@ const load = (): string => `load average ${loadavg().map((l) => l.toFixed(1)).jo
 /** The side-by-side table: one row per topology and setting. */
 const table: string[][] = [['topology', 'setting', 'client gap median (min–max)', 'kill → unhealthy, median', 'failed requests']]
 
-function summary(setting: Setting, trials: Trial[]): number {
+function summary(setting: Setting, trials: Trial[], topology: 'pairs' | 'pool' = 'pool'): number {
   const d = trials.map((t) => t.downtime)
   const unhealthy = trials.flatMap((t) => (t.unhealthy === undefined ? [] : [t.unhealthy]))
   table.push([
-    'pool (monitor moves the EIP)',
+    topology === 'pool' ? 'pool (monitor moves the EIP)' : 'pairs (the EIP moves to the partner)',
     `probe ${setting.interval} ms, timeout ${setting.timeout} ms, fall ${setting.fall}`,
     `${median(d).toFixed(0)} ms (${Math.min(...d).toFixed(0)}–${Math.max(...d).toFixed(0)})`,
     unhealthy.length > 0 ? `${median(unhealthy).toFixed(0)} ms` : '-',
@@ -283,7 +284,7 @@ function summary(setting: Setting, trials: Trial[]): number {
     return fmt(xs.length ? median(xs) : undefined)
   }
   console.log(
-    `hactl ${setting.name.padEnd(8)} probe ${setting.interval} ms, timeout ${setting.timeout} ms, fall ${setting.fall}: ` +
+    `hactl ${(topology === 'pool' ? setting.name : `${setting.name} (pairs)`).padEnd(8)} probe ${setting.interval} ms, timeout ${setting.timeout} ms, fall ${setting.fall}: ` +
       `downtime median ${fmt(median(d))} ms (min ${fmt(Math.min(...d))}, max ${fmt(Math.max(...d))}), n=${d.length}; ` +
       `medians after the kill: unhealthy ${pick((t) => t.unhealthy)}, switched ${pick((t) => t.switched)}, first ok ${pick((t) => t.firstOk)} ms; ${load()}`,
   )
@@ -330,6 +331,9 @@ for (const [i, setting] of SETTINGS.entries()) {
   const trials = await runSetting(setting, 31 + i)
   results[setting.name] = summary(setting, trials)
 }
+// topology pairs at the default setting: the same monitor, but the address may only go to the dead proxy's partner.
+const pairsSetting = ALL_SETTINGS.find((s) => s.name === 'defaults')
+if (pairsSetting && (!ONLY || ONLY === 'pairs')) summary(pairsSetting, await runSetting(pairsSetting, 35, 'pairs'), 'pairs')
 const NLB_OCTETS: Record<string, number> = {'nlb-defaults': 63, 'nlb-fast': 64}
 for (const setting of NLB_SETTINGS.filter((s) => !ONLY || s.name === ONLY)) {
   const trials = await runNlbFailover(setting, NLB_OCTETS[setting.name], TRIALS, CLIENT_TIMEOUT)
