@@ -9,7 +9,7 @@
  * second in `bench/logs` and does one scan of the line. The accept date is
  * the host's local time with no zone, so it is read in this machine's zone.
  */
-import {field, type AccessRecord, type LineParser, type Timings} from './record.js'
+import {type AccessRecord, type LineParser, type Timings} from './record.js'
 import {clfDate} from './time.js'
 
 const SPACE = 32
@@ -29,7 +29,11 @@ class RecentWords {
   private readonly words: string[] = []
   private next = 0
 
-  constructor(private readonly size: number) {}
+  /** `copyLong`: keep longer words too, as copies of their own (a vhost is often longer than 12 characters). */
+  constructor(
+    private readonly size: number,
+    private readonly copyLong = false,
+  ) {}
 
   get(line: string, from: number, to: number): string {
     const length = to - from
@@ -38,8 +42,10 @@ class RecentWords {
       const word = words[i]
       if (word.length === length && line.startsWith(word, from)) return word
     }
-    const word = line.slice(from, to)
-    if (length < 13) {
+    let word = line.slice(from, to)
+    if (length < 13 || this.copyLong) {
+      // A slice of 13 characters or more is a view that keeps the whole text alive; a slice of a joined string is not.
+      if (length >= 13) word = ` ${word}`.slice(1)
       words[this.next] = word
       this.next = (this.next + 1) % this.size
     }
@@ -51,6 +57,7 @@ const methods = new RecentWords(4)
 const protocols = new RecentWords(2)
 const backends = new RecentWords(4)
 const servers = new RecentWords(16)
+const vhosts = new RecentWords(8, true)
 
 /** Where `[dd/Mon/yyyy:` of the accept date opens, skipping any syslog header before the client. */
 function acceptDate(line: string, from: number, to: number): number {
@@ -228,8 +235,9 @@ function finish(line: string, from: number, to: number, client: string, time: nu
       if (c === 125) break
       if (c === 124 && bar < 0) bar = end
     }
-    const vhost = field(end < to ? line.slice(brace + 1, bar >= 0 ? bar : end) : line.slice(brace + 1, to - 1))
-    if (vhost) record.vhost = vhost
+    const vhostEnd = end < to ? (bar >= 0 ? bar : end) : to - 1
+    // field()'s rules read in place: `-` or nothing is no vhost.
+    if (vhostEnd > brace + 1 && !(vhostEnd === brace + 2 && line.charCodeAt(brace + 1) === 45)) record.vhost = vhosts.get(line, brace + 1, vhostEnd)
   }
   if (method !== '-' && path.charCodeAt(0) !== 47 && path.includes('://')) {
     // HTTP/2 and absolute-form requests carry the authority in the URI.
