@@ -76,27 +76,33 @@ export async function launchNlb(options: NlbLaunchOptions, cloud: Cloud): Promis
   const operations: ProviderOperation[] = [...steps.map((part) => ({op: 'createBalancerPart', part}) as const), ...(group ? planScale(group, wanted) : [])]
   const created = operations.map((o) => (o.op === 'createBalancerPart' ? describePart(o.part) : describeOperation(o)))
   const base = {wanted, existing: before.length, placements: [] as [], ports, created}
-  if (operations.length === 0) {
-    return {...base, changed: false, summary: `the balancer (ports ${ports.join(', ')}) and its scaling group of ${wanted} are in place: nothing changed`, launched: [], created: []}
+  // Proxies a run before left waiting on the launch hook are admitted by this one, even when nothing is to be made.
+  const held = (group?.instances ?? []).filter((i) => i.lifecycle === PENDING_WAIT).length
+  if (operations.length === 0 && (held === 0 || options.dryRun || options.push === false)) {
+    const waits = held > 0 ? `; ${held} new ${held === 1 ? 'proxy waits' : 'proxies wait'} outside the balancer for \`hactl proxy admit\`` : ''
+    return {...base, changed: false, summary: `the balancer (ports ${ports.join(', ')}) and its scaling group of ${wanted} are in place: nothing changed${waits}`, launched: [], created: []}
   }
   if (options.dryRun) {
     return {...base, changed: false, summary: `would create or set: ${created.join('; ')}`, launched: [], dryRun: await dryRunReport(cloud, operations, options.checkPermissions)}
   }
-  await runOperations(cloud, operations, {
-    before: (o) => options.reporter.emit({level: 'info', code: 'proxy.balancer', message: o.op === 'createBalancerPart' ? `${partVerb(o.part)} the ${describePart(o.part)}` : describeOperation(o)}),
-  })
+  if (operations.length > 0) {
+    await runOperations(cloud, operations, {
+      before: (o) => options.reporter.emit({level: 'info', code: 'proxy.balancer', message: o.op === 'createBalancerPart' ? `${partVerb(o.part)} the ${describePart(o.part)}` : describeOperation(o)}),
+    })
+  }
   const wait = await admitUntilInService(cloud, scaling, wanted, options, options.waitTimeoutMs ?? 600_000)
   const known = new Set(before.map((p) => p.id))
   const launched = (await cloud.hosts.listProxies()).filter((p) => [...wait.inService, ...wait.waiting.map((w) => w.id)].includes(p.id) && !known.has(p.id))
-  const made = `made ${created.join('; ')}; the scaling group runs ${wait.inService.length} proxies behind the balancer`
+  const made = `${created.length > 0 ? `made ${created.join('; ')}` : 'the balancer and its scaling group were in place'}; the scaling group runs ${wait.inService.length} proxies behind the balancer`
   const admission = wait.admission.length > 0 ? {admission: wait.admission} : {}
-  if (wait.waiting.length === 0) return {...base, changed: true, summary: made, launched, ...admission}
+  const changed = operations.length > 0 || wait.admission.some((h) => h.outcome === 'admitted')
+  if (wait.waiting.length === 0) return {...base, changed, summary: made, launched, ...admission}
   const list = wait.waiting.map((w) => `${w.host} (${w.message ?? 'not admitted'})`).join(', ')
   const next =
     options.push === false
       ? `${list} wait${wait.waiting.length === 1 ? 's' : ''} outside the balancer: run \`hactl proxy admit\` to push the source config and let ${wait.waiting.length === 1 ? 'it' : 'them'} in`
       : `${list} wait${wait.waiting.length === 1 ? 's' : ''} outside the balancer without the source config: fix the cause and run \`hactl proxy admit\` before the launch hook times out (${Math.round(LAUNCH_HOOK_TIMEOUT_MS / 60_000)} min), or the group replaces ${wait.waiting.length === 1 ? 'it' : 'them'}`
-  return {...base, changed: true, summary: `${made}; ${next}`, launched, ...admission, exitCode: ExitCode.partial}
+  return {...base, changed, summary: `${made}; ${next}`, launched, ...admission, exitCode: ExitCode.partial}
 }
 
 /** The launch hook's heartbeat timeout on AWS (see src/cloud/aws/nlb.ts), for what the operator reads. */
