@@ -10,8 +10,10 @@ import type {ProxyInstance} from '../../../src/cloud/provider.js'
 import {loadCluster, type Cluster} from '../../../src/cluster/loader.js'
 import {MemoryReporter} from '../../../src/events.js'
 import {admitPending} from '../../../src/services/admit.js'
+import {monitorNlb} from '../../../src/services/monitor-nlb.js'
 import {launchProxies} from '../../../src/services/proxy.js'
 import {startProxyHost, versions, type ProxyHost} from '../../harness/proxy-hosts.js'
+import {waitFor} from '../../harness/wait.js'
 
 /**
  * What moto does not model: an Auto Scaling group whose launch hook holds
@@ -174,6 +176,31 @@ describe('topology nlb: new proxies join the balancer only after the source conf
     const again = await launchProxies({cluster, reporter: new MemoryReporter(), cloud, count: 1, waitTimeoutMs: 60_000})
     expect(again.changed).to.equal(false)
     expect(again.summary).to.include('nothing changed')
+    expect(log).to.have.length(1)
+  })
+
+  it('the monitor on topology nlb: each round admits what the hook holds, and nothing else', async () => {
+    await writeFile(good.live, (await versions(good)).v1.replace(/be_v2/g, 'be_v1'), 'latin1')
+    const {cloud, log} = hookedCloud(['i-a'], ['i-b'])
+    const reporter = new MemoryReporter()
+    const result = await monitorNlb(cluster, cloud, {once: true, intervalMs: 1000, dryRun: false, log: Object.assign(reporter, {round: ''})})
+    expect(log).to.deep.equal(['continue i-a serving the source'])
+    expect(result).to.deep.equal({rounds: 1, degraded: false})
+    expect(reporter.events.some((e) => e.code === 'monitor.admit' && e.message.includes('admitted lb-a'))).to.equal(true)
+
+    // Rounds until stopped: with nothing waiting, a round reports nothing.
+    const controller = new AbortController()
+    const quiet = new MemoryReporter()
+    let looks = 0
+    const scaling = cloud.scaling as NonNullable<Cloud['scaling']>
+    const pending = scaling.pendingLaunches?.bind(scaling) as () => Promise<string[]>
+    const counted: Cloud = {...cloud, scaling: {...scaling, pendingLaunches: async () => (looks++, pending())}}
+    const running = monitorNlb(cluster, counted, {once: false, intervalMs: 200, dryRun: false, signal: controller.signal, log: Object.assign(quiet, {round: ''})})
+    await waitFor('three rounds', async () => looks >= 3, 30_000)
+    controller.abort()
+    const stopped = await running
+    expect(stopped.rounds).to.be.greaterThan(1)
+    expect(quiet.events.filter((e) => e.code === 'monitor.admit')).to.deep.equal([])
     expect(log).to.have.length(1)
   })
 })
