@@ -193,7 +193,7 @@ describe('topology nlb against moto', function () {
     expect((JSON.parse(again.stdout) as {changed: boolean}).changed).to.equal(false)
   })
 
-  it('proxy admit: moto\'s instances never wait on the hook, so nothing to admit; --dry-run the same', async () => {
+  it('proxy admit and the monitor: moto\'s instances never wait on the hook, so nothing to admit; --dry-run the same', async () => {
     for (const args of [['proxy', 'admit', '--json'], ['proxy', 'admit', '--dry-run', '--json']]) {
       const r = await run(...args)
       expect(r.code, r.stderr).to.equal(0)
@@ -202,6 +202,10 @@ describe('topology nlb against moto', function () {
       expect(body.pending).to.deep.equal([])
       expect(body.summary).to.include('nothing to admit')
     }
+    // The monitor runs on nlb too: a round admits what waits (nothing here), and moves no address.
+    const monitor = await run('monitor', '--once', '--json')
+    expect(monitor.code, monitor.stdout + monitor.stderr).to.equal(0)
+    expect(monitor.stdout).to.include('"code":"monitor.result"')
   })
 
   it('describeBalancer gives the NLB\'s DNS name, hosted zone, ports and each target\'s state (DescribeTargetHealth)', async () => {
@@ -319,6 +323,9 @@ describe('topology nlb against moto', function () {
       const r = await run('proxy', 'scale', '2')
       expect(r.code).to.equal(2)
       expect(r.stderr).to.include('topology nlb')
+      const admit = await run('proxy', 'admit')
+      expect(admit.code).to.equal(2)
+      expect(admit.stderr).to.include('scaling group capability')
     } finally {
       await writeFile(file, text)
     }
