@@ -38,8 +38,6 @@ interface Found {
   balancer?: {arn: string; name: string; dnsName?: string; hostedZoneId?: string; crossZone: boolean; listeners: number[]}
   targetGroups: Map<number, {arn: string; delayOk: boolean}>
   group?: {name: string; desired: number; min: number; max: number; targetGroups: string[]}
-  /** The group's launch hook is there with hactl's settings. */
-  launchHook: boolean
   subnets: string[]
   vpcId?: string
 }
@@ -110,7 +108,7 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
       this.subnets(),
     ])
     const tags = await elbv2.describeTags([...balancers.map((b) => b.LoadBalancerArn as string), ...groups.map((g) => g.TargetGroupArn as string)])
-    const found: Found = {targetGroups: new Map(), launchHook: false, subnets: subnets.ids, ...(subnets.vpcId ? {vpcId: subnets.vpcId} : {})}
+    const found: Found = {targetGroups: new Map(), subnets: subnets.ids, ...(subnets.vpcId ? {vpcId: subnets.vpcId} : {})}
     if (templates[0]?.LaunchTemplateId) found.launchTemplateId = templates[0].LaunchTemplateId
     const lb = balancers.find((b) => this.ours(tags.get(b.LoadBalancerArn as string), 'balancer'))
     if (lb?.LoadBalancerArn) {
@@ -140,7 +138,6 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
         max: group.MaxSize ?? 0,
         targetGroups: group.TargetGroupARNs ?? [],
       }
-      found.launchHook = (await autoscaling.describeLifecycleHooks(found.group.name)).some((h) => this.hookAsWanted(h))
     }
     return found
   }
@@ -186,6 +183,8 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
 
   async observeParts(): Promise<BalancerParts> {
     const f = await this.observe()
+    // Asked here only: status and proxy list, which observe too, have no use for it.
+    const launchHook = f.group ? (await this.clients.autoscaling.describeLifecycleHooks(f.group.name)).some((h) => this.hookAsWanted(h)) : false
     const ports = [...f.targetGroups.keys()]
     return {
       launchTemplate: f.launchTemplateId !== undefined,
@@ -196,7 +195,7 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
       listeners: f.balancer?.listeners ?? [],
       scalingGroup: f.group !== undefined,
       attached: ports.filter((p) => f.group?.targetGroups.includes(f.targetGroups.get(p)?.arn ?? '')),
-      launchHook: f.launchHook,
+      launchHook,
     }
   }
 
