@@ -23,6 +23,9 @@ export function planBalancerSetup(parts: BalancerParts, wanted: {ports: number[]
   // A group created here names every target group itself; one found without some is attached to them.
   if (!parts.scalingGroup) steps.push({part: 'scalingGroup', count: wanted.count, ports})
   else for (const port of ports) if (!has(parts.attached, port)) steps.push({part: 'attachTargetGroup', port})
+  // A new group is created with its hook (its first instances wait too); put again, it is found by its name and changes nothing.
+  // On a group found without it, only the instances launched from now on wait.
+  if (parts.launchHook === false) steps.push({part: 'launchHook'})
   return steps
 }
 

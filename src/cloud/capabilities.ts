@@ -100,6 +100,15 @@ export interface ScalingGroup {
   setCount(count: number): Promise<void>
   /** Terminate one proxy through the group, after draining; `decrement` lowers the count instead of replacing it. */
   terminateThroughGroup(instanceId: string, options: {decrement: boolean}): Promise<void>
+  /**
+   * Instances the group launched that wait for hactl before they join the
+   * balancer (an Auto Scaling launch lifecycle hook, state Pending:Wait).
+   * Absent where new proxies join at once because they start from the
+   * source config (the sandbox's group).
+   */
+  pendingLaunches?(): Promise<string[]>
+  /** End one's wait: `continue` lets it join the balancer, `abandon` has the group replace it. */
+  admitLaunch?(instanceId: string, result: 'abandon' | 'continue'): Promise<void>
 }
 
 /** A part of the balancer's setup, in the order `proxy launch` creates them; `listener` names its port. */
@@ -112,6 +121,8 @@ export type BalancerPart =
   | {part: 'listener'; port: number}
   | {part: 'scalingGroup'; count: number; ports: number[]}
   | {part: 'attachTargetGroup'; port: number}
+  /** The launch lifecycle hook that holds a new instance out of the balancer until the source config is pushed to it. */
+  | {part: 'launchHook'}
 
 /** What of the balancer's setup exists, found by the cluster's tags. One target group per port: a TCP listener passes connections through to the same port. */
 export interface BalancerParts {
@@ -128,6 +139,8 @@ export interface BalancerParts {
   scalingGroup: boolean
   /** Ports whose target group the scaling group sends its instances to. */
   attached: number[]
+  /** The group has its launch hook, with the settings hactl gives it. Absent: the provider has none (its proxies join at once). */
+  launchHook?: boolean
 }
 
 /** topology nlb: `proxy launch` makes the balancer, its target group and the scaling group, each part only when it is missing. */

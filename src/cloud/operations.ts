@@ -15,6 +15,8 @@ export type ProviderOperation =
   | {op: 'deregisterTargets'; instanceIds: string[]}
   /** topology nlb: min = max = desired = count. */
   | {op: 'setGroupCount'; count: number}
+  /** topology nlb: end a new proxy's wait on the launch hook: `continue` (it joins the balancer) or `abandon` (the group replaces it). */
+  | {op: 'admitLaunch'; instanceId: string; result: 'abandon' | 'continue'}
   /** topology nlb: end a proxy through its scaling group, which replaces it unless `decrement`. */
   | {op: 'terminateInGroup'; instanceId: string; decrement: boolean}
   | {op: 'disassociateAddress'; allocationId: string}
@@ -55,6 +57,8 @@ export function describeOperation(operation: ProviderOperation): string {
       return `deregister ${operation.instanceIds.join(', ')} from the balancer`
     case 'setGroupCount':
       return `set the scaling group to ${operation.count} proxies`
+    case 'admitLaunch':
+      return operation.result === 'continue' ? `let ${operation.instanceId} join the balancer` : `abandon ${operation.instanceId} (the group replaces it)`
     case 'terminateInGroup':
       return `terminate ${operation.instanceId} through the scaling group${operation.decrement ? ', one proxy fewer' : ', which replaces it'}`
     case 'launchProxies':
@@ -88,5 +92,7 @@ export function describePart(part: BalancerPart): string {
       return `scaling group of ${part.count}`
     case 'attachTargetGroup':
       return `attachment of the target group for port ${part.port} to the scaling group`
+    case 'launchHook':
+      return 'launch hook (new proxies join the balancer after the source config is pushed)'
   }
 }

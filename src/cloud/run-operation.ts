@@ -25,7 +25,7 @@ export interface OperationTarget {
   readonly dns?: Pick<DnsZone, 'upsertRecordSet'>
   readonly pairTags?: PairTags
   readonly balancer?: Pick<LoadBalancer, 'deregisterTargets'>
-  readonly scaling?: Pick<ScalingGroup, 'setCount' | 'terminateThroughGroup'>
+  readonly scaling?: Pick<ScalingGroup, 'admitLaunch' | 'setCount' | 'terminateThroughGroup'>
   readonly balancerSetup?: BalancerSetup
 }
 
@@ -58,6 +58,11 @@ async function run(target: OperationTarget, operation: ProviderOperation): Promi
     case 'setGroupCount':
       await have(target.scaling, operation).setCount(operation.count)
       return {op: operation.op}
+    case 'admitLaunch': {
+      const admit = have(target.scaling?.admitLaunch, operation)
+      await admit.call(target.scaling, operation.instanceId, operation.result)
+      return {op: operation.op}
+    }
     case 'terminateInGroup':
       await have(target.scaling, operation).terminateThroughGroup(operation.instanceId, {decrement: operation.decrement})
       return {op: operation.op}

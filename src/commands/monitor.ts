@@ -22,7 +22,11 @@ result ({"code": "monitor.result", …}) or the error.
 file between runs. Overlapping runs never act twice: the second exits 6, or waits with --wait.
 With failover.lease set, only the lease holder acts. SIGTERM or SIGINT: the round's moves finish,
 then exit 0. Exit 5 (with --once) when something could not be healed (budget spent, no healthy target).
---dry-run: one round that reports its plan and moves nothing, publishes nothing, keeps the state file.`
+--dry-run: one round that reports its plan and moves nothing, publishes nothing, keeps the state file.
+
+With topology nlb there are no addresses to move (the load balancer checks its targets, the scaling
+group replaces the dead): each round only admits the new proxies the group's launch hook holds, as
+\`hactl proxy admit\` does (the source config pushed, then they join the balancer).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -185,6 +185,7 @@ function nlbStatements(cluster: string): PolicyStatement[] {
         'elasticloadbalancing:DescribeTargetGroupAttributes',
         'elasticloadbalancing:DescribeTargetHealth',
         'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeLifecycleHooks',
       ],
       Resource: '*',
     },
@@ -223,7 +224,14 @@ function nlbStatements(cluster: string): PolicyStatement[] {
     {
       Sid: 'HactlNlbGroupChange',
       Effect: 'Allow',
-      Action: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:AttachLoadBalancerTargetGroups', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      Action: [
+        'autoscaling:UpdateAutoScalingGroup',
+        'autoscaling:AttachLoadBalancerTargetGroups',
+        'autoscaling:TerminateInstanceInAutoScalingGroup',
+        // The launch hook, and admitting a new proxy through it once the source config is on it.
+        'autoscaling:PutLifecycleHook',
+        'autoscaling:CompleteLifecycleAction',
+      ],
       Resource: group,
       Condition: tagged,
     },

@@ -159,6 +159,13 @@ function convergeWorker(cluster: Cluster, options: {once: boolean; dryRun: boole
 /** Watch the cluster: one round, or rounds until the signal; see src/monitor/. */
 export async function monitorCluster(cluster: Cluster, options: MonitorCommandOptions): Promise<MonitorReport> {
   const {dryRun = false} = options
+  if (cluster.spec.topology === 'nlb') {
+    const {monitorNlb} = await import('./monitor-nlb.js')
+    const cloud = await openCloud(cluster)
+    const intervalMs = options.intervalMs ?? cluster.spec.health.proxy.interval
+    const result = await monitorNlb(cluster, cloud, {once: options.once, intervalMs, dryRun, signal: options.signal, log: eventLog(options, () => new Map())})
+    return {rounds: result.rounds, stateFile: stateFilePath(cluster), standby: false, degraded: result.degraded}
+  }
   const settings = monitorSettings(cluster)
   let labels: Labels = new Map()
   const cloud = await openCloud(cluster)

@@ -5,16 +5,20 @@
  * the balancer and ends it through the group. Each plans ProviderOperations:
  * `--dry-run` prints them, a real run runs the same list.
  */
-import {MissingCapabilityError, need, type BalancerPart, type BalancerSetup, type Cloud, type LoadBalancer, type ScalingGroup, type ScalingView} from '../cloud/capabilities.js'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {MissingCapabilityError, need, type BalancerPart, type BalancerSetup, type Cloud, type LoadBalancer, type ScalingGroup} from '../cloud/capabilities.js'
 import {planBalancerSetup, planScale} from '../cloud/balancer-plan.js'
 import {describeOperation, describePart, type ProviderOperation} from '../cloud/operations.js'
 import type {ProxyInstance} from '../cloud/provider.js'
 import {runOperations} from '../cloud/run-operation.js'
-import {UnhealthyError, UsageError} from '../errors.js'
+import {ExitCode, UnhealthyError, UsageError} from '../errors.js'
+import type {ConnectOptions} from '../remote/connect.js'
 import {withFailoverLock} from '../failover/lock.js'
 import {stateFilePath} from '../monitor/state.js'
 import {poll} from '../util/poll.js'
 import {clusterCloud, dryRunReport, type CloudServiceOptions, type DryRunReport} from './cloud.js'
+import {admitPending, type AdmitHost} from './admit.js'
 import {listTls} from './tls.js'
 
 function setupOf(cloud: Cloud): BalancerSetup {
@@ -48,9 +52,21 @@ export interface NlbLaunchReport {
   created: string[]
   ports: number[]
   dryRun?: DryRunReport
+  /** New proxies held by the launch hook that were admitted (pushed, then let into the balancer) or left waiting. */
+  admission?: AdmitHost[]
+  /** 4 when a new proxy could not be admitted. */
+  exitCode?: number
 }
 
-export async function launchNlb(options: CloudServiceOptions & {count?: number; waitTimeoutMs?: number}, cloud: Cloud): Promise<NlbLaunchReport> {
+export interface NlbLaunchOptions extends CloudServiceOptions, ConnectOptions {
+  count?: number
+  waitTimeoutMs?: number
+  /** Admit the proxies held by the launch hook (push first); false leaves them waiting for `hactl proxy admit`. */
+  push?: boolean
+  reachTimeoutMs?: number
+}
+
+export async function launchNlb(options: NlbLaunchOptions, cloud: Cloud): Promise<NlbLaunchReport> {
   const setup = setupOf(cloud)
   const scaling = need(cloud, 'scaling')
   const wanted = options.count ?? options.cluster.spec.proxy.instances.count
@@ -60,45 +76,95 @@ export async function launchNlb(options: CloudServiceOptions & {count?: number; 
   const operations: ProviderOperation[] = [...steps.map((part) => ({op: 'createBalancerPart', part}) as const), ...(group ? planScale(group, wanted) : [])]
   const created = operations.map((o) => (o.op === 'createBalancerPart' ? describePart(o.part) : describeOperation(o)))
   const base = {wanted, existing: before.length, placements: [] as [], ports, created}
-  if (operations.length === 0) {
-    return {...base, changed: false, summary: `the balancer (ports ${ports.join(', ')}) and its scaling group of ${wanted} are in place: nothing changed`, launched: [], created: []}
+  // Proxies a run before left waiting on the launch hook are admitted by this one, even when nothing is to be made.
+  const held = (group?.instances ?? []).filter((i) => i.lifecycle === PENDING_WAIT).length
+  if (operations.length === 0 && (held === 0 || options.dryRun || options.push === false)) {
+    const waits = held > 0 ? `; ${held} new ${held === 1 ? 'proxy waits' : 'proxies wait'} outside the balancer for \`hactl proxy admit\`` : ''
+    return {...base, changed: false, summary: `the balancer (ports ${ports.join(', ')}) and its scaling group of ${wanted} are in place: nothing changed${waits}`, launched: [], created: []}
   }
   if (options.dryRun) {
     return {...base, changed: false, summary: `would create or set: ${created.join('; ')}`, launched: [], dryRun: await dryRunReport(cloud, operations, options.checkPermissions)}
   }
-  await runOperations(cloud, operations, {
-    before: (o) => options.reporter.emit({level: 'info', code: 'proxy.balancer', message: o.op === 'createBalancerPart' ? `${partVerb(o.part)} the ${describePart(o.part)}` : describeOperation(o)}),
-  })
-  const running = await waitInService(scaling, wanted, options, options.waitTimeoutMs ?? 600_000)
+  if (operations.length > 0) {
+    await runOperations(cloud, operations, {
+      before: (o) => options.reporter.emit({level: 'info', code: 'proxy.balancer', message: o.op === 'createBalancerPart' ? `${partVerb(o.part)} the ${describePart(o.part)}` : describeOperation(o)}),
+    })
+  }
+  const wait = await admitUntilInService(cloud, scaling, wanted, options, options.waitTimeoutMs ?? 600_000)
   const known = new Set(before.map((p) => p.id))
-  const launched = (await cloud.hosts.listProxies()).filter((p) => running.includes(p.id) && !known.has(p.id))
-  return {...base, changed: true, summary: `made ${created.join('; ')}; the scaling group runs ${running.length} proxies behind the balancer`, launched}
+  const launched = (await cloud.hosts.listProxies()).filter((p) => [...wait.inService, ...wait.waiting.map((w) => w.id)].includes(p.id) && !known.has(p.id))
+  const made = `${created.length > 0 ? `made ${created.join('; ')}` : 'the balancer and its scaling group were in place'}; the scaling group runs ${wait.inService.length} proxies behind the balancer`
+  const admission = wait.admission.length > 0 ? {admission: wait.admission} : {}
+  const changed = operations.length > 0 || wait.admission.some((h) => h.outcome === 'admitted')
+  if (wait.waiting.length === 0) return {...base, changed, summary: made, launched, ...admission}
+  const list = wait.waiting.map((w) => `${w.host} (${w.message ?? 'not admitted'})`).join(', ')
+  const next =
+    options.push === false
+      ? `${list} wait${wait.waiting.length === 1 ? 's' : ''} outside the balancer: run \`hactl proxy admit\` to push the source config and let ${wait.waiting.length === 1 ? 'it' : 'them'} in`
+      : `${list} wait${wait.waiting.length === 1 ? 's' : ''} outside the balancer without the source config: fix the cause and run \`hactl proxy admit\` before the launch hook times out (${Math.round(LAUNCH_HOOK_TIMEOUT_MS / 60_000)} min), or the group replaces ${wait.waiting.length === 1 ? 'it' : 'them'}`
+  return {...base, changed, summary: `${made}; ${next}`, launched, ...admission, exitCode: ExitCode.partial}
 }
+
+/** The launch hook's heartbeat timeout on AWS (see src/cloud/aws/nlb.ts), for what the operator reads. */
+const LAUNCH_HOOK_TIMEOUT_MS = 600_000
 
 function partVerb(part: BalancerPart): string {
   if (part.part === 'targetGroupAttributes' || part.part === 'balancerAttributes') return 'setting'
   return part.part === 'attachTargetGroup' ? 'making' : 'creating'
 }
 
-/** Until the group has `count` instances in service; progress when the number changes. */
-async function waitInService(scaling: ScalingGroup, count: number, options: CloudServiceOptions, timeoutMs: number): Promise<string[]> {
+const PENDING_WAIT = 'Pending:Wait'
+
+interface Admission {
+  inService: string[]
+  /** Held by the launch hook and not admitted: their push failed, or (--no-push) none was tried. */
+  waiting: AdmitHost[]
+  admission: AdmitHost[]
+}
+
+/**
+ * Until the group has `count` instances in service, admitting each that the
+ * launch hook holds (push, then CONTINUE) as it appears; progress when the
+ * count changes. One whose push failed is not tried again here: when every
+ * instance is either in service or such a one, waiting longer changes nothing.
+ */
+async function admitUntilInService(cloud: Cloud, scaling: ScalingGroup, count: number, options: NlbLaunchOptions, timeoutMs: number): Promise<Admission> {
+  const deadline = Date.now() + timeoutMs
+  const admission: AdmitHost[] = []
+  const failed = new Map<string, AdmitHost>()
   let last = -1
-  const inService = (g: ScalingView | undefined): string[] => (g?.instances ?? []).filter((i) => i.lifecycle === 'InService').map((i) => i.instanceId)
-  const {done, value} = await poll(
-    async () => {
-      const g = await scaling.describeGroup()
-      const up = inService(g).length
-      if (up !== last) options.reporter.emit({level: 'info', code: 'proxy.wait', message: `${up}/${count} in service`})
-      last = up
-      return g
-    },
-    (g) => inService(g).length >= count,
-    {timeoutMs, delayMs: 500, maxDelayMs: 5000},
-  )
-  if (done) return inService(value)
-  throw new UnhealthyError(`${count - inService(value).length} of ${count} proxies of the scaling group are not in service after ${Math.round(timeoutMs / 1000)} s`, {
-    actions: ['Look at the group in the AWS console (its activity history says why); `hactl proxy launch` again creates nothing more.'],
-  })
+  let delay = 500
+  for (;;) {
+    const g = await scaling.describeGroup()
+    const inService = (g?.instances ?? []).filter((i) => i.lifecycle === 'InService').map((i) => i.instanceId)
+    const held = (g?.instances ?? []).filter((i) => i.lifecycle === PENDING_WAIT).map((i) => i.instanceId)
+    if (inService.length !== last) options.reporter.emit({level: 'info', code: 'proxy.wait', message: `${inService.length}/${count} in service${held.length > 0 ? `, ${held.length} waiting for the source config` : ''}`})
+    last = inService.length
+    if (inService.length >= count) return {inService, waiting: [], admission}
+    if (options.push === false && inService.length + held.length >= count) {
+      return {inService, waiting: held.map((id) => ({id, host: id, outcome: 'waiting', message: 'not pushed (--no-push)'})), admission}
+    }
+    const fresh = held.filter((id) => !failed.has(id))
+    if (fresh.length > 0 && options.push !== false) {
+      const report = await admitPending({...options, only: fresh}, cloud)
+      for (const h of report.hosts) {
+        if (h.outcome === 'waiting' && h.message === 'not running yet') continue
+        admission.push(h)
+        if (h.outcome === 'waiting') failed.set(h.id, h)
+        else delay = 500
+      }
+    }
+    const stuck = held.filter((id) => failed.has(id))
+    if (stuck.length > 0 && inService.length + stuck.length >= count) return {inService, waiting: stuck.map((id) => failed.get(id) as AdmitHost), admission}
+    if (Date.now() >= deadline) {
+      if (stuck.length > 0) return {inService, waiting: stuck.map((id) => failed.get(id) as AdmitHost), admission}
+      throw new UnhealthyError(`${count - inService.length} of ${count} proxies of the scaling group are not in service after ${Math.round(timeoutMs / 1000)} s`, {
+        actions: ['Look at the group in the AWS console (its activity history says why); `hactl proxy launch` again creates nothing more.'],
+      })
+    }
+    await sleep(delay)
+    delay = Math.min(delay * 2, 5000)
+  }
 }
 
 export interface ScaleReport {

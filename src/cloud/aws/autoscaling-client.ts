@@ -3,7 +3,7 @@
  * SDK's own types. The SDK loads on the first call: only an nlb cluster ever
  * makes one.
  */
-import type {AutoScalingGroup, CreateAutoScalingGroupCommandInput, Filter} from '@aws-sdk/client-auto-scaling'
+import type {AutoScalingGroup, CreateAutoScalingGroupCommandInput, Filter, LifecycleHook, PutLifecycleHookCommandInput} from '@aws-sdk/client-auto-scaling'
 
 import {awsClientConfig, type AwsClientOptions} from './client-config.js'
 import {aws} from './errors.js'
@@ -16,6 +16,11 @@ export interface IAutoScalingClient {
   setSize(name: string, sizes: {min?: number; max?: number; desired?: number}): Promise<void>
   attachTargetGroups(name: string, targetGroupArns: string[]): Promise<void>
   terminateInstance(instanceId: string, decrement: boolean): Promise<void>
+  describeLifecycleHooks(name: string): Promise<LifecycleHook[]>
+  /** Creates the hook, or updates the one of that name. */
+  putLifecycleHook(input: PutLifecycleHookCommandInput): Promise<void>
+  /** Ends an instance's wait on a hook: CONTINUE lets it go on (into the target groups), ABANDON has it terminated. */
+  completeLifecycleAction(input: {group: string; hook: string; instanceId: string; result: 'ABANDON' | 'CONTINUE'}): Promise<void>
 }
 
 type AutoScalingModule = typeof import('@aws-sdk/client-auto-scaling')
@@ -55,6 +60,24 @@ export function autoScalingAdapter(options: AwsClientOptions): IAutoScalingClien
         const {client, sdk} = await load()
         const {TerminateInstanceInAutoScalingGroupCommand} = sdk
         await client.send(new TerminateInstanceInAutoScalingGroupCommand({InstanceId, ShouldDecrementDesiredCapacity}))
+      }),
+    describeLifecycleHooks: (AutoScalingGroupName) =>
+      aws('DescribeLifecycleHooks', async () => {
+        const {client, sdk} = await load()
+        const {DescribeLifecycleHooksCommand} = sdk
+        return (await client.send(new DescribeLifecycleHooksCommand({AutoScalingGroupName}))).LifecycleHooks ?? []
+      }),
+    putLifecycleHook: (input) =>
+      aws('PutLifecycleHook', async () => {
+        const {client, sdk} = await load()
+        const {PutLifecycleHookCommand} = sdk
+        await client.send(new PutLifecycleHookCommand(input))
+      }),
+    completeLifecycleAction: ({group, hook, instanceId, result}) =>
+      aws('CompleteLifecycleAction', async () => {
+        const {client, sdk} = await load()
+        const {CompleteLifecycleActionCommand} = sdk
+        await client.send(new CompleteLifecycleActionCommand({AutoScalingGroupName: group, LifecycleHookName: hook, InstanceId: instanceId, LifecycleActionResult: result}))
       }),
   }
 }

@@ -6,7 +6,7 @@
  * and is found again by them, never by name: a name only has to be free when
  * the part is created.
  */
-import type {CreateAutoScalingGroupCommandInput} from '@aws-sdk/client-auto-scaling'
+import type {CreateAutoScalingGroupCommandInput, LifecycleHook, LifecycleHookSpecification} from '@aws-sdk/client-auto-scaling'
 import type {CreateLaunchTemplateCommandInput} from '@aws-sdk/client-ec2'
 import type {CreateListenerCommandInput, CreateLoadBalancerCommandInput, CreateTargetGroupCommandInput, ProtocolEnum} from '@aws-sdk/client-elastic-load-balancing-v2'
 
@@ -26,10 +26,10 @@ export interface NlbClients {
   ec2: ILaunchTemplateClient
 }
 
-type NlbOperation = Extract<ProviderOperation, {op: 'createBalancerPart' | 'deregisterTargets' | 'setGroupCount' | 'terminateInGroup'}>
+type NlbOperation = Extract<ProviderOperation, {op: 'admitLaunch' | 'createBalancerPart' | 'deregisterTargets' | 'setGroupCount' | 'terminateInGroup'}>
 
 export function isNlbOperation(operation: ProviderOperation): operation is NlbOperation {
-  return ['createBalancerPart', 'deregisterTargets', 'setGroupCount', 'terminateInGroup'].includes(operation.op)
+  return ['admitLaunch', 'createBalancerPart', 'deregisterTargets', 'setGroupCount', 'terminateInGroup'].includes(operation.op)
 }
 
 /** What was found by tag; ARNs are known only for parts that exist. */
@@ -48,6 +48,16 @@ const TAGS_KEYS = (tags: Record<string, string>): {Key: string; Value: string}[]
 function elbName(cluster: string, suffix = ''): string {
   return `hactl-${cluster}`.slice(0, 32 - suffix.length).replace(/-+$/, '') + suffix
 }
+
+/**
+ * How long a new instance may wait for its push before the group gives up on
+ * it: longer than a push waits for the instance's SSH (5 min), short enough
+ * that a proxy nobody admits is soon replaced.
+ */
+export const LAUNCH_HOOK_TIMEOUT_S = 600
+
+/** The lifecycle state of an instance held by a launch hook. */
+const PENDING_WAIT = 'Pending:Wait'
 
 const STATES = new Set<TargetState>(['initial', 'healthy', 'unhealthy', 'draining', 'unused', 'unavailable'])
 
@@ -142,12 +152,39 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
     return {ids, ...(found[0]?.VpcId ? {vpcId: found[0].VpcId} : {})}
   }
 
+  /** Names: letters, digits, hyphens, underscores, slashes; the cluster name is made of the first three. */
+  private get hookName(): string {
+    return `hactl-${this.spec.cluster}-push`
+  }
+
+  private hookAsWanted(h: LifecycleHook): boolean {
+    return (
+      h.LifecycleHookName === this.hookName &&
+      h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_LAUNCHING' &&
+      h.HeartbeatTimeout === LAUNCH_HOOK_TIMEOUT_S &&
+      h.DefaultResult === 'ABANDON'
+    )
+  }
+
+  /**
+   * Every instance the group launches waits (Pending:Wait) outside the
+   * target groups until hactl has pushed the source config to it and
+   * completes the action with CONTINUE. One nobody admits within the
+   * heartbeat timeout is abandoned: the group terminates it and launches
+   * another, rather than let it serve the engine's packaged config.
+   */
+  private hookSettings(): LifecycleHookSpecification {
+    return {LifecycleHookName: this.hookName, LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', HeartbeatTimeout: LAUNCH_HOOK_TIMEOUT_S, DefaultResult: 'ABANDON'}
+  }
+
   private get delaySeconds(): number {
     return Math.round(this.spec.balancer.deregistrationDelay / 1000)
   }
 
   async observeParts(): Promise<BalancerParts> {
     const f = await this.observe()
+    // Asked here only: status and proxy list, which observe too, have no use for it.
+    const launchHook = f.group ? (await this.clients.autoscaling.describeLifecycleHooks(f.group.name)).some((h) => this.hookAsWanted(h)) : false
     const ports = [...f.targetGroups.keys()]
     return {
       launchTemplate: f.launchTemplateId !== undefined,
@@ -158,6 +195,7 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
       listeners: f.balancer?.listeners ?? [],
       scalingGroup: f.group !== undefined,
       attached: ports.filter((p) => f.group?.targetGroups.includes(f.targetGroups.get(p)?.arn ?? '')),
+      launchHook,
     }
   }
 
@@ -241,6 +279,8 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
       HealthCheckType: 'ELB',
       HealthCheckGracePeriod: Math.round(this.spec.balancer.gracePeriod / 1000),
       TargetGroupARNs: ports.map((p) => f?.targetGroups.get(p)?.arn ?? `(the target group for port ${p})`),
+      // With the group, not after it: the instances it launches at once wait for their push too.
+      LifecycleHookSpecificationList: [this.hookSettings()],
       // Propagated: the proxies it launches carry the cluster's tags, so every command finds them as proxies.
       Tags: Object.entries(tags).map(([Key, Value]) => ({Key, Value, PropagateAtLaunch: true, ResourceId: this.name, ResourceType: 'auto-scaling-group'})),
     }
@@ -283,6 +323,9 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
       case 'attachTargetGroup':
         await autoscaling.attachTargetGroups(this.groupName(f), [this.targetGroupArn(f, part.port)])
         break
+      case 'launchHook':
+        await autoscaling.putLifecycleHook({AutoScalingGroupName: this.groupName(f), ...this.hookSettings()})
+        break
     }
     this.found = undefined
   }
@@ -321,6 +364,15 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
         return this.ports(f).map((p) =>
           show('elasticloadbalancing:DeregisterTargets', {TargetGroupArn: f?.targetGroups.get(p)?.arn, Targets: operation.instanceIds.map((Id) => ({Id}))}),
         )
+      case 'admitLaunch':
+        return [
+          show('autoscaling:CompleteLifecycleAction', {
+            AutoScalingGroupName: group?.name ?? this.name,
+            LifecycleHookName: this.hookName,
+            InstanceId: operation.instanceId,
+            LifecycleActionResult: operation.result === 'continue' ? 'CONTINUE' : 'ABANDON',
+          }),
+        ]
       case 'setGroupCount':
         return [show('autoscaling:UpdateAutoScalingGroup', {AutoScalingGroupName: group?.name, MinSize: operation.count, MaxSize: operation.count, DesiredCapacity: operation.count})]
       case 'terminateInGroup': {
@@ -372,6 +424,8 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
             TargetGroupARNs: [f?.targetGroups.get(part.port)?.arn ?? `(the target group for port ${part.port})`],
           }),
         ]
+      case 'launchHook':
+        return [show('autoscaling:PutLifecycleHook', {AutoScalingGroupName: f?.group?.name ?? this.name, ...this.hookSettings()})]
     }
   }
 
@@ -454,5 +508,16 @@ export class AwsNlb implements LoadBalancer, ScalingGroup, BalancerSetup {
     await this.clients.autoscaling.terminateInstance(instanceId, options.decrement)
     if (options.decrement) await this.clients.autoscaling.setSize(name, {max: after})
     this.found = undefined
+  }
+
+  async pendingLaunches(): Promise<string[]> {
+    const view = await this.describeGroup()
+    return (view?.instances ?? []).filter((i) => i.lifecycle === PENDING_WAIT).map((i) => i.instanceId)
+  }
+
+  async admitLaunch(instanceId: string, result: 'abandon' | 'continue'): Promise<void> {
+    const name = this.groupSeen?.name ?? (await this.describeGroup())?.name
+    if (!name) throw new UsageError('the cluster has no auto scaling group yet', {actions: ['Run `hactl proxy launch` first.']})
+    await this.clients.autoscaling.completeLifecycleAction({group: name, hook: this.hookName, instanceId, result: result === 'continue' ? 'CONTINUE' : 'ABANDON'})
   }
 }

@@ -16,7 +16,11 @@ that miss members first; a pair that lost a member gets a new one in the zone it
 
 Before it returns, the source config (proxy.config) is pushed to the proxies it launched, once they answer
 SSH (the rollout of \`config push\`): a new instance starts with the engine's packaged config, and no
-address may move to it before it serves the source. Exit 4 when a launched proxy could not be given it.`
+address may move to it before it serves the source. Exit 4 when a launched proxy could not be given it.
+
+With topology nlb on AWS: the scaling group's launch hook holds each new instance out of the load
+balancer; the source config is pushed to it, and only then does it join the target groups (see
+\`hactl proxy admit\`). Exit 4, naming them, when some could not be admitted.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -1,4 +1,4 @@
-import {AutoScalingClient, DescribeAutoScalingGroupsCommand, type AutoScalingGroup} from '@aws-sdk/client-auto-scaling'
+import {AutoScalingClient, DescribeAutoScalingGroupsCommand, DeleteLifecycleHookCommand, DescribeLifecycleHooksCommand, type AutoScalingGroup, type LifecycleHook} from '@aws-sdk/client-auto-scaling'
 import {DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client} from '@aws-sdk/client-ec2'
 import {
   DescribeListenersCommand,
@@ -62,6 +62,9 @@ describe('topology nlb against moto', function () {
     }
   }
 
+  const hooks = async (): Promise<LifecycleHook[]> =>
+    (await asg.send(new DescribeLifecycleHooksCommand({AutoScalingGroupName: (await group())?.AutoScalingGroupName}))).LifecycleHooks ?? []
+
   const targets = async (): Promise<{id: string; state: string}[]> => {
     const [tg] = (await elbState()).groups
     const health = (await elb.send(new DescribeTargetHealthCommand({TargetGroupArn: tg.arn}))).TargetHealthDescriptions ?? []
@@ -98,7 +101,10 @@ describe('topology nlb against moto', function () {
       'elasticloadbalancing:ModifyLoadBalancerAttributes',
       'elasticloadbalancing:CreateListener',
       'autoscaling:CreateAutoScalingGroup',
+      'autoscaling:PutLifecycleHook',
     ])
+    // The group is created with its hook, so its first instances wait for their push too.
+    expect(r.stdout).to.include('"LifecycleHookSpecificationList":[{"LifecycleHookName":"hactl-lb-push","LifecycleTransition":"autoscaling:EC2_INSTANCE_LAUNCHING"')
     expect(r.stdout).to.include('"HttpTokens":"required"')
     expect(r.stdout).to.include('"HealthCheckType":"ELB"')
     const state = await elbState()
@@ -153,6 +159,11 @@ describe('topology nlb against moto', function () {
     expect(proxies).to.have.length(3)
     for (const p of proxies) expect(tag(p.Tags, 'hactl:role')).to.equal('proxy')
     expect((await targets()).map((t) => t.id)).to.deep.equal(proxies.map((p) => p.InstanceId).sort())
+
+    // New instances wait on the launch hook until hactl admits them; one nobody admits is abandoned (replaced).
+    expect((await hooks()).map((h) => [h.LifecycleHookName, h.LifecycleTransition, h.HeartbeatTimeout, h.DefaultResult])).to.deep.equal([
+      ['hactl-lb-push', 'autoscaling:EC2_INSTANCE_LAUNCHING', 600, 'ABANDON'],
+    ])
   })
 
   it('a second proxy launch changes nothing and says so', async () => {
@@ -164,6 +175,37 @@ describe('topology nlb against moto', function () {
     expect(body.summary).to.include('nothing changed')
     expect(await elbState()).to.deep.equal(before)
     expect(await clusterInstances(ec2, cluster, ['running'])).to.have.length(3)
+    expect(await hooks()).to.have.length(1)
+  })
+
+  it('a group found without its launch hook gets it (PutLifecycleHook), once', async () => {
+    const name = (await group())?.AutoScalingGroupName as string
+    await asg.send(new DeleteLifecycleHookCommand({AutoScalingGroupName: name, LifecycleHookName: 'hactl-lb-push'}))
+    const dry = await run('proxy', 'launch', '--dry-run')
+    expect(dry.code, dry.stderr).to.equal(0)
+    expect(dry.stdout.split('\n').filter((l) => l.startsWith('would call ')).map((l) => l.split(' ')[2])).to.deep.equal(['autoscaling:PutLifecycleHook'])
+    expect(await hooks()).to.have.length(0)
+    const r = await run('proxy', 'launch')
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.include('launch hook')
+    expect((await hooks()).map((h) => [h.LifecycleHookName, h.HeartbeatTimeout, h.DefaultResult])).to.deep.equal([['hactl-lb-push', 600, 'ABANDON']])
+    const again = await run('proxy', 'launch', '--json')
+    expect((JSON.parse(again.stdout) as {changed: boolean}).changed).to.equal(false)
+  })
+
+  it('proxy admit and the monitor: moto\'s instances never wait on the hook, so nothing to admit; --dry-run the same', async () => {
+    for (const args of [['proxy', 'admit', '--json'], ['proxy', 'admit', '--dry-run', '--json']]) {
+      const r = await run(...args)
+      expect(r.code, r.stderr).to.equal(0)
+      const body = JSON.parse(r.stdout) as {changed: boolean; summary: string; pending: string[]}
+      expect(body).to.include({changed: false})
+      expect(body.pending).to.deep.equal([])
+      expect(body.summary).to.include('nothing to admit')
+    }
+    // The monitor runs on nlb too: a round admits what waits (nothing here), and moves no address.
+    const monitor = await run('monitor', '--once', '--json')
+    expect(monitor.code, monitor.stdout + monitor.stderr).to.equal(0)
+    expect(monitor.stdout).to.include('"code":"monitor.result"')
   })
 
   it('describeBalancer gives the NLB\'s DNS name, hosted zone, ports and each target\'s state (DescribeTargetHealth)', async () => {
@@ -281,6 +323,9 @@ describe('topology nlb against moto', function () {
       const r = await run('proxy', 'scale', '2')
       expect(r.code).to.equal(2)
       expect(r.stderr).to.include('topology nlb')
+      const admit = await run('proxy', 'admit')
+      expect(admit.code).to.equal(2)
+      expect(admit.stderr).to.include('scaling group capability')
     } finally {
       await writeFile(file, text)
     }

@@ -55,6 +55,12 @@ describe('balancer setup planner (topology nlb)', () => {
     ])
   })
 
+  it('the launch hook: put when the group lacks it (after the group, which names it on create), never when in place or when the provider has none', () => {
+    expect(planBalancerSetup({...everything, launchHook: false}, {ports: [80, 443], count: 3})).to.deep.equal([{part: 'launchHook'}])
+    expect(planBalancerSetup({...everything, launchHook: true}, {ports: [80, 443], count: 3})).to.deep.equal([])
+    expect(planBalancerSetup({...nothing, launchHook: false}, {ports: [80], count: 2}).slice(-2)).to.deep.equal([{part: 'scalingGroup', count: 2, ports: [80]}, {part: 'launchHook'}])
+  })
+
   it('scale: one call when min, max or desired differs, none when all are the count', () => {
     expect(planScale({min: 3, max: 3, desired: 3}, 3)).to.deep.equal([])
     expect(planScale({min: 3, max: 4, desired: 3}, 3)).to.deep.equal([{op: 'setGroupCount', count: 3}])
