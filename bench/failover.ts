@@ -323,7 +323,7 @@ if (PEER) {
   }
 }
 console.log(
-  `failover downtime on the sandbox as a client sees it: kill -9 of the proxy holding one Elastic IP (pool), of one proxy behind the balancer (nlb); ` +
+  `failover downtime on the sandbox as a client sees it: kill -9 of the proxy holding one Elastic IP (pool, pairs), of one proxy behind the balancer (nlb); ` +
     `the client (its own process) opens a new connection every ${CLIENT_EVERY} ms, ${CLIENT_TIMEOUT} ms timeout; ${TRIALS} trials per setting; times in ms; ${load()}`,
 )
 const results: Record<string, number> = {}
