@@ -11,10 +11,17 @@ import {parseCluster} from '../../../src/cluster/loader.js'
  * and CompleteLifecycleAction. The Auto Scaling client is mocked for exactly
  * those answers; the adapter and AwsNlb above it are the real code.
  */
+const mockAutoScaling = () => mockClient(AutoScalingClient)
+
 describe('AWS scaling group: instances the launch hook holds, and admitting them', () => {
-  const mock = mockClient(AutoScalingClient)
+  // Made in before(), not while mocha loads the files: mockClient patches the client class for the whole
+  // process, and the moto tests that run before this file use the real one.
+  let mock: ReturnType<typeof mockAutoScaling>
   const saved = {...process.env}
-  before(() => Object.assign(process.env, {AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true'}))
+  before(() => {
+    mock = mockAutoScaling()
+    Object.assign(process.env, {AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true'})
+  })
   after(() => {
     mock.restore()
     process.env = saved
