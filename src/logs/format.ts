@@ -1,4 +1,5 @@
 /** How `hactl logs` prints a record: Apache's combined and vhost_combined, JSON lines, or the line as read. */
+import {HaproxyRecord} from './haproxy.js'
 import type {LineBuffer} from './output.js'
 import type {AccessRecord} from './record.js'
 import {formatClf} from './time.js'
@@ -22,7 +23,7 @@ export function vhostCombined(r: AccessRecord): string {
 }
 
 export function json(r: AccessRecord): string {
-  const {raw: _raw, ...rest} = r
+  const {raw: _raw, ...rest} = r instanceof HaproxyRecord ? r.plain() : r
   return JSON.stringify({...rest, time: new Date(r.time).toISOString()})
 }
 
@@ -48,17 +49,20 @@ export type RecordWriter = (out: LineBuffer, r: AccessRecord) => void
  * which at a million lines a second is most of what formatting costs.
  */
 export function writeCombined(out: LineBuffer, r: AccessRecord): void {
-  out.text(r.client)
+  // A haproxy record's client and path are written from its line: they are never made into strings.
+  const line = r instanceof HaproxyRecord ? r : undefined
+  if (line) out.textRange(line.text, line.clientFrom, line.clientTo)
+  else out.text(r.client)
   out.text(' - ')
   out.text(r.user ?? '-')
   out.text(' [')
   out.text(formatClf(r.time))
   out.text('] "')
-  if (r.method === '-' && r.proto === '-') out.quoted(r.path)
+  if (r.method === '-' && r.proto === '-') writePath(out, r, line)
   else {
     out.quoted(r.method)
     out.byte(32)
-    out.quoted(r.path)
+    writePath(out, r, line)
     out.byte(32)
     out.quoted(r.proto)
   }
@@ -75,6 +79,11 @@ export function writeCombined(out: LineBuffer, r: AccessRecord): void {
   else out.quoted(r.userAgent)
   out.byte(34)
   out.end()
+}
+
+function writePath(out: LineBuffer, r: AccessRecord, line: HaproxyRecord | undefined): void {
+  if (line && line.pathText === undefined) out.quotedRange(line.text, line.pathFrom, line.pathTo)
+  else out.quoted(r.path)
 }
 
 export function writer(format: LogFormat): RecordWriter {
