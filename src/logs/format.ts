@@ -53,11 +53,14 @@ export function writeCombined(out: LineBuffer, r: AccessRecord): void {
   const line = r instanceof HaproxyRecord ? r : undefined
   if (line) out.textRange(line.text, line.clientFrom, line.clientTo)
   else out.text(r.client)
-  out.text(' - ')
-  out.text(r.user ?? '-')
-  out.text(' [')
-  out.text(formatClf(r.time))
-  out.text('] "')
+  if (r.user === undefined) out.bytes(stamp(r.time))
+  else {
+    out.text(' - ')
+    out.text(r.user)
+    out.text(' [')
+    out.text(formatClf(r.time))
+    out.text('] "')
+  }
   if (r.method === '-' && r.proto === '-') writePath(out, r, line)
   else {
     out.quoted(r.method)
@@ -71,14 +74,33 @@ export function writeCombined(out: LineBuffer, r: AccessRecord): void {
   out.byte(32)
   if (r.bytes === undefined) out.byte(45)
   else out.int(r.bytes)
-  out.text(' "')
-  if (r.referer === undefined) out.byte(45)
-  else out.quoted(r.referer)
-  out.text('" "')
-  if (r.userAgent === undefined) out.byte(45)
-  else out.quoted(r.userAgent)
-  out.byte(34)
+  if (r.referer === undefined && r.userAgent === undefined) out.bytes(NO_REFERER_AGENT)
+  else {
+    out.text(' "')
+    if (r.referer === undefined) out.byte(45)
+    else out.quoted(r.referer)
+    out.text('" "')
+    if (r.userAgent === undefined) out.byte(45)
+    else out.quoted(r.userAgent)
+    out.byte(34)
+  }
   out.end()
+}
+
+/** The tail of a line with neither referer nor user agent (every haproxy line). */
+const NO_REFERER_AGENT = Buffer.from(' "-" "-"', 'latin1')
+
+let stampSecond = Number.NaN
+let stampBytes = Buffer.alloc(0)
+
+/** ` - - [date] "` with no user, encoded once per second: lines of one second share it. */
+function stamp(ms: number): Buffer {
+  const second = Math.floor(ms / 1000)
+  if (second !== stampSecond) {
+    stampBytes = Buffer.from(` - - [${formatClf(ms)}] "`, 'latin1')
+    stampSecond = second
+  }
+  return stampBytes
 }
 
 function writePath(out: LineBuffer, r: AccessRecord, line: HaproxyRecord | undefined): void {

@@ -73,6 +73,15 @@ export class LineBuffer {
     this.used = at
   }
 
+  /** Append bytes already encoded. */
+  bytes(bytes: Uint8Array): void {
+    if (this.used + bytes.length > this.buffer.length) this.room(bytes.length)
+    const b = this.buffer
+    let at = this.used
+    for (let i = 0; i < bytes.length; i++) b[at++] = bytes[i]
+    this.used = at
+  }
+
   /** Append a whole number in decimal. */
   int(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0) {
