@@ -23,7 +23,8 @@ export function vhostCombined(r: AccessRecord): string {
 }
 
 export function json(r: AccessRecord): string {
-  const {raw: _raw, ...rest} = r instanceof HaproxyRecord ? r.plain() : r
+  if (r instanceof HaproxyRecord) return JSON.stringify(r.forJson())
+  const {raw: _raw, ...rest} = r
   return JSON.stringify({...rest, time: new Date(r.time).toISOString()})
 }
 

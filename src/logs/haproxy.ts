@@ -250,10 +250,10 @@ export class HaproxyRecord implements AccessRecord {
     return {request: this.request, queue: this.queue, connect: this.connect, response: this.response, total: this.total}
   }
 
-  /** The record as a plain object, with the keys in the order `--format json` has always printed them. */
-  plain(): AccessRecord {
+  /** What `--format json` prints: the keys in the order it has always printed them, the time in ISO 8601, no raw line. */
+  forJson(): object {
     return {
-      time: this.time,
+      time: new Date(this.time).toISOString(),
       proxy: this.proxy,
       client: this.client,
       vhost: this.vhost,
@@ -265,7 +265,6 @@ export class HaproxyRecord implements AccessRecord {
       backend: this.backend,
       server: this.server,
       timings: this.timings,
-      raw: this.raw,
     }
   }
 }
