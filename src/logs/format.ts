@@ -1,4 +1,5 @@
 /** How `hactl logs` prints a record: Apache's combined and vhost_combined, JSON lines, or the line as read. */
+import {HaproxyRecord} from './haproxy.js'
 import type {LineBuffer} from './output.js'
 import type {AccessRecord} from './record.js'
 import {formatClf} from './time.js'
@@ -22,6 +23,7 @@ export function vhostCombined(r: AccessRecord): string {
 }
 
 export function json(r: AccessRecord): string {
+  if (r instanceof HaproxyRecord) return JSON.stringify(r.forJson())
   const {raw: _raw, ...rest} = r
   return JSON.stringify({...rest, time: new Date(r.time).toISOString()})
 }
@@ -48,17 +50,23 @@ export type RecordWriter = (out: LineBuffer, r: AccessRecord) => void
  * which at a million lines a second is most of what formatting costs.
  */
 export function writeCombined(out: LineBuffer, r: AccessRecord): void {
-  out.text(r.client)
-  out.text(' - ')
-  out.text(r.user ?? '-')
-  out.text(' [')
-  out.text(formatClf(r.time))
-  out.text('] "')
-  if (r.method === '-' && r.proto === '-') out.quoted(r.path)
+  // A haproxy record's client and path are written from its line: they are never made into strings.
+  const line = r instanceof HaproxyRecord ? r : undefined
+  if (line) out.textRange(line.text, line.clientFrom, line.clientTo)
+  else out.text(r.client)
+  if (r.user === undefined) out.bytes(stamp(r.time))
+  else {
+    out.text(' - ')
+    out.text(r.user)
+    out.text(' [')
+    out.text(formatClf(r.time))
+    out.text('] "')
+  }
+  if (r.method === '-' && r.proto === '-') writePath(out, r, line)
   else {
     out.quoted(r.method)
     out.byte(32)
-    out.quoted(r.path)
+    writePath(out, r, line)
     out.byte(32)
     out.quoted(r.proto)
   }
@@ -67,14 +75,38 @@ export function writeCombined(out: LineBuffer, r: AccessRecord): void {
   out.byte(32)
   if (r.bytes === undefined) out.byte(45)
   else out.int(r.bytes)
-  out.text(' "')
-  if (r.referer === undefined) out.byte(45)
-  else out.quoted(r.referer)
-  out.text('" "')
-  if (r.userAgent === undefined) out.byte(45)
-  else out.quoted(r.userAgent)
-  out.byte(34)
+  if (r.referer === undefined && r.userAgent === undefined) out.bytes(NO_REFERER_AGENT)
+  else {
+    out.text(' "')
+    if (r.referer === undefined) out.byte(45)
+    else out.quoted(r.referer)
+    out.text('" "')
+    if (r.userAgent === undefined) out.byte(45)
+    else out.quoted(r.userAgent)
+    out.byte(34)
+  }
   out.end()
+}
+
+/** The tail of a line with neither referer nor user agent (every haproxy line). */
+const NO_REFERER_AGENT = Buffer.from(' "-" "-"', 'latin1')
+
+let stampSecond = Number.NaN
+let stampBytes = Buffer.alloc(0)
+
+/** ` - - [date] "` with no user, encoded once per second: lines of one second share it. */
+function stamp(ms: number): Buffer {
+  const second = Math.floor(ms / 1000)
+  if (second !== stampSecond) {
+    stampBytes = Buffer.from(` - - [${formatClf(ms)}] "`, 'latin1')
+    stampSecond = second
+  }
+  return stampBytes
+}
+
+function writePath(out: LineBuffer, r: AccessRecord, line: HaproxyRecord | undefined): void {
+  if (line && line.pathText === undefined) out.quotedRange(line.text, line.pathFrom, line.pathTo)
+  else out.quoted(r.path)
 }
 
 export function writer(format: LogFormat): RecordWriter {

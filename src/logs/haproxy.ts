@@ -129,12 +129,17 @@ function parseRange(line: string, from: number, to: number): AccessRecord | unde
   if (bracket < 0) return undefined
   const space = line.lastIndexOf(' ', bracket - 2)
   const clientStart = space < from ? from : space + 1
-  // `1.2.3.4:port`, `[::1]:port`, or a unix socket's name with no port.
-  let client: string
-  if (line.charCodeAt(clientStart) === 91) client = line.slice(clientStart + 1, line.indexOf(']', clientStart))
-  else {
+  // `1.2.3.4:port`, `[::1]:port`, or a unix socket's name with no port: kept as a range of the line, sliced only when asked for.
+  let clientFrom = clientStart
+  let clientTo: number
+  if (line.charCodeAt(clientStart) === 91) {
+    clientFrom = clientStart + 1
+    clientTo = line.indexOf(']', clientStart)
+    // slice()'s rule for an end before the start (no `]`): the empty string.
+    if (clientTo < clientFrom) clientTo = clientFrom
+  } else {
     const colon = line.lastIndexOf(':', bracket - 2)
-    client = line.slice(clientStart, colon > clientStart ? colon : bracket - 1)
+    clientTo = colon > clientStart ? colon : bracket - 1
   }
   const seconds = clfDate(line, bracket + 1)
   if (Number.isNaN(seconds)) return undefined
@@ -163,15 +168,17 @@ function parseRange(line: string, from: number, to: number): AccessRecord | unde
   if (Number.isNaN(request + queue + connect + response + total + status + bytes)) {
     // Something other than a number in those fields: read them word by word, as haproxy separates them.
     const slow = countersByWord(line, at, to)
-    return slow && finish(line, from, to, client, seconds + ms, backend, server, slow.timings, slow.status, slow.bytes, slow.bytesEnd)
+    if (!slow) return undefined
+    const t = slow.timings
+    return finish(line, from, to, clientFrom, clientTo, seconds + ms, backend, server, t.request, t.queue, t.connect, t.response, t.total, slow.status, slow.bytes, slow.bytesEnd)
   }
-  return finish(line, from, to, client, seconds + ms, backend, server, {request, queue, connect, response, total}, status, bytes, bytesEnd)
+  return finish(line, from, to, clientFrom, clientTo, seconds + ms, backend, server, request, queue, connect, response, total, status, bytes, bytesEnd)
 }
 
 export const parseHaproxy: LineParser = Object.assign((line: string) => parseRange(line, 0, line.length), {range: parseRange})
 
 /** The timers, status and bytes read word by word: the slow way, for lines where a field is not a plain number. */
-function countersByWord(line: string, at: number, to: number): {timings: Timings; status: number; bytes: number; bytesEnd: number} | undefined {
+function countersByWord(line: string, at: number, to: number): {timings: Required<Timings>; status: number; bytes: number; bytesEnd: number} | undefined {
   const timersEnd = wordEnd(line, at, to)
   const s1 = line.indexOf('/', at)
   const s2 = line.indexOf('/', s1 + 1)
@@ -187,43 +194,121 @@ function countersByWord(line: string, at: number, to: number): {timings: Timings
   return {timings, status, bytes, bytesEnd}
 }
 
+/**
+ * A record that keeps its line and the offsets of its fields rather than
+ * copies: the client, path, timings and the raw line are made only when
+ * read. `combined` output writes the client and path straight from the
+ * line (see format.ts), so at a million lines a second most of them never
+ * become strings, and the garbage collector has less to do.
+ */
+export class HaproxyRecord implements AccessRecord {
+  // Declared here, in this order, so every record has one shape (hidden class).
+  proxy: string | undefined = undefined
+  vhost: string | undefined = undefined
+  /** The path when it is not the line's text at [pathFrom, pathTo) (an absolute-form request's, or one set later). */
+  pathText: string | undefined = undefined
+
+  constructor(
+    readonly text: string,
+    readonly from: number,
+    readonly to: number,
+    readonly clientFrom: number,
+    readonly clientTo: number,
+    public time: number,
+    public method: string,
+    readonly pathFrom: number,
+    readonly pathTo: number,
+    public proto: string,
+    public status: number,
+    public bytes: number,
+    public backend: string,
+    public server: string | undefined,
+    private readonly request: number,
+    private readonly queue: number,
+    private readonly connect: number,
+    private readonly response: number,
+    private readonly total: number,
+  ) {}
+
+  get client(): string {
+    return this.text.slice(this.clientFrom, this.clientTo)
+  }
+
+  get path(): string {
+    return this.pathText ?? this.text.slice(this.pathFrom, this.pathTo)
+  }
+
+  set path(path: string) {
+    this.pathText = path
+  }
+
+  get raw(): string {
+    return this.text.slice(this.from, this.to)
+  }
+
+  get timings(): Timings {
+    return {request: this.request, queue: this.queue, connect: this.connect, response: this.response, total: this.total}
+  }
+
+  /** What `--format json` prints: the keys in the order it has always printed them, the time in ISO 8601, no raw line. */
+  forJson(): object {
+    return {
+      time: new Date(this.time).toISOString(),
+      proxy: this.proxy,
+      client: this.client,
+      vhost: this.vhost,
+      method: this.method,
+      path: this.path,
+      proto: this.proto,
+      status: this.status,
+      bytes: this.bytes,
+      backend: this.backend,
+      server: this.server,
+      timings: this.timings,
+    }
+  }
+}
+
 /** The request, captures and record, once the fields before them are read. */
-function finish(line: string, from: number, to: number, client: string, time: number, backend: string, server: string, timings: Timings, status: number, bytes: number, bytesEnd: number): AccessRecord | undefined {
+function finish(
+  line: string,
+  from: number,
+  to: number,
+  clientFrom: number,
+  clientTo: number,
+  time: number,
+  backend: string,
+  server: string,
+  request: number,
+  queue: number,
+  connect: number,
+  response: number,
+  total: number,
+  status: number,
+  bytes: number,
+  bytesEnd: number,
+): AccessRecord | undefined {
   // The request is the quoted tail; between are cookies, flags, counters and the optional {captures}.
   const open = line.indexOf('"', bytesEnd)
   const close = line.lastIndexOf('"', to - 1)
   if (open < 0 || open >= to || close <= open) return undefined
   // The request line read in place (splitRequest's rules, no intermediate string or object).
   let method = '-'
-  let path: string
+  let pathFrom: number
+  let pathTo = close
   let proto = '-'
   const a = line.indexOf(' ', open + 1)
-  if (a < 0 || a >= close) path = line.slice(open + 1, close)
+  if (a < 0 || a >= close) pathFrom = open + 1
   else {
     method = methods.get(line, open + 1, a)
     const b = line.lastIndexOf(' ', close)
-    if (b === a) path = line.slice(a + 1, close)
-    else {
-      path = line.slice(a + 1, b)
+    pathFrom = a + 1
+    if (b !== a) {
+      pathTo = b
       proto = protocols.get(line, b + 1, close)
     }
   }
-  const record: AccessRecord = {
-    time,
-    // Present from the start, so the reader's assignment keeps the object's shape (hidden class) the same.
-    proxy: undefined,
-    client,
-    vhost: undefined,
-    method,
-    path,
-    proto,
-    status,
-    bytes,
-    backend,
-    server: server === '<NOSRV>' ? undefined : server,
-    timings,
-    raw: line.slice(from, to),
-  }
+  const record = new HaproxyRecord(line, from, to, clientFrom, clientTo, time, method, pathFrom, pathTo, proto, status, bytes, backend, server === '<NOSRV>' ? undefined : server, request, queue, connect, response, total)
   // The first request capture, when the config captures Host first (`capture request header Host`), names the vhost.
   const brace = line.indexOf('{', bytesEnd)
   if (brace >= 0 && brace < open) {
@@ -239,12 +324,15 @@ function finish(line: string, from: number, to: number, client: string, time: nu
     // field()'s rules read in place: `-` or nothing is no vhost.
     if (vhostEnd > brace + 1 && !(vhostEnd === brace + 2 && line.charCodeAt(brace + 1) === 45)) record.vhost = vhosts.get(line, brace + 1, vhostEnd)
   }
-  if (method !== '-' && path.charCodeAt(0) !== 47 && path.includes('://')) {
-    // HTTP/2 and absolute-form requests carry the authority in the URI.
-    const m = /^[a-z]+:\/\/([^/]+)(\/.*)?$/i.exec(path)
-    if (m) {
-      record.vhost ??= m[1]
-      record.path = m[2] ?? '/'
+  if (method !== '-' && line.charCodeAt(pathFrom) !== 47) {
+    const path = line.slice(pathFrom, pathTo)
+    if (path.includes('://')) {
+      // HTTP/2 and absolute-form requests carry the authority in the URI.
+      const m = /^[a-z]+:\/\/([^/]+)(\/.*)?$/i.exec(path)
+      if (m) {
+        record.vhost ??= m[1]
+        record.path = m[2] ?? '/'
+      }
     }
   }
   return record

@@ -26,16 +26,23 @@ export class LineBuffer {
 
   /** Append a piece of the current line, UTF-8 encoded. */
   text(text: string): void {
+    this.textRange(text, 0, text.length)
+  }
+
+  /** Append the piece of `text` at [from, to), as `text(text.slice(from, to))` would, without making the slice. */
+  textRange(text: string, from: number, to: number): void {
+    const length = to - from
+    if (length <= 0) return
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.used + text.length * 3 > this.buffer.length) this.room(text.length * 3)
+    if (this.used + length * 3 > this.buffer.length) this.room(length * 3)
     const b = this.buffer
     let at = this.used
-    for (let i = 0; i < text.length; i++) {
+    for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i)
       if (c < 0x80) b[at++] = c
       else {
         // The rest (rare in access logs) through Buffer's own encoder, which pairs surrogates.
-        at += b.write(text.slice(i), at, 'utf8')
+        at += b.write(text.slice(i, to), at, 'utf8')
         break
       }
     }
@@ -44,18 +51,34 @@ export class LineBuffer {
 
   /** Append a piece in Apache's quoting: `"` and `\` get a backslash. */
   quoted(text: string): void {
-    if (this.used + text.length * 3 > this.buffer.length) this.room(text.length * 3)
+    this.quotedRange(text, 0, text.length)
+  }
+
+  /** `quoted(text.slice(from, to))` without making the slice. */
+  quotedRange(text: string, from: number, to: number): void {
+    const length = to - from
+    if (length <= 0) return
+    if (this.used + length * 3 > this.buffer.length) this.room(length * 3)
     const b = this.buffer
     let at = this.used
-    for (let i = 0; i < text.length; i++) {
+    for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i)
       if (c < 0x80 && c !== 34 && c !== 92) b[at++] = c
       else {
         this.used = at
-        this.text(text.slice(i).replace(/["\\]/g, '\\$&'))
+        this.text(text.slice(i, to).replace(/["\\]/g, '\\$&'))
         return
       }
     }
+    this.used = at
+  }
+
+  /** Append bytes already encoded. */
+  bytes(bytes: Uint8Array): void {
+    if (this.used + bytes.length > this.buffer.length) this.room(bytes.length)
+    const b = this.buffer
+    let at = this.used
+    for (let i = 0; i < bytes.length; i++) b[at++] = bytes[i]
     this.used = at
   }
 
