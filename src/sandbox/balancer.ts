@@ -1,8 +1,9 @@
-import {connect, createServer, type Server, type Socket} from 'node:net'
+import {createServer, type Server, type Socket} from 'node:net'
 
 import type {BalancerTarget, TargetState} from '../cloud/capabilities.js'
 import type {Reporter} from '../events.js'
 import {probe, type ProbeKind} from '../health/probe.js'
+import {splice} from './forwarder.js'
 import {listenOrExplain} from './listen.js'
 
 /** The balancer's own health check of its targets (an NLB target group's). */
@@ -201,21 +202,6 @@ export class LocalBalancer {
       client.resetAndDestroy()
       return
     }
-    const upstream = connect({host: target.spec.address, port, noDelay: true})
-    target.open.add(client)
-    target.open.add(upstream)
-    const close = (): void => {
-      target.open.delete(client)
-      target.open.delete(upstream)
-      client.destroy()
-      upstream.destroy()
-    }
-    // A target that refuses resets the client's connection, as an NLB's does: no retry elsewhere.
-    upstream.once('error', () => (client.destroyed ? close() : (client.resetAndDestroy(), close())))
-    client.once('error', close)
-    upstream.once('close', close)
-    client.once('close', close)
-    client.pipe(upstream)
-    upstream.pipe(client)
+    splice(client, {host: target.spec.address, port}, target.open)
   }
 }

@@ -38,20 +38,29 @@ export class AddressForwarder {
       client.resetAndDestroy()
       return
     }
-    const upstream = connect({host: target.host, port: target.port, noDelay: true})
-    this.open.add(client)
-    this.open.add(upstream)
-    const close = (): void => {
-      this.open.delete(client)
-      this.open.delete(upstream)
-      client.destroy()
-      upstream.destroy()
-    }
-    upstream.once('error', () => (client.destroyed ? close() : (client.resetAndDestroy(), close())))
-    client.once('error', close)
-    upstream.once('close', close)
-    client.once('close', close)
-    client.pipe(upstream)
-    upstream.pipe(client)
+    splice(client, target, this.open)
   }
+}
+
+/**
+ * Join a client's connection to a new one to the target, both tracked in
+ * `open` until either side closes. A target that refuses resets the client's
+ * connection, as EC2's NAT and an NLB do: no retry elsewhere.
+ */
+export function splice(client: Socket, target: Target, open: Set<Socket>): void {
+  const upstream = connect({host: target.host, port: target.port, noDelay: true})
+  open.add(client)
+  open.add(upstream)
+  const close = (): void => {
+    open.delete(client)
+    open.delete(upstream)
+    client.destroy()
+    upstream.destroy()
+  }
+  upstream.once('error', () => (client.destroyed ? close() : (client.resetAndDestroy(), close())))
+  client.once('error', close)
+  upstream.once('close', close)
+  client.once('close', close)
+  client.pipe(upstream)
+  upstream.pipe(client)
 }

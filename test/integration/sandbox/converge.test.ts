@@ -4,6 +4,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {BIN} from '../../harness/cli.js'
+import {parseEvents, type MonitorEvent} from '../../harness/monitor-events.js'
 import {startProcess, type Started} from '../../harness/process.js'
 import {hasCommand, upSandbox, type TestSandbox} from '../../harness/sandbox.js'
 import {waitFor} from '../../harness/wait.js'
@@ -13,22 +14,8 @@ interface View {
   addresses: {publicIp: string; instanceId?: string}[]
 }
 
-interface Event {
-  round: string
-  level: string
-  code: string
-  subject?: string
-  message: string
-  data?: Record<string, unknown>
-}
-
-function events(monitor: Started): Event[] {
-  return monitor
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Event)
-}
+type Event = MonitorEvent
+const events = (monitor: Started): Event[] => parseEvents(monitor.output())
 
 const coded = (monitor: Started, code: string, subject?: string): Event[] => events(monitor).filter((e) => e.code === code && (subject === undefined || e.subject === subject))
 

@@ -5,6 +5,7 @@ import {expect} from 'chai'
 
 import {BIN, hactl} from '../../harness/cli.js'
 import {freePort} from '../../harness/ports.js'
+import {parseEvents, type MonitorEvent} from '../../harness/monitor-events.js'
 import {startProcess, type Started} from '../../harness/process.js'
 import {hasCommand, upSandbox, type TestSandbox} from '../../harness/sandbox.js'
 import {waitFor} from '../../harness/wait.js'
@@ -14,24 +15,8 @@ interface View {
   addresses: {publicIp: string; instanceId?: string}[]
 }
 
-interface Event {
-  time: string
-  round: string
-  level: string
-  code: string
-  subject?: string
-  message: string
-  data?: Record<string, unknown>
-}
-
-/** The JSON-line events a monitor printed so far. */
-function events(monitor: Started): Event[] {
-  return monitor
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Event)
-}
+type Event = MonitorEvent
+const events = (monitor: Started): Event[] => parseEvents(monitor.output())
 
 const coded = (monitor: Started, code: string): Event[] => events(monitor).filter((e) => e.code === code)
 const rounds = (monitor: Started): number => new Set(events(monitor).map((e) => e.round)).size

@@ -2,6 +2,7 @@ import {expect} from 'chai'
 
 import {BIN} from '../../harness/cli.js'
 import {startProcess, type Started} from '../../harness/process.js'
+import {parseEvents, type MonitorEvent} from '../../harness/monitor-events.js'
 import {hasCommand, steadyTraffic, upSandbox, type TestSandbox} from '../../harness/sandbox.js'
 import {waitFor} from '../../harness/wait.js'
 
@@ -15,22 +16,9 @@ interface View {
   instances: Instance[]
   addresses: {publicIp: string; instanceId?: string; tags: Record<string, string>}[]
 }
-interface MonitorEvent {
-  code: string
-  subject?: string
-  message: string
-  data?: Record<string, unknown>
-}
 
 const PAIR = 'hactl:pair'
 const STEPS = ['replace.started', 'replace.launched', 'replace.pushed', 'replace.healthy', 'replace.moved', 'replace.done']
-
-function events(output: string): MonitorEvent[] {
-  return output
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as MonitorEvent)
-}
 
 async function view(sb: TestSandbox): Promise<View> {
   return JSON.parse((await sb.run(['sandbox', 'status', '--json'])).stdout) as View
@@ -56,7 +44,7 @@ describe('failover.replace in the sandbox, topology pool', function () {
     sb = await upSandbox(66, {extra: ['--replace-after', '1000', '--hold-down', '2000']})
     expect(sb.up.code, sb.up.stderr).to.equal(0)
     monitor = startMonitor(sb)
-    await waitFor('the monitor to see the proxies healthy', () => events(monitor?.output() ?? '').filter((e) => e.code === 'health.transition').length >= 3 || undefined, 30_000)
+    await waitFor('the monitor to see the proxies healthy', () => parseEvents(monitor?.output() ?? '').filter((e) => e.code === 'health.transition').length >= 3 || undefined, 30_000)
   })
 
   after(async () => {
@@ -83,9 +71,9 @@ describe('failover.replace in the sandbox, topology pool', function () {
     const gone = await view(sb)
     expect(gone.instances.map((i) => i.id), 'terminated: gone from the sandbox').to.not.include(dead.id)
 
-    const done = await waitFor('the replacement done', () => events(monitor?.output() ?? '').find((e) => e.code === 'replace.done' && e.subject === dead.id), 60_000)
+    const done = await waitFor('the replacement done', () => parseEvents(monitor?.output() ?? '').find((e) => e.code === 'replace.done' && e.subject === dead.id), 60_000)
     const replacement = done.data?.replacement as string
-    const log = events(monitor?.output() ?? '').filter((e) => e.subject === dead.id && e.code.startsWith('replace.') && e.code !== 'replace.note')
+    const log = parseEvents(monitor?.output() ?? '').filter((e) => e.subject === dead.id && e.code.startsWith('replace.') && e.code !== 'replace.note')
     expect(log.map((e) => e.code), 'each step once, in order').to.deep.equal(STEPS)
     expect(log[0].message).to.contain('terminated').and.contain(dead.zone)
 
@@ -114,7 +102,7 @@ describe('failover.replace in the sandbox, topology pool', function () {
     const before = await view(sb)
     const dead = before.instances.find((i) => i.name === 'proxy-3') as Instance
     expect((await sb.run(['sandbox', 'kill', '--terminate', 'proxy-3'])).code).to.equal(0)
-    const once = async (): Promise<MonitorEvent[]> => events((await sb.run(['monitor', '--once', '--json'])).stdout)
+    const once = async (): Promise<MonitorEvent[]> => parseEvents((await sb.run(['monitor', '--once', '--json'])).stdout)
     const seen: MonitorEvent[] = []
     seen.push(...(await once()))
     const started = await waitFor(
@@ -157,8 +145,8 @@ describe('failover.replace in the sandbox, topology pool', function () {
     const before = await view(sb)
     const dead = before.instances.find((i) => i.name === 'proxy-1') as Instance
     expect((await sb.run(['sandbox', 'kill', 'proxy-1'])).code).to.equal(0)
-    const done = await waitFor('the replacement done', () => events(monitor?.output() ?? '').find((e) => e.code === 'replace.done' && e.subject === dead.id), 60_000)
-    const log = events(monitor?.output() ?? '').filter((e) => e.subject === dead.id && e.code.startsWith('replace.') && e.code !== 'replace.note')
+    const done = await waitFor('the replacement done', () => parseEvents(monitor?.output() ?? '').find((e) => e.code === 'replace.done' && e.subject === dead.id), 60_000)
+    const log = parseEvents(monitor?.output() ?? '').filter((e) => e.subject === dead.id && e.code.startsWith('replace.') && e.code !== 'replace.note')
     expect(log.map((e) => e.code)).to.deep.equal([...STEPS.slice(0, -1), 'replace.terminated', 'replace.done'])
     expect(log[0].message).to.contain('failing its probes')
     const after = await view(sb)
@@ -181,7 +169,7 @@ describe('failover.replace in the sandbox, topology pairs', function () {
     sb = await upSandbox(67, {extra: ['--topology', 'pairs', '--proxies', '4', '--replace-after', '1000', '--hold-down', '2000']})
     expect(sb.up.code, sb.up.stderr).to.equal(0)
     monitor = startMonitor(sb)
-    await waitFor('the monitor to see the proxies healthy', () => events(monitor?.output() ?? '').filter((e) => e.code === 'health.transition').length >= 4 || undefined, 30_000)
+    await waitFor('the monitor to see the proxies healthy', () => parseEvents(monitor?.output() ?? '').filter((e) => e.code === 'health.transition').length >= 4 || undefined, 30_000)
   })
 
   after(async () => {
@@ -200,7 +188,7 @@ describe('failover.replace in the sandbox, topology pairs', function () {
     await waitFor('steady traffic', () => traffic.log.filter((p) => p.ok).length > 10 || undefined)
     expect((await sb.run(['sandbox', 'kill', '--terminate', dead.name])).code).to.equal(0)
 
-    const done = await waitFor('the replacement done', () => events(monitor?.output() ?? '').find((e) => e.code === 'replace.done' && e.subject === dead.id), 60_000)
+    const done = await waitFor('the replacement done', () => parseEvents(monitor?.output() ?? '').find((e) => e.code === 'replace.done' && e.subject === dead.id), 60_000)
     traffic.stop()
     const replacement = done.data?.replacement as string
     const after = await view(sb)
@@ -210,7 +198,7 @@ describe('failover.replace in the sandbox, topology pairs', function () {
     expect(after.instances.filter((i) => i.tags[PAIR] === pair).map((i) => i.id).sort()).to.deep.equal([partner.id, replacement].sort())
     // The partner holds the address alive: it keeps it (moving it would be an outage for nothing).
     expect(after.addresses.find((a) => a.publicIp === ip)?.instanceId).to.equal(partner.id)
-    const steps = events(monitor?.output() ?? '').filter((e) => e.subject === dead.id && e.code.startsWith('replace.') && e.code !== 'replace.note').map((e) => e.code)
+    const steps = parseEvents(monitor?.output() ?? '').filter((e) => e.subject === dead.id && e.code.startsWith('replace.') && e.code !== 'replace.note').map((e) => e.code)
     expect(steps).to.deep.equal(['replace.started', 'replace.launched', 'replace.pushed', 'replace.healthy', 'replace.done'])
     const served = new Set(traffic.log.filter((p) => p.ok).map((p) => p.proxy))
     expect([...served].sort(), 'only the pair served its address').to.deep.equal([dead.name, partner.name].sort())
