@@ -62,10 +62,12 @@ const externalPackages = {
  * its files, so bundling cannot leave out what a run never uses. These are
  * used only on some paths (help templates, the spinner, globbing commands
  * when there is no manifest, plugin patterns, error pretty-printing, the
- * Node version check): they load on first use instead, through a proxy that
+ * Node version check), as are the built-ins it needs only then (child_process
+ * for WSL and shell lookups, readline for stdin arguments, perf_hooks for
+ * OCLIF_PERFORMANCE): they load on first use instead, through a proxy that
  * forwards property reads and calls (all oclif does with them).
  */
-const OCLIF_LAZY = ['ansi-escapes', 'clean-stack', 'cli-spinners', 'ejs', 'indent-string', 'lilconfig', 'minimatch', 'semver', 'string-width', 'tinyglobby', 'widest-line', 'wrap-ansi']
+const OCLIF_LAZY = ['node:child_process', 'node:perf_hooks', 'node:readline', 'ansi-escapes', 'clean-stack', 'cli-spinners', 'ejs', 'indent-string', 'lilconfig', 'minimatch', 'semver', 'string-width', 'tinyglobby', 'widest-line', 'wrap-ansi']
 const LAZY_HELPER = `function __hactlLazy(load) {
   let module
   const get = () => (module ??= load())
@@ -82,7 +84,7 @@ const LAZY_HELPER = `function __hactlLazy(load) {
 }
 `
 /**
- * Two things oclif does on every run that cost a run more than the rest of its
+ * Things oclif does on every run that cost a run more than the rest of its
  * config loading, changed in the bundle only (the build fails if oclif's text
  * no longer matches, so an upgrade cannot drop them silently):
  * - it sorts the command ids with localeCompare, and the first localeCompare
@@ -96,6 +98,10 @@ const LAZY_HELPER = `function __hactlLazy(load) {
 const OCLIF_PATCHES = {
   'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (/^[a-z0-9:-]*$/.test(a.id + b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)));']],
   'index.js': [['\ncheckNodeVersion();\n', '\n']],
+  // Every run asks whether it is on WSL through wsl-utils, which with
+  // powershell-utils loads node:child_process (and with it net and dgram) to
+  // answer from is-wsl, which it re-exports: is-wsl is asked directly.
+  'util/os.js': [["return (await import('wsl-utils')).isWsl ? 'wsl'", "return (await import('is-wsl')).default ? 'wsl'"]],
 }
 /**
  * What the vendor build changes in the sources it bundles: oclif's lazy

@@ -4,7 +4,6 @@
  * paths in the config (certificates, maps, error pages) resolve as they will
  * in production. The temp path is replaced by the real name in the output.
  */
-import {execFile} from 'node:child_process'
 import {accessSync, constants, statSync} from 'node:fs'
 import {mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -28,6 +27,8 @@ export async function runBinaryCheck(check: BinaryCheck, text: string, file: str
   try {
     await linkCompanions(dir, companions)
     await writeFile(copy, Buffer.from(text, 'latin1'))
+    // Loaded here, not at the top: node:child_process (with dgram and net) costs every --no-validate edit's start-up a few ms.
+    const {execFile} = await import('node:child_process')
     const {code, output} = await new Promise<{code: number | string; output: string}>((resolve) => {
       execFile(check.command, check.args(copy), {cwd: path.dirname(path.resolve(file)), maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
         const code = error ? ((error as NodeJS.ErrnoException).code ?? 1) : 0

@@ -5,7 +5,7 @@
  */
 import {ConfigError, ConfigErrors} from '../../errors.js'
 import type {ConfigDocument} from '../engine.js'
-import {firstWord, lexFile, lexLine, withEol, type Eol, type Line} from './lexer.js'
+import {firstWord, firstWordMayStartWith, lexFile, lexLine, withEol, type Eol, type Line} from './lexer.js'
 
 /** Keywords that open a section, wherever they are indented (as HAProxy reads them). */
 export const SECTION_KINDS = new Set([
@@ -26,6 +26,9 @@ export const SECTION_KINDS = new Set([
   'crt-store',
   'traces',
 ])
+
+/** The first characters of the section keywords: the other lines are passed over without reading their first word. */
+const SECTION_INITIALS = new Set([...SECTION_KINDS].map((kind) => kind.charCodeAt(0)))
 
 /** Sections where `server` lines are refused by HAProxy (peers and ring have servers of their own). */
 const NO_SERVERS = new Set(['', 'global', 'defaults', 'frontend'])
@@ -63,8 +66,10 @@ export class HaproxyDocument implements ConfigDocument {
   sections(): Section[] {
     if (this.cached) return this.cached
     const out: Section[] = [{kind: '', name: '', header: -1, end: 0}]
-    for (let i = 0; i < this.lines.length; i++) {
-      const first = firstWord(this.lines[i])
+    const {lines} = this
+    for (let i = 0; i < lines.length; i++) {
+      if (!firstWordMayStartWith(lines[i], SECTION_INITIALS)) continue
+      const first = firstWord(lines[i])
       if (first !== undefined && SECTION_KINDS.has(first)) {
         out.at(-1)!.end = i
         out.push({kind: first, name: this.lines[i].words[1]?.value ?? '', header: i, end: this.lines.length})

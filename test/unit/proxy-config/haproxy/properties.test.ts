@@ -2,6 +2,7 @@ import {expect} from 'chai'
 import fc from 'fast-check'
 
 import {HactlError} from '../../../../src/errors.js'
+import {HaproxyDocument} from '../../../../src/proxy-config/haproxy/document.js'
 import {haproxyEngine} from '../../../../src/proxy-config/haproxy/engine.js'
 import {firstWord, lexFile, lexLine, withEol} from '../../../../src/proxy-config/haproxy/lexer.js'
 import {binaryText, haproxyConfig} from '../../../harness/haproxy-arbitraries.js'
@@ -120,6 +121,24 @@ describe('haproxy lexer: lines read lazily', () => {
         expect(lines.map((l) => firstWord(l))).to.deep.equal(eager.map((l) => l.words[0]?.value))
         expect(lines.map((l) => ({text: l.text, eol: l.eol, indent: l.indent, words: l.words, commentAt: l.commentAt}))).to.deep.equal(eager.map((l) => ({...l})))
         expect(lines.map((l) => withEol(l, '').words)).to.deep.equal(eager.map((l) => l.words))
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it('the sections found from lazy lines (first character first) are those found from the lines lexed at once', () => {
+    const word = fc.constantFrom('backend', 'listen', 'global', 'b\\ackend', '\\listen', 'server', 'bind', 'web', '#backend', ' ', '\t', '\\ ', '"backend"', '\r')
+    const config = fc.array(fc.array(word, {maxLength: 4}).map((p) => p.join(' ')), {maxLength: 12}).map((lines) => lines.join('\n'))
+    fc.assert(
+      fc.property(config, (source) => {
+        let lines
+        try {
+          lines = lexFile(source, 'f.cfg')
+        } catch {
+          return
+        }
+        const eager = lines.map((l) => lexLine(l.text, l.eol))
+        expect(new HaproxyDocument('f.cfg', lines).sections()).to.deep.equal(new HaproxyDocument('f.cfg', eager).sections())
       }),
       {numRuns: 2000},
     )
