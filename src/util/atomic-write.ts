@@ -6,11 +6,10 @@
  * a backup and are synced to disk; state rewritten every round is not.
  * Symlinks are followed: the file they point at is the one replaced.
  */
+import {randomBytes} from 'node:crypto'
 import {mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {copyFile, mkdir, open, realpath, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
-
-import {uniqueHex} from './unique-hex.js'
 
 export interface AtomicWriteOptions {
   /** Mode of a file that does not exist yet (default 0644). */
@@ -29,7 +28,7 @@ export interface AtomicWriteResult {
 }
 
 function tempBeside(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${uniqueHex(4)}.tmp`)
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
 }
 
 async function existing(file: string): Promise<{target: string; mode: number; uid: number; gid: number} | undefined> {
