@@ -94,7 +94,7 @@ function firewallLine(r: StatusReport, terminal: Terminal): string[] {
 function monitorLines(r: StatusReport): string[] {
   const m = r.monitor
   const round = m.lastRound
-  if (!round && r.topology === 'nlb') return ['monitor: not used with topology nlb (the balancer checks the proxies itself)']
+  if (!round && r.topology === 'nlb') return ['monitor: no address to move with topology nlb (the balancer checks the proxies; on AWS, `hactl monitor` or `proxy admit` lets new proxies in)']
   if (!round) return ['monitor: no round recorded yet', ...actionLines(r)]
   const counts = `${round.healthy} healthy, ${round.unhealthy} unhealthy, ${round.unknown} unknown`
   const ago = `${seconds(m.ageMs ?? 0)} s ago`
