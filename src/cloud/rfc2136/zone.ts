@@ -101,25 +101,16 @@ export class Rfc2136Zone implements DnsZone {
           : options.expected.type === 'CNAME'
             ? [`prereq yxrrset ${name} IN CNAME ${absolute(options.expected.values[0] ?? '')}`]
             : [...new Set(options.expected.values)].map((v) => `prereq yxrrset ${name} IN A ${v}`)
-    if (cname) {
-      return [
-        `; signed with TSIG key ${this.options.key.name} (${this.options.key.algorithm})`,
-        `server ${this.options.server} ${this.options.port}`,
-        `zone ${this.zone}`,
-        ...prerequisites,
-        `update delete ${name} IN A`,
-        `update delete ${name} IN CNAME`,
-        `update add ${name} ${records.ttl} IN CNAME ${absolute(records.values[0] ?? '')}`,
-        'send',
-      ]
-    }
+    // A CNAME replaces the A records at the name: a name cannot hold both.
+    const updates = cname
+      ? [`update delete ${name} IN A`, `update delete ${name} IN CNAME`, `update add ${name} ${records.ttl} IN CNAME ${absolute(records.values[0] ?? '')}`]
+      : [`update delete ${name} IN A`, ...[...new Set(records.values)].map((v) => `update add ${name} ${records.ttl} IN A ${v}`)]
     return [
       `; signed with TSIG key ${this.options.key.name} (${this.options.key.algorithm})`,
       `server ${this.options.server} ${this.options.port}`,
       `zone ${this.zone}`,
       ...prerequisites,
-      `update delete ${name} IN A`,
-      ...[...new Set(records.values)].map((v) => `update add ${name} ${records.ttl} IN A ${v}`),
+      ...updates,
       'send',
     ]
   }
