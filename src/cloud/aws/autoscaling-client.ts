@@ -5,7 +5,7 @@
  */
 import type {AutoScalingGroup, CreateAutoScalingGroupCommandInput, Filter, LifecycleHook, PutLifecycleHookCommandInput} from '@aws-sdk/client-auto-scaling'
 
-import {awsClientConfig, type AwsClientOptions} from './client-config.js'
+import {lazyClient, type AwsClientOptions} from './client-config.js'
 import {aws} from './errors.js'
 
 export interface IAutoScalingClient {
@@ -23,12 +23,8 @@ export interface IAutoScalingClient {
   completeLifecycleAction(input: {group: string; hook: string; instanceId: string; result: 'ABANDON' | 'CONTINUE'}): Promise<void>
 }
 
-type AutoScalingModule = typeof import('@aws-sdk/client-auto-scaling')
-
 export function autoScalingAdapter(options: AwsClientOptions): IAutoScalingClient {
-  let loaded: Promise<{sdk: AutoScalingModule; client: InstanceType<AutoScalingModule['AutoScalingClient']>}> | undefined
-  const load = (): NonNullable<typeof loaded> =>
-    (loaded ??= import('@aws-sdk/client-auto-scaling').then((sdk) => ({sdk, client: new sdk.AutoScalingClient(awsClientConfig(options))})))
+  const load = lazyClient(async () => import('@aws-sdk/client-auto-scaling'), (sdk, config) => new sdk.AutoScalingClient(config), options)
   return {
     describeAutoScalingGroups: (Filters) =>
       aws('DescribeAutoScalingGroups', async () => {

@@ -120,3 +120,13 @@ export function awsClientConfig(options: AwsClientOptions = {}): AwsClientConfig
     customUserAgent: 'hactl',
   }
 }
+
+/**
+ * A client whose SDK module is imported on its first call, once: most
+ * commands never make a Route 53, ELB or Auto Scaling call, and each SDK
+ * costs tens of milliseconds to load.
+ */
+export function lazyClient<Sdk, Client>(importSdk: () => Promise<Sdk>, make: (sdk: Sdk, config: AwsClientConfig) => Client, options: AwsClientOptions): () => Promise<{sdk: Sdk; client: Client}> {
+  let loaded: Promise<{sdk: Sdk; client: Client}> | undefined
+  return () => (loaded ??= importSdk().then((sdk) => ({sdk, client: make(sdk, awsClientConfig(options))})))
+}

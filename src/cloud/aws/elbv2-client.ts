@@ -14,7 +14,7 @@ import type {
   TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 
-import {awsClientConfig, type AwsClientOptions} from './client-config.js'
+import {lazyClient, type AwsClientOptions} from './client-config.js'
 import {aws} from './errors.js'
 
 export interface IElbv2Client {
@@ -37,16 +37,12 @@ export interface IElbv2Client {
   deregisterTargets(targetGroupArn: string, targets: TargetDescription[]): Promise<void>
 }
 
-type Elbv2Module = typeof import('@aws-sdk/client-elastic-load-balancing-v2')
-
 const asRecord = (attributes: {Key?: string; Value?: string}[] | undefined): Record<string, string> =>
   Object.fromEntries((attributes ?? []).filter((a) => a.Key).map((a) => [a.Key as string, a.Value ?? '']))
 const asList = (attributes: Record<string, string>): {Key: string; Value: string}[] => Object.entries(attributes).map(([Key, Value]) => ({Key, Value}))
 
 export function elbv2Adapter(options: AwsClientOptions): IElbv2Client {
-  let loaded: Promise<{sdk: Elbv2Module; client: InstanceType<Elbv2Module['ElasticLoadBalancingV2Client']>}> | undefined
-  const load = (): NonNullable<typeof loaded> =>
-    (loaded ??= import('@aws-sdk/client-elastic-load-balancing-v2').then((sdk) => ({sdk, client: new sdk.ElasticLoadBalancingV2Client(awsClientConfig(options))})))
+  const load = lazyClient(async () => import('@aws-sdk/client-elastic-load-balancing-v2'), (sdk, config) => new sdk.ElasticLoadBalancingV2Client(config), options)
   return {
     describeLoadBalancers: () =>
       aws('DescribeLoadBalancers', async () => {

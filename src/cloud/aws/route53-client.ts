@@ -6,7 +6,7 @@
 import type {ChangeInfo, ChangeResourceRecordSetsCommandInput, CreateHealthCheckCommandInput, HealthCheck, HostedZone, ResourceRecordSet} from '@aws-sdk/client-route-53'
 
 import {absoluteName as absolute} from '../dns-name.js'
-import {awsClientConfig, type AwsClientOptions} from './client-config.js'
+import {lazyClient, type AwsClientOptions} from './client-config.js'
 import {aws} from './errors.js'
 
 export interface IRoute53Client {
@@ -25,13 +25,9 @@ export interface IRoute53Client {
   deleteHealthCheck(id: string): Promise<void>
 }
 
-type Route53Module = typeof import('@aws-sdk/client-route-53')
-
 /** Route 53's SDK loads on the first DNS call: most commands never make one. */
 export function route53Adapter(options: AwsClientOptions): IRoute53Client {
-  let loaded: Promise<{sdk: Route53Module; client: InstanceType<Route53Module['Route53Client']>}> | undefined
-  const load = (): NonNullable<typeof loaded> =>
-    (loaded ??= import('@aws-sdk/client-route-53').then((sdk) => ({sdk, client: new sdk.Route53Client(awsClientConfig(options))})))
+  const load = lazyClient(async () => import('@aws-sdk/client-route-53'), (sdk, config) => new sdk.Route53Client(config), options)
   return {
     findHostedZone: (dnsName) =>
       aws('ListHostedZonesByName', async () => {
