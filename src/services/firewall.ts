@@ -6,7 +6,8 @@
 import {isIP} from 'node:net'
 
 import type {Cluster} from '../cluster/loader.js'
-import {firewallFor, type Firewall, type FirewallOperation, type FirewallState} from '../cloud/firewall.js'
+import type {Firewall, FirewallOperation, FirewallState} from '../cloud/firewall.js'
+import {firewallFor} from '../cloud/firewalls.js'
 import {UsageError} from '../errors.js'
 import {auditFirewall, type AuditResult} from '../firewall/audit.js'
 import {renderNft} from '../firewall/nftables.js'

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {firewallFor} from '../../../src/cloud/firewall.js'
+import {firewallFor} from '../../../src/cloud/firewalls.js'
 import type {SandboxState} from '../../../src/cloud/local/state.js'
 import {parseCluster} from '../../../src/cluster/loader.js'
 import {admits} from '../../../src/sandbox/gate.js'
