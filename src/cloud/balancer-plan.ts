@@ -4,7 +4,8 @@
  * ones it names (a listener forwards to its port's target group, the scaling
  * group launches from the template into the target groups). Pure.
  */
-import type {BalancerPart, BalancerParts, ScalingView} from './capabilities.js'
+import type {BalancerParts, ScalingView} from './capabilities.js'
+import type {BalancerPart} from './operations.js'
 import type {ProviderOperation} from './operations.js'
 
 export function planBalancerSetup(parts: BalancerParts, wanted: {ports: number[]; count: number}): BalancerPart[] {

@@ -12,7 +12,7 @@
  * have it (wired in ./open.ts).
  */
 import {UsageError} from '../errors.js'
-import type {OperationPlanner} from './operations.js'
+import type {BalancerPart, OperationPlanner} from './operations.js'
 import type {BackendInstance, ElasticAddress, LaunchOptions, Placement, ProxyInstance} from './provider.js'
 
 export type ProviderKind = 'aws' | 'local' | 'static'
@@ -110,19 +110,6 @@ export interface ScalingGroup {
   /** End one's wait: `continue` lets it join the balancer, `abandon` has the group replace it. */
   admitLaunch?(instanceId: string, result: 'abandon' | 'continue'): Promise<void>
 }
-
-/** A part of the balancer's setup, in the order `proxy launch` creates them; `listener` names its port. */
-export type BalancerPart =
-  | {part: 'launchTemplate'}
-  | {part: 'targetGroup'; port: number}
-  | {part: 'targetGroupAttributes'; port: number}
-  | {part: 'balancer'}
-  | {part: 'balancerAttributes'}
-  | {part: 'listener'; port: number}
-  | {part: 'scalingGroup'; count: number; ports: number[]}
-  | {part: 'attachTargetGroup'; port: number}
-  /** The launch lifecycle hook that holds a new instance out of the balancer until the source config is pushed to it. */
-  | {part: 'launchHook'}
 
 /** What of the balancer's setup exists, found by the cluster's tags. One target group per port: a TCP listener passes connections through to the same port. */
 export interface BalancerParts {

@@ -3,8 +3,20 @@
  * list of these; `--dry-run` prints them (through the provider's `explain`,
  * which names the exact cloud API calls); the same list is then executed.
  */
-import type {BalancerPart} from './capabilities.js'
 import type {Placement, RecordSet} from './provider.js'
+
+/** A part of the balancer's setup, in the order `proxy launch` creates them; `listener` names its port. */
+export type BalancerPart =
+  | {part: 'launchTemplate'}
+  | {part: 'targetGroup'; port: number}
+  | {part: 'targetGroupAttributes'; port: number}
+  | {part: 'balancer'}
+  | {part: 'balancerAttributes'}
+  | {part: 'listener'; port: number}
+  | {part: 'scalingGroup'; count: number; ports: number[]}
+  | {part: 'attachTargetGroup'; port: number}
+  /** The launch lifecycle hook that holds a new instance out of the balancer until the source config is pushed to it. */
+  | {part: 'launchHook'}
 
 export type ProviderOperation =
   | {op: 'allocateAddress'; pair?: string}

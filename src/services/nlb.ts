@@ -7,9 +7,9 @@
  */
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {MissingCapabilityError, need, type BalancerPart, type BalancerSetup, type Cloud, type LoadBalancer, type ScalingGroup} from '../cloud/capabilities.js'
+import {MissingCapabilityError, need, type BalancerSetup, type Cloud, type LoadBalancer, type ScalingGroup} from '../cloud/capabilities.js'
 import {planBalancerSetup, planScale} from '../cloud/balancer-plan.js'
-import {describeOperation, describePart, type ProviderOperation} from '../cloud/operations.js'
+import {describeOperation, describePart, type BalancerPart, type ProviderOperation} from '../cloud/operations.js'
 import type {ProxyInstance} from '../cloud/provider.js'
 import {runOperations} from '../cloud/run-operation.js'
 import {ExitCode, UnhealthyError, UsageError} from '../errors.js'

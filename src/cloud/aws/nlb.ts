@@ -12,8 +12,8 @@ import type {CreateListenerCommandInput, CreateLoadBalancerCommandInput, CreateT
 
 import type {ClusterSpec} from '../../cluster/schema.js'
 import {ConfigError, UsageError} from '../../errors.js'
-import type {BalancerPart, BalancerParts, BalancerSetup, BalancerTarget, BalancerView, LoadBalancer, ScalingGroup, ScalingView, TargetState} from '../capabilities.js'
-import type {ProviderOperation} from '../operations.js'
+import type {BalancerParts, BalancerSetup, BalancerTarget, BalancerView, LoadBalancer, ScalingGroup, ScalingView, TargetState} from '../capabilities.js'
+import type {BalancerPart, ProviderOperation} from '../operations.js'
 import {hactlTags, TAG} from '../tags.js'
 import {proxyUserData} from '../user-data.js'
 import type {IAutoScalingClient} from './autoscaling-client.js'
