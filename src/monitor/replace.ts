@@ -9,7 +9,7 @@ import type {ProxyInstance} from '../cloud/provider.js'
 import type {ExecutedAction} from '../failover/executor.js'
 import type {Reporter} from '../events.js'
 import {describeReplacement, planMoves, planReplace, type Replacement, type ReplaceSettings, type ReplaceState, type ReplaceStep, type ReplaceView} from './replace-plan.js'
-import type {ActionRunner, AssociateAction} from './round.js'
+import type {ActionRunner, AssociateAction} from './actions.js'
 import type {OpenAlert} from './state.js'
 
 export interface ReplaceDeps {

@@ -9,31 +9,18 @@ import type {DnsZone} from '../cloud/dns-zone.js'
 import type {ElasticAddress} from '../cloud/provider.js'
 import {planDns, type DnsSpec} from '../failover/dns-planner.js'
 import {planFailover, planPreempt, type FailoverAction, type FailoverPlan, type FailoverPolicy, type Health, type ObservedPool} from '../failover/planner.js'
-import {executeFailover, type ExecutedAction} from '../failover/executor.js'
+import type {ExecutedAction} from '../failover/executor.js'
 import {observePool} from '../failover/observe.js'
 import {suspectView, type Suspicion} from '../failover/suspect.js'
 import type {HealthJudge} from '../health/judge.js'
 import {observeAll} from '../health/rise-fall.js'
 import type {Reporter} from '../events.js'
+import type {ActionRunner, AssociateAction} from './actions.js'
 import {certificateAlerts, type SourceCertificate} from './certificates.js'
 import {unpushedProxies, type ConvergeWorker} from './converge.js'
 import type {LeaseKeeper} from './lease.js'
 import {isReplaceIncident, replaceStep, type ReplaceDeps} from './replace.js'
 import {countRemaps, pruneState, type ActionRecord, type MonitorState, type OpenAlert} from './state.js'
-
-export type AssociateAction = Extract<FailoverAction, {kind: 'associate'}>
-
-/**
- * Carries out the round's associations and confirms the cloud shows them
- * (the failover executor; `current` is the describe the round just made).
- */
-export type ActionRunner = (actions: AssociateAction[], current: ElasticAddress[], reporter: Reporter) => Promise<ExecutedAction[]>
-
-/** The executor, as the monitor runs it. */
-export function executorRunner(provider: PoolCloud, options: {verifyTimeoutMs?: number} = {}): ActionRunner {
-  return async (actions, current, reporter) =>
-    (await executeFailover({actions, notes: []}, provider, {reporter, current, verifyTimeoutMs: options.verifyTimeoutMs ?? 10_000, firstVerifyDelayMs: 50})).results
-}
 
 export interface MonitorSettings {
   topology: 'pairs' | 'pool'

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import fc from 'fast-check'
 
 import {HOUR_MS} from '../../../src/failover/planner.js'
-import type {ActionRunner} from '../../../src/monitor/round.js'
+import type {ActionRunner} from '../../../src/monitor/actions.js'
 import {FakeProvider} from '../../harness/fake-provider.js'
 import {providerRunner, SETTINGS, World} from '../../harness/monitor-world.js'
 
