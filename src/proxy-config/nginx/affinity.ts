@@ -8,8 +8,7 @@
  */
 import {UsageError} from '../../errors.js'
 import {DEFAULT_AFFINITY_COOKIE, type Affinity, type AffinitySpec, type EditOutcome} from '../engine.js'
-import {type Block, type Directive, directiveArgs, directiveName, indentOf, insertBefore, append, type NginxDocument, parseSnippet, removeAt, setArgs} from './document.js'
-import {childDirectives, childIndent} from './model.js'
+import {type Block, childDirectives, childIndent, type Directive, directiveArgs, directiveName, indentOf, insertBefore, append, type NginxDocument, parseSnippet, removeAt, setArgs} from './document.js'
 
 /** What nginx reads as the rest of a `$cookie_…` variable name. */
 const COOKIE_NAME = /^[A-Za-z0-9_]{1,64}$/

@@ -487,3 +487,17 @@ export function removeArg(d: Directive, index: number): void {
   if (d.head[index - 1]?.kind === 'ws') d.head.splice(index - 1, 2)
   else d.head.splice(index, 1)
 }
+
+export function childDirectives(block: Block): Directive[] {
+  return block.items.filter((n): n is Directive => (n as Directive).type === 'directive')
+}
+
+/** Indentation of the block's first directive that starts a line. */
+export function childIndent(block: Block): string | undefined {
+  for (let i = 0; i < block.items.length; i++) {
+    if ((block.items[i] as Directive).type !== 'directive') continue
+    const indent = indentOf(block, i)
+    if (indent !== undefined) return indent
+  }
+  return undefined
+}

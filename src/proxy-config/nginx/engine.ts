@@ -15,6 +15,8 @@ import {
   append,
   argTokens,
   type Block,
+  childDirectives,
+  childIndent,
   type Directive,
   directiveArgs,
   directiveName,
@@ -31,8 +33,6 @@ import {
 } from './document.js'
 import {
   CHECK_OPTIONS,
-  childDirectives,
-  childIndent,
   DEFAULT_PORT,
   indentUnit,
   isRootLocation,

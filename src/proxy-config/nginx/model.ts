@@ -160,20 +160,6 @@ export function isRootLocation(location: Directive): boolean {
   return (args.length === 1 && args[0] === '/') || (args.length === 2 && args[0] === '=' && args[1] === '/')
 }
 
-export function childDirectives(block: Block): Directive[] {
-  return block.items.filter((n): n is Directive => (n as Directive).type === 'directive')
-}
-
-/** Indentation of the block's first directive that starts a line. */
-export function childIndent(block: Block): string | undefined {
-  for (let i = 0; i < block.items.length; i++) {
-    if ((block.items[i] as Directive).type !== 'directive') continue
-    const indent = indentOf(block, i)
-    if (indent !== undefined) return indent
-  }
-  return undefined
-}
-
 /** One level of indentation as the file writes it (first nested directive minus its parent), or four spaces. */
 export function indentUnit(visits: Visit[]): string {
   const byDirective = new Map(visits.map((v) => [v.directive, v]))

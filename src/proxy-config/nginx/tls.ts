@@ -8,8 +8,8 @@
 import {UsageError} from '../../errors.js'
 import type {EditOutcome} from '../engine.js'
 import {certificateName, certificatePath, nameCovers, withPort, type TlsBinding, type TlsRemoveSpec, type TlsSpec} from '../tls.js'
-import {type Block, type Directive, directiveArgs, directiveName, insertAfter, type NginxDocument, parseSnippet, removeAt, walk} from './document.js'
-import {childDirectives, childIndent, indentUnit, serverBlocks, type ServerBlock} from './model.js'
+import {type Block, childDirectives, childIndent, type Directive, directiveArgs, directiveName, insertAfter, type NginxDocument, parseSnippet, removeAt, walk} from './document.js'
+import {indentUnit, serverBlocks, type ServerBlock} from './model.js'
 
 const CERT_DIRECTIVES = new Set(['ssl_certificate', 'ssl_certificate_key'])
 const REDIRECT_RETURN = 'return 301 https://$host$request_uri;'
