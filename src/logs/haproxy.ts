@@ -152,27 +152,28 @@ function parseRange(line: string, from: number, to: number): AccessRecord | unde
   const bsEnd = wordEnd(line, at, to)
   const slash = line.indexOf('/', at)
   if (slash < 0 || slash > bsEnd) return undefined
-  const backend = backends.get(line, at, slash)
-  const server = servers.get(line, slash + 1, bsEnd)
   at = bsEnd + 1
-  // TR/Tw/Tc/Tr/Ta, then status and bytes, each read in one pass as it is found: no array or word per line on the hot path.
+  // TR/Tw/Tc/Tr/Ta (checked here, read again only when asked for), then status and bytes: each read in one pass as it is found.
+  const timers = timersSum(line, at)
+  const status = intUntil(line, stopped + 1, SPACE)
+  const bytes = intUntil(line, stopped + 1, SPACE)
+  const bytesEnd = stopped
+  if (Number.isNaN(timers + status + bytes)) {
+    // Something other than a number in those fields: read them word by word, as haproxy separates them.
+    const slow = countersByWord(line, at, to)
+    if (!slow) return undefined
+    return finish(line, from, to, clientFrom, clientTo, seconds + ms, slash, slow.status, slow.bytes, slow.bytesEnd)
+  }
+  return finish(line, from, to, clientFrom, clientTo, seconds + ms, slash, status, bytes, bytesEnd)
+}
+
+/** The five timers `TR/Tw/Tc/Tr/Ta` from `at`, read in one pass only to check them: their sum, NaN when one is not a plain number ending at its separator. */
+function timersSum(line: string, at: number): number {
   const request = intUntil(line, at, SLASH)
   const queue = intUntil(line, stopped + 1, SLASH)
   const connect = intUntil(line, stopped + 1, SLASH)
   const response = intUntil(line, stopped + 1, SLASH)
-  const total = intUntil(line, stopped + 1, SPACE)
-  const timersEnd = stopped
-  const status = intUntil(line, timersEnd + 1, SPACE)
-  const bytes = intUntil(line, stopped + 1, SPACE)
-  const bytesEnd = stopped
-  if (Number.isNaN(request + queue + connect + response + total + status + bytes)) {
-    // Something other than a number in those fields: read them word by word, as haproxy separates them.
-    const slow = countersByWord(line, at, to)
-    if (!slow) return undefined
-    const t = slow.timings
-    return finish(line, from, to, clientFrom, clientTo, seconds + ms, backend, server, t.request, t.queue, t.connect, t.response, t.total, slow.status, slow.bytes, slow.bytesEnd)
-  }
-  return finish(line, from, to, clientFrom, clientTo, seconds + ms, backend, server, request, queue, connect, response, total, status, bytes, bytesEnd)
+  return request + queue + connect + response + intUntil(line, stopped + 1, SPACE)
 }
 
 export const parseHaproxy: LineParser = Object.assign((line: string) => parseRange(line, 0, line.length), {range: parseRange})
@@ -196,17 +197,20 @@ function countersByWord(line: string, at: number, to: number): {timings: Require
 
 /**
  * A record that keeps its line and the offsets of its fields rather than
- * copies: the client, path, timings and the raw line are made only when
- * read. `combined` output writes the client and path straight from the
- * line (see format.ts), so at a million lines a second most of them never
- * become strings, and the garbage collector has less to do.
+ * copies: the client, path, backend, server, vhost, timings and the raw line
+ * are made only when read. `combined` output writes the client and path
+ * straight from the line (see format.ts) and reads none of the others, so at
+ * a million lines a second most of them are never made, and a record is
+ * small: less for the garbage collector to copy while records wait in the
+ * merge's reordering window.
  */
 export class HaproxyRecord implements AccessRecord {
   // Declared here, in this order, so every record has one shape (hidden class).
   proxy: string | undefined = undefined
-  vhost: string | undefined = undefined
   /** The path when it is not the line's text at [pathFrom, pathTo) (an absolute-form request's, or one set later). */
   pathText: string | undefined = undefined
+  /** The vhost when it is not the first capture's (an absolute-form request's, or one set later); null: the capture's. */
+  private vhostText: string | undefined | null = null
 
   constructor(
     readonly text: string,
@@ -215,19 +219,14 @@ export class HaproxyRecord implements AccessRecord {
     readonly clientFrom: number,
     readonly clientTo: number,
     public time: number,
+    /** The `/` between backend and server; the counters, captures and request come after their word, in that order. */
+    private readonly slash: number,
     public method: string,
     readonly pathFrom: number,
     readonly pathTo: number,
     public proto: string,
     public status: number,
     public bytes: number,
-    public backend: string,
-    public server: string | undefined,
-    private readonly request: number,
-    private readonly queue: number,
-    private readonly connect: number,
-    private readonly response: number,
-    private readonly total: number,
   ) {}
 
   get client(): string {
@@ -242,12 +241,36 @@ export class HaproxyRecord implements AccessRecord {
     this.pathText = path
   }
 
+  get vhost(): string | undefined {
+    return this.vhostText === null ? captureVhost(this.text, this.serverTo(), this.to) : this.vhostText
+  }
+
+  set vhost(vhost: string | undefined) {
+    this.vhostText = vhost
+  }
+
+  get backend(): string {
+    // A backend's name has no space: its word starts after the last one before the slash.
+    return backends.get(this.text, this.text.lastIndexOf(' ', this.slash) + 1, this.slash)
+  }
+
+  get server(): string | undefined {
+    const server = servers.get(this.text, this.slash + 1, this.serverTo())
+    return server === '<NOSRV>' ? undefined : server
+  }
+
   get raw(): string {
     return this.text.slice(this.from, this.to)
   }
 
   get timings(): Timings {
-    return {request: this.request, queue: this.queue, connect: this.connect, response: this.response, total: this.total}
+    // Word by word: where the parser's one pass read the counters, this reads the same numbers.
+    return (countersByWord(this.text, this.serverTo() + 1, this.to) as {timings: Required<Timings>}).timings
+  }
+
+  /** Where the server's name ends (wordEnd's rule, as the parser found it). */
+  private serverTo(): number {
+    return wordEnd(this.text, this.slash, this.to)
   }
 
   /** What `--format json` prints: the keys in the order it has always printed them, the time in ISO 8601, no raw line. */
@@ -269,7 +292,31 @@ export class HaproxyRecord implements AccessRecord {
   }
 }
 
-/** The request, captures and record, once the fields before them are read. */
+/**
+ * The first request capture, which names the vhost when the config captures
+ * Host first (`capture request header Host`): `{` after the counters and
+ * before the request's quote, up to the first `|` (the next capture) or the
+ * closing brace; with no closing brace, to the line's last character but one.
+ * The counters are numbers, `/` and spaces: searching from their start finds
+ * what searching from their end would.
+ */
+function captureVhost(line: string, countersFrom: number, to: number): string | undefined {
+  const brace = line.indexOf('{', countersFrom)
+  if (brace < 0 || brace >= line.indexOf('"', countersFrom)) return undefined
+  let end = brace + 1
+  let bar = -1
+  for (; end < to; end++) {
+    const c = line.charCodeAt(end)
+    if (c === 125) break
+    if (c === 124 && bar < 0) bar = end
+  }
+  const vhostEnd = end < to ? (bar >= 0 ? bar : end) : to - 1
+  // field()'s rules read in place: `-` or nothing is no vhost.
+  if (vhostEnd > brace + 1 && !(vhostEnd === brace + 2 && line.charCodeAt(brace + 1) === 45)) return vhosts.get(line, brace + 1, vhostEnd)
+  return undefined
+}
+
+/** The request and record, once the fields before them are read. */
 function finish(
   line: string,
   from: number,
@@ -277,13 +324,7 @@ function finish(
   clientFrom: number,
   clientTo: number,
   time: number,
-  backend: string,
-  server: string,
-  request: number,
-  queue: number,
-  connect: number,
-  response: number,
-  total: number,
+  slash: number,
   status: number,
   bytes: number,
   bytesEnd: number,
@@ -308,29 +349,14 @@ function finish(
       proto = protocols.get(line, b + 1, close)
     }
   }
-  const record = new HaproxyRecord(line, from, to, clientFrom, clientTo, time, method, pathFrom, pathTo, proto, status, bytes, backend, server === '<NOSRV>' ? undefined : server, request, queue, connect, response, total)
-  // The first request capture, when the config captures Host first (`capture request header Host`), names the vhost.
-  const brace = line.indexOf('{', bytesEnd)
-  if (brace >= 0 && brace < open) {
-    // Up to the first `|` (the next capture) or the closing brace; with no closing brace, to the line's last character but one.
-    let end = brace + 1
-    let bar = -1
-    for (; end < to; end++) {
-      const c = line.charCodeAt(end)
-      if (c === 125) break
-      if (c === 124 && bar < 0) bar = end
-    }
-    const vhostEnd = end < to ? (bar >= 0 ? bar : end) : to - 1
-    // field()'s rules read in place: `-` or nothing is no vhost.
-    if (vhostEnd > brace + 1 && !(vhostEnd === brace + 2 && line.charCodeAt(brace + 1) === 45)) record.vhost = vhosts.get(line, brace + 1, vhostEnd)
-  }
+  const record = new HaproxyRecord(line, from, to, clientFrom, clientTo, time, slash, method, pathFrom, pathTo, proto, status, bytes)
   if (method !== '-' && line.charCodeAt(pathFrom) !== 47) {
     const path = line.slice(pathFrom, pathTo)
     if (path.includes('://')) {
-      // HTTP/2 and absolute-form requests carry the authority in the URI.
+      // HTTP/2 and absolute-form requests carry the authority in the URI; a captured Host still comes first.
       const m = /^[a-z]+:\/\/([^/]+)(\/.*)?$/i.exec(path)
       if (m) {
-        record.vhost ??= m[1]
+        record.vhost = record.vhost ?? m[1]
         record.path = m[2] ?? '/'
       }
     }

@@ -3,7 +3,6 @@
  * holds only each file's head (and a short reordering window), not every
  * record: records die young and the garbage collector stays cheap.
  */
-import {Heap} from './merge.js'
 import type {AccessRecord, LineParser} from './record.js'
 
 export interface RecordSource {
@@ -109,8 +108,10 @@ export class WindowedSource implements RecordSource {
     let i = held.length
     // After equal times: a file's order is kept among records of one millisecond.
     while (i > this.first && held[i - 1].time > record.time) i--
-    if (i === held.length) held.push(record)
-    else held.splice(i, 0, record)
+    held.push(record)
+    // Move the few later records up by hand: splice() costs more than the moves for a record a few places from the end.
+    for (let j = held.length - 1; j > i; j--) held[j] = held[j - 1]
+    held[i] = record
   }
 
   private take(): AccessRecord {
@@ -126,26 +127,29 @@ export class WindowedSource implements RecordSource {
   }
 }
 
-interface Head {
-  record: AccessRecord
-  source: number
-}
-
-/** k-way merge by time: earliest head first, ties in the sources' order. Every record reaches `emit` once. */
+/**
+ * k-way merge by time: earliest head first, ties in the sources' order. Every
+ * record reaches `emit` once. A scan of the heads' times, kept unboxed in a
+ * typed array, rather than a heap: a tier has a handful of proxies, and for
+ * so few a scan costs less than a heap's sifts and comparator calls.
+ */
 export function mergeSources(sources: readonly RecordSource[], emit: (record: AccessRecord) => void): void {
-  const heap = new Heap<Head>((a, b) => a.record.time < b.record.time || (a.record.time === b.record.time && a.source < b.source))
-  sources.forEach((s, source) => {
-    const record = s.next()
-    if (record) heap.push({record, source})
-  })
-  while (heap.size > 0) {
-    const head = heap.peek() as Head
-    emit(head.record)
-    const record = sources[head.source].next()
-    if (record) {
-      // The head object is reused: one allocation per source, not per record.
-      head.record = record
-      heap.replaceTop(head)
-    } else heap.pop()
+  const heads = sources.map((s) => s.next())
+  const times = Float64Array.from(heads, (r) => (r ? r.time : Number.POSITIVE_INFINITY))
+  for (;;) {
+    // The earliest head; `<` keeps the first source among equal times.
+    let best = -1
+    let bestTime = Number.POSITIVE_INFINITY
+    for (let i = 0; i < times.length; i++) {
+      if (times[i] < bestTime || (best < 0 && heads[i] !== undefined)) {
+        best = i
+        bestTime = times[i]
+      }
+    }
+    if (best < 0) return
+    emit(heads[best] as AccessRecord)
+    const record = sources[best].next()
+    heads[best] = record
+    times[best] = record ? record.time : Number.POSITIVE_INFINITY
   }
 }
