@@ -86,4 +86,14 @@ describe('hactl start-up (built CLI)', function () {
       expect(script.cachedDataRejected, file).to.equal(false)
     }
   })
+
+  it("every command's own bundle has a code cache V8 takes", async () => {
+    const own = fileURLToPath(new URL('../../../dist/own/', import.meta.url))
+    const bundles = (await readdir(own, {recursive: true})).filter((f) => f.endsWith('.cjs'))
+    expect(bundles).to.include(path.join('commands', 'backend', 'add.cjs'))
+    for (const file of bundles) {
+      const script = compileVendor(path.join(own, file), await readFile(path.join(own, `${file}.cache`)))
+      expect(script.cachedDataRejected, file).to.equal(false)
+    }
+  })
 })
