@@ -98,6 +98,26 @@ const LAZY_HELPER = `function __hactlLazy(load) {
  *   beside oclif's lib/, which in the bundle is not there: the lookup fails
  *   and the error is swallowed. hactl's own engines are npm's to check.
  */
+/**
+ * zod's index of its ~60 locales requires every one of them when it loads,
+ * though a run uses English only (zod sets it up from its own file): each
+ * locale is required when first read from `z.locales` instead. The build
+ * fails if the index no longer has the shape rewritten here.
+ */
+const ZOD_LOCALES = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.cjs$/
+function lazyZodLocales(text) {
+  const eager = /^var (\w+)_js_1 = require\("(\.\/[\w-]+\.cjs)"\);\nObject\.defineProperty\(exports, "(\w+)", \{ enumerable: true, get: function \(\) \{ return __importDefault\(\1_js_1\)\.default; \} \}\);$/gm
+  let count = 0
+  const lazy = text.replaceAll(eager, (_, _name, file, exported) => {
+    count++
+    return `Object.defineProperty(exports, "${exported}", { enumerable: true, get: function () { return __importDefault(require("${file}")).default; } });`
+  })
+  if (count < 40 || /require\(/.test(lazy.replaceAll(/get: function \(\) \{ return __importDefault\(require\("[^"]+"\)\)\.default; \}/g, ''))) {
+    throw new Error(`zod's locales/index.cjs no longer has the shape lazyZodLocales rewrites (${count} locales found): see scripts/build.mjs`)
+  }
+  return lazy
+}
+
 const OCLIF_PATCHES = {
   'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (/^[a-z0-9:-]*$/.test(a.id + b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)));']],
   'index.js': [['\ncheckNodeVersion();\n', '\n']],
@@ -121,6 +141,7 @@ const vendorSource = {
     b.onLoad({filter: /[\\/]node_modules[\\/].*\.c?js$/}, async (args) => {
       let text = await readFile(args.path, 'utf8')
       const original = text
+      if (ZOD_LOCALES.test(args.path)) text = lazyZodLocales(text)
       const oclifLib = /[\\/]@oclif[\\/]core[\\/]lib[\\/]/.test(args.path)
       if (oclifLib) {
         const lib = args.path.split(/[\\/]@oclif[\\/]core[\\/]lib[\\/]/).pop().replaceAll('\\', '/')
