@@ -240,7 +240,9 @@ export function joinLines(lines: readonly Line[], source?: string): string {
   let out = ''
   let runStart = -1
   let runEnd = -1
-  for (const line of lines) {
+  // An indexed loop: for…of goes through the iterator protocol, which the interpreter runs 10k times.
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
     const at = line instanceof LazyLine ? line.at : -1
     if (at >= 0 && at === runEnd) {
       runEnd = at + line.text.length + line.eol.length
