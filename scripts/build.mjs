@@ -12,7 +12,7 @@
 // external: they load from node_modules as before, and only when used.
 // Type checking is `npm run typecheck`; this step only emits.
 import {build} from 'esbuild'
-import {readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import path from 'node:path'
@@ -31,8 +31,9 @@ function files(dir) {
   )
 }
 
+/** Each command is bundled on its own as CommonJS (see buildOwn); dist/commands/ holds the small ES modules oclif imports. */
+const commandFiles = files(path.join(SRC, 'commands'))
 const entryPoints = [
-  ...files(path.join(SRC, 'commands')),
   // oclif loads hooks by path from package.json (oclif.hooks).
   ...files(path.join(SRC, 'hooks')),
   // bin/run.js starts oclif from here, so oclif and the commands share one copy of it.
@@ -40,6 +41,8 @@ const entryPoints = [
   path.join(SRC, 'index.ts'),
   // Started as its own process by `sandbox up`.
   path.join(SRC, 'sandbox', 'supervisor-main.ts'),
+  // What each command's ES module loads its CommonJS bundle with (one instance for the whole run).
+  path.join(SRC, 'vendor-loader.ts'),
 ]
 
 /** A bare import of a package not in BUNDLED is left for Node to resolve at run time. */
@@ -95,6 +98,26 @@ const LAZY_HELPER = `function __hactlLazy(load) {
  *   beside oclif's lib/, which in the bundle is not there: the lookup fails
  *   and the error is swallowed. hactl's own engines are npm's to check.
  */
+/**
+ * zod's index of its ~60 locales requires every one of them when it loads,
+ * though a run uses English only (zod sets it up from its own file): each
+ * locale is required when first read from `z.locales` instead. The build
+ * fails if the index no longer has the shape rewritten here.
+ */
+const ZOD_LOCALES = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.cjs$/
+function lazyZodLocales(text) {
+  const eager = /^var (\w+)_js_1 = require\("(\.\/[\w-]+\.cjs)"\);\nObject\.defineProperty\(exports, "(\w+)", \{ enumerable: true, get: function \(\) \{ return __importDefault\(\1_js_1\)\.default; \} \}\);$/gm
+  let count = 0
+  const lazy = text.replaceAll(eager, (_, _name, file, exported) => {
+    count++
+    return `Object.defineProperty(exports, "${exported}", { enumerable: true, get: function () { return __importDefault(require("${file}")).default; } });`
+  })
+  if (count < 40 || /require\(/.test(lazy.replaceAll(/get: function \(\) \{ return __importDefault\(require\("[^"]+"\)\)\.default; \}/g, ''))) {
+    throw new Error(`zod's locales/index.cjs no longer has the shape lazyZodLocales rewrites (${count} locales found): see scripts/build.mjs`)
+  }
+  return lazy
+}
+
 const OCLIF_PATCHES = {
   'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (/^[a-z0-9:-]*$/.test(a.id + b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)));']],
   'index.js': [['\ncheckNodeVersion();\n', '\n']],
@@ -118,6 +141,7 @@ const vendorSource = {
     b.onLoad({filter: /[\\/]node_modules[\\/].*\.c?js$/}, async (args) => {
       let text = await readFile(args.path, 'utf8')
       const original = text
+      if (ZOD_LOCALES.test(args.path)) text = lazyZodLocales(text)
       const oclifLib = /[\\/]@oclif[\\/]core[\\/]lib[\\/]/.test(args.path)
       if (oclifLib) {
         const lib = args.path.split(/[\\/]@oclif[\\/]core[\\/]lib[\\/]/).pop().replaceAll('\\', '/')
@@ -209,7 +233,22 @@ async function buildVendor() {
       logLevel: 'warning',
       legalComments: 'none',
     })
+    asciiOnly(path.join(VENDOR_DIR, `${name}.cjs`))
   }
+}
+
+/**
+ * esbuild writes strings as ASCII but leaves other characters in comments and
+ * regular expressions (an arrow in a comment, oclif's ANSI pattern). One such
+ * character makes the whole file a two-byte string in V8 — twice the memory
+ * to read, copy and scan for each run, for files of half a megabyte loaded by
+ * every command. Escaped as \uXXXX they mean the same in a regular
+ * expression, a string or a name, and nothing in a comment.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8')
+  const ascii = text.replaceAll(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  if (ascii !== text) writeFileSync(file, ascii)
 }
 
 /** `import … from '@oclif/core'` in our code: a facade over dist/vendor/oclif.cjs (loaded with its code cache). */
@@ -255,12 +294,116 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
 })
-// Each facade finds its vendor file one folder up from dist/chunks/: it must have landed there.
+// Each facade finds its vendor file one folder up from dist/chunks/; one used by a single entry lands in that entry's file.
 for (const [out, {inputs}] of Object.entries(result.metafile.outputs)) {
-  if (Object.keys(inputs).some((i) => i.startsWith('vendor-facade:')) && path.dirname(path.resolve(ROOT, out)) !== path.join(DIST, 'chunks')) {
-    throw new Error(`a vendor facade landed in ${out}, not in dist/chunks/: loadVendor would look for its file in the wrong folder`)
+  const file = path.resolve(ROOT, out)
+  if (!out.endsWith('.js') || !Object.keys(inputs).some((i) => i.startsWith('vendor-facade:')) || path.dirname(file) === path.join(DIST, 'chunks')) continue
+  const up = path.relative(path.dirname(file), DIST).replaceAll(path.sep, '/') || '.'
+  const text = readFileSync(file, 'utf8')
+  const fixed = text.replaceAll('"../vendor/', `"${up}/vendor/`)
+  if (!fixed.includes(`"${up}/vendor/`)) throw new Error(`${out}: its vendor facade's path was not found to correct`)
+  writeFileSync(file, fixed)
+}
+
+/**
+ * Our own code, one CommonJS bundle per command (dist/own/commands/…/NAME.cjs),
+ * loaded by src/vendor-loader.ts (loadOwn) through node:vm with a V8 code
+ * cache, like the vendor files: as ~30 ES modules (the shared chunks of an
+ * ES build), each was resolved, read and compiled anew by every run, and Node
+ * 20 keeps no code cache for ES modules. A bundle holds everything its command
+ * reaches (the code the commands share is in each of them); oclif, zod and yaml
+ * come from the vendor files through `__hactlVendor`, shared with cli.js.
+ * oclif imports dist/commands/…/NAME.js, an ES module of two lines that loads
+ * the bundle (writeCommandModules).
+ */
+const OWN_DIR = path.join(DIST, 'own')
+const OWN_BANNER = [
+  // The ES sources were strict; the bundle stays so (esbuild's own directive comes after this banner).
+  '"use strict";',
+  // import.meta.url of the ES sources: the bundle's own URL.
+  'var __hactlMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+  // Under node:vm the loader passes import() in (see rewriteDynamicImports); under Node's require (--verbose) it is the language's own.
+  'var __hactlImport = typeof __hactlImport === "function" ? __hactlImport : (s) => import(s);',
+  // What import() gives for a CommonJS package: its exports by name, and as default.
+  'var __hactlNamespace = (m) => ({...m, default: m});',
+].join('\n')
+
+const ownVendor = {
+  name: 'own-vendor',
+  setup(b) {
+    b.onResolve({filter: /^[^./]/}, (args) => {
+      if (!(args.path in VENDOR) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined
+      return {path: args.path, namespace: 'own-vendor'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'own-vendor'}, (args) => ({contents: `module.exports = __hactlVendor(${JSON.stringify(VENDOR[args.path])})`, loader: 'js'}))
+  },
+}
+
+/**
+ * import() of a package left external: a script compiled by node:vm cannot
+ * call import() itself, so it goes through `__hactlImport` (the loader's),
+ * except for Node's built-ins and the packages the bundle also requires
+ * statically (CommonJS ones: ssh2, the AWS SDK clients): those are required,
+ * so that a run never holds two copies of one package, one from each of its
+ * builds. Any other import() (relative, not a literal) would have been bundled
+ * or is refused here.
+ */
+function rewriteDynamicImports(file) {
+  const text = readFileSync(file, 'utf8')
+  const required = new Set([...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))
+  const out = text.replaceAll(/\bimport\(([^)]*)\)/g, (whole, arg, offset) => {
+    if (offset < OWN_BANNER.length + 20 && text.slice(0, offset).includes('__hactlImport ===')) return whole
+    const literal = /^"([^"./][^"]*)"$/.exec(arg)
+    if (!literal) throw new Error(`${path.relative(ROOT, file)}: import(${arg}) left in the bundle: only packages may be imported at run time`)
+    const spec = literal[1]
+    return spec.startsWith('node:') || required.has(spec) ? `Promise.resolve().then(() => __hactlNamespace(require(${arg})))` : `__hactlImport(${arg})`
+  })
+  if (out !== text) writeFileSync(file, out)
+}
+
+async function buildOwn() {
+  const result = await build({
+    entryPoints: commandFiles,
+    outbase: SRC,
+    outdir: OWN_DIR,
+    outExtension: {'.js': '.cjs'},
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    banner: {js: OWN_BANNER},
+    define: {'import.meta.url': '__hactlMetaUrl'},
+    plugins: [ownVendor, externalPackages],
+    logLevel: 'warning',
+    legalComments: 'none',
+    metafile: true,
+  })
+  for (const out of Object.keys(result.metafile.outputs)) {
+    if (!out.endsWith('.cjs')) continue
+    rewriteDynamicImports(path.resolve(ROOT, out))
+    asciiOnly(path.resolve(ROOT, out))
   }
 }
+
+/** dist/commands/…/NAME.js, where oclif.manifest.json points: the command's bundle, loaded with its code cache. */
+function writeCommandModules() {
+  for (const source of commandFiles) {
+    const relative = path.relative(SRC, source).replace(/\.ts$/, '')
+    const file = path.join(DIST, `${relative}.js`)
+    const up = path.relative(path.dirname(file), DIST).replaceAll(path.sep, '/')
+    const own = `${up}/own/${relative.replaceAll(path.sep, '/')}.cjs`
+    mkdirSync(path.dirname(file), {recursive: true})
+    writeFileSync(
+      file,
+      `import {loadOwn} from ${JSON.stringify(`${up}/vendor-loader.js`)}\nexport default loadOwn(new URL(${JSON.stringify(own)}, import.meta.url), new URL(${JSON.stringify(`${up}/vendor/`)}, import.meta.url)).default\n`,
+    )
+  }
+}
+
+await buildOwn()
+writeCommandModules()
 // `--metafile FILE` keeps what went into each output, for a look at what a command loads (e.g. esbuild's analyzer).
 const at = process.argv.indexOf('--metafile')
 if (at > 0) writeFileSync(process.argv[at + 1], JSON.stringify(result.metafile))

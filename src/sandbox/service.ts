@@ -180,9 +180,9 @@ function emptyView(clusterFile: string, layout: SandboxLayout): SandboxView {
 
 function supervisorEntry(): string[] {
   const here = fileURLToPath(import.meta.url)
-  const ext = path.extname(here)
+  const ext = path.extname(here) === '.ts' ? '.ts' : '.js'
   // This code is src/sandbox/service.ts under tsx (tests importing the service),
-  // or somewhere in the bundle under dist/ (a chunk): the entry is
+  // or somewhere in the build under dist/ (a command's bundle, .cjs): the entry is
   // <src or dist>/sandbox/supervisor-main, found by walking up.
   for (let dir = path.dirname(here); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const entry = path.join(dir, 'sandbox', `supervisor-main${ext}`)

@@ -5,7 +5,7 @@
  */
 import {ConfigError, ConfigErrors} from '../../errors.js'
 import type {ConfigDocument} from '../engine.js'
-import {firstWord, firstWordMayStartWith, lexFile, lexLine, withEol, type Eol, type Line} from './lexer.js'
+import {firstWord, firstWordMayStartWith, joinLines, lexLine, lexSource, withEol, type Eol, type Line} from './lexer.js'
 
 /** Keywords that open a section, wherever they are indented (as HAProxy reads them). */
 export const SECTION_KINDS = new Set([
@@ -50,33 +50,44 @@ export class HaproxyDocument implements ConfigDocument {
   constructor(
     readonly file: string,
     readonly lines: Line[],
+    /** The text the lines were read from, when parsed: serializing copies unchanged runs of lines from it. */
+    private readonly source?: string,
   ) {}
 
   static parse(text: string, file: string): HaproxyDocument {
-    const doc = new HaproxyDocument(file, lexFile(text, file))
+    const {lines, candidates} = lexSource(text, file, SECTION_INITIALS)
+    const doc = new HaproxyDocument(file, lines, text)
+    // The lexer found the lines a section may start at: the rest need no second look.
+    doc.cached = doc.sectionsAmong(candidates)
     doc.check()
     return doc
   }
 
   serialize(): string {
-    // One join, not 10k concatenations a short-lived process runs in its interpreter.
-    return this.lines.map((line) => line.text + line.eol).join('')
+    return joinLines(this.lines, this.source)
   }
 
   sections(): Section[] {
     if (this.cached) return this.cached
+    const indexes: number[] = []
+    const {lines} = this
+    for (let i = 0; i < lines.length; i++) if (firstWordMayStartWith(lines[i], SECTION_INITIALS)) indexes.push(i)
+    this.cached = this.sectionsAmong(indexes)
+    return this.cached
+  }
+
+  /** The sections whose headers are among these line indexes (ascending); the other lines cannot be headers. */
+  private sectionsAmong(indexes: readonly number[]): Section[] {
     const out: Section[] = [{kind: '', name: '', header: -1, end: 0}]
     const {lines} = this
-    for (let i = 0; i < lines.length; i++) {
-      if (!firstWordMayStartWith(lines[i], SECTION_INITIALS)) continue
+    for (const i of indexes) {
       const first = firstWord(lines[i])
       if (first !== undefined && SECTION_KINDS.has(first)) {
         out.at(-1)!.end = i
-        out.push({kind: first, name: this.lines[i].words[1]?.value ?? '', header: i, end: this.lines.length})
+        out.push({kind: first, name: lines[i].words[1]?.value ?? '', header: i, end: lines.length})
       }
     }
-    out.at(-1)!.end = this.lines.length
-    this.cached = out
+    out.at(-1)!.end = lines.length
     return out
   }
 

@@ -3,6 +3,7 @@
  * (indentation, the blanks between words), never from a house style.
  */
 import type {HaproxyDocument, Section} from './document.js'
+import {withEol} from './lexer.js'
 
 /** The indentation the file uses for directives: that of its first indented directive, else four spaces. */
 export function fileIndent(doc: HaproxyDocument): string {
@@ -31,7 +32,8 @@ export function indentNear(doc: HaproxyDocument, section: Section, anchor: numbe
 export function appendSection(doc: HaproxyDocument, header: string, body: string[]): Section {
   let at = doc.lines.length - 1
   if (at >= 0 && doc.lines[at].eol === '') {
-    doc.lines[at] = {...doc.lines[at], eol: doc.eol}
+    // withEol, not a spread: a line not yet lexed reads its words through its class.
+    doc.lines[at] = withEol(doc.lines[at], doc.eol)
   }
   if (at >= 0 && doc.lines[at].text.trim() !== '') at = doc.insertAfter(at, '')
   at = doc.insertAfter(at, header)

@@ -162,11 +162,14 @@ class LazyLine implements Line {
   // each construction a call to their initializer and a define per field.
   declare readonly text: string
   declare readonly eol: Eol
+  /** Where the line starts in the text lexFile read, -1 for a line made otherwise: see HaproxyDocument.serialize. */
+  declare readonly at: number
   private declare lexed: Line | undefined
 
-  constructor(text: string, eol: Eol) {
+  constructor(text: string, eol: Eol, at = -1) {
     this.text = text
     this.eol = eol
+    this.at = at
     this.lexed = undefined
   }
 
@@ -226,12 +229,62 @@ export function withEol(line: Line, eol: Eol): Line {
   return line instanceof LazyLine ? new LazyLine(line.text, eol) : {...line, eol}
 }
 
+/**
+ * The lines joined back into text. Lines lexFile read from `source` and left
+ * as they were, one right after the other, are copied from it as one slice:
+ * joining 10k line texts one by one cost a process most of what the rest of
+ * an edit costs, and made 10k short-lived strings.
+ */
+export function joinLines(lines: readonly Line[], source?: string): string {
+  if (source === undefined) return lines.map((line) => line.text + line.eol).join('')
+  let out = ''
+  let runStart = -1
+  let runEnd = -1
+  // An indexed loop: for…of goes through the iterator protocol, which the interpreter runs 10k times.
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    const at = line instanceof LazyLine ? line.at : -1
+    if (at >= 0 && at === runEnd) {
+      runEnd = at + line.text.length + line.eol.length
+      continue
+    }
+    if (runStart >= 0) out += source.slice(runStart, runEnd)
+    if (at >= 0) {
+      runStart = at
+      runEnd = at + line.text.length + line.eol.length
+    } else {
+      runStart = -1
+      runEnd = -1
+      out += line.text + line.eol
+    }
+  }
+  if (runStart >= 0) out += source.slice(runStart, runEnd)
+  return out
+}
+
 const RISKY = /["']|\$\{/
 
 /** Lex a whole file; throws one ConfigError per bad line (all of them at once) with file:line:col. */
 export function lexFile(source: string, file: string): Line[] {
+  return lexSource(source, file).lines
+}
+
+/**
+ * lexFile, and the indexes of the lines whose first word may begin with one
+ * of `initials` (as firstWordMayStartWith says), found without visiting each
+ * line again: one regular expression over the whole text finds where such
+ * lines start, and the pass that splits the lines only compares offsets.
+ * HaproxyDocument finds its sections among these.
+ */
+export function lexSource(source: string, file: string, initials: ReadonlySet<number> = new Set()): {lines: Line[]; candidates: number[]} {
   const errors: ConfigError[] = []
   const lines: Line[] = []
+  const candidates: number[] = []
+  // A line start (after \n; the m flag also matches after a lone \r, an offset no line starts at, passed over below),
+  // blanks, then one of the initials or a backslash (which may escape any letter).
+  const starts = [...initials, 92].map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join('')
+  const heads = new RegExp(`^[ \\t]*[${starts}]`, 'gm')
+  let next = heads.exec(source)?.index ?? Infinity
   // Most files hold no quote and no `${` at all: then no line needs looking at here.
   const anyRisky = RISKY.test(source)
   let from = 0
@@ -241,21 +294,24 @@ export function lexFile(source: string, file: string): Line[] {
     const crlf = nl > from && source.charCodeAt(nl - 1) === 13
     const text = source.slice(from, crlf ? end - 1 : end)
     const eol: Eol = nl === -1 ? '' : crlf ? '\r\n' : '\n'
+    while (next < from) next = heads.exec(source)?.index ?? Infinity
     // Only a quote or `${` can leave a line unterminated: the other lines are lexed when read.
     if (anyRisky && RISKY.test(text)) {
       const problems: LexProblem[] = []
+      candidates.push(lines.length)
       lines.push(lexLine(text, eol, problems))
       for (const p of problems) {
         errors.push(new ConfigError(p.message, {file, line: lines.length, col: p.col}, {actions: ['Close the quote, or escape the character with a backslash.']}))
       }
     } else {
-      lines.push(new LazyLine(text, eol))
+      if (next === from) candidates.push(lines.length)
+      lines.push(new LazyLine(text, eol, from))
     }
     from = end + 1
   }
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new ConfigErrors(errors)
-  return lines
+  return {lines, candidates}
 }
 
 /** Quote a value so HAProxy reads it back unchanged (only when it needs it). */

@@ -86,4 +86,24 @@ describe('hactl start-up (built CLI)', function () {
       expect(script.cachedDataRejected, file).to.equal(false)
     }
   })
+
+  it("the bundled zod loads its locales when read: English errors, every other locale still there", async () => {
+    const {loadVendor} = await import('../../../src/vendor-loader.js')
+    const z = loadVendor(new URL('../../../dist/vendor/zod.cjs', import.meta.url)) as typeof import('zod')
+    const result = z.number().min(1).safeParse(0)
+    expect(result.success).to.equal(false)
+    expect(result.error?.issues[0].message).to.equal('Too small: expected number to be >=1')
+    expect(Object.keys(z.locales)).to.include.members(['en', 'fr', 'de', 'ja', 'zhCN'])
+    expect(z.locales.fr().localeError).to.be.a('function')
+  })
+
+  it("every command's own bundle has a code cache V8 takes", async () => {
+    const own = fileURLToPath(new URL('../../../dist/own/', import.meta.url))
+    const bundles = (await readdir(own, {recursive: true})).filter((f) => f.endsWith('.cjs'))
+    expect(bundles).to.include(path.join('commands', 'backend', 'add.cjs'))
+    for (const file of bundles) {
+      const script = compileVendor(path.join(own, file), await readFile(path.join(own, `${file}.cache`)))
+      expect(script.cachedDataRejected, file).to.equal(false)
+    }
+  })
 })

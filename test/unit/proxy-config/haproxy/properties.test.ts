@@ -143,4 +143,72 @@ describe('haproxy lexer: lines read lazily', () => {
       {numRuns: 2000},
     )
   })
+
+  // Lines of section keywords, escapes, quotes and blanks, ended by \n, \r\n, a lone \r or nothing.
+  const sectionish = fc
+    .array(
+      fc.tuple(
+        fc.array(fc.constantFrom('backend', 'listen', 'global', 'b\\ackend', '\\listen', 'server', 'bind', 'balance', 'web', '#backend', ' ', '\t', '\\ ', '"backend"', "'x'", '${A}', '\r'), {maxLength: 4}),
+        fc.constantFrom('\n', '\r\n', '\r', ''),
+      ),
+      {maxLength: 12},
+    )
+    .map((lines) => lines.map(([words, end]) => words.join(' ') + end).join(''))
+
+  it('a new backend after a last line without a line ending, not yet lexed, keeps that line readable', () => {
+    const doc = haproxyEngine.parse('global\n    maxconn 10\nbackend web\n    server a 10.0.0.1:80', 'f.cfg')
+    const outcome = haproxyEngine.addServer(doc, {backend: 'api', address: '10.0.0.2', port: 80, check: false, create: true})
+    expect(outcome.changed).to.equal(true)
+    expect(doc.serialize()).to.equal('global\n    maxconn 10\nbackend web\n    server a 10.0.0.1:80\n\nbackend api\n    server 10.0.0.2:80 10.0.0.2:80\n')
+    expect(haproxyEngine.listBackends(doc).map((b) => [b.name, b.servers.map((x) => x.name)])).to.deep.equal([
+      ['web', ['a']],
+      ['api', ['10.0.0.2:80']],
+    ])
+  })
+
+  it('the sections parse finds while lexing are those found from the lines lexed at once', () => {
+    fc.assert(
+      fc.property(sectionish, (source) => {
+        let doc
+        try {
+          doc = HaproxyDocument.parse(source, 'f.cfg')
+        } catch {
+          return
+        }
+        const eager = lexFile(source, 'f.cfg').map((l) => lexLine(l.text, l.eol))
+        expect(doc.sections()).to.deep.equal(new HaproxyDocument('f.cfg', eager).sections())
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('serializing copies unchanged runs of lines from the text: the same bytes as joining every line, after any edits', () => {
+    const edit = fc.oneof(
+      fc.record({op: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('    server n 10.0.0.9:80', '', 'backend new')}),
+      fc.record({op: fc.constant('remove' as const), at: fc.nat()}),
+      fc.record({op: fc.constant('replace' as const), at: fc.nat(), text: fc.constantFrom('    server r 10.0.0.8:80 check', '# gone')}),
+      fc.record({op: fc.constant('removeMany' as const), at: fc.array(fc.nat(), {maxLength: 4})}),
+    )
+    fc.assert(
+      fc.property(sectionish, fc.array(edit, {maxLength: 6}), (source, edits) => {
+        let doc
+        try {
+          doc = HaproxyDocument.parse(source, 'f.cfg')
+        } catch {
+          return
+        }
+        expect(doc.serialize()).to.equal(source)
+        for (const e of edits) {
+          const n = doc.lines.length
+          if (e.op === 'insert') doc.insertAfter(n === 0 ? -1 : (e.at % (n + 1)) - 1, e.text)
+          else if (n === 0) continue
+          else if (e.op === 'remove') doc.remove(e.at % n)
+          else if (e.op === 'replace') doc.replace(e.at % n, e.text)
+          else doc.removeMany(new Set(e.at.map((k) => k % n)))
+          expect(doc.serialize()).to.equal(doc.lines.map((l) => l.text + l.eol).join(''))
+        }
+      }),
+      {numRuns: 3000},
+    )
+  })
 })
