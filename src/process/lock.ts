@@ -11,12 +11,12 @@
  * Taking over a dead holder's lock happens under a short guard directory,
  * so two contenders that both saw the same dead holder cannot both win.
  */
-import {randomBytes} from 'node:crypto'
 import {link, mkdir, readFile, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
 import {poll} from '../util/poll.js'
+import {randomHex} from '../util/random.js'
 
 import {judge, self} from './identity.js'
 
@@ -115,7 +115,7 @@ async function tryLock(lockPath: string): Promise<Attempt> {
     startTime: me.startTime,
     program: me.cmdline?.[0],
     host: hostname(),
-    token: randomBytes(8).toString('hex'),
+    token: randomHex(8),
     since: new Date().toISOString(),
   }
   const temp = `${lockPath}.${holder.pid}.${holder.token}.tmp`

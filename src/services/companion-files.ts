@@ -5,12 +5,12 @@
  * before the config (each 0600 from its first byte, by rename) so a config
  * never names a certificate that is not there yet.
  */
-import {randomBytes} from 'node:crypto'
 import {cp, mkdir, mkdtemp, open, readFile, rename, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {TLS_DIR} from '../proxy-config/tls.js'
+import {tempBeside} from '../util/atomic-write.js'
 import {displayPath} from './config-source.js'
 
 export interface CompanionFiles {
@@ -93,7 +93,7 @@ export async function applyCompanionFiles(plan: readonly CompanionChange[]): Pro
 
 /** A file only its owner may read, from the first byte on: created 0600 under a temp name, synced, renamed into place. */
 export async function writePrivate(file: string, data: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const temp = tempBeside(file)
   const handle = await open(temp, 'wx', 0o600)
   try {
     await handle.writeFile(data)

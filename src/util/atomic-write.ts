@@ -6,10 +6,11 @@
  * a backup and are synced to disk; state rewritten every round is not.
  * Symlinks are followed: the file they point at is the one replaced.
  */
-import {randomBytes} from 'node:crypto'
 import {mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {copyFile, mkdir, open, realpath, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
+
+import {randomHex} from './random.js'
 
 export interface AtomicWriteOptions {
   /** Mode of a file that does not exist yet (default 0644). */
@@ -27,8 +28,9 @@ export interface AtomicWriteResult {
   backup?: string
 }
 
-function tempBeside(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+/** A temp name beside the file, unguessable so no other user can plant it first. */
+export function tempBeside(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomHex(4)}.tmp`)
 }
 
 async function existing(file: string): Promise<{target: string; mode: number; uid: number; gid: number} | undefined> {
