@@ -1,3 +1,5 @@
+import {isatty} from 'node:tty'
+
 /** What the output can assume about where it goes. Decided once per command run. */
 export interface Terminal {
   /** stdout is a TTY: tables with headers, progress views. */
@@ -14,6 +16,7 @@ export function detectTerminal(options: {color?: boolean} = {}): Terminal {
   return {
     tty,
     color: tty && !noColor && options.color !== false,
-    interactive: Boolean(process.stdin.isTTY) && process.env.CI !== 'true',
+    // isatty(0), not process.stdin.isTTY: the stream costs a few ms to make, and most commands never read stdin.
+    interactive: isatty(0) && process.env.CI !== 'true',
   }
 }
