@@ -67,11 +67,12 @@ tlsrestore() {
   if [ -n "$tlsprev" ]; then tlsswitch "$tlsprev"; else rm -f -- "$link"; fi
 }
 { [ -e "$temp" ] || [ -h "$temp" ]; } && rm -f -- "$temp"
-# The new file takes the live one's mode from its first byte where a umask can give it (no execute or special bits): no chmod after.
+# The new file takes the live one's mode from its first byte where a umask can give it (no execute or special bits) and
+# its owner can still read and write it: no chmod after. Any other mode is set after the upload, as the script needs to read it.
 owner= tmask=077 chmodto=
 if [ -e "$live" ] && set -- $(stat -c '%u %g %a' -- "$live" 2>/dev/null) && [ $# = 3 ]; then
   owner="$1:$2" mode=$((0$3))
-  if [ $((mode & 07111)) = 0 ]; then tmask=$(((~mode >> 6) & 6))$(((~mode >> 3) & 6))$((~mode & 6)); else tmask=077 chmodto=$3; fi
+  if [ $((mode & 07711)) = $((0600)) ]; then tmask=$(((~mode >> 6) & 6))$(((~mode >> 3) & 6))$((~mode & 6)); else tmask=077 chmodto=$3; fi
 fi
 umask "$tmask"
 if [ "$how" = inline ]; then printf '%s' "$data" > "$temp"; else head -c "$size" | { cat > "$temp" || { cat > /dev/null; exit 1; }; }; fi
