@@ -6,10 +6,11 @@
  * then inside a network namespace this script creates, behind a veth with
  * 50 ms of netem delay (or a relay where the kernel has no netem), twice:
  * cheap hosts (validate, reload and check are `true`; each host an sshd
- * that forks per connection instead of re-executing itself, with dash as
- * the login shell: see HOST_SSHD), so what is left is hactl's own part, and
- * hosts validating with `haproxy -c`. Prints times (medians of alternating rounds), ratios,
- * connections opened per host, when each host reached each phase, and the
+ * that forks per connection instead of re-executing itself, offers only the
+ * P-256 key exchange and starts dash as the login shell: see HOST_SSHD), so
+ * what is left is hactl's own part, and hosts validating with `haproxy -c`.
+ * Prints times (medians of alternating rounds), ratios, connections opened
+ * per host, when each host reached each phase, and the
  * CPU of each side counted apart: hactl's process, the hosts' sshds with the
  * sessions they reaped, the delay relay (every sshd here shares this
  * machine's cores with hactl). On the delayed link it also times bare SSH
