@@ -5,10 +5,12 @@
  * with the hosts' sshds on loopback (validating with the real `haproxy -c`),
  * then inside a network namespace this script creates, behind a veth with
  * 50 ms of netem delay (or a relay where the kernel has no netem), twice:
- * cheap hosts (validate, reload and check are `true`, login shells read no
- * rc files), so what is left is hactl's own part, and hosts validating with
- * `haproxy -c`. Prints times (medians of alternating rounds), ratios,
- * connections opened per host, when each host reached each phase, and the
+ * cheap hosts (validate, reload and check are `true`; each host an sshd
+ * that forks per connection instead of re-executing itself, offers only the
+ * P-256 key exchange and starts dash as the login shell: see HOST_SSHD), so
+ * what is left is hactl's own part, and hosts validating with `haproxy -c`.
+ * Prints times (medians of alternating rounds), ratios, connections opened
+ * per host, when each host reached each phase, and the
  * CPU of each side counted apart: hactl's process, the hosts' sshds with the
  * sessions they reaped, the delay relay (every sshd here shares this
  * machine's cores with hactl). On the delayed link it also times bare SSH
@@ -30,7 +32,7 @@ import {clusterTargets, pushConfig} from '../src/services/config-sync.js'
 import {connections} from '../src/remote/connect.js'
 import {mapLimit} from '../src/util/map-limit.js'
 import type {HactlEvent, Reporter} from '../src/events.js'
-import {startSshd, type Sshd} from '../test/harness/sshd.js'
+import {startSshd, type Sshd, type SshdOptions} from '../test/harness/sshd.js'
 import {waitFor} from '../test/harness/wait.js'
 
 const run = promisify(execFile)
@@ -53,7 +55,7 @@ const config = (version: number): string =>
     '',
   ].join('\n')
 
-async function startHosts(options: {address?: string; netns?: string; plainShell?: boolean}): Promise<{sshds: Sshd[]; dir: string}> {
+async function startHosts(options: SshdOptions): Promise<{sshds: Sshd[]; dir: string}> {
   const first = await startSshd(options)
   const rest = await Promise.all(Array.from({length: HOSTS - 1}, () => startSshd({...options, identityFile: first.identityFile})))
   return {sshds: [first, ...rest], dir: await mkdtemp(path.join(tmpdir(), 'hactl-bench-rollout-'))}
@@ -97,9 +99,8 @@ async function hostsCpu(pids: readonly number[]): Promise<number> {
   return pids.reduce((sum, pid) => sum + treeCpu(pid), 0)
 }
 
-/** What the hosts' sshd pays to start the login shell that runs hactl's commands (it sources the user's rc files). */
-function loginShellCpu(): number {
-  const shell = userInfo().shell ?? '/bin/sh'
+/** What an sshd pays to start a login shell that runs hactl's commands (bash sources the user's rc files). */
+function loginShellCpu(shell: string): number {
   const own = process.cpuUsage()
   const before = treeCpu(process.pid)
   for (let i = 0; i < 5; i++) execFileSync(shell, ['-c', 'true'], {env: {HOME: homedir(), PATH: process.env.PATH, SSH_CLIENT: '127.0.0.1 1 22', SHLVL: '0'}})
@@ -264,6 +265,26 @@ async function measure(label: string, file: string, sim?: Simulation): Promise<{
   return {one, par, seq: seq.seconds}
 }
 
+/**
+ * What the namespaced hosts are: one OpenSSH 9.2 sshd each, all on this
+ * machine's two cores with hactl, so every CPU second a host spends is taken
+ * from hactl's. A real host pays its sshd on its own cores; these are set up
+ * to cost as little as an sshd can, so that what is left is hactl's part
+ * (each lever measured by the hosts' CPU from /proc, per login):
+ * - `sshd -r`: each connection is served by a fork of the listening sshd,
+ *   not a fresh exec of the sshd binary that loads its libraries, config and
+ *   host key again (about 7 ms of CPU per connection here);
+ * - key exchange ecdh-sha2-nistp256 only: OpenSSH computes curve25519 with
+ *   its own portable C code and P-256 through OpenSSL's assembly (about
+ *   4 ms per login). hactl still offers its own list, curve25519 first; it
+ *   agrees on P-256 because that is all these hosts offer;
+ * - the user's login shell is dash with no rc files (this machine's root
+ *   shell is bash, whose rc files start pyenv).
+ * UsePAM is off already (test/harness/sshd.ts); UseDNS is off by default.
+ */
+const HOST_SSHD: SshdOptions = {plainShell: true, reexec: false, loginShell: '/bin/sh', kexAlgorithms: ['ecdh-sha2-nistp256']}
+const HOSTS_ARE = 'each host one sshd on this machine: sshd -r (a fork per connection, no re-exec), key exchange ecdh-sha2-nistp256 only, login shell dash with no rc files'
+
 const NS = `hactl-bench-${process.pid}`
 const VETH = `hb${process.pid % 100000}a`
 const PEER = `hb${process.pid % 100000}b`
@@ -386,7 +407,11 @@ async function simulation(sshds: readonly Sshd[]): Promise<Simulation> {
 
 async function main(): Promise<void> {
   console.log(`bench/rollout: one change to 1 and ${HOSTS} hosts (haproxy -c validation, 50-server backend)`)
-  console.log(`the login shell sshd starts per session costs ${loginShellCpu().toFixed(3)} s of CPU here (${userInfo().shell}, with this user's rc files)\n`)
+  const shell = userInfo().shell ?? '/bin/sh'
+  console.log(
+    `a login shell costs ${loginShellCpu(shell).toFixed(3)} s of CPU here (${shell}, with this user's rc files); ` +
+      `the namespaced hosts' (${HOST_SSHD.loginShell}, dash): ${loginShellCpu(HOST_SSHD.loginShell ?? '/bin/sh').toFixed(3)} s\n`,
+  )
   // --delayed-only: the 50 ms link alone (the round-trip count and the loopback part take as long again).
   if (!process.argv.includes('--delayed-only')) {
     await countRoundTrips()
@@ -408,8 +433,7 @@ async function main(): Promise<void> {
   const relays: {close: () => void}[] = []
   try {
     const netem = await createNamespace()
-    // A proxy host's login shell does not run this machine's rc files (here they start pyenv): the namespaced hosts' shells read none.
-    const ns = await startHosts({address: NS_ADDR, netns: NS, plainShell: true})
+    const ns = await startHosts({address: NS_ADDR, netns: NS, ...HOST_SSHD})
     try {
       let sshds = ns.sshds
       const sim = await simulation(ns.sshds)
@@ -421,7 +445,7 @@ async function main(): Promise<void> {
       }
       const how = netem ? `netem delay ${DELAY_MS} ms on ${VETH}` : `${DELAY_MS} ms relay delay toward it`
       const cheap = await measure(
-        `sshds in network namespace ${NS} (veth ${VETH}), ${how}, login shells without rc files; cheap hosts (validate, reload, check: true):`,
+        `sshds in network namespace ${NS} (veth ${VETH}), ${how}; ${HOSTS_ARE}; cheap hosts (validate, reload, check: true):`,
         await writeClusterFile(sshds, ns.dir, {cheap: true, name: 'cheap.yaml'}),
         sim,
       )

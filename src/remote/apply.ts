@@ -44,7 +44,7 @@ printf 'locked\n' 2>/dev/null
 say() { printf '%s\n' "$*" 2>/dev/null; }
 sumof() { _h=; [ -e "$1" ] && _h=$(sha256sum < "$1" 2>/dev/null); set -- $_h; _h=$1; }
 hash() { sumof "$1"; [ -n "$_h" ] && printf '%s\n' "$_h"; }
-attempt() { (eval "$1") > "$log" 2>&1 < /dev/null; }
+attempt() { (eval "exec $1") > "$log" 2>&1 < /dev/null; }
 report() { tail -c 2000 "$log" >&2 2>/dev/null; }
 checked() {
   [ -n "$check" ] || return 0
@@ -67,8 +67,17 @@ tlsrestore() {
   if [ -n "$tlsprev" ]; then tlsswitch "$tlsprev"; else rm -f -- "$link"; fi
 }
 { [ -e "$temp" ] || [ -h "$temp" ]; } && rm -f -- "$temp"
+# The new file takes the live one's mode from its first byte where a umask can give it (no execute or special bits) and
+# its owner can still read and write it: no chmod after. Any other mode is set after the upload, as the script needs to read it.
+owner= tmask=077 chmodto=
+if [ -e "$live" ] && set -- $(stat -c '%u %g %a' -- "$live" 2>/dev/null) && [ $# = 3 ]; then
+  owner="$1:$2" mode=$((0$3))
+  if [ $((mode & 07711)) = $((0600)) ]; then tmask=$(((~mode >> 6) & 6))$(((~mode >> 3) & 6))$((~mode & 6)); else tmask=077 chmodto=$3; fi
+fi
+umask "$tmask"
 if [ "$how" = inline ]; then printf '%s' "$data" > "$temp"; else head -c "$size" | { cat > "$temp" || { cat > /dev/null; exit 1; }; }; fi
 data=
+umask 077
 if [ -n "$tls" ]; then
   set -- $tls
   tlsid=$1; shift
@@ -82,8 +91,10 @@ if [ -n "$tls" ]; then
   done
 fi
 exec < /dev/null
-sumof "$temp"
-if [ "$_h" != "$sum" ]; then say "upload 1 received $(wc -c < "$temp" 2>/dev/null || echo 0) of $size bytes"; finish 1; fi
+# One sha256sum for both files: the new one on its input (its line comes first), then the live one's line when it exists.
+set -- $(sha256sum - "$live" 2>/dev/null < "$temp")
+newsum=${expand('1#\\\\')} livesum=${expand('3#\\\\')}
+if [ "$newsum" != "$sum" ]; then say "upload 1 received $(wc -c < "$temp" 2>/dev/null || echo 0) of $size bytes"; finish 1; fi
 if [ -n "$tls" ]; then
   got=$(while read -r name; do read -r bytes; printf '%s\n%s\n' "$name" "$bytes"; cat -- "$tlsnew/$name"; done < "$tlsnew/.manifest" | sha256sum | cut -d ' ' -f 1)
   rm -f -- "$tlsnew/.manifest"
@@ -91,17 +102,15 @@ if [ -n "$tls" ]; then
   tlsprev=$(readlink -- "$link" 2>/dev/null)
 fi
 say 'upload 0'
-sumof "$live"; livesum=$_h
 record=
 [ -e "$loaded" ] && { read -r record < "$loaded" || :; } 2>/dev/null
 tlssame=1
 [ -n "$tls" ] && [ "$tlsprev" != ".hactl-tls.$tlsid" ] && tlssame=
 if [ "$livesum" = "$sum" ] && [ "$force" = 0 ] && [ -n "$tlssame" ] && { [ -z "$record" ] || [ "$record" = "$sum" ]; }; then say unchanged; finish 0; fi
-if [ -n "$livesum" ]; then
-  set -- $(stat -c '%u %g %a' -- "$live" "$temp")
-  [ "$1 $2" = "$4 $5" ] || chown "$1:$2" -- "$temp" 2>/dev/null || chgrp "$2" -- "$temp" 2>/dev/null
-  [ "$3" = "$6" ] || chmod "$3" -- "$temp"
-  [ -n "$tls" ] && { chown -R "$1:$2" -- "$tlsnew" 2>/dev/null || chgrp -R "$2" -- "$tlsnew" 2>/dev/null; }
+if [ -n "$owner" ]; then
+  { [ -O "$live" ] && [ -G "$live" ] && [ -G "$temp" ]; } || chown "$owner" -- "$temp" 2>/dev/null || chgrp "${expand('owner#*:')}" -- "$temp" 2>/dev/null
+  [ -n "$chmodto" ] && chmod "$chmodto" -- "$temp"
+  [ -n "$tls" ] && { chown -R "$owner" -- "$tlsnew" 2>/dev/null || chgrp -R "${expand('owner#*:')}" -- "$tlsnew" 2>/dev/null; }
 fi
 if [ -z "$tlssame" ]; then
   { rm -rf -- "$tlsdir" && mv -- "$tlsnew" "$tlsdir" && tlsswitch ".hactl-tls.$tlsid"; } 2> "$log"; code=$?; say "step certificates $code"

@@ -47,8 +47,15 @@ export function parseKnownHosts(text: string): KnownKey[] {
   return keys
 }
 
+/** Each pattern compiled once: every connection checks every line of known_hosts, so a rollout checks hosts × lines. */
+const globs = new Map<string, RegExp>()
+
 function glob(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replaceAll(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`, 'i')
+  let re = globs.get(pattern)
+  if (!re) {
+    re = new RegExp(`^${pattern.replaceAll(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`, 'i')
+    globs.set(pattern, re)
+  }
   return re.test(name)
 }
 

@@ -85,7 +85,7 @@ export function describePlan(plan: HostPlan, certificates?: readonly string[]): 
     : []
   return [
     `lock ${paths.lock} (a second push exits 6 while this one runs)`,
-    `send the source with the command (on its input when too big for a command line) to ${paths.temp}, created 0600, then given the live file's owner and mode; from here on the host finishes on its own`,
+    `send the source with the command (on its input when too big for a command line) to ${paths.temp}, created with the live file's mode (0600 when there is none), then given its owner and group; from here on the host finishes on its own`,
     ...tls,
     `stop here when ${paths.live} already equals the source${certificates ? ', hactl-tls already points at these certificates' : ''} and ${paths.loaded} says the proxy loaded it`,
     plan.validate ? `validate: ${run(plan.validate)}` : 'validate: no validator binary for this engine; skipped',

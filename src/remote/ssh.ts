@@ -45,6 +45,14 @@ export interface SshEndpoint {
 }
 
 const KEEPALIVE_MS = 5000
+
+/**
+ * ssh2, loaded on first use and kept: an import() of a module already loaded
+ * still goes through the module loader's resolve (and its hooks, when a
+ * loader is registered), once per connection otherwise.
+ */
+let ssh2: Promise<typeof import('ssh2')> | undefined
+const loadSsh2 = (): Promise<typeof import('ssh2')> => (ssh2 ??= import('ssh2').then((m) => m.default))
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa']
 
 /** Opens SSH connections with shared settings; a jump host is connected once and shared by all. */
@@ -76,7 +84,7 @@ export class SshConnector {
     const jump = bastion ?? fromConfig.proxyJump
     const sock = jump ? await this.tunnel(endpoint.name, jump, address, port) : undefined
     const identityFiles = [this.settings.identityFile, ...fromConfig.identityFiles].filter((f): f is string => Boolean(f))
-    const {Client: SshClient} = (await import('ssh2')).default
+    const {Client: SshClient} = await loadSsh2()
     const client = new SshClient()
     const {methods: auth, locked} = await this.authMethods(user, identityFiles)
     if (auth.length === 0) {
@@ -141,9 +149,9 @@ export class SshConnector {
   private async checkHostKey(name: string, address: string, port: number, key: Buffer): Promise<void> {
     const known = await this.knownHosts.load()
     const verdict = verifyHostKey(known, address, port, key)
+    if (verdict.status === 'known') return
     const print = await fingerprint(key)
     const file = this.settings.knownHosts
-    if (verdict.status === 'known') return
     if (verdict.status === 'unknown' && this.settings.acceptNewHostKeys) {
       await this.knownHosts.add(address, port, key)
       return
@@ -201,7 +209,7 @@ export class SshConnector {
       loading = (async (): Promise<LoadedKey> => {
         const bytes = await readFile(file).catch(() => undefined)
         if (!bytes) return {status: 'missing'}
-        const {utils} = (await import('ssh2')).default
+        const {utils} = await loadSsh2()
         const parsed = utils.parseKey(bytes)
         if (!(parsed instanceof Error)) return {status: 'ready', key: Array.isArray(parsed) ? parsed[0] : parsed}
         if (!/passphrase|encrypted/i.test(parsed.message)) return {status: 'missing'}

@@ -43,6 +43,12 @@ export interface SshdOptions {
   plainShell?: boolean
   /** sshd's LogLevel (default ERROR); DEBUG1 logs each request a client makes. */
   logLevel?: 'DEBUG1' | 'ERROR'
+  /** The only key exchanges sshd offers (`KexAlgorithms`); OpenSSH's default list when absent. */
+  kexAlgorithms?: string[]
+  /** `false`: sshd serves each connection from a fork of itself instead of re-executing its binary for each (`sshd -r`). */
+  reexec?: boolean
+  /** Root only: the login shell sshd starts for the user (the user's passwd entry, changed in a mount namespace of sshd's own, as `plainShell`). */
+  loginShell?: string
   /** Wait for the port from inside this network namespace (when `address` is not reachable from the test's own). */
   probeFromNetns?: string
 }
@@ -76,11 +82,18 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     'MaxSessions 50',
     'AllowStreamLocalForwarding yes',
     `LogLevel ${options.logLevel ?? 'ERROR'}`,
+    ...(options.kexAlgorithms ? [`KexAlgorithms ${options.kexAlgorithms.join(',')}`] : []),
   ].join('\n')
   await writeFile(path.join(dir, 'sshd_config'), `${config}\n`)
-  const sshdArgv = [SSHD_BINARY, '-D', '-e', '-f', path.join(dir, 'sshd_config')]
-  const hide = 'for f in "$HOME/.bashrc" "$HOME/.profile" "$HOME/.bash_profile"; do if [ -e "$f" ]; then mount --bind /dev/null "$f" || exit 1; fi; done; exec "$@"'
-  const argv = options.plainShell ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', hide, 'sh', ...sshdArgv] : sshdArgv
+  const sshdArgv = [SSHD_BINARY, '-D', '-e', ...(options.reexec === false ? ['-r'] : []), '-f', path.join(dir, 'sshd_config')]
+  // Root only: a mount namespace of sshd's own, where the user's rc files are /dev/null and /etc/passwd may name another login shell.
+  const hide = [
+    ...(options.loginShell ? ['awk -F: -v OFS=: -v u="$(id -un)" -v s="$1" \'$1 == u { $7 = s } { print }\' /etc/passwd > "$2" && mount --bind "$2" /etc/passwd || exit 1'] : []),
+    'for f in "$HOME/.bashrc" "$HOME/.profile" "$HOME/.bash_profile"; do if [ -e "$f" ]; then mount --bind /dev/null "$f" || exit 1; fi; done',
+    'shift 2; exec "$@"',
+  ].join('\n')
+  const isolated = options.plainShell || options.loginShell
+  const argv = isolated ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', hide, 'sh', options.loginShell ?? '', path.join(dir, 'passwd'), ...sshdArgv] : sshdArgv
   const proc = options.netns ? startProcess('ip', ['netns', 'exec', options.netns, ...argv]) : startProcess(argv[0], argv.slice(1))
   const probe = options.probeFromNetns
   const open = probe

@@ -226,6 +226,38 @@ describe('the temp file of a push', function () {
     expect(await readdir(path.dirname(host.live))).not.to.include('.haproxy.cfg.hactl-new')
   })
 
+  it('has the live file\'s mode from its first byte (0640 while the upload is half-way), and an executable live file\'s mode once installed', async () => {
+    // It ends on v1, which the next test's reset already runs: that reset cannot be fooled by this test's last reload.
+    const [host] = fixture.hosts
+    await chmod(host.live, 0o640)
+    const big = `${fixture.v2}${'# padding padding padding padding padding padding padding padding\n'.repeat(10_000)}`
+    const relay = await stallingRelay(host.sshd.port, 200_000)
+    const temp = path.join(path.dirname(host.live), '.haproxy.cfg.hactl-new')
+    try {
+      const dir = await writeCluster([{...host, entry: {...host.entry, port: relay.port}}], big, {knownHosts: `[127.0.0.1]:${relay.port} ${host.sshd.hostKey}\n`})
+      const push = hactl(['config', 'push'], {cwd: dir})
+      const partial = await waitFor('the temp file, partly written', async () => {
+        const st = await stat(temp).catch(() => undefined)
+        return st && st.size > 0 ? st : undefined
+      }, 60_000)
+      expect((partial.mode & 0o777).toString(8)).to.equal('640')
+      relay.cut()
+      expect((await push).code).to.equal(4)
+      await waitFor('the cut upload to be cleaned up', async () => !(await readdir(path.dirname(host.live))).includes('.haproxy.cfg.hactl-new') || undefined, 30_000)
+    } finally {
+      relay.server.close()
+      relay.cut()
+    }
+    const direct = await writeCluster([host], fixture.v2)
+    expect((await hactl(['config', 'push'], {cwd: direct})).code).to.equal(0)
+    expect(((await stat(host.live)).mode & 0o777).toString(8)).to.equal('640')
+    // A umask cannot give execute bits: the file is made 0600 and given the mode before it is validated.
+    await chmod(host.live, 0o750)
+    const again = await writeCluster([host], fixture.v1)
+    expect((await hactl(['config', 'push'], {cwd: again})).code).to.equal(0)
+    expect(((await stat(host.live)).mode & 0o777).toString(8)).to.equal('750')
+  })
+
   it('never has group or other bits on a 0600 config, owner and group as the live file, and an interrupted upload leaves none', async () => {
     const [host] = fixture.hosts
     await chmod(host.live, 0o600)
