@@ -118,7 +118,6 @@ export async function expectServing(host: ProxyHost, allowed: readonly string[])
   return live
 }
 
-/** Put a host back on `config` and wait until haproxy runs it. */
 /** The pid of the worker answering the host's admin socket: a reload replaces it. */
 export async function workerPid(host: ProxyHost): Promise<string> {
   return /^Pid: (\d+)/m.exec(await host.haproxy.runtime('show info'))?.[1] ?? ''
@@ -133,8 +132,15 @@ export async function resetHost(host: ProxyHost, config: string): Promise<void> 
   // A host set up by hand, as no push left it: no record of what a push loaded there.
   await rm(path.join(path.dirname(host.live), `.${path.basename(host.live)}.hactl-loaded`), {force: true})
   await writeFile(host.live, config, 'latin1')
-  const before = await workerPid(host)
-  const reloaded = async (): Promise<boolean> => (await workerPid(host).catch(() => before)) !== before
+  const backend = /default_backend (\S+)/.exec(config)?.[1] ?? ''
+  let before = await workerPid(host)
+  // A new worker that runs this config: one from a reload the previous test started may still run the config before.
+  const reloaded = async (): Promise<boolean> => {
+    const now = await workerPid(host).catch(() => before)
+    if (now === before) return false
+    before = now
+    return (await host.haproxy.runtime('show backend')).includes(backend)
+  }
   // A master still busy with the reload before may miss the signal: send it again until a new worker answers.
   await waitFor(
     `${host.name} to reload`,
