@@ -66,6 +66,8 @@ tlsrestore() {
   [ -n "$tlsmoved" ] || return 0
   if [ -n "$tlsprev" ]; then tlsswitch "$tlsprev"; else rm -f -- "$link"; fi
 }
+# A link would be replaced by a plain file (and take the link's mode, 0777): the operator names the file it points at.
+if [ -h "$live" ]; then say "upload 1 $live is a symbolic link: set remotePath to the file it points at ($(readlink -f -- "$live" 2>/dev/null))"; finish 1; fi
 { [ -e "$temp" ] || [ -h "$temp" ]; } && rm -f -- "$temp"
 # The new file takes the live one's mode from its first byte where a umask can give it (no execute or special bits) and
 # its owner can still read and write it: no chmod after. Any other mode is set after the upload, as the script needs to read it.

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chmod, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {chmod, lstat, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {createServer, connect, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -289,5 +289,27 @@ describe('the temp file of a push', function () {
     const direct = await writeCluster([host], fixture.v2)
     expect((await hactl(['config', 'push'], {cwd: direct})).code).to.equal(0)
     expect(((await stat(host.live)).mode & 0o777).toString(8)).to.equal('600')
+  })
+
+  it('refuses a live file that is a symbolic link, changing nothing, and says which file to name instead', async () => {
+    const [host] = fixture.hosts
+    const real = path.join(path.dirname(host.live), 'haproxy.real.cfg')
+    const before = await readFile(host.live, 'latin1')
+    await rename(host.live, real)
+    await symlink('haproxy.real.cfg', host.live)
+    try {
+      const dir = await writeCluster([host], fixture.v2)
+      const push = await hactl(['config', 'push', '--json'], {cwd: dir})
+      expect(push.code, push.stderr).to.equal(4)
+      const [result] = JSON.parse(push.stdout).hosts
+      expect(result.status).to.equal('failed')
+      expect(result.message).to.include('is a symbolic link').and.include(real)
+      expect((await lstat(host.live)).isSymbolicLink()).to.equal(true)
+      expect(await readFile(real, 'latin1')).to.equal(before)
+      expect((await readdir(path.dirname(host.live))).filter((f) => f.includes('.hactl-new'))).to.deep.equal([])
+    } finally {
+      await rm(host.live, {force: true})
+      await rename(real, host.live)
+    }
   })
 })
