@@ -10,7 +10,7 @@
  * they must.
  */
 import type {EngineName} from '../cluster/schema.js'
-import type {TlsEngine} from './tls.js'
+import type {TlsBinding, TlsRemoveSpec, TlsSpec} from './tls.js'
 
 export type {EngineName} from '../cluster/schema.js'
 
@@ -150,10 +150,15 @@ export interface ValidateOptions {
   structuralOnly?: boolean
 }
 
+/** TLS termination as edits of the engine's document (see ./tls.ts for the specs). */
+export interface TlsEngine<D> {
+  addTls(doc: D, spec: TlsSpec): EditOutcome
+  removeTls(doc: D, spec: TlsRemoveSpec): EditOutcome
+  listTls(doc: D): TlsBinding[]
+}
+
 export interface Engine<D extends ConfigDocument = ConfigDocument> {
   readonly name: EngineName
-  /** How sure (0..1) the engine is that this text is its format; used when --engine is not given. */
-  detect(file: string, text: string): number
   /** Throws ConfigError (file:line) when the text cannot be understood. */
   parse(text: string, file: string): D
   listBackends(doc: D): BackendInfo[]

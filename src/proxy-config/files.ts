@@ -103,7 +103,7 @@ export async function checkEditable(file: string, display = file): Promise<void>
  * be written.
  */
 export function checkRecognised(engine: Engine, text: string, display: string): void {
-  if (text.trim() === '' || engine.detect('', text) > 0) return
+  if (text.trim() === '' || DETECTORS[engine.name]('', text) > 0) return
   throw new ConfigError(`does not look like a ${engine.name} config: hactl edits only files it recognises`, {file: display}, {
     actions: ['Check the path given with --file, or proxy.config in the cluster file.', `Start from an empty file (with --engine ${engine.name}) to have hactl write a new config.`],
   })

@@ -5,7 +5,6 @@
  * the config are relative to the config's own folder, so the same text works
  * beside the source and beside the live file on every proxy.
  */
-import type {EditOutcome} from './engine.js'
 
 /** The folder beside the config that holds one PEM per certificate. */
 export const TLS_DIR = 'hactl-tls'
@@ -54,12 +53,6 @@ export interface TlsBinding {
   hosts: string[]
   port?: number
   line: number
-}
-
-export interface TlsEngine<D> {
-  addTls(doc: D, spec: TlsSpec): EditOutcome
-  removeTls(doc: D, spec: TlsRemoveSpec): EditOutcome
-  listTls(doc: D): TlsBinding[]
 }
 
 /** `hactl-tls/NAME.pem`, as written in the config. */

@@ -1,6 +1,5 @@
 /** The HAProxy engine: lossless parse, semantic edits, and `haproxy -c` validation. */
 import {runBinaryCheck} from '../binary-check.js'
-import {detectHaproxy} from './descriptor.js'
 import type {Engine} from '../engine.js'
 import {addServer, addServers, listBackends, removeServer, removeServers, setServerState} from './backends.js'
 import {setAffinity} from './affinity-edit.js'
@@ -10,8 +9,6 @@ import {addTls, listTls, removeTls} from './tls.js'
 
 export const haproxyEngine: Engine<HaproxyDocument> = {
   name: 'haproxy',
-
-  detect: detectHaproxy,
 
   parse: (text, file) => HaproxyDocument.parse(text, file),
   listBackends,

@@ -6,7 +6,6 @@
  * the server — a drain at reload time. The server then lists as disabled.
  */
 import {UsageError} from '../../errors.js'
-import {detectNginx} from './descriptor.js'
 import {sameMatch, type AddServerSpec, type AffinitySpec, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatcher} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
@@ -376,7 +375,6 @@ function setAffinity(doc: NginxDocument, spec: AffinitySpec): EditOutcome {
 
 export const nginxEngine: Engine<NginxDocument> = {
   name: 'nginx',
-  detect: detectNginx,
   parse: parseNginx,
   listBackends: (doc) => upstreams(doc).map(toBackendInfo),
   addServer,

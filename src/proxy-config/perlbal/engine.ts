@@ -7,7 +7,6 @@
  * VHOST lines (host) and the vpaths plugin's VPATH lines (path).
  */
 import {UsageError} from '../../errors.js'
-import {detectPerlbal} from './descriptor.js'
 import {sameMatch, type AddServerSpec, type AffinitySpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, parseEndpoint} from '../endpoint.js'
 import {addressAsName, optionNotSupported, unknownBackend, unknownServer} from '../edit-errors.js'
@@ -215,7 +214,6 @@ function setAffinity(doc: PerlbalDocument, spec: AffinitySpec): EditOutcome {
 
 export const perlbalEngine: Engine<PerlbalDocument> = {
   name: 'perlbal',
-  detect: detectPerlbal,
   parse: parsePerlbal,
   listBackends,
   addServer,

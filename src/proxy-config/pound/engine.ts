@@ -8,7 +8,6 @@
  * Service's own match: HeadRequire "Host: …"/URL (2.x) or Host/Path (4.x).
  */
 import {UsageError} from '../../errors.js'
-import {detectPound} from './descriptor.js'
 import {sameMatch, type AddServerSpec, type AffinitySpec, type BackendInfo, type EditOutcome, type Engine, type RouteInfo, type RouteSpec, type ServerInfo, type ServerRef, type ServerState} from '../engine.js'
 import {endpointMatches, formatEndpoint} from '../endpoint.js'
 import {addressAsName, unknownBackend, unknownServer} from '../edit-errors.js'
@@ -319,7 +318,6 @@ function setAffinity(doc: PoundDocument, spec: AffinitySpec): EditOutcome {
 
 export const poundEngine: Engine<PoundDocument> = {
   name: 'pound',
-  detect: detectPound,
   parse: parsePound,
   listBackends,
   addServer,

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
 import {ConfigError} from '../../../src/errors.js'
+import {DETECTORS} from '../../../src/proxy-config/detect.js'
 import {nginxEngine as nginx} from '../../../src/proxy-config/nginx/engine.js'
 import {thrown} from './helpers.js'
 
@@ -185,7 +186,7 @@ describe('nginx engine', () => {
   })
 
   it('detects nginx files by name and content', () => {
-    expect(nginx.detect('sites-available/default', 'server {\n listen 80;\n server_name a;\n}\n')).to.be.greaterThan(0.5)
-    expect(nginx.detect('haproxy.cfg', 'frontend www\n  bind :80\n  default_backend web\n')).to.be.lessThan(0.3)
+    expect(DETECTORS.nginx('sites-available/default', 'server {\n listen 80;\n server_name a;\n}\n')).to.be.greaterThan(0.5)
+    expect(DETECTORS.nginx('haproxy.cfg', 'frontend www\n  bind :80\n  default_backend web\n')).to.be.lessThan(0.3)
   })
 })

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import {DETECTORS} from '../../../src/proxy-config/detect.js'
 import {perlbalEngine as perlbal} from '../../../src/proxy-config/perlbal/engine.js'
 import {poundEngine as pound} from '../../../src/proxy-config/pound/engine.js'
 import {thrown} from './helpers.js'
@@ -167,7 +168,7 @@ describe('perlbal engine', () => {
   })
 
   it('detects perlbal files by their commands', () => {
-    expect(perlbal.detect('lb.conf', lb)).to.be.greaterThan(0.6)
-    expect(perlbal.detect('nginx.conf', 'http {\n server { listen 80; }\n}\n')).to.equal(0)
+    expect(DETECTORS.perlbal('lb.conf', lb)).to.be.greaterThan(0.6)
+    expect(DETECTORS.perlbal('nginx.conf', 'http {\n server { listen 80; }\n}\n')).to.equal(0)
   })
 })
