@@ -251,14 +251,17 @@ function asciiOnly(file) {
   if (ascii !== text) writeFileSync(file, ascii)
 }
 
+/** A resolver that sends our code's imports of a vendored package (not node_modules' own) to `namespace`. */
+const vendorImport = (namespace) => (args) => {
+  if (!(args.path in VENDOR) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined
+  return {path: args.path, namespace}
+}
+
 /** `import … from '@oclif/core'` in our code: a facade over dist/vendor/oclif.cjs (loaded with its code cache). */
 const vendorFacades = {
   name: 'vendor-facades',
   setup(b) {
-    b.onResolve({filter: /^[^./]/}, (args) => {
-      if (!(args.path in VENDOR) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined
-      return {path: args.path, namespace: 'vendor-facade'}
-    })
+    b.onResolve({filter: /^[^./]/}, vendorImport('vendor-facade'))
     b.onLoad({filter: /.*/, namespace: 'vendor-facade'}, (args) => {
       const file = path.join(VENDOR_DIR, `${VENDOR[args.path]}.cjs`)
       const names = Object.keys(requireHere(file)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')
@@ -331,10 +334,7 @@ const OWN_BANNER = [
 const ownVendor = {
   name: 'own-vendor',
   setup(b) {
-    b.onResolve({filter: /^[^./]/}, (args) => {
-      if (!(args.path in VENDOR) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined
-      return {path: args.path, namespace: 'own-vendor'}
-    })
+    b.onResolve({filter: /^[^./]/}, vendorImport('own-vendor'))
     b.onLoad({filter: /.*/, namespace: 'own-vendor'}, (args) => ({contents: `module.exports = __hactlVendor(${JSON.stringify(VENDOR[args.path])})`, loader: 'js'}))
   },
 }
