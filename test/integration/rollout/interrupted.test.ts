@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
+import type {Stats} from 'node:fs'
 import {chmod, lstat, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {createServer, connect, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -211,6 +212,34 @@ async function stallingRelay(port: number, limit: number): Promise<{port: number
   return {port: typeof address === 'object' && address ? address.port : 0, server, cut: () => sockets.forEach((s) => s.destroy())}
 }
 
+/**
+ * A push of a large version of `config` whose upload stalls half-way and is
+ * then cut: exit 4, and the temp file gone again. Returns the temp file's
+ * stat while it was partly written.
+ */
+async function cutHalfway(host: ProxyHost, config: string): Promise<Stats> {
+  const big = `${config}${'# padding padding padding padding padding padding padding padding\n'.repeat(10_000)}`
+  const relay = await stallingRelay(host.sshd.port, 200_000)
+  const temp = path.join(path.dirname(host.live), '.haproxy.cfg.hactl-new')
+  try {
+    const dir = await writeCluster([{...host, entry: {...host.entry, port: relay.port}}], big, {knownHosts: `[127.0.0.1]:${relay.port} ${host.sshd.hostKey}\n`})
+    const push = hactl(['config', 'push'], {cwd: dir})
+    // The upload stalls half-way: the temp file is there, partly written.
+    const partial = await waitFor('the temp file, partly written', async () => {
+      const st = await stat(temp).catch(() => undefined)
+      return st && st.size > 0 ? st : undefined
+    }, 60_000)
+    relay.cut()
+    const done = await push
+    expect(done.code, done.stderr).to.equal(4)
+    await waitFor('the cut upload to be cleaned up', async () => !(await readdir(path.dirname(host.live))).includes('.haproxy.cfg.hactl-new') || undefined, 30_000)
+    return partial
+  } finally {
+    relay.server.close()
+    relay.cut()
+  }
+}
+
 describe('the temp file of a push', function () {
   this.timeout(120_000)
   const fixture = useProxyHosts(['h1'])
@@ -230,24 +259,8 @@ describe('the temp file of a push', function () {
     // It ends on v1, which the next test's reset already runs: that reset cannot be fooled by this test's last reload.
     const [host] = fixture.hosts
     await chmod(host.live, 0o640)
-    const big = `${fixture.v2}${'# padding padding padding padding padding padding padding padding\n'.repeat(10_000)}`
-    const relay = await stallingRelay(host.sshd.port, 200_000)
-    const temp = path.join(path.dirname(host.live), '.haproxy.cfg.hactl-new')
-    try {
-      const dir = await writeCluster([{...host, entry: {...host.entry, port: relay.port}}], big, {knownHosts: `[127.0.0.1]:${relay.port} ${host.sshd.hostKey}\n`})
-      const push = hactl(['config', 'push'], {cwd: dir})
-      const partial = await waitFor('the temp file, partly written', async () => {
-        const st = await stat(temp).catch(() => undefined)
-        return st && st.size > 0 ? st : undefined
-      }, 60_000)
-      expect((partial.mode & 0o777).toString(8)).to.equal('640')
-      relay.cut()
-      expect((await push).code).to.equal(4)
-      await waitFor('the cut upload to be cleaned up', async () => !(await readdir(path.dirname(host.live))).includes('.haproxy.cfg.hactl-new') || undefined, 30_000)
-    } finally {
-      relay.server.close()
-      relay.cut()
-    }
+    const partial = await cutHalfway(host, fixture.v2)
+    expect((partial.mode & 0o777).toString(8)).to.equal('640')
     const direct = await writeCluster([host], fixture.v2)
     expect((await hactl(['config', 'push'], {cwd: direct})).code).to.equal(0)
     expect(((await stat(host.live)).mode & 0o777).toString(8)).to.equal('640')
@@ -261,30 +274,12 @@ describe('the temp file of a push', function () {
   it('never has group or other bits on a 0600 config, owner and group as the live file, and an interrupted upload leaves none', async () => {
     const [host] = fixture.hosts
     await chmod(host.live, 0o600)
-    const big = `${fixture.v2}${'# padding padding padding padding padding padding padding padding\n'.repeat(10_000)}`
-    const relay = await stallingRelay(host.sshd.port, 200_000)
-    const temp = path.join(path.dirname(host.live), '.haproxy.cfg.hactl-new')
-    try {
-      const dir = await writeCluster([{...host, entry: {...host.entry, port: relay.port}}], big, {knownHosts: `[127.0.0.1]:${relay.port} ${host.sshd.hostKey}\n`})
-      const push = hactl(['config', 'push'], {cwd: dir})
-      // The upload stalls half-way: the temp file is there, partly written.
-      const partial = await waitFor('the temp file, partly written', async () => {
-        const st = await stat(temp).catch(() => undefined)
-        return st && st.size > 0 ? st : undefined
-      }, 60_000)
-      const live = await stat(host.live)
-      expect((partial.mode & 0o777).toString(8)).to.equal('600')
-      expect([partial.uid, partial.gid]).to.deep.equal([live.uid, live.gid])
-      relay.cut()
-      const done = await push
-      expect(done.code, done.stderr).to.equal(4)
-      await waitFor('the cut upload to be cleaned up', async () => !(await readdir(path.dirname(host.live))).includes('.haproxy.cfg.hactl-new') || undefined, 30_000)
-      await expectServing(host, [fixture.v1])
-      expect(((await stat(host.live)).mode & 0o777).toString(8)).to.equal('600')
-    } finally {
-      relay.server.close()
-      relay.cut()
-    }
+    const partial = await cutHalfway(host, fixture.v2)
+    const live = await stat(host.live)
+    expect((partial.mode & 0o777).toString(8)).to.equal('600')
+    expect([partial.uid, partial.gid]).to.deep.equal([live.uid, live.gid])
+    await expectServing(host, [fixture.v1])
+    expect(((await stat(host.live)).mode & 0o777).toString(8)).to.equal('600')
     // The next push installs it with the live file's mode.
     const direct = await writeCluster([host], fixture.v2)
     expect((await hactl(['config', 'push'], {cwd: direct})).code).to.equal(0)
