@@ -217,21 +217,17 @@ const processGlobal = {
 const VENDOR = {'@oclif/core': 'oclif', zod: 'zod', yaml: 'yaml'}
 const VENDOR_DIR = path.join(DIST, 'vendor')
 
+/** What every CommonJS bundle loaded through node:vm shares (vendored packages and each command's own code). */
+const CJS_BUNDLE = {bundle: true, format: 'cjs', platform: 'node', target: 'node20', sourcemap: 'linked', sourcesContent: false, logLevel: 'warning', legalComments: 'none'}
+
 async function buildVendor() {
   for (const [pkg, name] of Object.entries(VENDOR)) {
     await build({
       stdin: {contents: `module.exports = require(${JSON.stringify(pkg)})`, resolveDir: ROOT, loader: 'js'},
       outfile: path.join(VENDOR_DIR, `${name}.cjs`),
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'linked',
-      sourcesContent: false,
+      ...CJS_BUNDLE,
       external: ['typescript'],
       plugins: [vendorSource],
-      logLevel: 'warning',
-      legalComments: 'none',
     })
     asciiOnly(path.join(VENDOR_DIR, `${name}.cjs`))
   }
@@ -367,17 +363,10 @@ async function buildOwn() {
     outbase: SRC,
     outdir: OWN_DIR,
     outExtension: {'.js': '.cjs'},
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
-    sourcesContent: false,
+    ...CJS_BUNDLE,
     banner: {js: OWN_BANNER},
     define: {'import.meta.url': '__hactlMetaUrl'},
     plugins: [ownVendor, externalPackages],
-    logLevel: 'warning',
-    legalComments: 'none',
     metafile: true,
   })
   for (const out of Object.keys(result.metafile.outputs)) {
