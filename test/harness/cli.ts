@@ -15,6 +15,18 @@ export interface CliResult {
 }
 
 /**
+ * The environment of a hactl the tests start. Without NODE_V8_COVERAGE: under
+ * c8 every run would otherwise write 1-2 MB of coverage for the dist/ bundle,
+ * which the report leaves out (dist/ maps to no src/ file there), at a fifth
+ * of the run's time.
+ */
+export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
+  delete env.NODE_V8_COVERAGE
+  return env
+}
+
+/**
  * Run the built hactl as a user would: a real process, real exit code.
  * stdin is closed (not a TTY), so prompts are never shown.
  */
@@ -25,7 +37,7 @@ export async function hactl(args: string[], options: {cwd?: string; env?: Record
       [BIN, ...args],
       {
         cwd: options.cwd,
-        env: {...process.env, NO_COLOR: '1', ...options.env},
+        env: cliEnv(options.env),
         timeout: options.timeoutMs ?? 60_000,
         maxBuffer: 64 * 1024 * 1024,
       },
@@ -52,7 +64,7 @@ export async function hactlOnTerminal(args: string[], options: {cwd?: string; en
     execFile(
       'script',
       ['-qefc', command, '/dev/null'],
-      {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024},
+      {cwd: options.cwd, env: cliEnv(options.env), timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024},
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
         resolve({code, stdout: stdout.replaceAll('\r\n', '\n'), stderr})
