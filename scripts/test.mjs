@@ -23,10 +23,16 @@ sh('npm', ['run', 'build', '--silent'])
 
 step('tests')
 const stats = path.join(mkdtempSync(path.join(tmpdir(), 'hactl-test-')), 'stats.json')
-const specs = only.length > 0 ? only : ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts']
+// Integration first: mocha hands files to its workers in this order, and the
+// long ones (moto, the sandbox) started early leave the short unit files to
+// fill the end of the run.
+const specs = only.length > 0 ? only : ['test/integration/**/*.test.ts', 'test/unit/**/*.test.ts']
+// Two files at a time, each in its own worker process: most tests spend their
+// time waiting on other processes (a CLI run, moto, a proxy failing over), so
+// one file at a time leaves a core of the two idle.
 const run = spawnSync(
   'npx',
-  ['c8', '--reporter=text-summary', '--reporter=html', '--src=src', '--exclude=test/**', '--exclude=dist/**', 'mocha', ...specs],
+  ['c8', '--reporter=text-summary', '--reporter=html', '--src=src', '--exclude=test/**', '--exclude=dist/**', 'mocha', '--parallel', '--jobs', '2', ...specs],
   {stdio: 'inherit', cwd: ROOT, env: {...process.env, HACTL_TEST_STATS: stats, FORCE_COLOR: '0'}},
 )
 let result = {passes: 0, failures: 1, pending: 0}

@@ -4,7 +4,7 @@ import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {hactl} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {sharedMoto, type Moto} from '../../harness/moto.js'
 import {clusterDir, createZone, inspect} from './helpers.js'
 
 const CONFIG = `global
@@ -31,7 +31,7 @@ describe('backend sync against moto', function () {
   let dir: string
 
   before(async () => {
-    moto = await startMoto()
+    moto = await sharedMoto()
     dir = await clusterDir('shop', await createZone(inspect(moto).r53), 'backends: {app: {port: 8080}}\n')
     await writeFile(path.join(dir, 'haproxy.cfg'), CONFIG)
   })

@@ -5,10 +5,10 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {awsEndpoint} from '../../harness/aws-endpoint.js'
-import {hactl, type CliResult} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {hactl} from '../../harness/cli.js'
+import {motoCluster, type Moto} from '../../harness/moto.js'
 import {waitFor} from '../../harness/wait.js'
-import {aRecord, clusterAddresses, clusterDir, clusterInstances, createZone, inspect, tag, ZONES} from './helpers.js'
+import {aRecord, clusterAddresses, clusterInstances, tag, ZONES} from './helpers.js'
 
 /**
  * The whole AWS life cycle of a pool cluster against a real moto_server,
@@ -17,26 +17,15 @@ import {aRecord, clusterAddresses, clusterDir, clusterInstances, createZone, ins
  */
 describe('AWS commands against moto', function () {
   this.timeout(120_000)
+  const cluster = 'web'
+  const world = motoCluster(cluster)
+  const {run, json} = world
   let moto: Moto
   let ec2: EC2Client
   let r53: Route53Client
   let zoneId: string
   let dir: string
-  const cluster = 'web'
-
-  const run = async (...args: string[]): Promise<CliResult> => hactl(args, {cwd: dir, env: moto.env})
-  const json = async <T>(...args: string[]): Promise<{code: number; body: T; stderr: string}> => {
-    const r = await run(...args, '--json')
-    return {code: r.code, body: JSON.parse(r.stdout) as T, stderr: r.stderr}
-  }
-
-  before(async () => {
-    moto = await startMoto()
-    ;({ec2, r53} = inspect(moto))
-    zoneId = await createZone(r53)
-    dir = await clusterDir(cluster, zoneId)
-  })
-  after(async () => moto?.stop())
+  before(() => ({moto, ec2, r53, zoneId, dir} = world))
 
   it('proxy launch --dry-run prints the RunInstances calls and launches nothing', async () => {
     const r = await run('proxy', 'launch', '--dry-run')

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {hactl, type CliResult} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {sharedMoto, type Moto} from '../../harness/moto.js'
 import {aRecord, createZone, inspect} from './helpers.js'
 
 const NAME = 'www.example.com.'
@@ -55,7 +55,7 @@ describe('dns.provider route53 on a static cluster, and multivalue answers, agai
   }
 
   before(async () => {
-    moto = await startMoto()
+    moto = await sharedMoto()
     ;({r53} = inspect(moto))
     zoneId = await createZone(r53)
     dir = await mkdtemp(path.join(tmpdir(), 'hactl-r53-'))

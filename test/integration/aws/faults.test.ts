@@ -20,7 +20,7 @@ import {failoverEips} from '../../../src/services/eip.js'
 import {MemoryReporter} from '../../../src/events.js'
 import {awsEndpoint} from '../../harness/aws-endpoint.js'
 import {hactl} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {sharedMoto, type Moto} from '../../harness/moto.js'
 import {waitFor} from '../../harness/wait.js'
 import {clusterDir, createZone, inspect, stopInstance} from './helpers.js'
 
@@ -35,7 +35,7 @@ describe('AWS faults the real cloud can produce and moto cannot', function () {
   let dir: string
 
   before(async () => {
-    moto = await startMoto()
+    moto = await sharedMoto()
     process.env.AWS_ENDPOINT_URL = moto.endpoint
     Object.assign(process.env, {AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true'})
     const zoneId = await createZone(inspect(moto).r53)

@@ -12,7 +12,7 @@ import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {hactl} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {sharedMoto, type Moto} from '../../harness/moto.js'
 import {clusterDir, clusterInstances, createZone, inspect} from './helpers.js'
 
 const FIREWALL = 'firewall: {public: [80, 443], admin: [198.51.100.0/24]}\nbackends: {api: {port: 9000}}\n'
@@ -59,7 +59,7 @@ describe('firewall plan, apply and audit against moto', function () {
   const ids: {proxies: string[]; tagged: string; untagged: string} = {proxies: [], tagged: '', untagged: ''}
 
   before(async () => {
-    moto = await startMoto()
+    moto = await sharedMoto()
     ;({ec2} = inspect(moto))
     dir = await clusterDir('shop', await createZone(inspect(moto).r53), FIREWALL)
     // A group with no ingress at all, as a VPC's instances usually start with one of their own.

@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {awsEndpoint, type AwsEndpoint} from '../../harness/aws-endpoint.js'
 import {hactl, type CliResult} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {sharedMoto, type Moto} from '../../harness/moto.js'
 import {clusterDir, createZone, inspect} from './helpers.js'
 
 /**
@@ -27,7 +27,7 @@ describe('--region and --profile reach every AWS client a command creates', func
   const DEFAULT_KEY = 'AKIDDEFAULTPROFILE'
 
   before(async () => {
-    moto = await startMoto()
+    moto = await sharedMoto()
     recorder = await awsEndpoint(moto.endpoint)
     const zoneId = await createZone(inspect(moto).r53)
     // The cluster file says us-east-1; the flags say eu-west-1 and a profile whose own region is a third one.

@@ -17,9 +17,8 @@ import {ListResourceRecordSetsCommand} from '@aws-sdk/client-route-53'
 
 import {awsCloud} from '../../../src/cloud/aws/provider.js'
 import {loadCluster} from '../../../src/cluster/loader.js'
-import {hactl, type CliResult} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
-import {clusterDir, clusterInstances, createZone, inspect, tag} from './helpers.js'
+import {motoCluster, type Moto} from '../../harness/moto.js'
+import {clusterInstances, inspect, tag} from './helpers.js'
 
 const TAGS = (cluster: string, role: string): {Key: string; Value: string}[] => [
   {Key: 'hactl:cluster', Value: cluster},
@@ -35,15 +34,18 @@ const TAGS = (cluster: string, role: string): {Key: string; Value: string}[] => 
  */
 describe('topology nlb against moto', function () {
   this.timeout(180_000)
+  const cluster = 'lb'
+  const world = motoCluster(
+    cluster,
+    'topology: nlb\nbalancer: {interval: 10s, healthyThreshold: 2, unhealthyThreshold: 4, deregistrationDelay: 30s, gracePeriod: 120s, crossZone: true}\n',
+  )
+  const {run} = world
   let moto: Moto
   let ec2: EC2Client
   let elb: ElasticLoadBalancingV2Client
   let asg: AutoScalingClient
   let dir: string
   let zoneId: string
-  const cluster = 'lb'
-
-  const run = async (...args: string[]): Promise<CliResult> => hactl(args, {cwd: dir, env: moto.env})
 
   const group = async (): Promise<AutoScalingGroup | undefined> =>
     (await asg.send(new DescribeAutoScalingGroupsCommand({Filters: [{Name: 'tag:hactl:cluster', Values: [cluster]}]}))).AutoScalingGroups?.[0]
@@ -72,22 +74,14 @@ describe('topology nlb against moto', function () {
   }
 
   before(async () => {
-    moto = await startMoto()
-    ;({ec2} = inspect(moto))
+    ;({moto, ec2, zoneId, dir} = world)
     const config = {endpoint: moto.endpoint, region: 'us-east-1', credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}}
     elb = new ElasticLoadBalancingV2Client(config)
     asg = new AutoScalingClient(config)
-    zoneId = await createZone(inspect(moto).r53)
-    dir = await clusterDir(
-      cluster,
-      zoneId,
-      'topology: nlb\nbalancer: {interval: 10s, healthyThreshold: 2, unhealthyThreshold: 4, deregistrationDelay: 30s, gracePeriod: 120s, crossZone: true}\n',
-    )
     // clusterDir's health probe is ec2; the balancer's check follows health.proxy: make it HTTP.
     const file = `${dir}/hactl.yaml`
     await writeFile(file, (await readFile(file, 'utf8')).replace('health: {proxy: {type: ec2}}', 'health: {proxy: {type: http, port: 80, path: /healthz}}'))
   })
-  after(async () => moto?.stop())
 
   it('proxy launch --dry-run prints every call and creates nothing', async () => {
     const r = await run('proxy', 'launch', '--dry-run')

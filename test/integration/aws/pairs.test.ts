@@ -1,13 +1,12 @@
 import {StopInstancesCommand, TerminateInstancesCommand, type Address, type EC2Client, type Instance} from '@aws-sdk/client-ec2'
-import type {Route53Client} from '@aws-sdk/client-route-53'
 import {expect} from 'chai'
 import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {hactl, type CliResult} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {motoCluster, type Moto} from '../../harness/moto.js'
 import {waitFor} from '../../harness/wait.js'
-import {clusterAddresses, clusterDir, clusterInstances, createZone, inspect, tag} from './helpers.js'
+import {clusterAddresses, clusterDir, clusterInstances, inspect, tag} from './helpers.js'
 
 const PAIRS = ['pair-1', 'pair-2', 'pair-3']
 
@@ -30,26 +29,13 @@ async function members(ec2: EC2Client, cluster: string): Promise<Map<string, Ins
  */
 describe('topology pairs against moto', function () {
   this.timeout(180_000)
+  const cluster = 'duo'
+  const world = motoCluster(cluster, 'topology: pairs\n')
+  const {run, json} = world
   let moto: Moto
   let ec2: EC2Client
-  let r53: Route53Client
   let zoneId: string
-  let dir: string
-  const cluster = 'duo'
-
-  const run = async (...args: string[]): Promise<CliResult> => hactl(args, {cwd: dir, env: moto.env})
-  const json = async <T>(...args: string[]): Promise<{code: number; body: T; stderr: string}> => {
-    const r = await run(...args, '--json')
-    return {code: r.code, body: JSON.parse(r.stdout) as T, stderr: r.stderr}
-  }
-
-  before(async () => {
-    moto = await startMoto()
-    ;({ec2, r53} = inspect(moto))
-    zoneId = await createZone(r53)
-    dir = await clusterDir(cluster, zoneId, 'topology: pairs\n')
-  })
-  after(async () => moto?.stop())
+  before(() => ({moto, ec2, zoneId} = world))
 
   it('proxy launch --dry-run prints six RunInstances, two per pair, each tagged with its pair, and launches nothing', async () => {
     const r = await run('proxy', 'launch', '--dry-run')

@@ -3,9 +3,8 @@ import type {Route53Client} from '@aws-sdk/client-route-53'
 import {expect} from 'chai'
 
 import {race, seeded} from '../../harness/barrier.js'
-import {hactl, type CliResult} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
-import {aRecord, clusterAddresses, clusterDir, clusterInstances, createZone, inspect} from './helpers.js'
+import {motoCluster, type Moto} from '../../harness/moto.js'
+import {aRecord, clusterAddresses, clusterInstances} from './helpers.js'
 
 /**
  * Changes of the pool and of its DNS record racing each other: `eip release
@@ -15,14 +14,14 @@ import {aRecord, clusterAddresses, clusterDir, clusterInstances, createZone, ins
  */
 describe('the pool and its DNS record under concurrent changes (moto)', function () {
   this.timeout(600_000)
+  const cluster = 'race'
+  const world = motoCluster(cluster)
+  const {run} = world
   let moto: Moto
   let ec2: EC2Client
   let r53: Route53Client
   let zoneId: string
   let dir: string
-  const cluster = 'race'
-
-  const run = async (...args: string[]): Promise<CliResult> => hactl(args, {cwd: dir, env: moto.env})
   const pool = async (): Promise<string[]> => (await clusterAddresses(ec2, cluster)).map((a) => a.PublicIp as string).sort()
 
   /** A new address of the cluster, on a running proxy, that the record does not list yet: work for a publish. */
@@ -39,16 +38,12 @@ describe('the pool and its DNS record under concurrent changes (moto)', function
   }
 
   before(async () => {
-    moto = await startMoto()
-    ;({ec2, r53} = inspect(moto))
-    zoneId = await createZone(r53)
-    dir = await clusterDir(cluster, zoneId)
+    ;({moto, ec2, r53, zoneId, dir} = world)
     for (const step of [['proxy', 'launch', '--no-push'], ['eip', 'allocate'], ['eip', 'rebalance'], ['dns', 'publish']]) {
       const r = await run(...step)
       expect(r.code, `${step.join(' ')}: ${r.stdout}${r.stderr}`).to.equal(0)
     }
   })
-  after(async () => moto?.stop())
 
   it('dns show exits 5 when the record lists a released address', async () => {
     const [victim] = await clusterAddresses(ec2, cluster)

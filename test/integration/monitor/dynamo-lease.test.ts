@@ -3,14 +3,14 @@ import {expect} from 'chai'
 import {createDynamoLeaseStore} from '../../../src/cloud/aws/lease.js'
 import type {LeaseStore} from '../../../src/cloud/lease-store.js'
 import {leaseContract} from '../../harness/lease-contract.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {sharedMoto, type Moto} from '../../harness/moto.js'
 
 describe('DynamoDB lease store (moto)', function () {
   this.timeout(60_000)
   let moto: Moto
   const saved = {...process.env}
   before(async () => {
-    moto = await startMoto()
+    moto = await sharedMoto()
     Object.assign(process.env, moto.env)
   })
   after(async () => {

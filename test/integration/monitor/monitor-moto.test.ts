@@ -9,7 +9,7 @@ import {expect} from 'chai'
 import {loadCluster} from '../../../src/cluster/loader.js'
 import {createAwsProvider, type AwsProvider} from '../../../src/cloud/aws/provider.js'
 import {BIN, hactl} from '../../harness/cli.js'
-import {startMoto, type Moto} from '../../harness/moto.js'
+import {sharedMoto, type Moto} from '../../harness/moto.js'
 import {stopInstance} from '../aws/helpers.js'
 import {waitFor} from '../../harness/wait.js'
 
@@ -59,7 +59,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
   const children: ChildProcess[] = []
   const saved = {...process.env}
   before(async () => {
-    moto = await startMoto()
+    moto = await sharedMoto()
     // The test's own provider (to build and inspect the cloud) talks to this moto too.
     Object.assign(process.env, moto.env)
     const r53 = new Route53Client({endpoint: moto.endpoint, region: 'us-east-1', credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})

@@ -7,7 +7,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {hactl} from '../../harness/cli.js'
+import {hactl, SRC_CHILD_ENV} from '../../harness/cli.js'
 import {waitFor} from '../../harness/wait.js'
 import {expectServing, useProxyHosts, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
 
@@ -107,7 +107,7 @@ describe('SSH host keys and drift', function () {
     await chmod(source, 0o640)
     // Another hactl run editing the source holds its lock (and has appended a line).
     const holderScript = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../harness/hold-lock.ts')
-    const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, 'file', source], {stdio: ['ignore', 'pipe', 'inherit']})
+    const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, 'file', source], {stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, ...SRC_CHILD_ENV}})
     let said = ''
     holder.stdout?.on('data', (d: Buffer) => (said += d.toString()))
     const barriers = await mkdtemp(path.join(tmpdir(), 'hactl-barrier-'))

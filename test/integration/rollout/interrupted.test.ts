@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
-import {hactl, ROOT} from '../../harness/cli.js'
+import {hactl, ROOT, SRC_CHILD_ENV} from '../../harness/cli.js'
 import {expectServing, useProxyHosts, workerPid, writeCluster, type ProxyHost} from '../../harness/proxy-hosts.js'
 import {waitFor} from '../../harness/wait.js'
 
@@ -101,7 +101,7 @@ describe('a push killed half-way: every host ends old-and-loaded or new-and-load
       const target = {name: 'h1', transport: 'local', remotePath: host.live, reload: host.entry.reload, check: host.entry.check, validate: 'haproxy -c -f {file}'}
       const push = (env: Record<string, string> = {}): Promise<{code: number; signal?: string; stdout: string}> =>
         new Promise((resolve) => {
-          execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/harness/local-push.ts'), JSON.stringify(target), source], {cwd: ROOT, env: {...process.env, ...env}}, (error, stdout) =>
+          execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/harness/local-push.ts'), JSON.stringify(target), source], {cwd: ROOT, env: {...process.env, ...SRC_CHILD_ENV, ...env}}, (error, stdout) =>
             resolve({code: typeof error?.code === 'number' ? error.code : 0, signal: error?.signal ?? undefined, stdout}),
           )
         })

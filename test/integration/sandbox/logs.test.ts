@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {readdir, readFile} from 'node:fs/promises'
 
 import {expect} from 'chai'
 
@@ -69,6 +70,26 @@ describe('hactl logs: one access log for the whole sandbox', function () {
     expect(bad.stderr).to.match(/--status teapot: not a status/)
   })
 
+  /** The `tail -F` processes under `pid` that read a log of this sandbox. */
+  async function followers(pid: number): Promise<number> {
+    const parents = new Map<number, number>()
+    const tails: number[] = []
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      const [stat, cmdline] = await Promise.all([readFile(`/proc/${entry}/stat`, 'utf8'), readFile(`/proc/${entry}/cmdline`, 'utf8')]).catch(() => ['', ''])
+      // The parent pid is the second field after the parenthesised command name.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      parents.set(Number(entry), ppid)
+      const argv = cmdline.split('\0')
+      if (argv[0] === 'tail' && argv.includes('-F') && argv.some((a) => a.startsWith(sb.dir))) tails.push(Number(entry))
+    }
+    const under = (p: number): boolean => {
+      for (let q = parents.get(p); q !== undefined && q > 1; q = parents.get(q)) if (q === pid) return true
+      return false
+    }
+    return tails.filter(under).length
+  }
+
   it('-f keeps printing new requests from every proxy as they are logged', async () => {
     const child = spawn(process.execPath, [BIN, 'logs', '-f', '--window', '300ms', '-c', sb.clusterFile], {stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
@@ -77,6 +98,8 @@ describe('hactl logs: one access log for the whole sandbox', function () {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     try {
+      // Requests sent before a proxy's tail is running are, rightly, never printed: send once all three follow.
+      await waitFor('a tail -F on every proxy\'s log', async () => ((await followers(child.pid as number)) >= 3 ? true : undefined), 30_000)
       // Without --since, -f starts at the end: nothing from the tests before.
       const paths = await waitFor('follow to print new requests', async () => {
         const sent = await traffic(`follow${Date.now()}`, 6)

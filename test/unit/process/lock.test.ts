@@ -10,13 +10,14 @@ import {withFailoverLock} from '../../../src/failover/lock.js'
 import {lockState} from '../../../src/monitor/lock.js'
 import {acquireLock, LockAbortedError, LockHeldError} from '../../../src/process/lock.js'
 import {withFileLock} from '../../../src/proxy-config/files.js'
+import {SRC_CHILD_ENV} from '../../harness/cli.js'
 import {waitFor} from '../../harness/wait.js'
 
 const HOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../harness/hold-lock.ts')
 
 /** A child process holding one of hactl's locks; resolves once it says it holds it. */
 async function holder(kind: string, target: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, kind, target], {stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, kind, target], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...SRC_CHILD_ENV}})
   let out = ''
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
