@@ -41,12 +41,13 @@ export interface DoctorDeps {
  */
 export async function runDoctor(load: () => Promise<Cluster>, deps: DoctorDeps = {}): Promise<Check[]> {
   const checks: Check[] = []
-  const major = Number(process.versions.node.split('.')[0])
+  const [major, minor] = process.versions.node.split('.').map(Number)
   checks.push({
     name: 'node',
-    ok: major >= 20,
+    // package.json's engines: 20.16 brought process.getBuiltinModule.
+    ok: major > 20 || (major === 20 && minor >= 16),
     detail: `Node.js ${process.versions.node}`,
-    fix: 'Install Node.js 20 or newer.',
+    fix: 'Install Node.js 20.16 or newer.',
   })
 
   let cluster: Cluster | undefined
