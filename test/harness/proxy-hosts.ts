@@ -103,6 +103,29 @@ export async function writeCluster(hosts: readonly ProxyHost[], source: string, 
   return dir
 }
 
+/** "backend server" for every server line of a config, sorted: what `show servers state` lists once a worker runs it. */
+function configuredServers(config: string): string[] {
+  const servers: string[] = []
+  let section = ''
+  for (const line of config.split('\n')) {
+    const words = line.trim().split(/\s+/)
+    if (/^\S/.test(line)) section = words[0] === 'backend' || words[0] === 'listen' ? (words[1] ?? '') : ''
+    else if (section && words[0] === 'server') servers.push(`${section} ${words[1]}`)
+  }
+  return servers.sort()
+}
+
+/** "backend server" for every server the worker answering the admin socket runs, sorted. */
+async function runningServers(host: ProxyHost): Promise<string[]> {
+  const rows = (await host.haproxy.runtime('show servers state')).split('\n').filter((l) => /^\d+ /.test(l))
+  return rows.map((l) => l.split(' ')).map((w) => `${w[1]} ${w[3]}`).sort()
+}
+
+/** The worker runs this config: same backends and servers. Its reload is a signal, so a push may return before it does. */
+async function runs(host: ProxyHost, config: string): Promise<boolean> {
+  return JSON.stringify(await runningServers(host).catch(() => [])) === JSON.stringify(configuredServers(config))
+}
+
 /**
  * The invariant every fault test checks: the host's live file is one its
  * validator accepts, the proxy runs, and it runs the config in the file,
@@ -113,8 +136,7 @@ export async function expectServing(host: ProxyHost, allowed: readonly string[])
   const version = allowed.findIndex((a) => a === live)
   if (version < 0) throw new Error(`${host.name}: live file is neither the new nor the previous config:\n${live}`)
   await run('haproxy', ['-c', '-f', host.live])
-  const backend = /default_backend (\S+)/.exec(live)?.[1] ?? ''
-  await waitFor(`${host.name} to run ${backend}`, async () => (await host.haproxy.runtime('show backend')).includes(backend), 15_000)
+  await waitFor(`${host.name} to run the servers of its live file`, async () => runs(host, live), 15_000)
   return live
 }
 
@@ -132,14 +154,13 @@ export async function resetHost(host: ProxyHost, config: string): Promise<void> 
   // A host set up by hand, as no push left it: no record of what a push loaded there.
   await rm(path.join(path.dirname(host.live), `.${path.basename(host.live)}.hactl-loaded`), {force: true})
   await writeFile(host.live, config, 'latin1')
-  const backend = /default_backend (\S+)/.exec(config)?.[1] ?? ''
   let before = await workerPid(host)
   // A new worker that runs this config: one from a reload the previous test started may still run the config before.
   const reloaded = async (): Promise<boolean> => {
     const now = await workerPid(host).catch(() => before)
     if (now === before) return false
     before = now
-    return (await host.haproxy.runtime('show backend')).includes(backend)
+    return runs(host, config)
   }
   // A master still busy with the reload before may miss the signal: send it again until a new worker answers.
   await waitFor(
