@@ -1,7 +1,8 @@
 /**
- * The heap the k-way merge (./source.ts) and `--follow`'s reordering window
- * use: records held back for a bounded window so a line that arrives a
- * little late from one proxy still takes its place.
+ * `--follow`'s reordering window and the heap under it: records held back
+ * for a bounded window so a line that arrives a little late from one proxy
+ * still takes its place. (The k-way merge of whole files, ./source.ts, scans
+ * its few heads instead.)
  */
 import type {AccessRecord} from './record.js'
 
@@ -40,12 +41,6 @@ export class Heap<T> {
       this.siftDown(0)
     }
     return top
-  }
-
-  /** Put the root back in place after its key grew (cheaper than pop + push). */
-  replaceTop(item: T): void {
-    this.items[0] = item
-    this.siftDown(0)
   }
 
   private siftDown(from: number): void {
