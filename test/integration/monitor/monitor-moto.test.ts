@@ -3,17 +3,14 @@ import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
 import {expect} from 'chai'
 
 import {loadCluster} from '../../../src/cluster/loader.js'
 import {createAwsProvider, type AwsProvider} from '../../../src/cloud/aws/provider.js'
 import {BIN, hactl} from '../../harness/cli.js'
-import {sharedMoto, type Moto} from '../../harness/moto.js'
+import {createZone, inspect, sharedMoto, ZONES, type Moto} from '../../harness/moto.js'
 import {stopInstance} from '../aws/helpers.js'
 import {waitFor} from '../../harness/wait.js'
-
-const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c']
 
 /** A cluster of three proxies with an address each and the DNS record, built in moto through the provider. */
 async function buildCluster(name: string, zoneId: string, dirs = 1, leaseTtl = '3s'): Promise<{dirs: string[]; provider: AwsProvider}> {
@@ -62,9 +59,7 @@ describe('monitor end to end against moto (EC2, Route 53, DynamoDB)', function (
     moto = await sharedMoto()
     // The test's own provider (to build and inspect the cloud) talks to this moto too.
     Object.assign(process.env, moto.env)
-    const r53 = new Route53Client({endpoint: moto.endpoint, region: 'us-east-1', credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
-    const zone = await r53.send(new CreateHostedZoneCommand({Name: 'example.com.', CallerReference: `z-${Date.now()}`}))
-    zoneId = (zone.HostedZone?.Id ?? '').replace('/hostedzone/', '')
+    zoneId = await createZone(inspect(moto).r53)
   })
   after(async () => {
     process.env = saved
